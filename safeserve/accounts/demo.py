@@ -1,0 +1,21 @@
+"""Demo accounts: one per role, refused when DEBUG is off."""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEMO_PASSWORD = "Demo-2026!safe"
+DEMO_PREFIX = "demo_"
+
+
+def assert_demo_allowed():
+    if not settings.DEBUG:
+        raise ImproperlyConfigured("Demo accounts are refused when DEBUG is off (DJANGO_DEBUG=0).")
+
+
+def demo_accounts():
+    from .models import User
+
+    return [
+        {"username": u.username, "label": f"{u.get_role_display()} · {u.full_name}"}
+        for u in User.objects.filter(username__startswith=DEMO_PREFIX, is_active=True).order_by("id")[:20]
+    ]

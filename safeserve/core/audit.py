@@ -1,0 +1,71 @@
+"""Audit records: every create, update and delete writes one AuditLog row."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import AuditAction, AuditLog
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(instance) -> dict:
+    """Field values of an instance, as stored (foreign keys by id), JSON-safe."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in {"created_at", "updated_at", "id"}:
+            continue
+        data[field.attname] = _plain(field.value_from_object(instance))
+    return data
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def _actor_name(actor):
+    return str(actor) if actor is not None and actor.is_authenticated else "system"
+
+
+def audit_entry(*, actor, action: str, instance, changes: dict, note: str = "") -> AuditLog:
+    return AuditLog(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_name=_actor_name(actor)[:150],
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        changes=changes,
+        note=note[:500],
+    )
+
+
+def record(*, actor, action: str, instance, changes: dict, note: str = "") -> AuditLog:
+    entry = audit_entry(actor=actor, action=action, instance=instance, changes=changes, note=note)
+    entry.save()
+    return entry
+
+
+def history_for(instance):
+    return AuditLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(instance)), object_id=str(instance.pk)
+    ).select_related("actor")
+
+
+__all__ = ["AuditAction", "audit_entry", "diff", "history_for", "record", "snapshot"]

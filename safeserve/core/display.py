@@ -1,0 +1,59 @@
+"""One way to show a field's value to a user: choices, relations, booleans, dates and masking."""
+
+from datetime import date, datetime
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .identity import mask
+
+
+def field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def raw_value(obj, name: str):
+    display = getattr(obj, f"get_{name}_display", None)
+    if callable(display):
+        return display()
+    value = obj
+    for part in name.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value() if callable(value) and not isinstance(value, models.Manager) else value
+
+
+def display_value(obj, name: str, user) -> str:
+    """The text a user sees for ``obj.<name>``; personal data masked unless they may see it."""
+    pii = getattr(obj, "pii_fields", {})
+    if name in pii:
+        value = getattr(obj, name) or ""
+        return value if obj.pii_visible_to(user) else mask(value, pii[name])
+    value = raw_value(obj, name)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, models.Manager):
+        return "、".join(str(v) for v in value.all())
+    return str(value)
+
+
+def cell(obj, column, user):
+    """(text, badge colour or None) for one table cell."""
+    text = display_value(obj, column.name, user)
+    badge = None
+    if column.badge:
+        raw = getattr(obj, column.name, None)
+        badge = column.badge.get(raw) if isinstance(raw, str) else None
+        badge = badge or column.badge.get(text)
+    return text, badge

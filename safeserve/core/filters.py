@@ -1,0 +1,41 @@
+"""FilterSet base shared by pages, API and exports: a ``q`` search and scoped choices."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def visible_choices(model):
+    """A queryset callable for ModelChoiceFilter: only what the requesting user may see."""
+
+    def qs(request):
+        if request is None:
+            return model.objects.none()
+        return model.objects.visible_to(request.user)
+
+    return qs
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    search_fields: tuple[str, ...] = ()
+
+    q = django_filters.CharFilter(method="search", label=_("搜索"))
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value or not self.search_fields:
+            return queryset
+        cond = Q()
+        for f in self.search_fields:
+            cond |= Q(**{f: value})
+        return queryset.filter(cond)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.form.fields.values():
+            w = f.widget
+            if isinstance(w, forms.Select | forms.NullBooleanSelect):
+                w.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                w.attrs.setdefault("class", "form-control form-control-sm")

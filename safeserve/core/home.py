@@ -1,0 +1,15 @@
+"""Each role's home page (工作台): its own numbers, read through the scoping mechanism."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views.generic import TemplateView
+
+from safeserve.registry import queries
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["summary"] = queries.registry_summary(self.request.user)
+        return ctx

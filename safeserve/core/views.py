@@ -1,0 +1,298 @@
+"""Generic, scoped object views (list, detail, add, edit, delete, export) built from one config.
+
+An app describes a model once with an ``ObjectConfig``; ``object_urls(config)`` gives its routes,
+and the inherited permission suite (``core.testkit``) tests every one of them. Every view reads
+through ``visible_to(user, action)``; nothing here calls ``.save()`` — writes go through actions.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import ProtectedError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from . import actions
+from .audit import history_for
+from .display import cell, display_value, field_label
+from .excel import export_queryset
+from .scoping import get_visible_or_404
+
+
+@dataclass
+class Column:
+    name: str
+    label: str | None = None
+    sort: str | None = None  # ordering expression, or None when the column is not sortable
+    link: bool = False
+    badge: dict[str, str] | None = None  # value -> bootstrap colour
+
+
+@dataclass
+class Related:
+    """A child table on a detail page (e.g. an agency's qualifications)."""
+
+    title: str
+    model: Any
+    fk: str
+    columns: list[Column]
+    add_route: str | None = None
+
+
+@dataclass
+class ObjectConfig:
+    model: Any
+    filterset: Any
+    form: Any
+    columns: list[Column]
+    detail_fields: list[str]
+    select_related: tuple[str, ...] = ()
+    ordering: tuple[str, ...] = ("-id",)
+    export_fields: list[str] | None = None
+    related: list[Related] = field(default_factory=list)
+    list_template: str = "core/object_list.html"
+    detail_template: str = "core/object_detail.html"
+    extra_actions: list[tuple[str, str]] = field(default_factory=list)  # (route name, label) on the list page
+    annotate: Any = None  # callable(queryset) -> queryset, for computed columns
+
+    @property
+    def opts(self):
+        return self.model._meta
+
+    @property
+    def key(self) -> str:
+        return self.opts.model_name
+
+    @property
+    def namespace(self) -> str:
+        return self.opts.app_label
+
+    def route(self, action: str) -> str:
+        return f"{self.namespace}:{self.key}_{action}"
+
+    def queryset(self, user, action="view"):
+        qs = self.model.objects.visible_to(user, action)
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        if self.annotate:
+            qs = self.annotate(qs)
+        return qs
+
+    def can(self, user, action) -> bool:
+        return user.has_perm(f"{self.opts.app_label}.{action}_{self.opts.model_name}")
+
+    def export_columns(self):
+        names = self.export_fields or [c.name for c in self.columns]
+        labels = {c.name: c.label for c in self.columns if c.label}
+        return [(n, labels.get(n) or field_label(self.model, n)) for n in names]
+
+
+class ConfigView(LoginRequiredMixin, View):
+    config: ObjectConfig = None
+    raise_exception = False
+
+    def ctx(self, **extra):
+        c = self.config
+        user = self.request.user
+        return {
+            "config": c,
+            "opts": c.opts,
+            "verbose_name": c.opts.verbose_name,
+            "verbose_name_plural": c.opts.verbose_name_plural,
+            "can_add": c.can(user, "add"),
+            "can_change": c.can(user, "change"),
+            "can_delete": c.can(user, "delete"),
+            "list_url": reverse(c.route("list")),
+            "add_url": reverse(c.route("add")),
+            "extra_actions": [(reverse(r), label) for r, label in c.extra_actions] if c.can(user, "add") else [],
+            **extra,
+        }
+
+
+def _sorted(qs, config: ObjectConfig, sort: str):
+    allowed = {c.name: c.sort for c in config.columns if c.sort}
+    key = sort.lstrip("-")
+    if key in allowed:
+        expr = allowed[key]
+        desc = sort.startswith("-")
+        return qs.order_by(f"-{expr}" if desc else expr, "-id" if desc else "id"), sort
+    return qs.order_by(*config.ordering), ""
+
+
+class ObjectListView(ConfigView):
+    def filtered(self):
+        c = self.config
+        user = self.request.user
+        if not c.can(user, "view"):
+            raise PermissionDenied
+        fs = c.filterset(self.request.GET or None, queryset=c.queryset(user), request=self.request)
+        qs = fs.qs if fs.is_bound and fs.is_valid() else c.queryset(user)
+        qs, sort = _sorted(qs, c, self.request.GET.get("sort", ""))
+        return fs, qs, sort
+
+    def get(self, request):
+        c = self.config
+        fs, qs, sort = self.filtered()
+        page = Paginator(qs, c.model.list_page_size if hasattr(c.model, "list_page_size") else 50).get_page(
+            request.GET.get("page")
+        )
+        rows = [(obj, [(col, *cell(obj, col, request.user)) for col in c.columns]) for obj in page.object_list]
+        query = request.GET.copy()
+        query.pop("page", None)
+        sort_query = query.copy()
+        sort_query.pop("sort", None)
+        context = self.ctx(
+            filterset=fs,
+            page=page,
+            rows=rows,
+            sort=sort,
+            querystring=query.urlencode(),
+            sort_querystring=sort_query.urlencode(),
+            columns=c.columns,
+            export_url=reverse(c.route("export")) + ("?" + query.urlencode() if query else ""),
+        )
+        if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+            return render(request, "core/_object_table.html", context)
+        return render(request, c.list_template, context)
+
+
+class ObjectExportView(ObjectListView):
+    def get(self, request):
+        c = self.config
+        _fs, qs, _sort = self.filtered()
+        return export_queryset(
+            qs, c.export_columns(), request.user, filename=c.key, title=str(c.opts.verbose_name_plural)
+        )
+
+
+class ObjectDetailView(ConfigView):
+    def get(self, request, pk):
+        c = self.config
+        obj = get_visible_or_404(c.queryset(request.user), request.user, pk=pk)
+        fields = [(field_label(c.model, n), display_value(obj, n, request.user), n) for n in c.detail_fields]
+        related = []
+        for rel in c.related:
+            rel_qs = rel.model.objects.visible_to(request.user).filter(**{rel.fk: obj})
+            related.append(
+                {
+                    "rel": rel,
+                    "rows": [(r, [(col, *cell(r, col, request.user)) for col in rel.columns]) for r in rel_qs[:200]],
+                    "add_url": reverse(rel.add_route) + f"?{rel.fk}={obj.pk}"
+                    if rel.add_route
+                    and request.user.has_perm(f"{rel.model._meta.app_label}.add_{rel.model._meta.model_name}")
+                    else None,
+                }
+            )
+        can_edit = c.model.objects.visible_to(request.user, "change").filter(pk=obj.pk).exists()
+        can_del = c.model.objects.visible_to(request.user, "delete").filter(pk=obj.pk).exists()
+        return render(
+            request,
+            c.detail_template,
+            self.ctx(
+                object=obj,
+                fields=fields,
+                related=related,
+                history=history_for(obj)[:100],
+                edit_url=reverse(c.route("edit"), args=[obj.pk]) if can_edit else None,
+                delete_url=reverse(c.route("delete"), args=[obj.pk]) if can_del else None,
+            ),
+        )
+
+
+def _apply_validation_error(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class ObjectEditView(ConfigView):
+    """Add (no pk) or edit (pk). The form validates input; the action writes and audits."""
+
+    def get_object(self, pk):
+        if pk is None:
+            if not self.config.can(self.request.user, "add"):
+                raise PermissionDenied
+            return None
+        return get_visible_or_404(self.config.queryset(self.request.user, "change"), self.request.user, "change", pk=pk)
+
+    def make_form(self, obj, data=None, files=None):
+        initial = {k: v for k, v in self.request.GET.items()} if obj is None else None
+        return self.config.form(data, files, instance=obj, initial=initial, user=self.request.user)
+
+    def get(self, request, pk=None):
+        obj = self.get_object(pk)
+        return self.render_form(obj, self.make_form(obj))
+
+    def render_form(self, obj, form):
+        return render(
+            request=self.request,
+            template_name="core/object_form.html",
+            context=self.ctx(object=obj, form=form),
+        )
+
+    def post(self, request, pk=None):
+        obj = self.get_object(pk)
+        form = self.make_form(obj, request.POST, request.FILES)
+        if form.is_valid():
+            data, m2m = form.action_data()
+            try:
+                if obj is None:
+                    obj = actions.create_record(actor=request.user, model=self.config.model, data=data, m2m=m2m)
+                    messages.success(request, _("已新建:%(obj)s") % {"obj": obj})
+                else:
+                    obj = actions.update_record(actor=request.user, instance=obj, data=data, m2m=m2m)
+                    messages.success(request, _("已保存:%(obj)s") % {"obj": obj})
+                return redirect(obj.get_absolute_url())
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("您没有该操作的权限"))
+        return self.render_form(obj, form)
+
+
+class ObjectDeleteView(ConfigView):
+    def get_object(self, pk):
+        return get_visible_or_404(self.config.queryset(self.request.user, "delete"), self.request.user, "delete", pk=pk)
+
+    def get(self, request, pk):
+        obj = self.get_object(pk)
+        return render(request, "core/object_confirm_delete.html", self.ctx(object=obj))
+
+    def post(self, request, pk):
+        obj = self.get_object(pk)
+        try:
+            actions.delete_record(actor=request.user, instance=obj)
+        except ProtectedError:
+            messages.error(request, _("无法删除:%(obj)s 仍被其他记录引用") % {"obj": obj})
+            return redirect(obj.get_absolute_url())
+        messages.success(request, _("已删除:%(obj)s") % {"obj": obj})
+        return redirect(reverse(self.config.route("list")))
+
+
+def object_urls(config: ObjectConfig, prefix: str) -> list:
+    """The six routes of one object type, all named ``<model>_<action>``."""
+    k = config.key
+
+    def view(cls):
+        return cls.as_view(config=config)
+
+    return [
+        path(f"{prefix}/", view(ObjectListView), name=f"{k}_list"),
+        path(f"{prefix}/export.xlsx", view(ObjectExportView), name=f"{k}_export"),
+        path(f"{prefix}/add/", view(ObjectEditView), name=f"{k}_add"),
+        path(f"{prefix}/<int:pk>/", view(ObjectDetailView), name=f"{k}_detail"),
+        path(f"{prefix}/<int:pk>/edit/", view(ObjectEditView), name=f"{k}_edit"),
+        path(f"{prefix}/<int:pk>/delete/", view(ObjectDeleteView), name=f"{k}_delete"),
+    ]
+
+
+__all__ = ["Column", "Http404", "ObjectConfig", "Related", "object_urls"]

@@ -1,0 +1,215 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.core.forms import DateInput, ScopedModelForm
+from safeserve.core.identity import normalize_code, normalize_text
+
+from . import models as m
+from .choices import ServiceType
+
+
+class EnterpriseByCodeField(forms.ModelChoiceField):
+    """Pick an enterprise by its credit code: a select of 200,000 names is of no use to anyone."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("填写统一社会信用代码"))
+        super().__init__(queryset=m.Enterprise.objects.none(), to_field_name="credit_code", **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(normalize_code(value) if value else value)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return m.Enterprise.objects.filter(pk=value).values_list("credit_code", flat=True).first() or ""
+        return super().prepare_value(value)
+
+
+class NormalizingForm(ScopedModelForm):
+    """Full-width characters and stray whitespace are normalised before any validation."""
+
+    code_fields = ("credit_code", "id_number", "engineer_certificate_no")
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for key in list(data.keys()):
+                values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                fix = normalize_code if key in self.code_fields else normalize_text
+                cleaned = [fix(v) if isinstance(v, str) and key != "member_codes" else v for v in values]
+                if hasattr(data, "setlist"):
+                    data.setlist(key, cleaned)
+                else:
+                    data[key] = cleaned[0]
+        super().__init__(data, *args, **kwargs)
+
+
+class TownForm(NormalizingForm):
+    class Meta:
+        model = m.Town
+        fields = ["code", "name", "sort_order"]
+
+
+class VillageForm(NormalizingForm):
+    class Meta:
+        model = m.Village
+        fields = ["town", "code", "name"]
+
+
+class IndustryForm(NormalizingForm):
+    class Meta:
+        model = m.Industry
+        fields = ["code", "name", "level", "parent", "is_key", "insurance_mandatory"]
+
+
+class EnterpriseForm(NormalizingForm):
+    class Meta:
+        model = m.Enterprise
+        fields = [
+            "credit_code",
+            "name",
+            "address",
+            "town",
+            "village",
+            "industry",
+            "size_class",
+            "employees",
+            "risk_level",
+            "is_hazchem",
+            "has_major_hazard_source",
+            "is_village_small",
+            "standardization_grade",
+            "legal_representative",
+            "safety_manager",
+            "safety_manager_phone",
+            "status",
+        ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["industry"].queryset = self.fields["industry"].queryset.filter(level="division")
+        if user is not None and user.role == "enterprise":
+            # An enterprise keeps its own contact data up to date; officers own the rest.
+            for name in list(self.fields):
+                if name not in (
+                    "address",
+                    "employees",
+                    "legal_representative",
+                    "safety_manager",
+                    "safety_manager_phone",
+                ):
+                    self.fields[name].disabled = True
+
+
+class AgencyForm(NormalizingForm):
+    service_types = forms.MultipleChoiceField(
+        label=_("服务类型"), choices=ServiceType.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = m.Agency
+        fields = [
+            "credit_code",
+            "name",
+            "address",
+            "service_types",
+            "is_local",
+            "contact_person",
+            "contact_phone",
+            "is_active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        data["service_types"] = list(self.cleaned_data.get("service_types") or [])
+        return data
+
+
+class AgencyQualificationForm(NormalizingForm):
+    class Meta:
+        model = m.AgencyQualification
+        fields = ["agency", "name", "number", "issuer", "scope", "valid_until"]
+        widgets = {"valid_until": DateInput()}
+
+
+class AgencyStaffForm(NormalizingForm):
+    class Meta:
+        model = m.AgencyStaff
+        fields = [
+            "agency",
+            "name",
+            "id_number",
+            "phone",
+            "title",
+            "is_registered_engineer",
+            "engineer_certificate_no",
+            "engineer_certificate_valid_until",
+            "other_certificates",
+            "is_active",
+        ]
+        widgets = {"engineer_certificate_valid_until": DateInput()}
+
+
+class ExpertForm(NormalizingForm):
+    employer_enterprise = EnterpriseByCodeField(label=_("任职企业"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["employer_enterprise"].queryset = m.Enterprise.objects.all()
+
+    class Meta:
+        model = m.Expert
+        fields = [
+            "name",
+            "id_number",
+            "title",
+            "specialties",
+            "pool",
+            "employer",
+            "employer_enterprise",
+            "employer_agency",
+            "phone",
+            "email",
+            "is_active",
+        ]
+
+
+class InsurerForm(NormalizingForm):
+    class Meta:
+        model = m.Insurer
+        fields = ["credit_code", "name", "address", "contact_person", "contact_phone"]
+
+
+class AssociationForm(NormalizingForm):
+    class Meta:
+        model = m.Association
+        fields = ["credit_code", "name", "industry", "contact_person", "contact_phone"]
+
+    member_codes = forms.CharField(
+        label=_("会员企业"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("每行一个统一社会信用代码"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            codes = self.instance.members.order_by("credit_code").values_list("credit_code", flat=True)
+            self.initial["member_codes"] = "\n".join(codes)
+
+    def clean_member_codes(self):
+        codes = [normalize_code(c) for c in (self.cleaned_data.get("member_codes") or "").splitlines() if c.strip()]
+        found = dict(
+            m.Enterprise.objects.visible_to(self.user).filter(credit_code__in=codes).values_list("credit_code", "pk")
+        )
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise forms.ValidationError(_("未找到以下企业:%(codes)s") % {"codes": "、".join(missing[:20])})
+        return [found[c] for c in dict.fromkeys(codes)]
+
+    def action_data(self):
+        data, m2m = super().action_data()
+        m2m["members"] = self.cleaned_data.get("member_codes") or []
+        return data, m2m

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from safeserve.core.views import object_urls
+
+from . import imports, views
+
+app_name = "registry"
+
+PREFIXES = {
+    "town": "towns",
+    "village": "villages",
+    "industry": "industries",
+    "enterprise": "enterprises",
+    "agency": "agencies",
+    "agencyqualification": "qualifications",
+    "agencystaff": "agency-staff",
+    "expert": "experts",
+    "insurer": "insurers",
+    "association": "associations",
+}
+
+urlpatterns = [
+    path("enterprises/import/", imports.ImportView.as_view(kind="enterprise"), name="enterprise_import"),
+    path("agencies/import/", imports.ImportView.as_view(kind="agency"), name="agency_import"),
+    path("experts/import/", imports.ImportView.as_view(kind="expert"), name="expert_import"),
+    path("import/<str:kind>/template.xlsx", imports.TemplateView.as_view(), name="import_template"),
+]
+for config in views.CONFIGS:
+    urlpatterns += object_urls(config, PREFIXES[config.key])

@@ -1,0 +1,290 @@
+from django.db.models import Min
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.core.views import Column, ObjectConfig, Related
+
+from . import filters, forms
+from . import models as m
+
+QUAL_BADGES = {"expired": "danger", "expiring": "warning", "valid": "success", "none": "secondary"}
+RISK_BADGES = {"red": "danger", "orange": "warning", "yellow": "info", "blue": "primary"}
+
+
+def _with_next_expiry(qs):
+    return qs.annotate(next_expiry=Min("qualifications__valid_until"))
+
+
+TOWN = ObjectConfig(
+    model=m.Town,
+    filterset=filters.TownFilterSet,
+    form=forms.TownForm,
+    columns=[Column("code", sort="code"), Column("name", sort="sort_order", link=True)],
+    detail_fields=["code", "name", "sort_order"],
+    ordering=("sort_order", "code"),
+    related=[
+        Related(_("村(社区)"), m.Village, "town", [Column("code"), Column("name", link=True)], "registry:village_add")
+    ],
+)
+
+VILLAGE = ObjectConfig(
+    model=m.Village,
+    filterset=filters.VillageFilterSet,
+    form=forms.VillageForm,
+    columns=[
+        Column("code", sort="code"),
+        Column("name", sort="name", link=True),
+        Column("town", sort="town__sort_order"),
+    ],
+    detail_fields=["town", "code", "name"],
+    select_related=("town",),
+    ordering=("town__sort_order", "code"),
+)
+
+INDUSTRY = ObjectConfig(
+    model=m.Industry,
+    filterset=filters.IndustryFilterSet,
+    form=forms.IndustryForm,
+    columns=[
+        Column("code", sort="code"),
+        Column("name", sort="name", link=True),
+        Column("level"),
+        Column("parent"),
+        Column("is_key", sort="is_key"),
+        Column("insurance_mandatory", sort="insurance_mandatory"),
+    ],
+    detail_fields=["code", "name", "level", "parent", "is_key", "insurance_mandatory"],
+    select_related=("parent",),
+    ordering=("code",),
+)
+
+ENTERPRISE = ObjectConfig(
+    model=m.Enterprise,
+    filterset=filters.EnterpriseFilterSet,
+    form=forms.EnterpriseForm,
+    columns=[
+        Column("name", sort="name", link=True),
+        Column("credit_code", sort="credit_code"),
+        Column("town", sort="town__sort_order"),
+        Column("village"),
+        Column("industry", sort="industry__code"),
+        Column("size_class", sort="size_class"),
+        Column("employees", sort="employees"),
+        Column("risk_level", sort="risk_level", badge=RISK_BADGES),
+        Column("status", sort="status"),
+    ],
+    detail_fields=[
+        "credit_code",
+        "name",
+        "address",
+        "town",
+        "village",
+        "industry",
+        "size_class",
+        "employees",
+        "risk_level",
+        "is_hazchem",
+        "has_major_hazard_source",
+        "is_village_small",
+        "standardization_grade",
+        "legal_representative",
+        "safety_manager",
+        "safety_manager_phone",
+        "status",
+    ],
+    export_fields=[
+        "credit_code",
+        "name",
+        "address",
+        "town",
+        "village",
+        "industry",
+        "size_class",
+        "employees",
+        "risk_level",
+        "is_hazchem",
+        "has_major_hazard_source",
+        "is_village_small",
+        "standardization_grade",
+        "legal_representative",
+        "safety_manager",
+        "safety_manager_phone",
+        "status",
+    ],
+    select_related=("town", "village", "industry"),
+    ordering=("name", "id"),
+    extra_actions=[("registry:enterprise_import", _("批量导入"))],
+)
+
+AGENCY = ObjectConfig(
+    model=m.Agency,
+    filterset=filters.AgencyFilterSet,
+    form=forms.AgencyForm,
+    columns=[
+        Column("name", sort="name", link=True),
+        Column("credit_code", sort="credit_code"),
+        Column("service_types"),
+        Column("is_local", sort="is_local"),
+        Column("qualification_state", label=_("资质状态"), sort="next_expiry", badge=QUAL_BADGES),
+        Column("contact_person"),
+        Column("contact_phone"),
+    ],
+    detail_fields=[
+        "credit_code",
+        "name",
+        "address",
+        "service_types",
+        "is_local",
+        "contact_person",
+        "contact_phone",
+        "is_active",
+        "qualification_state",
+    ],
+    ordering=("name", "id"),
+    annotate=_with_next_expiry,
+    related=[
+        Related(
+            _("资质"),
+            m.AgencyQualification,
+            "agency",
+            [
+                Column("name", link=True),
+                Column("number"),
+                Column("issuer"),
+                Column("valid_until"),
+                Column("status", label=_("状态"), badge=QUAL_BADGES),
+            ],
+            "registry:agencyqualification_add",
+        ),
+        Related(
+            _("人员"),
+            m.AgencyStaff,
+            "agency",
+            [
+                Column("name", link=True),
+                Column("title"),
+                Column("is_registered_engineer"),
+                Column("engineer_certificate_no"),
+                Column("phone"),
+            ],
+            "registry:agencystaff_add",
+        ),
+    ],
+    extra_actions=[("registry:agency_import", _("批量导入"))],
+)
+
+QUALIFICATION = ObjectConfig(
+    model=m.AgencyQualification,
+    filterset=filters.AgencyQualificationFilterSet,
+    form=forms.AgencyQualificationForm,
+    columns=[
+        Column("name", sort="name", link=True),
+        Column("agency", sort="agency__name"),
+        Column("number"),
+        Column("issuer"),
+        Column("valid_until", sort="valid_until"),
+        Column("status", label=_("状态"), badge=QUAL_BADGES),
+    ],
+    detail_fields=["agency", "name", "number", "issuer", "scope", "valid_until", "status"],
+    select_related=("agency",),
+    ordering=("valid_until", "id"),
+)
+
+STAFF = ObjectConfig(
+    model=m.AgencyStaff,
+    filterset=filters.AgencyStaffFilterSet,
+    form=forms.AgencyStaffForm,
+    columns=[
+        Column("name", sort="name", link=True),
+        Column("agency", sort="agency__name"),
+        Column("title"),
+        Column("is_registered_engineer", sort="is_registered_engineer"),
+        Column("engineer_certificate_no"),
+        Column("id_number"),
+        Column("phone"),
+        Column("is_active"),
+    ],
+    detail_fields=[
+        "agency",
+        "name",
+        "id_number",
+        "phone",
+        "title",
+        "is_registered_engineer",
+        "engineer_certificate_no",
+        "engineer_certificate_valid_until",
+        "other_certificates",
+        "is_active",
+    ],
+    select_related=("agency",),
+    ordering=("agency__name", "name"),
+)
+
+EXPERT = ObjectConfig(
+    model=m.Expert,
+    filterset=filters.ExpertFilterSet,
+    form=forms.ExpertForm,
+    columns=[
+        Column("name", sort="name", link=True),
+        Column("title"),
+        Column("specialties"),
+        Column("pool", sort="pool"),
+        Column("employer"),
+        Column("phone"),
+        Column("is_active"),
+    ],
+    detail_fields=[
+        "name",
+        "id_number",
+        "title",
+        "specialties",
+        "pool",
+        "employer",
+        "employer_enterprise",
+        "employer_agency",
+        "phone",
+        "email",
+        "is_active",
+    ],
+    select_related=("employer_enterprise", "employer_agency"),
+    ordering=("name", "id"),
+    extra_actions=[("registry:expert_import", _("批量导入"))],
+)
+
+INSURER = ObjectConfig(
+    model=m.Insurer,
+    filterset=filters.InsurerFilterSet,
+    form=forms.InsurerForm,
+    columns=[
+        Column("name", sort="name", link=True),
+        Column("credit_code"),
+        Column("contact_person"),
+        Column("contact_phone"),
+    ],
+    detail_fields=["credit_code", "name", "address", "contact_person", "contact_phone"],
+    ordering=("name",),
+)
+
+ASSOCIATION = ObjectConfig(
+    model=m.Association,
+    filterset=filters.AssociationFilterSet,
+    form=forms.AssociationForm,
+    columns=[
+        Column("name", sort="name", link=True),
+        Column("credit_code"),
+        Column("industry"),
+        Column("contact_person"),
+    ],
+    detail_fields=["credit_code", "name", "industry", "contact_person", "contact_phone"],
+    select_related=("industry",),
+    ordering=("name",),
+    related=[
+        Related(
+            _("会员企业"),
+            m.Enterprise,
+            "associations",
+            [Column("name", link=True), Column("credit_code"), Column("town"), Column("industry")],
+        )
+    ],
+)
+
+CONFIGS = [TOWN, VILLAGE, INDUSTRY, ENTERPRISE, AGENCY, QUALIFICATION, STAFF, EXPERT, INSURER, ASSOCIATION]
