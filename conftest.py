@@ -40,7 +40,9 @@ def browser():
     import os
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk (make test does this)")
+        pytest.fail(
+            "Browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk (make test does this)"
+        )
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
@@ -67,3 +69,9 @@ def browser_login(page, username, password):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 is deliberately slow; tests only need passwords to round-trip."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -45,9 +45,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "huey.contrib.djhuey",
     "safeserve.core",
     "safeserve.accounts",
     "safeserve.registry",
+    "safeserve.notifications",
 ]
 
 MIDDLEWARE = [
@@ -156,7 +158,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "safeserve.core.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -195,4 +197,29 @@ LOGGING = {
 SAFESERVE = {
     "QUALIFICATION_EXPIRY_WARNING_DAYS": int(os.environ.get("SAFESERVE_QUAL_WARN_DAYS", "60")),
     "LIST_PAGE_SIZE": 50,
+}
+
+# Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),
+# Redis at scale with HUEY_REDIS_URL. Tests and SAFESERVE_JOBS_IMMEDIATE=1 run jobs inline.
+HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
+if HUEY_REDIS_URL:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "safeserve", "url": HUEY_REDIS_URL, "immediate": False}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "safeserve",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": env_bool("SAFESERVE_JOBS_IMMEDIATE", False),
+    }
+
+# Notification channels: "log", "email", "webhook" (an SMS gateway sits behind a webhook), or a dotted path.
+SAFESERVE_NOTIFY_CHANNELS = env_list("SAFESERVE_NOTIFY_CHANNELS", "log")
+SAFESERVE_NOTIFY_WEBHOOK_URL = os.environ.get("SAFESERVE_NOTIFY_WEBHOOK_URL", "")
+
+# Smart electrical safety (iot): the MQTT broker the ingest workers consume from ("" = HTTP only).
+MQTT_URL = os.environ.get("MQTT_URL", "")
+SAFESERVE_IOT = {
+    "CLEAR_AFTER": int(os.environ.get("SAFESERVE_IOT_CLEAR_AFTER", "3")),
+    "ESCALATE_CRITICAL_MINUTES": int(os.environ.get("SAFESERVE_IOT_ESCALATE_MINUTES", "10")),
+    "ESCALATE_COUNTY_MINUTES": int(os.environ.get("SAFESERVE_IOT_ESCALATE_COUNTY_MINUTES", "60")),
 }

@@ -12,6 +12,10 @@ def assert_demo_allowed():
         raise ImproperlyConfigured("Demo accounts are refused when DEBUG is off (DJANGO_DEBUG=0).")
 
 
+def is_demo_account(user) -> bool:
+    return user.username.startswith(DEMO_PREFIX)
+
+
 def demo_accounts():
     from .models import User
 

@@ -1,9 +1,16 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.core.scoping import ScopedQuerySet
+
 from .choices import Role
+
+
+class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    pass
+
 
 # Which link a role's data scope hangs on. A role whose link is empty sees nothing (fail closed).
 ROLE_LINK = {
@@ -40,12 +47,26 @@ class User(AbstractUser):
         "registry.Association", verbose_name=_("所属行业协会"), null=True, blank=True, on_delete=models.PROTECT
     )
 
+    objects = ScopedUserManager()
+
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
     def __str__(self):
         return self.full_name or self.username
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("accounts:user_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user, action):
+        # Accounts are managed by the county bureau; everyone else manages only their password.
+        from django.db.models import Q
+
+        return Q() if user.role == Role.COUNTY else None
 
     @property
     def scope_id(self):

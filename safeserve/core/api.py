@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
@@ -51,6 +51,7 @@ def _as_drf(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"non_field_errors": exc.messages})
 
 
+# Explicit error responses for custom actions; generic operations get them from core.schema.AutoSchema.
 ERRORS = {
     400: OpenApiResponse(description="输入无效:按字段列出原因"),
     401: OpenApiResponse(description="未登录"),
@@ -59,7 +60,6 @@ ERRORS = {
 }
 
 
-@extend_schema(responses=ERRORS)
 class ScopedModelViewSet(viewsets.ModelViewSet):
     """Reads through ``visible_to``; another town's row is a 404. Writes go through actions."""
 

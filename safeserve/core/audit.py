@@ -25,7 +25,7 @@ def snapshot(instance) -> dict:
     """Field values of an instance, as stored (foreign keys by id), JSON-safe."""
     data = {}
     for field in instance._meta.concrete_fields:
-        if field.name in {"created_at", "updated_at", "id"}:
+        if field.name in {"created_at", "updated_at", "id", "password", "last_login"}:
             continue
         data[field.attname] = _plain(field.value_from_object(instance))
     return data

@@ -12,6 +12,7 @@ NAV = [
     ("registry:association_list", _("行业协会"), "registry.view_association"),
     ("registry:town_list", _("镇(街道)"), "registry.change_town"),
     ("registry:industry_list", _("行业"), "registry.change_industry"),
+    ("accounts:user_list", _("账号"), "accounts.change_user"),
 ]
 EXTRA_NAV: list = []  # capability apps append (route, label, permission)
 
@@ -33,4 +34,6 @@ def shell(request):
     scope = None
     if user.role and user.role != "county":
         scope = getattr(user, user.role if user.role != "enterprise" else "enterprise", None)
-    return {"nav_items": items, "scope_label": scope}
+    from safeserve.notifications.queries import unread_count
+
+    return {"nav_items": items, "scope_label": scope, "unread_count": unread_count(user)}

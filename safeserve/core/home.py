@@ -5,6 +5,9 @@ from django.views.generic import TemplateView
 
 from safeserve.registry import queries
 
+# Capability apps append ``provider(user) -> {"cards": [...], "charts": [...]}`` in AppConfig.ready().
+HOME_PROVIDERS: list = []
+
 
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
@@ -12,4 +15,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["summary"] = queries.registry_summary(self.request.user)
+        for provider in HOME_PROVIDERS:
+            extra = provider(self.request.user)
+            ctx["summary"]["cards"] += extra.get("cards", [])
+            ctx["summary"]["charts"] += extra.get("charts", [])
         return ctx

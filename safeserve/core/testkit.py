@@ -139,6 +139,7 @@ def build_world() -> World:
     user("insurer_a", Role.INSURER, insurer=o["insurer_a"])
     user("assoc_a", Role.ASSOCIATION, association=o["assoc_a"])
     user("norole", "")
+    o["user_town_a"], o["user_town_b"] = w.users["town_a"], w.users["town_b"]
     return w
 
 

@@ -239,18 +239,22 @@ class ObjectEditView(ConfigView):
             context=self.ctx(object=obj, form=form),
         )
 
+    def save(self, obj, form):
+        """Write through the actions layer; a capability overrides this to call its own action."""
+        data, m2m = form.action_data()
+        if obj is None:
+            return actions.create_record(actor=self.request.user, model=self.config.model, data=data, m2m=m2m)
+        return actions.update_record(actor=self.request.user, instance=obj, data=data, m2m=m2m)
+
     def post(self, request, pk=None):
         obj = self.get_object(pk)
         form = self.make_form(obj, request.POST, request.FILES)
         if form.is_valid():
-            data, m2m = form.action_data()
             try:
-                if obj is None:
-                    obj = actions.create_record(actor=request.user, model=self.config.model, data=data, m2m=m2m)
-                    messages.success(request, _("已新建:%(obj)s") % {"obj": obj})
-                else:
-                    obj = actions.update_record(actor=request.user, instance=obj, data=data, m2m=m2m)
-                    messages.success(request, _("已保存:%(obj)s") % {"obj": obj})
+                created = obj is None
+                obj = self.save(obj, form)
+                msg = _("已新建:%(obj)s") if created else _("已保存:%(obj)s")
+                messages.success(request, msg % {"obj": obj})
                 return redirect(obj.get_absolute_url())
             except ValidationError as exc:
                 _apply_validation_error(form, exc)

@@ -173,6 +173,11 @@ class Enterprise(ScopedModel):
             return models.Q(pk=user.enterprise_id)
         if user.role == Role.ASSOCIATION and action == "view":
             return models.Q(associations=user.association_id)
+        if user.role == Role.AGENCY and action == "view":
+            # Enterprises the agency serves under a current or past contract (a subquery: no duplicates).
+            from safeserve.services.models import served_enterprise_ids
+
+            return models.Q(pk__in=served_enterprise_ids(user.agency_id))
         return None
 
     def pii_visible_to(self, user) -> bool:

@@ -3,7 +3,7 @@ from safeserve.accounts.roles import ADD, CHANGE, CRUD, VIEW, perms
 
 APP = "registry"
 REFERENCE = perms(APP, "town", VIEW) | perms(APP, "village", VIEW) | perms(APP, "industry", VIEW)
-DIRECTORY = perms(APP, "agency", VIEW) | perms(APP, "agencyqualification", VIEW) | perms(APP, "insurer", VIEW)
+DIRECTORY = perms(APP, "agency", VIEW) | perms(APP, "agencyqualification", VIEW)
 
 ROLE_PERMISSIONS = {
     Role.COUNTY: set().union(
@@ -26,11 +26,16 @@ ROLE_PERMISSIONS = {
     Role.TOWN: REFERENCE
     | DIRECTORY
     | perms(APP, "village", ADD, CHANGE)
-    | perms(APP, "enterprise", *CRUD)
+    | perms(APP, "enterprise", VIEW, ADD, CHANGE)
+    | perms(APP, "insurer", VIEW)
     | perms(APP, "agencystaff", VIEW)
     | perms(APP, "expert", VIEW)
     | perms(APP, "association", VIEW),
-    Role.ENTERPRISE: REFERENCE | DIRECTORY | perms(APP, "enterprise", VIEW, CHANGE) | perms(APP, "association", VIEW),
+    Role.ENTERPRISE: REFERENCE
+    | DIRECTORY
+    | perms(APP, "enterprise", VIEW, CHANGE)
+    | perms(APP, "insurer", VIEW)
+    | perms(APP, "association", VIEW),
     Role.AGENCY: perms(APP, "industry", VIEW)
     | perms(APP, "agency", VIEW, CHANGE)
     | perms(APP, "agencyqualification", *CRUD)

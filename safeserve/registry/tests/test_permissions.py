@@ -1,0 +1,123 @@
+"""Every registry route × every persona, from the expectations below (written from the policy)."""
+
+from safeserve.core.permsuite import PermissionCase, RouteCheck, permission_tests, route_tests
+from safeserve.registry import views as v
+
+API = "/api/v1/registry/"
+OFFICERS_ALL = {"county": "ab", "town_a": "ab", "town_b": "ab"}
+
+CASES = [
+    PermissionCase(
+        v.TOWN,
+        "town_a",
+        "town_b",
+        api_prefix=f"{API}towns/",
+        view={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
+        change={"county": "ab"},
+        delete={"county": "ab"},
+        add={"county"},
+    ),
+    PermissionCase(
+        v.VILLAGE,
+        "village_a",
+        "village_b",
+        api_prefix=f"{API}villages/",
+        view={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
+        change={"county": "ab", "town_a": "a", "town_b": "b"},
+        delete={"county": "ab"},
+        add={"county", "town_a", "town_b"},
+    ),
+    PermissionCase(
+        v.INDUSTRY,
+        "industry",
+        "section_c",
+        api_prefix=f"{API}industries/",
+        view=dict.fromkeys(
+            ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a"), "ab"
+        ),
+        change={"county": "ab"},
+        delete={"county": "ab"},
+        add={"county"},
+    ),
+    PermissionCase(
+        v.ENTERPRISE,
+        "ent_a",
+        "ent_b",
+        api_prefix=f"{API}enterprises/",
+        view={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a", "assoc_a": "a"},
+        change={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
+        delete={"county": "ab"},
+        add={"county", "town_a", "town_b"},
+    ),
+    PermissionCase(
+        v.AGENCY,
+        "agency_a",
+        "agency_b",
+        api_prefix=f"{API}agencies/",
+        view={**OFFICERS_ALL, "ent_a": "ab", "insurer_a": "ab", "assoc_a": "ab", "agency_a": "a"},
+        change={"county": "ab", "agency_a": "a"},
+        delete={"county": "ab"},
+        add={"county"},
+    ),
+    PermissionCase(
+        v.QUALIFICATION,
+        "qual_a",
+        "qual_b",
+        api_prefix=f"{API}agency-qualifications/",
+        view={**OFFICERS_ALL, "ent_a": "ab", "insurer_a": "ab", "assoc_a": "ab", "agency_a": "a"},
+        change={"county": "ab", "agency_a": "a"},
+        delete={"county": "ab", "agency_a": "a"},
+        add={"county", "agency_a"},
+    ),
+    PermissionCase(
+        v.STAFF,
+        "staff_a",
+        "staff_b",
+        api_prefix=f"{API}agency-staff/",
+        view={**OFFICERS_ALL, "agency_a": "a"},
+        change={"county": "ab", "agency_a": "a"},
+        delete={"county": "ab", "agency_a": "a"},
+        add={"county", "agency_a"},
+    ),
+    PermissionCase(
+        v.EXPERT,
+        "expert_a",
+        "expert_b",
+        api_prefix=f"{API}experts/",
+        view={**OFFICERS_ALL, "expert_a": "a"},
+        change={"county": "ab", "expert_a": "a"},
+        delete={"county": "ab"},
+        add={"county"},
+    ),
+    PermissionCase(
+        v.INSURER,
+        "insurer_a",
+        "insurer_b",
+        api_prefix=f"{API}insurers/",
+        view={**OFFICERS_ALL, "ent_a": "ab", "insurer_a": "a"},
+        change={"county": "ab", "insurer_a": "a"},
+        delete={"county": "ab"},
+        add={"county"},
+    ),
+    PermissionCase(
+        v.ASSOCIATION,
+        "assoc_a",
+        "assoc_b",
+        api_prefix=f"{API}associations/",
+        view={**OFFICERS_ALL, "ent_a": "ab", "assoc_a": "a"},
+        change={"county": "ab", "assoc_a": "a"},
+        delete={"county": "ab"},
+        add={"county"},
+    ),
+]
+
+test_permissions = permission_tests(CASES)
+
+ROUTE_CHECKS = [
+    RouteCheck("registry:enterprise_import", {"county", "town_a", "town_b"}),
+    RouteCheck("registry:agency_import", {"county"}),
+    RouteCheck("registry:expert_import", {"county"}),
+    RouteCheck("registry:import_template", {"county", "town_a", "town_b"}, args=lambda w: ["enterprise"]),
+]
+
+test_routes = route_tests(ROUTE_CHECKS)
