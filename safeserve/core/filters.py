@@ -34,6 +34,12 @@ class ScopedFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for f in self.form.fields.values():
+            if isinstance(f, forms.ModelChoiceField):
+                f.empty_label = _("全部")
+            elif isinstance(f, forms.NullBooleanField):
+                f.widget = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
+            elif isinstance(f, forms.ChoiceField) and f.choices and f.choices[0][0] == "":
+                f.choices = [("", _("全部")), *list(f.choices)[1:]]
             w = f.widget
             if isinstance(w, forms.Select | forms.NullBooleanSelect):
                 w.attrs.setdefault("class", "form-select form-select-sm")

@@ -100,6 +100,17 @@ class EnterpriseForm(NormalizingForm):
                     "safety_manager_phone",
                 ):
                     self.fields[name].disabled = True
+        towns = list(self.fields["town"].queryset[:2])
+        if not self.instance.pk and len(towns) == 1:
+            self.initial.setdefault("town", towns[0].pk)  # a town officer's own town
+        self.fields["village"].widget.attrs.update(
+            {"data-depends-on": "id_town", "data-source": "/api/v1/registry/villages/?town="}
+        )
+        town_id = self["town"].value()  # the posted town, or the stored one when the field is disabled
+        if town_id and str(town_id).isdigit():
+            self.fields["village"].queryset = self.fields["village"].queryset.filter(town_id=town_id)
+        else:
+            self.fields["village"].queryset = self.fields["village"].queryset.none()
 
 
 class AgencyForm(NormalizingForm):

@@ -1,0 +1,20 @@
+// Dependent selects: <select data-depends-on="id_town" data-source="/api/v1/registry/villages/?town=">
+// reloads its options (through the scoped API) whenever the select it depends on changes.
+document.addEventListener("change", async (event) => {
+  const parent = event.target;
+  if (!parent.id) return;
+  for (const child of document.querySelectorAll(`select[data-depends-on="${parent.id}"]`)) {
+    const keep = child.value;
+    const blank = child.querySelector('option[value=""]');
+    child.innerHTML = "";
+    if (blank) child.appendChild(blank);
+    if (!parent.value) continue;
+    const resp = await fetch(child.dataset.source + encodeURIComponent(parent.value) + "&page_size=500", {credentials: "same-origin"});
+    if (!resp.ok) continue;
+    const data = await resp.json();
+    for (const row of data.results || data) {
+      const opt = new Option(row.name, row.id, false, String(row.id) === keep);
+      child.appendChild(opt);
+    }
+  }
+});
