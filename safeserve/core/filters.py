@@ -26,8 +26,13 @@ class ScopedFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value or not self.search_fields:
             return queryset
+        # Chinese has no letter case: for a caseless term a plain LIKE finds the same rows and spares
+        # UPPER() on every row (3x faster on PostgreSQL; docs/benchmarks.md).
+        caseless = value.lower() == value.upper()
         cond = Q()
         for f in self.search_fields:
+            if caseless and f.endswith("__icontains"):
+                f = f.removesuffix("__icontains") + "__contains"
             cond |= Q(**{f: value})
         return queryset.filter(cond)
 

@@ -126,6 +126,22 @@ def _sorted(qs, config: ObjectConfig, sort: str):
     return qs.order_by(*config.ordering), ""
 
 
+def paginate(qs, number, per_page):
+    """One page of ``qs``, fetched in two steps so that a deep page costs what the first one does.
+
+    Step 1 pages through the primary keys only (same filters, same ordering): the database answers
+    from an index such as (town, risk_level, name, id) without reading the rows it skips. Step 2
+    fetches that page's rows, with their joins, by primary key. Two queries whatever the depth
+    (docs/benchmarks.md: page 200 of a town's 11,000 yellow-risk enterprises went from ~100 ms of
+    sorting whole rows on PostgreSQL to a few ms).
+    """
+    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    by_pk = {obj.pk: obj for obj in qs.order_by().filter(pk__in=ids)} if ids else {}
+    page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
+    return page
+
+
 class ObjectListView(ConfigView):
     def filtered(self):
         c = self.config
@@ -140,9 +156,7 @@ class ObjectListView(ConfigView):
     def get(self, request):
         c = self.config
         fs, qs, sort = self.filtered()
-        page = Paginator(qs, c.model.list_page_size if hasattr(c.model, "list_page_size") else 50).get_page(
-            request.GET.get("page")
-        )
+        page = paginate(qs, request.GET.get("page"), getattr(c.model, "list_page_size", 50))
         rows = [(obj, [(col, *cell(obj, col, request.user)) for col in c.columns]) for obj in page.object_list]
         query = request.GET.copy()
         query.pop("page", None)

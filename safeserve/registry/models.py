@@ -147,7 +147,7 @@ class Enterprise(ScopedModel):
         indexes = [
             models.Index(fields=["town", "name", "id"]),
             models.Index(fields=["town", "status", "name", "id"]),
-            models.Index(fields=["town", "risk_level"]),
+            models.Index(fields=["town", "risk_level", "name", "id"]),
             models.Index(fields=["town", "industry"]),
         ]
 

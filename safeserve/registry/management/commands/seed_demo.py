@@ -1,0 +1,88 @@
+import time
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import ProtectedError
+
+from safeserve.registry import models as m
+from safeserve.registry.seeding import Seeder, ensure_demo_accounts, reset_registry
+
+
+def progress_printer(stdout, label: str):
+    """A callback printing progress at every 10%."""
+    state = {"next": 10, "t0": time.perf_counter()}
+
+    def report(done, total):
+        pct = done * 100 // total if total else 100
+        if pct >= state["next"] or done == total:
+            elapsed = time.perf_counter() - state["t0"]
+            stdout.write(f"  {label} {done:>9,}/{total:,} ({pct:3d}%)  {elapsed:6.1f} s")
+            stdout.flush()
+            state["next"] = (pct // 10 + 1) * 10
+
+    return report
+
+
+class Command(BaseCommand):
+    help = (
+        "Load deterministic demo data: the towns, villages and industries of 嘉善县, enterprises, "
+        "service agencies (qualifications, staff), experts, insurers, associations, and one demo "
+        "account per role (demo_*, refused when DEBUG is off; use --no-accounts for scale data). "
+        "Skips when the database already has enterprises, unless --reset."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--enterprises", type=int, default=2000, help="number of enterprises (default 2000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same data")
+        parser.add_argument("--agencies", type=int, default=24)
+        parser.add_argument("--experts", type=int, default=60)
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="first delete towns, villages, enterprises, agencies, experts, insurers, associations and "
+            "the demo_/bench_ users (industries are kept)",
+        )
+        parser.add_argument("--no-accounts", action="store_true", help="do not create the demo accounts")
+        parser.add_argument("--batch-size", type=int, default=5000)
+
+    def handle(self, *args, **opts):
+        with_accounts = not opts["no_accounts"]
+        if with_accounts:
+            try:
+                from safeserve.accounts.demo import assert_demo_allowed
+
+                assert_demo_allowed()
+            except ImproperlyConfigured as exc:
+                raise CommandError(f"{exc} 如只需数据(如基准测试),请加 --no-accounts。") from exc
+        if opts["enterprises"] < 0:
+            raise CommandError("--enterprises must be >= 0")
+        t0 = time.perf_counter()
+        if opts["reset"]:
+            self.stdout.write("清除已有主体库数据……")
+            try:
+                reset_registry(self.stdout)
+            except ProtectedError as exc:
+                raise CommandError(f"无法清除:仍有其他记录引用主体库数据({exc.args[0]})") from exc
+        seeder = Seeder(seed=opts["seed"], stdout=self.stdout, batch_size=opts["batch_size"])
+        created = seeder.reference()
+        self.stdout.write("参考数据:新增镇(街道) {town} 个,村(社区) {village} 个,行业 {industry} 个".format(**created))
+        if m.Enterprise.objects.exists():
+            self.stdout.write(self.style.WARNING("数据库中已有生产经营单位:跳过演示数据(如需重新生成,请加 --reset)。"))
+        else:
+            self.stdout.write(f"生成演示数据(种子 {opts['seed']}):")
+            agencies = seeder.agencies(opts["agencies"])
+            seeder.insurers()
+            seeder.association_rows()
+            seeder.enterprises(opts["enterprises"], progress_printer(self.stdout, "生产经营单位"))
+            seeder.experts(opts["experts"], agencies)
+        if with_accounts:
+            users = ensure_demo_accounts()
+            if users:
+                from safeserve.accounts.demo import DEMO_PASSWORD
+
+                self.stdout.write(f"演示账号(密码均为 {DEMO_PASSWORD}):")
+                for u in users:
+                    self.stdout.write(f"  {u.username:<18} {u.get_role_display()} · {u.full_name}")
+            else:
+                self.stdout.write("演示账号已存在。")
+        self.stdout.write(self.style.SUCCESS(f"完成,用时 {time.perf_counter() - t0:.1f} s"))
