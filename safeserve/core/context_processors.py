@@ -35,7 +35,7 @@ def shell(request):
             url = reverse(route)
         except NoReverseMatch:
             continue
-        active = request.path == url if route == "home" else request.path.startswith(url.rsplit("/", 2)[0] + "/")
+        active = request.path == url if route == "home" else request.path.startswith(url)
         item = {"url": url, "label": label, "active": active}
         if group:
             if group[0] not in groups:

@@ -38,13 +38,12 @@ class ScopedFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.form.order_fields(["q"])  # the search box first; rarely used filters fold away
         for f in self.form.fields.values():
-            if isinstance(f, forms.ModelChoiceField):
+            if hasattr(f, "empty_label"):
                 f.empty_label = _("全部")
-            elif isinstance(f, forms.NullBooleanField):
+            if isinstance(f, forms.NullBooleanField):
                 f.widget = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
-            elif isinstance(f, forms.ChoiceField) and f.choices and f.choices[0][0] == "":
-                f.choices = [("", _("全部")), *list(f.choices)[1:]]
             w = f.widget
             if isinstance(w, forms.Select | forms.NullBooleanSelect):
                 w.attrs.setdefault("class", "form-select form-select-sm")
