@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SAFESERVE_VAR_DIR", BASE_DIR / "var"))
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "safeserve.accounts",
     "safeserve.registry",
     "safeserve.notifications",
+    "safeserve.services",
+    "safeserve.hazards",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +173,11 @@ SPECTACULAR_SETTINGS = {
     # Served from our own static files (npm swagger-ui-dist): no CDN on closed networks.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
+    # Two choice sets share the field name "level": name their enums (keeps `check --deploy` free of W001).
+    "ENUM_NAME_OVERRIDES": {
+        "IndustryLevelEnum": "safeserve.registry.choices.IndustryLevel",
+        "HazardLevelEnum": "safeserve.hazards.choices.HazardLevel",
+    },
 }
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
@@ -192,6 +200,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SAFESERVE_LOG_LEVEL", "WARNING")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 
 # Domain settings (DOMAIN.md marks these as configurable).
 SAFESERVE = {

@@ -7,10 +7,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from safeserve.accounts.views import LoginView
 from safeserve.core.home import HomeView
+from safeserve.hazards.api import router as hazards_router
 from safeserve.registry.api import router as registry_router
+from safeserve.services.api import router as services_router
 
 api_v1 = [
     path("registry/", include(registry_router.urls)),
+    path("services/", include(services_router.urls)),
+    path("hazards/", include(hazards_router.urls)),
 ]
 
 urlpatterns = [
@@ -23,6 +27,8 @@ urlpatterns = [
     path("accounts/", include("safeserve.accounts.urls")),
     path("registry/", include("safeserve.registry.urls")),
     path("inbox/", include("safeserve.notifications.urls")),
+    path("services/", include("safeserve.services.urls")),
+    path("hazards/", include("safeserve.hazards.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

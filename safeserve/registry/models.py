@@ -199,6 +199,8 @@ class Agency(ScopedModel):
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[phone_validator])
     is_active = models.BooleanField(_("在册"), default=True)
 
+    extra_labels = {"qualification_state": _("资质状态")}
+
     class Meta:
         verbose_name = _("第三方服务机构")
         verbose_name_plural = _("第三方服务机构")
@@ -293,6 +295,8 @@ class AgencyQualification(AgencyChild):
     issuer = models.CharField(_("发证机关"), max_length=100)
     scope = models.CharField(_("业务范围"), max_length=300, blank=True)
     valid_until = models.DateField(_("有效期至"), db_index=True)
+
+    extra_labels = {"status": _("状态")}
 
     class Meta:
         verbose_name = _("机构资质")

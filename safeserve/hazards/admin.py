@@ -1,0 +1,1 @@
+# Hazards change only through hazards.actions; the admin is deliberately not registered.

@@ -1,0 +1,221 @@
+"""REST API of hazards: list/read, report (with photos), take a step, write the 治理方案, upload evidence."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from safeserve.core.api import ERRORS, ScopedModelViewSet, _as_drf
+from safeserve.core.scoping import get_visible_or_404
+from safeserve.registry.models import Agency, Enterprise
+from safeserve.services.models import ServiceVisit
+
+from . import actions, filters, transitions
+from .choices import HazardLevel, HazardSource
+from .models import Hazard, MajorHazardCriterion, RemediationPlan
+
+
+def _drf(exc):
+    if isinstance(exc, DjangoValidationError):
+        return _as_drf(exc)
+    return exceptions.PermissionDenied(str(exc))
+
+
+class HazardSerializer(serializers.ModelSerializer):
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    photos = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Hazard
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "town",
+            "agency",
+            "visit",
+            "source",
+            "level",
+            "criterion",
+            "location",
+            "description",
+            "responsible_person",
+            "deadline",
+            "state",
+            "overdue",
+            "supervised",
+            "acceptor_agency",
+            "reported_at",
+            "closed_at",
+            "photos",
+            "events",
+        ]
+        read_only_fields = fields
+
+    def get_photos(self, obj) -> list[dict]:
+        return [{"id": p.pk, "stage": p.stage, "sha256": p.sha256} for p in obj.photos.all()]
+
+    def get_events(self, obj) -> list[dict]:
+        return [
+            {
+                "action": e.action,
+                "from": e.from_state,
+                "to": e.to_state,
+                "actor": e.actor_name,
+                "at": e.at,
+                "note": e.note,
+            }
+            for e in obj.events.all()
+        ]
+
+
+class HazardReportSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField(required=False)
+    visit = serializers.IntegerField(required=False)
+    source = serializers.ChoiceField(choices=HazardSource.choices, required=False)
+    level = serializers.ChoiceField(choices=HazardLevel.choices, default=HazardLevel.GENERAL)
+    criterion = serializers.IntegerField(required=False, allow_null=True)
+    location = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    responsible_person = serializers.CharField(max_length=50)
+    deadline = serializers.DateField(required=False)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+
+
+class StepSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[a for a in transitions.ACTIONS if a != "plan"])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    acceptor_agency = serializers.IntegerField(required=False)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RemediationPlan
+        fields = list(RemediationPlan.ELEMENTS)
+
+
+class EvidenceSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    photos = serializers.ListField(child=serializers.ImageField(), min_length=1)
+
+
+class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """隐患. Every step goes through the state table (hazards/transitions.py)."""
+
+    queryset = Hazard.objects.none()
+    serializer_class = HazardSerializer
+    filterset_class = filters.HazardFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return (
+            Hazard.objects.visible_to(self.request.user)
+            .select_related("enterprise")
+            .prefetch_related("photos", "events")
+            .order_by("-reported_at", "-id")
+        )
+
+    def _out(self, hazard, code=status.HTTP_200_OK):
+        return Response(HazardSerializer(self.get_queryset().get(pk=hazard.pk)).data, status=code)
+
+    @extend_schema(
+        request={"multipart/form-data": HazardReportSerializer, "application/json": HazardReportSerializer},
+        responses={201: HazardSerializer, **ERRORS},
+    )
+    def create(self, request):
+        s = HazardReportSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = dict(s.validated_data)
+        user = request.user
+        visit = get_visible_or_404(ServiceVisit, user, pk=d.pop("visit")) if d.get("visit") else None
+        if visit is not None:
+            enterprise = visit.enterprise
+        elif d.get("enterprise"):
+            enterprise = get_visible_or_404(Enterprise, user, pk=d["enterprise"])
+        elif user.role == "enterprise":
+            enterprise = get_visible_or_404(Enterprise, user, pk=user.enterprise_id)
+        else:
+            raise serializers.ValidationError({"enterprise": ["请指定企业或服务记录"]})
+        d.pop("enterprise", None)
+        criterion = MajorHazardCriterion.objects.filter(pk=d.pop("criterion", None) or 0).first()
+        try:
+            hazard = actions.hazard_report(
+                actor=user, enterprise=enterprise, visit=visit, criterion=criterion, photos=d.pop("photos", []), **d
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as exc:
+            raise _drf(exc) from exc
+        return self._out(hazard, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": StepSerializer, "application/json": StepSerializer},
+        responses={200: HazardSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def step(self, request, pk=None):
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        s = StepSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        agency = get_visible_or_404(Agency, request.user, pk=d["acceptor_agency"]) if d.get("acceptor_agency") else None
+        try:
+            hazard = actions.hazard_transition(
+                actor=request.user,
+                hazard=hazard,
+                action=d["action"],
+                note=d["note"],
+                photos=d.get("photos", []),
+                acceptor_agency=agency,
+            )
+        except (DjangoValidationError, DjangoPermissionDenied) as exc:
+            raise _drf(exc) from exc
+        return self._out(hazard)
+
+    @extend_schema(request=PlanSerializer, responses={200: PlanSerializer, **ERRORS})
+    @action(detail=True, methods=["put"], permission_classes=[IsAuthenticated])
+    def plan(self, request, pk=None):
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        s = PlanSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        try:
+            plan = actions.hazard_save_plan(actor=request.user, hazard=hazard, **s.validated_data)
+        except (DjangoValidationError, DjangoPermissionDenied) as exc:
+            raise _drf(exc) from exc
+        return Response(PlanSerializer(plan).data)
+
+    @extend_schema(request={"multipart/form-data": EvidenceSerializer}, responses={200: HazardSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def evidence(self, request, pk=None):
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        s = EvidenceSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        try:
+            hazard = actions.hazard_add_evidence(actor=request.user, hazard=hazard, **s.validated_data)
+        except (DjangoValidationError, DjangoPermissionDenied) as exc:
+            raise _drf(exc) from exc
+        return self._out(hazard)
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MajorHazardCriterion
+        fields = ["id", "code", "category", "sector", "article", "text", "is_active"]
+
+
+class CriterionViewSet(ScopedModelViewSet):
+    model = MajorHazardCriterion
+    queryset = MajorHazardCriterion.objects.none()
+    serializer_class = CriterionSerializer
+    filterset_class = filters.CriterionFilterSet
+    ordering = ("code",)
+
+
+router = routers.DefaultRouter()
+router.register("hazards", HazardViewSet, basename="hazard")
+router.register("criteria", CriterionViewSet)

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HazardsConfig(AppConfig):
+    name = "safeserve.hazards"
+    label = "hazards"
+    verbose_name = _("隐患排查治理")
+
+    def ready(self):
+        from safeserve.core import context_processors, home
+
+        from . import queries
+
+        context_processors.EXTRA_NAV.extend(
+            [
+                ("hazards:hazard_list", _("隐患"), "hazards.view_hazard"),
+                ("hazards:statistics", _("隐患统计"), "hazards.view_hazard"),
+            ]
+        )
+        home.HOME_PROVIDERS.append(queries.home_summary)

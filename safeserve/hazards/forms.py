@@ -1,0 +1,97 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.core.forms import DateInput, ScopedModelForm
+from safeserve.registry.forms import EnterpriseByCodeField
+from safeserve.registry.models import Agency, Enterprise
+from safeserve.services.forms import MultipleImageField
+
+from . import conf
+from .choices import HazardLevel, HazardSource
+from .models import MajorHazardCriterion, RemediationPlan
+
+
+def _style(form):
+    for f in form.fields.values():
+        w = f.widget
+        if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple) or getattr(
+            w, "allow_multiple_selected", False
+        ):
+            continue
+        w.attrs.setdefault(
+            "class", "form-select form-select-lg" if isinstance(w, forms.Select) else "form-control form-control-lg"
+        )
+
+
+class HazardReportForm(forms.Form):
+    enterprise = EnterpriseByCodeField(label=_("企业(统一社会信用代码)"))
+    source = forms.ChoiceField(label=_("来源"), choices=HazardSource.choices, required=False)
+    level = forms.ChoiceField(
+        label=_("隐患等级"), choices=HazardLevel.choices, widget=forms.RadioSelect, initial=HazardLevel.GENERAL
+    )
+    criterion = forms.ModelChoiceField(
+        label=_("判定依据(重大隐患必填)"), queryset=MajorHazardCriterion.objects.none(), required=False
+    )
+    location = forms.CharField(label=_("隐患部位"), max_length=200)
+    description = forms.CharField(label=_("隐患描述"), widget=forms.Textarea(attrs={"rows": 3}))
+    responsible_person = forms.CharField(label=_("整改责任人"), max_length=50)
+    deadline = forms.DateField(label=_("整改期限"), required=False, widget=DateInput())
+    photos = MultipleImageField(label=_("隐患照片(整改前)"))
+
+    def __init__(self, *args, user, visit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.visit = user, visit
+        if user.role == "agency":
+            # An agency reports for the few enterprises it serves: a select, not a code to type.
+            self.fields["enterprise"] = forms.ModelChoiceField(
+                label=_("企业"), queryset=Enterprise.objects.visible_to(user).order_by("name")
+            )
+        else:
+            self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
+        self.fields["criterion"].queryset = MajorHazardCriterion.objects.filter(is_active=True)
+        self.fields["deadline"].help_text = _("留空则按设置:一般隐患 %(g)d 天,重大隐患 %(m)d 天") % {
+            "g": conf.get("HAZARD_GENERAL_DAYS"),
+            "m": conf.get("HAZARD_MAJOR_DAYS"),
+        }
+        if visit is not None or user.role == "enterprise":
+            self.fields.pop("enterprise")
+        if user.role in ("agency", "enterprise") or visit is not None:
+            self.fields.pop("source")
+        _style(self)
+
+
+class TransitionForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    photos = MultipleImageField(label=_("照片"))
+    acceptor_agency = forms.ModelChoiceField(label=_("受委托验收机构"), queryset=Agency.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acceptor_agency"].queryset = Agency.objects.visible_to(user).filter(is_active=True)
+        _style(self)
+
+
+class PlanForm(ScopedModelForm):
+    class Meta:
+        model = RemediationPlan
+        fields = list(RemediationPlan.ELEMENTS)
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in RemediationPlan.ELEMENTS}
+
+
+class CriterionForm(ScopedModelForm):
+    class Meta:
+        model = MajorHazardCriterion
+        fields = ["code", "category", "sector", "article", "text", "is_active"]
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("起始日期"), widget=DateInput())
+    end = forms.DateField(label=_("截止日期"), widget=DateInput())
+    town = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    enterprise = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        d = super().clean()
+        if d.get("start") and d.get("end") and d["end"] < d["start"]:
+            raise forms.ValidationError(_("截止日期不能早于起始日期"))
+        return d

@@ -1,0 +1,239 @@
+"""Hidden hazards (隐患): the record, its 治理方案, photos and the timeline of every step."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.accounts.choices import Role
+from safeserve.core.models import ScopedModel
+from safeserve.core.scoping import ALL
+
+from .choices import CriterionCategory, HazardLevel, HazardSource, HazardState, PhotoStage
+
+
+class MajorHazardCriterion(ScopedModel):
+    """The catalogue of 《工贸企业重大事故隐患判定标准》 situations (data the county maintains)."""
+
+    code = models.CharField(_("编号"), max_length=20, unique=True)
+    category = models.CharField(_("类别"), max_length=12, choices=CriterionCategory.choices)
+    sector = models.CharField(_("行业/专项"), max_length=20, blank=True)
+    article = models.CharField(_("条款"), max_length=30, blank=True)
+    text = models.CharField(_("判定情形"), max_length=300)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("重大事故隐患判定标准")
+        verbose_name_plural = _("重大事故隐患判定标准")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.text[:40]}"
+
+    def get_absolute_url(self):
+        return reverse("hazards:majorhazardcriterion_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return ALL
+
+
+class Hazard(ScopedModel):
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="hazards"
+    )
+    town = models.ForeignKey(
+        "registry.Town", verbose_name=_("镇(街道)"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    agency = models.ForeignKey(
+        "registry.Agency",
+        verbose_name=_("服务机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    visit = models.ForeignKey(
+        "services.ServiceVisit",
+        verbose_name=_("来源服务记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    source = models.CharField(_("来源"), max_length=12, choices=HazardSource.choices)
+    level = models.CharField(_("隐患等级"), max_length=10, choices=HazardLevel.choices, default=HazardLevel.GENERAL)
+    criterion = models.ForeignKey(
+        MajorHazardCriterion,
+        verbose_name=_("判定依据"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    location = models.CharField(_("隐患部位"), max_length=200)
+    description = models.TextField(_("隐患描述"))
+    responsible_person = models.CharField(_("整改责任人"), max_length=50)
+    deadline = models.DateField(_("整改期限"), db_index=True)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=HazardState.choices, default=HazardState.REPORTED, db_index=True
+    )
+    supervised = models.BooleanField(_("挂牌督办"), default=False)
+    acceptor_agency = models.ForeignKey(
+        "registry.Agency",
+        verbose_name=_("受委托验收机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reported_at = models.DateTimeField(_("发现时间"), default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("隐患")
+        verbose_name_plural = _("隐患")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["town", "state", "deadline"]),
+            models.Index(fields=["town", "-reported_at", "-id"]),
+            models.Index(fields=["enterprise", "state"]),
+            models.Index(fields=["agency", "state"]),
+            # Covering index for the open/overdue counts of dashboards and escalation.
+            models.Index(fields=["state", "deadline", "level", "town"]),
+            # Covering indexes for the quarterly statistics (found / closed in a period, by town and level);
+            # the first also orders the county-wide hazard list.
+            models.Index(fields=["reported_at", "level", "town"]),
+            models.Index(fields=["closed_at", "level", "town"]),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise.name if 'enterprise' in self._state.fields_cache else self.enterprise_id}:{self.location}"
+
+    def get_absolute_url(self):
+        return reverse("hazards:hazard_detail", args=[self.pk])
+
+    @property
+    def is_major(self) -> bool:
+        return self.level == HazardLevel.MAJOR
+
+    def is_overdue_on(self, day) -> bool:
+        return self.state != HazardState.CLOSED and self.deadline < day
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on(timezone.localdate())
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if user.role == Role.COUNTY:
+            return ALL
+        if user.role == Role.TOWN:
+            return models.Q(town_id=user.town_id)
+        if user.role == Role.ENTERPRISE:
+            return models.Q(enterprise_id=user.enterprise_id)
+        if user.role == Role.AGENCY:
+            from safeserve.services.models import served_enterprise_ids
+
+            # Hazards of the enterprises it serves (which include every hazard it reported itself),
+            # plus the few 重大 hazards an officer appointed it to accept. The appointments are read
+            # as a short id list: an OR with a second index would make SQLite scan every hazard.
+            appointed = list(
+                Hazard.objects.filter(acceptor_agency_id=user.agency_id)
+                .exclude(enterprise_id__in=served_enterprise_ids(user.agency_id))
+                .order_by()  # no ORDER BY, or SQLite walks the reported_at index instead
+                .values_list("pk", flat=True)[:1000]
+            )
+            q = models.Q(enterprise_id__in=served_enterprise_ids(user.agency_id))
+            return q | models.Q(pk__in=appointed) if appointed else q
+        return None
+
+
+class RemediationPlan(ScopedModel):
+    """治理方案 of a major hazard: the six elements, each required."""
+
+    hazard = models.OneToOneField(Hazard, verbose_name=_("隐患"), on_delete=models.CASCADE, related_name="plan")
+    objective = models.TextField(_("治理的目标和任务"))
+    method = models.TextField(_("采取的方法和措施"))
+    funding = models.TextField(_("经费和物资的落实"))
+    organization = models.TextField(_("负责治理的机构和人员"))
+    timeline = models.TextField(_("治理的时限和要求"))
+    safety_measures = models.TextField(_("安全措施和应急预案"))
+
+    ELEMENTS = ("objective", "method", "funding", "organization", "timeline", "safety_measures")
+
+    class Meta:
+        verbose_name = _("治理方案")
+        verbose_name_plural = _("治理方案")
+
+    def __str__(self):
+        return str(_("治理方案"))
+
+    def get_absolute_url(self):
+        return self.hazard.get_absolute_url()
+
+    @property
+    def is_complete(self) -> bool:
+        return all((getattr(self, f) or "").strip() for f in self.ELEMENTS)
+
+    @classmethod
+    def scope_q(cls, user, action):
+        q = Hazard.scope_q(user, "view")
+        return None if q is None else models.Q(hazard__in=Hazard.objects.filter(q).values("pk"))
+
+
+def hazard_photo_path(instance, filename):
+    import os
+
+    ext = os.path.splitext(filename)[1].lower()
+    ext = ext if ext in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"} else ".bin"
+    return f"hazards/{instance.sha256[:2]}/{instance.sha256}{ext}"
+
+
+class HazardEvent(models.Model):
+    """One step in a hazard's life: who, when, what and a note (the timeline)."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=20)
+    from_state = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=12, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150)
+    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["hazard", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class HazardPhoto(models.Model):
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(HazardEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos")
+    stage = models.CharField(_("阶段"), max_length=10, choices=PhotoStage.choices)
+    file = models.FileField(_("照片"), upload_to=hazard_photo_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    name = models.CharField(_("文件名"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name or self.sha256

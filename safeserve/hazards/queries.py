@@ -1,0 +1,267 @@
+"""Reads of hazards shared by pages, API, exports, statistics and the home page."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import HazardLevel, HazardSource, HazardState
+from .models import Hazard
+
+STATE_COLOURS = {
+    HazardState.REPORTED: "#f2c94c",
+    HazardState.RECTIFYING: "#2f80ed",
+    HazardState.AWAITING: "#9b51e0",
+    HazardState.CLOSED: "#27ae60",
+}
+
+
+OPEN_STATES = (HazardState.REPORTED, HazardState.RECTIFYING, HazardState.AWAITING)
+
+
+def overdue_q(today: date | None = None) -> Q:
+    """Overdue is computed, never stored: the deadline has passed and the hazard is not closed."""
+    today = today or timezone.localdate()
+    return Q(deadline__lt=today, state__in=OPEN_STATES)
+
+
+def hazards_for(user, action: str = "view"):
+    return Hazard.objects.visible_to(user, action).select_related("enterprise", "town", "criterion", "agency")
+
+
+def day_bounds(start: date, end: date):
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
+    )
+
+
+def ledger_rows(user, *, start: date, end: date, town=None, enterprise=None, today: date | None = None):
+    """隐患台账: hazards found in [start, end] that the user may see, as spreadsheet rows."""
+    today = today or timezone.localdate()
+    lo, hi = day_bounds(start, end)
+    qs = Hazard.objects.visible_to(user).filter(reported_at__gte=lo, reported_at__lt=hi)
+    if town is not None:
+        qs = qs.filter(town=town)
+    if enterprise is not None:
+        qs = qs.filter(enterprise=enterprise)
+    qs = qs.order_by("town__sort_order", "enterprise__name", "reported_at", "id")
+    headers = [
+        _("序号"),
+        _("镇(街道)"),
+        _("企业名称"),
+        _("统一社会信用代码"),
+        _("发现日期"),
+        _("来源"),
+        _("隐患等级"),
+        _("判定依据"),
+        _("隐患部位"),
+        _("隐患描述"),
+        _("整改责任人"),
+        _("整改期限"),
+        _("状态"),
+        _("是否逾期"),
+        _("挂牌督办"),
+        _("销号日期"),
+    ]
+    labels_state = {k: str(v) for k, v in HazardState.choices}
+    labels_level = {k: str(v) for k, v in HazardLevel.choices}
+    labels_source = {k: str(v) for k, v in HazardSource.choices}
+    yes, no = str(_("是")), str(_("否"))
+    tz = timezone.get_current_timezone()
+    fields = (
+        "town__name",
+        "enterprise__name",
+        "enterprise__credit_code",
+        "reported_at",
+        "source",
+        "level",
+        "criterion__text",
+        "location",
+        "description",
+        "responsible_person",
+        "deadline",
+        "state",
+        "supervised",
+        "closed_at",
+    )
+
+    def rows():
+        # Plain tuples, not model instances: a town's year is tens of thousands of rows.
+        for n, r in enumerate(qs.values_list(*fields).iterator(chunk_size=5000), start=1):
+            town, ent, code, at, src, lvl, crit, loc, desc, person, deadline, state, sup, closed = r
+            yield [
+                n,
+                town,
+                ent,
+                code,
+                at.astimezone(tz).date().isoformat(),
+                labels_source.get(src, src),
+                labels_level.get(lvl, lvl),
+                crit or "",
+                loc,
+                desc,
+                person,
+                deadline.isoformat(),
+                labels_state.get(state, state),
+                yes if state != HazardState.CLOSED and deadline < today else no,
+                yes if sup else no,
+                closed.astimezone(tz).date().isoformat() if closed else "",
+            ]
+
+    return headers, rows()
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+def quarterly_statistics(user, year: int, quarter: int, by: str = "town"):
+    """Found, rectified (closed) and overdue hazards in a quarter, 一般 and 重大, per town or enterprise.
+
+    Found: reported within the quarter. Rectified: closed within the quarter. Overdue: not closed at
+    the end of the quarter (or today, if earlier) with its deadline passed by then.
+    """
+    start, end = quarter_bounds(year, quarter)
+    lo, hi = day_bounds(start, end)
+    as_of = min(end, timezone.localdate())
+    as_of_dt = day_bounds(as_of, as_of)[1]
+    key = {"town": ("town_id",), "enterprise": ("enterprise_id",)}[by]
+    G, M = HazardLevel.GENERAL, HazardLevel.MAJOR
+    found = Q(reported_at__gte=lo, reported_at__lt=hi)
+    closed = Q(closed_at__gte=lo, closed_at__lt=hi)
+    # Three grouped counts, each on its own index (reported_at, closed_at, state/closed_at), merged
+    # here: one query with an OR of the three would read every hazard of the county.
+    base = Hazard.objects.visible_to(user).order_by()
+    counts: dict = {}
+    names: dict = {}
+    # Overdue then = still open now, or closed only after the as-of day (two index-friendly halves).
+    overdue_open = Q(state__in=OPEN_STATES, deadline__lt=as_of)
+    if as_of < timezone.localdate():
+        overdue_open &= Q(reported_at__lt=as_of_dt)
+    overdue_closed_later = Q(closed_at__gte=as_of_dt, deadline__lt=as_of, reported_at__lt=as_of_dt)
+    parts = [("found", found), ("closed", closed), ("overdue", overdue_open)]
+    if as_of < timezone.localdate():  # nothing is closed in the future: only past quarters need this half
+        parts.append(("overdue", overdue_closed_later))
+    for name, cond in parts:
+        # Grouped without joining the names in: with the join SQLite plans around the town index.
+        for r in base.filter(cond).values(key[0], "level").annotate(n=Count("id")):
+            names[r[key[0]]] = None
+            counts[(r[key[0]], name, r["level"])] = counts.get((r[key[0]], name, r["level"]), 0) + r["n"]
+    from safeserve.registry.models import Enterprise, Town
+
+    model = Town if by == "town" else Enterprise
+    ids = list(names)
+    for i in range(0, len(ids), 5000):
+        names.update(model.objects.filter(pk__in=ids[i : i + 5000]).values_list("pk", "name"))
+    fields = [(n, lvl) for n in ("found", "closed", "overdue") for lvl in (G, M)]
+    order = sorted(names, key=lambda k: names[k] or "")
+    headers = [
+        _("镇(街道)") if by == "town" else _("企业"),
+        _("发现一般隐患"),
+        _("发现重大隐患"),
+        _("整改销号一般隐患"),
+        _("整改销号重大隐患"),
+        _("逾期一般隐患"),
+        _("逾期重大隐患"),
+    ]
+    data = [[names[k], *[counts.get((k, n, lvl), 0) for n, lvl in fields]] for k in order]
+    totals = [_("合计"), *[sum(r[i + 1] for r in data) for i in range(len(fields))]]
+    return {"headers": headers, "rows": data, "totals": totals, "start": start, "end": end, "as_of": as_of}
+
+
+def by_state(user, counts=None):
+    if counts is None:
+        counts = dict(Hazard.objects.visible_to(user).values_list("state").annotate(n=Count("id")).order_by())
+    return [(str(label), counts.get(v, 0), STATE_COLOURS[v]) for v, label in HazardState.choices]
+
+
+def home_summary(user) -> dict:
+    cards, charts = [], []
+    if not user.has_perm("hazards.view_hazard"):
+        return {"cards": cards, "charts": charts}
+    today = timezone.localdate()
+    qs = Hazard.objects.visible_to(user)
+    # Per-state counts (one GROUP BY on the state index), then aggregates over open hazards only.
+    per_state = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    states = by_state(user, per_state)
+    weeks = [today + timedelta(days=7 * i) for i in range(5)]
+    agg = qs.filter(state__in=OPEN_STATES).aggregate(
+        overdue=Count("id", filter=Q(deadline__lt=today)),
+        major_open=Count("id", filter=Q(level=HazardLevel.MAJOR)),
+        due_soon=Count("id", filter=Q(deadline__gte=today, deadline__lte=today + timedelta(days=7))),
+        **{
+            f"w{i}": Count("id", filter=Q(deadline__gte=weeks[i], deadline__lt=weeks[i + 1]))
+            for i in range(len(weeks) - 1)
+        },
+        later=Count("id", filter=Q(deadline__gte=weeks[-1])),
+    )
+    agg["open"] = sum(per_state.get(s, 0) for s in OPEN_STATES)
+    agg["awaiting"] = per_state.get(HazardState.AWAITING, 0)
+    url = reverse("hazards:hazard_list")
+    cards += [
+        {"key": "hazards-open", "label": _("未销号隐患"), "value": agg["open"], "url": url + "?open=true"},
+        {"key": "hazards-overdue", "label": _("逾期隐患"), "value": agg["overdue"], "url": url + "?overdue=true"},
+        {
+            "key": "hazards-major",
+            "label": _("重大隐患(挂牌督办)"),
+            "value": agg["major_open"],
+            "url": url + "?level=major&open=true",
+        },
+        {
+            "key": "hazards-due-soon",
+            "label": _("7日内到期"),
+            "value": agg["due_soon"],
+            "url": url + "?due_within=7",
+        },
+        {
+            "key": "hazards-awaiting",
+            "label": _("待验收"),
+            "value": agg["awaiting"],
+            "url": url + f"?state={HazardState.AWAITING}",
+        },
+    ]
+    charts.append(
+        {
+            "id": "hazards-by-state",
+            "kind": "pie",
+            "title": _("隐患按状态"),
+            "labels": [s[0] for s in states],
+            "values": [s[1] for s in states],
+            "colors": [s[2] for s in states],
+        }
+    )
+    from safeserve.registry.models import Town
+
+    towns = list(Town.objects.visible_to(user).values_list("pk", "name")) if user.role == "county" else []
+    if len(towns) > 1:
+        counts = dict(qs.filter(overdue_q(today)).values_list("town_id").annotate(n=Count("id")).order_by())
+        charts.append(
+            {
+                "id": "hazards-overdue-by-town",
+                "kind": "bar",
+                "title": _("逾期隐患(按镇街)"),
+                "labels": [name for _pk, name in towns],
+                "values": [counts.get(pk, 0) for pk, _name in towns],
+            }
+        )
+    if user.role != "county":
+        # Town, enterprise and agency: open hazards by deadline week (the overdue ones first).
+        agg2 = agg
+        labels = [_("已逾期")] + [f"{w:%m-%d}" for w in weeks[:-1]] + [_("更晚")]
+        values = [agg2["overdue"]] + [agg2[f"w{i}"] for i in range(len(weeks) - 1)] + [agg2["later"]]
+        charts.append(
+            {
+                "id": "hazards-deadlines",
+                "kind": "bar",
+                "title": _("未销号隐患整改期限"),
+                "labels": labels,
+                "values": values,
+            }
+        )
+    return {"cards": cards, "charts": charts}

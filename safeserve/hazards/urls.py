@@ -1,0 +1,20 @@
+from django.urls import path
+
+from safeserve.core.views import object_urls
+
+from . import views
+
+app_name = "hazards"
+
+urlpatterns = [
+    path("", views.HazardListView.as_view(), name="hazard_list"),
+    path("new/", views.HazardCreateView.as_view(), name="hazard_add"),
+    path("ledger/", views.LedgerView.as_view(), name="ledger"),
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
+    path("<int:pk>/", views.HazardDetailView.as_view(), name="hazard_detail"),
+    path("<int:pk>/plan/", views.HazardPlanView.as_view(), name="hazard_plan"),
+    path("<int:pk>/notice.pdf", views.HazardNoticeView.as_view(), name="hazard_notice"),
+    path("<int:pk>/do/<str:action>/", views.HazardActionView.as_view(), name="hazard_action"),
+    path("photos/<int:pk>/", views.HazardPhotoView.as_view(), name="hazard_photo"),
+]
+urlpatterns += object_urls(views.CRITERION, "criteria")

@@ -1,0 +1,315 @@
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from safeserve.core.excel import workbook_response
+from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.views import Column, ObjectConfig, _apply_validation_error
+from safeserve.registry.models import Enterprise, Town
+from safeserve.services.models import ServiceVisit
+
+from . import actions, documents, filters, forms, queries, transitions
+from .choices import HazardState
+from .models import Hazard, HazardPhoto, MajorHazardCriterion, RemediationPlan
+
+CRITERION = ObjectConfig(
+    model=MajorHazardCriterion,
+    filterset=filters.CriterionFilterSet,
+    form=forms.CriterionForm,
+    columns=[
+        Column("code", sort="code"),
+        Column("category", sort="category"),
+        Column("sector"),
+        Column("article"),
+        Column("text", link=True),
+        Column("is_active"),
+    ],
+    detail_fields=["code", "category", "sector", "article", "text", "is_active"],
+    ordering=("code",),
+)
+
+STATE_BADGES = {"reported": "warning", "rectifying": "primary", "awaiting": "info", "closed": "success"}
+
+
+def org_name(user) -> str:
+    if user.role == "county":
+        return _("县应急管理局")
+    for link in ("town", "agency", "enterprise"):
+        obj = getattr(user, link, None)
+        if obj is not None and user.role == link:
+            return obj.name + (_("安监办") if link == "town" else "")
+    return ""
+
+
+class HazardListView(LoginRequiredMixin, View):
+    def get(self, request):
+        if not request.user.has_perm("hazards.view_hazard"):
+            raise PermissionDenied
+        base = queries.hazards_for(request.user)
+        fs = filters.HazardFilterSet(request.GET or None, queryset=base, request=request)
+        qs = fs.qs if fs.is_bound and fs.is_valid() else base
+        page = Paginator(qs.order_by("-reported_at", "-id"), 50).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "hazards/hazard_list.html",
+            {
+                "filterset": fs,
+                "page": page,
+                "querystring": query.urlencode(),
+                "today": timezone.localdate(),
+                "can_add": request.user.has_perm("hazards.add_hazard"),
+                "badges": STATE_BADGES,
+            },
+        )
+
+
+class HazardCreateView(LoginRequiredMixin, View):
+    def _visit(self, request):
+        vid = request.POST.get("visit") or request.GET.get("visit")
+        if not vid:
+            return None
+        return get_visible_or_404(ServiceVisit.objects.select_related("enterprise"), request.user, pk=vid)
+
+    def _check(self, request):
+        if not request.user.has_perm("hazards.add_hazard"):
+            raise PermissionDenied
+
+    def get(self, request):
+        self._check(request)
+        visit = self._visit(request)
+        form = forms.HazardReportForm(user=request.user, visit=visit)
+        return render(request, "hazards/hazard_form.html", {"form": form, "visit": visit})
+
+    def post(self, request):
+        self._check(request)
+        visit = self._visit(request)
+        form = forms.HazardReportForm(request.POST, request.FILES, user=request.user, visit=visit)
+        if form.is_valid():
+            d = form.cleaned_data
+            if visit is not None:
+                enterprise = visit.enterprise
+            elif request.user.role == "enterprise":
+                enterprise = Enterprise.objects.get(pk=request.user.enterprise_id)
+            else:
+                enterprise = d["enterprise"]
+            try:
+                hazard = actions.hazard_report(
+                    actor=request.user,
+                    enterprise=enterprise,
+                    visit=visit,
+                    source=d.get("source") or None,
+                    level=d["level"],
+                    criterion=d.get("criterion"),
+                    location=d["location"],
+                    description=d["description"],
+                    responsible_person=d["responsible_person"],
+                    deadline=d.get("deadline"),
+                    photos=d["photos"],
+                )
+                messages.success(request, _("隐患已上报,整改期限 %(d)s") % {"d": hazard.deadline.isoformat()})
+                if request.POST.get("next") == "another" and visit is not None:
+                    return redirect(reverse("hazards:hazard_add") + f"?visit={visit.pk}")
+                return redirect(visit.get_absolute_url() if visit is not None else hazard.get_absolute_url())
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+        return render(request, "hazards/hazard_form.html", {"form": form, "visit": visit})
+
+
+class HazardDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        qs = Hazard.objects.select_related(
+            "enterprise", "town", "agency", "criterion", "visit", "acceptor_agency", "reported_by"
+        )
+        hazard = get_visible_or_404(qs, request.user, pk=pk)
+        events = list(hazard.events.select_related("actor").prefetch_related("photos"))
+        photos = list(hazard.photos.all())
+        plan = RemediationPlan.objects.filter(hazard=hazard).first()
+        available = transitions.available_actions(request.user, hazard)
+        rel = transitions.relations(request.user, hazard)
+        return render(
+            request,
+            "hazards/hazard_detail.html",
+            {
+                "hazard": hazard,
+                "events": events,
+                "before": [p for p in photos if p.stage == "before"],
+                "after": [p for p in photos if p.stage == "after"],
+                "plan": plan,
+                "plan_fields": [
+                    (RemediationPlan._meta.get_field(n).verbose_name, getattr(plan, n))
+                    for n in RemediationPlan.ELEMENTS
+                ]
+                if plan
+                else [],
+                "actions": [(a, transitions.ACTIONS[a]) for a in available if a != "plan"],
+                "can_plan": "plan" in available,
+                "can_evidence": hazard.state == HazardState.RECTIFYING
+                and bool(rel & {transitions.ENTERPRISE, transitions.AGENCY}),
+                "form": forms.TransitionForm(user=request.user),
+                "today": timezone.localdate(),
+                "badges": STATE_BADGES,
+                "labels": dict(HazardState.choices),
+                "action_labels": {**transitions.ACTIONS, "report": _("上报隐患"), "evidence": _("上传整改照片")},
+            },
+        )
+
+
+class HazardActionView(LoginRequiredMixin, View):
+    def post(self, request, pk, action):
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        form = forms.TransitionForm(request.POST, request.FILES, user=request.user)
+        if not form.is_valid():
+            messages.error(request, _("输入无效"))
+            return redirect(hazard.get_absolute_url())
+        d = form.cleaned_data
+        try:
+            if action == "evidence":
+                actions.hazard_add_evidence(actor=request.user, hazard=hazard, photos=d["photos"], note=d["note"])
+            else:
+                actions.hazard_transition(
+                    actor=request.user,
+                    hazard=hazard,
+                    action=action,
+                    note=d["note"],
+                    photos=d["photos"],
+                    acceptor_agency=d.get("acceptor_agency"),
+                )
+            messages.success(request, _("已完成:%(a)s") % {"a": transitions.ACTIONS.get(action, _("上传整改照片"))})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect(hazard.get_absolute_url())
+
+
+class HazardPlanView(LoginRequiredMixin, View):
+    def _get(self, request, pk):
+        hazard = get_visible_or_404(Hazard.objects.select_related("enterprise"), request.user, pk=pk)
+        if not transitions.allowed(request.user, hazard, "plan"):
+            raise PermissionDenied
+        return hazard, RemediationPlan.objects.filter(hazard=hazard).first()
+
+    def get(self, request, pk):
+        hazard, plan = self._get(request, pk)
+        return render(
+            request,
+            "hazards/plan_form.html",
+            {"hazard": hazard, "form": forms.PlanForm(instance=plan, user=request.user)},
+        )
+
+    def post(self, request, pk):
+        hazard, plan = self._get(request, pk)
+        form = forms.PlanForm(request.POST, instance=plan, user=request.user)
+        if form.is_valid():
+            try:
+                actions.hazard_save_plan(
+                    actor=request.user, hazard=hazard, **{n: form.cleaned_data[n] for n in RemediationPlan.ELEMENTS}
+                )
+                messages.success(request, _("治理方案已保存"))
+                return redirect(hazard.get_absolute_url())
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+        return render(request, "hazards/plan_form.html", {"hazard": hazard, "form": form})
+
+
+class HazardPhotoView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        photo = HazardPhoto.objects.filter(pk=pk).first()
+        if photo is None or not Hazard.objects.visible_to(request.user).filter(pk=photo.hazard_id).exists():
+            raise Http404
+        return FileResponse(photo.file.open("rb"), filename=photo.name or None)
+
+
+class HazardNoticeView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        hazard = get_visible_or_404(Hazard.objects.select_related("enterprise", "criterion"), request.user, pk=pk)
+        pdf = documents.rectification_notice_pdf(
+            enterprise=hazard.enterprise, hazards=[hazard], issuer=str(request.user), issuer_org=org_name(request.user)
+        )
+        resp = HttpResponse(pdf, content_type="application/pdf")
+        resp["Content-Disposition"] = f'inline; filename="notice-hazard-{hazard.pk}.pdf"'
+        return resp
+
+
+def _year_start():
+    today = timezone.localdate()
+    return date(today.year, 1, 1), today
+
+
+class LedgerView(LoginRequiredMixin, View):
+    """隐患台账: for an enterprise, a town or the county (whatever the user sees) over a period."""
+
+    def get(self, request):
+        if not request.user.has_perm("hazards.view_hazard"):
+            raise PermissionDenied
+        start, end = _year_start()
+        form = forms.PeriodForm(request.GET or {"start": start, "end": end})
+        towns = Town.objects.visible_to(request.user)
+        if not form.is_valid():
+            return render(request, "hazards/ledger.html", {"form": form, "towns": towns})
+        d = form.cleaned_data
+        town = get_visible_or_404(Town, request.user, pk=d["town"]) if d.get("town") else None
+        enterprise = get_visible_or_404(Enterprise, request.user, pk=d["enterprise"]) if d.get("enterprise") else None
+        if "download" not in request.GET:
+            return render(request, "hazards/ledger.html", {"form": form, "towns": towns})
+        headers, rows = queries.ledger_rows(
+            request.user, start=d["start"], end=d["end"], town=town, enterprise=enterprise
+        )
+        scope = enterprise.name if enterprise else town.name if town else org_name(request.user) or _("全县")
+        title = _("隐患台账")
+        return workbook_response(
+            f"hazard-ledger-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", [(f"{title}-{scope}"[:31], headers, rows)]
+        )
+
+
+class StatisticsView(LoginRequiredMixin, View):
+    """Quarterly statistics (found, rectified, overdue; 一般 and 重大) per town or per enterprise."""
+
+    def get(self, request):
+        if not request.user.has_perm("hazards.view_hazard"):
+            raise PermissionDenied
+        today = timezone.localdate()
+        try:
+            year = int(request.GET.get("year", today.year))
+            quarter = int(request.GET.get("quarter", (today.month - 1) // 3 + 1))
+        except ValueError:
+            year, quarter = today.year, (today.month - 1) // 3 + 1
+        quarter = min(4, max(1, quarter))
+        by = (
+            request.GET.get("by")
+            if request.GET.get("by") in ("town", "enterprise")
+            else ("town" if request.user.role in ("county",) else "enterprise")
+        )
+        stats = queries.quarterly_statistics(request.user, year, quarter, by=by)
+        if "download" in request.GET:
+            return workbook_response(
+                f"hazard-statistics-{year}Q{quarter}",
+                [(f"{year}年第{quarter}季度隐患统计", stats["headers"], [*stats["rows"], stats["totals"]])],
+            )
+        return render(
+            request,
+            "hazards/statistics.html",
+            {
+                "stats": stats,
+                "shown": stats["rows"][:500],  # the county by enterprise is 20,000 rows: the export has them all
+                "year": year,
+                "quarter": quarter,
+                "by": by,
+                "years": range(today.year - 4, today.year + 1),
+            },
+        )

@@ -1,0 +1,277 @@
+"""Every write of the services app: contracts, visits (hash-chained), ratings, and the jobs."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safeserve.accounts.choices import Role
+from safeserve.core.audit import AuditAction, record
+from safeserve.registry.models import Agency
+
+from . import chain
+from .choices import ContractStatus, ItemResult
+from .models import ServiceContract, ServiceVisit, VisitItemResult, VisitPhoto, VisitRating
+
+
+@dataclass(frozen=True)
+class ContractTransition:
+    source: str
+    target: str
+    roles: frozenset
+
+
+# The contract lifecycle as data: action -> (from, to, roles). "system" is the daily job.
+CONTRACT_TRANSITIONS = {
+    "activate": ContractTransition(
+        ContractStatus.DRAFT, ContractStatus.ACTIVE, frozenset({Role.AGENCY, Role.TOWN, Role.COUNTY})
+    ),
+    "terminate": ContractTransition(
+        ContractStatus.ACTIVE,
+        ContractStatus.TERMINATED,
+        frozenset({Role.AGENCY, Role.ENTERPRISE, Role.TOWN, Role.COUNTY}),
+    ),
+    "expire": ContractTransition(ContractStatus.ACTIVE, ContractStatus.EXPIRED, frozenset({Role.COUNTY, "system"})),
+}
+CONTRACT_ACTION_LABELS = {"activate": _("生效"), "terminate": _("终止"), "expire": _("到期")}
+
+
+def contract_actions_for(user, contract) -> list[str]:
+    return [
+        name
+        for name, t in CONTRACT_TRANSITIONS.items()
+        if t.source == contract.status and user.role in t.roles and name != "expire"
+    ]
+
+
+@transaction.atomic
+def contract_transition(*, actor, contract, action: str, note: str = "", today: date | None = None):
+    t = CONTRACT_TRANSITIONS.get(action)
+    if t is None:
+        raise ValidationError(_("未知操作"))
+    role = "system" if actor is None else actor.role
+    if role not in t.roles:
+        raise PermissionDenied(_("您的角色不能执行该操作"))
+    rows = ServiceContract.objects.all() if actor is None else ServiceContract.objects.visible_to(actor, "view")
+    try:
+        fresh = rows.select_for_update(of=("self",)).get(pk=contract.pk)
+    except ServiceContract.DoesNotExist:
+        raise PermissionDenied(_("该记录超出您的数据权限范围")) from None
+    if fresh.status != t.source:
+        raise ValidationError(
+            _("合同当前状态为“%(s)s”,不能执行“%(a)s”")
+            % {"s": fresh.get_status_display(), "a": CONTRACT_ACTION_LABELS[action]}
+        )
+    if actor is not None and actor.role == Role.ENTERPRISE and fresh.payer_type != "enterprise":
+        raise PermissionDenied(_("政府购买的服务合同由购买方终止"))
+    if action == "activate":
+        if not fresh.links.exists():
+            raise ValidationError(_("合同没有服务企业,不能生效"))
+        if fresh.staff.exclude(agency_id=fresh.agency_id).exists():
+            raise ValidationError(_("指派人员必须属于该服务机构"))
+    before = fresh.status
+    fresh.status = t.target
+    if action == "terminate":
+        fresh.terminated_on = today or timezone.localdate()
+    fresh.full_clean()
+    fresh.save()
+    record(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        instance=fresh,
+        changes={"status": [before, fresh.status]},
+        note=note or str(CONTRACT_ACTION_LABELS[action]),
+    )
+    return fresh
+
+
+def expire_contracts(today: date | None = None) -> int:
+    """Daily job: active contracts past their end date become expired."""
+    today = today or timezone.localdate()
+    n = 0
+    for c in ServiceContract.objects.filter(status=ContractStatus.ACTIVE, end_date__lt=today):
+        contract_transition(actor=None, contract=c, action="expire", note=_("服务期届满,系统自动到期"))
+        n += 1
+    return n
+
+
+# ---------------------------------------------------------------- visits
+
+
+def _fail(field, message):
+    raise ValidationError({field: message})
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor,
+    contract,
+    enterprise,
+    visited_at: datetime,
+    staff,
+    template=None,
+    results: dict | None = None,
+    findings: str = "",
+    signed_by: str = "",
+    signed_at: datetime | None = None,
+    photos=(),
+) -> ServiceVisit:
+    """Record one visit, chained to the agency's previous record.
+
+    ``results`` maps a checklist item id to (result, note). Every staff member present must be
+    qualified on the day of the visit; otherwise the whole record is refused, naming the person.
+    """
+    if actor is None or actor.role != Role.AGENCY or not actor.has_perm("services.add_servicevisit"):
+        raise PermissionDenied(_("只有服务机构人员可以录入服务记录"))
+    if contract.agency_id != actor.agency_id:
+        raise PermissionDenied(_("该合同不属于您的机构"))
+    if contract.status != ContractStatus.ACTIVE:
+        _fail("contract", _("合同未处于履行中,不能录入服务记录"))
+    if visited_at is None:
+        _fail("visited_at", _("请填写服务时间"))
+    if timezone.is_naive(visited_at):
+        visited_at = timezone.make_aware(visited_at)
+    day = timezone.localtime(visited_at).date()
+    if visited_at > timezone.now() + timedelta(minutes=10):
+        _fail("visited_at", _("服务时间不能晚于当前时间"))
+    if not (contract.start_date <= day <= contract.end_date):
+        _fail("visited_at", _("服务时间不在合同服务期内"))
+    if not contract.links.filter(enterprise_id=enterprise.pk).exists():
+        _fail("enterprise", _("该企业不在本合同服务范围内"))
+    staff = list(staff)
+    if not staff:
+        _fail("staff", _("请选择到场人员"))
+    for person in staff:
+        if person.agency_id != actor.agency_id:
+            _fail("staff", _("%(name)s 不是本机构人员") % {"name": person.name})
+        if not person.is_qualified_on(day):
+            _fail(
+                "staff",
+                _("%(name)s 在 %(day)s 没有有效的执业资格(注册安全工程师证书),不能作为到场人员")
+                % {"name": person.name, "day": day.isoformat()},
+            )
+    results = results or {}
+    items = list(template.items.all()) if template is not None else []
+    item_ids = {i.pk for i in items}
+    if set(results) - item_ids:
+        _fail("results", _("检查结果含有不属于该检查表的项目"))
+    missing = [i for i in items if i.pk not in results]
+    if missing:
+        _fail("results", _("检查项未填写结果:%(item)s") % {"item": missing[0].text})
+    for item_id, (res, _note) in results.items():
+        if res not in ItemResult.values:
+            _fail("results", _("检查结果无效"))
+        if res == ItemResult.PROBLEM and not (_note or "").strip() and not findings.strip():
+            _fail("results", _("“存在问题”的检查项须填写说明"))
+    if signed_by and signed_at is None:
+        signed_at = timezone.now()
+
+    # Serialise the agency's chain: the agency row is the lock.
+    Agency.objects.select_for_update().filter(pk=actor.agency_id).first()
+    last = ServiceVisit.objects.filter(agency_id=actor.agency_id).order_by("-seq").values("seq", "content_hash").first()
+    visit = ServiceVisit(
+        agency_id=actor.agency_id,
+        contract=contract,
+        enterprise=enterprise,
+        visited_at=visited_at,
+        template=template,
+        findings=findings.strip(),
+        signed_by=signed_by.strip(),
+        signed_at=signed_at,
+        recorded_by=actor,
+        seq=(last["seq"] + 1) if last else 1,
+        prev_hash=last["content_hash"] if last else chain.GENESIS,
+        content_hash="0" * 64,
+    )
+    visit.full_clean()
+    visit.save()
+    visit.staff.set(staff)
+    VisitItemResult.objects.bulk_create(
+        [VisitItemResult(visit=visit, item_id=i, result=r, note=(n or "").strip()) for i, (r, n) in results.items()]
+    )
+    hashes = []
+    for upload in photos:
+        digest = chain.sha256_file(upload)
+        photo = VisitPhoto(visit=visit, sha256=digest, name=getattr(upload, "name", "")[:200])
+        photo.file.save(getattr(upload, "name", "photo.jpg"), upload, save=False)
+        photo.save()
+        hashes.append(digest)
+    # Round-trip visited_at through the database's precision before hashing.
+    visit.refresh_from_db(fields=["visited_at", "signed_at"])
+    content, _problems = chain.stored_content(visit, check_files=False)
+    visit.content_hash = chain.digest(content)
+    ServiceVisit.objects.filter(pk=visit.pk).update(content_hash=visit.content_hash)
+    record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=visit,
+        changes={"content_hash": [None, visit.content_hash], "seq": [None, visit.seq]},
+    )
+    return visit
+
+
+@transaction.atomic
+def visit_rate(*, actor, visit, score: int, comment: str = "") -> VisitRating:
+    if actor is None or actor.role != Role.ENTERPRISE or actor.enterprise_id != visit.enterprise_id:
+        raise PermissionDenied(_("只有被服务企业可以评价本次服务"))
+    if not actor.has_perm("services.add_visitrating"):
+        raise PermissionDenied(_("您没有该操作的权限"))
+    rating = VisitRating.objects.filter(visit=visit).first()
+    before = {"score": rating.score, "comment": rating.comment} if rating else {}
+    rating = rating or VisitRating(visit=visit, agency_id=visit.agency_id, rated_by=actor)
+    rating.score = score
+    rating.comment = (comment or "").strip()
+    rating.full_clean()
+    rating.save()
+    record(
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        instance=rating,
+        changes={"score": [before.get("score"), score], "comment": [before.get("comment"), rating.comment]},
+    )
+    return rating
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def flag_missing_visits(today: date | None = None) -> int:
+    """Job: tell the agency and the town office about visits overdue against the contract frequency."""
+    from safeserve.notifications.actions import notify
+    from safeserve.notifications.models import Level
+    from safeserve.notifications.queries import agency_users, town_officers
+
+    from .queries import missing_visits
+
+    today = today or timezone.localdate()
+    sent = 0
+    for row in missing_visits(None, today=today):
+        link = reverse("services:servicecontract_detail", args=[row["contract_id"]])
+        title = _("服务记录缺失:%(ent)s(合同 %(no)s,应于 %(due)s 前上门)") % {
+            "ent": row["enterprise_name"],
+            "no": row["contract_number"],
+            "due": row["due"].isoformat(),
+        }
+        body = _("按合同每年 %(n)d 次上门服务,上次服务:%(last)s。") % {
+            "n": row["visits_per_year"],
+            "last": row["last_visit"].isoformat() if row["last_visit"] else _("无"),
+        }
+        key = f"visit-missing:{row['contract_id']}:{row['enterprise_id']}:{row['due'].isoformat()}"
+        recipients = list(agency_users(row["agency_id"])) + list(town_officers(row["town_id"]))
+        sent += len(
+            notify(
+                recipients=recipients,
+                kind="visit_missing",
+                title=title,
+                body=body,
+                link=link,
+                level=Level.WARNING,
+                dedup_key=key,
+            )
+        )
+    return sent

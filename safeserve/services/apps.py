@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServicesConfig(AppConfig):
+    name = "safeserve.services"
+    label = "services"
+    verbose_name = _("委托服务")
+
+    def ready(self):
+        from safeserve.core import context_processors, home
+
+        from . import queries
+
+        context_processors.EXTRA_NAV.extend(
+            [
+                ("services:servicecontract_list", _("服务合同"), "services.view_servicecontract"),
+                ("services:visit_list", _("服务记录"), "services.view_servicevisit"),
+            ]
+        )
+        home.HOME_PROVIDERS.append(queries.home_summary)

@@ -1,0 +1,345 @@
+"""Commissioned services: contracts (服务合同), checklists and visits (服务记录)."""
+
+import math
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.accounts.choices import Role
+from safeserve.core.models import ScopedModel
+from safeserve.core.scoping import ALL
+
+from .choices import ContractStatus, ItemResult, PayerType, ServiceItem
+
+# A contract under which an agency serves (or served) an enterprise: drafts never count.
+SERVING_STATES = (ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED)
+
+
+def served_enterprise_ids(agency_id):
+    """Subquery: enterprises the agency serves under a current or past contract (no duplicates)."""
+    return ContractEnterprise.objects.filter(contract__agency_id=agency_id, contract__status__in=SERVING_STATES).values(
+        "enterprise_id"
+    )
+
+
+class ServiceContract(ScopedModel):
+    number = models.CharField(_("合同编号"), max_length=50, unique=True)
+    agency = models.ForeignKey(
+        "registry.Agency", verbose_name=_("服务机构"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    payer_type = models.CharField(_("付费方"), max_length=12, choices=PayerType.choices, default=PayerType.ENTERPRISE)
+    payer_town = models.ForeignKey(
+        "registry.Town",
+        verbose_name=_("购买服务的镇(街道)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    enterprises = models.ManyToManyField(
+        "registry.Enterprise",
+        verbose_name=_("服务企业"),
+        through="ContractEnterprise",
+        related_name="service_contracts",
+    )
+    items = models.JSONField(_("服务事项"), default=list)
+    start_date = models.DateField(_("服务期起"))
+    end_date = models.DateField(_("服务期止"))
+    fee = models.DecimalField(_("服务费(元)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    visits_per_year = models.PositiveSmallIntegerField(
+        _("每年上门服务次数"), default=4, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    staff = models.ManyToManyField(
+        "registry.AgencyStaff", verbose_name=_("指派人员"), blank=True, related_name="contracts"
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT, db_index=True
+    )
+    terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("服务合同")
+        verbose_name_plural = _("服务合同")
+        ordering = ["-start_date", "-id"]
+        indexes = [models.Index(fields=["agency", "status"]), models.Index(fields=["status", "start_date", "end_date"])]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("services:servicecontract_detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("服务期止不能早于服务期起")
+        if not isinstance(self.items, list) or not self.items or not set(self.items) <= set(ServiceItem.values):
+            errors["items"] = _("至少选择一项有效的服务事项")
+        if self.payer_type == PayerType.TOWN and not self.payer_town_id:
+            errors["payer_town"] = _("镇(街道)政府购买须填写购买服务的镇(街道)")
+        if self.payer_type != PayerType.TOWN and self.payer_town_id:
+            errors["payer_town"] = _("仅镇(街道)政府购买时填写")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def visit_interval_days(self) -> int:
+        return math.ceil(365 / max(1, self.visits_per_year))
+
+    def get_items_display(self):
+        labels = dict(ServiceItem.choices)
+        return "、".join(str(labels.get(v, v)) for v in self.items)
+
+    @classmethod
+    def scope_q(cls, user, action):
+        q = cls._scope_q(user, action)
+        if q is not None and action in ("change", "delete"):
+            # Only drafts are edited or deleted; a signed contract changes state through its actions.
+            return q & models.Q(status=ContractStatus.DRAFT)
+        return q
+
+    @classmethod
+    def _scope_q(cls, user, action):
+        if user.role == Role.COUNTY:
+            return ALL
+        if user.role == Role.TOWN:
+            in_town = ContractEnterprise.objects.filter(enterprise__town_id=user.town_id).values("contract_id")
+            return models.Q(payer_town_id=user.town_id) | models.Q(pk__in=in_town)
+        if user.role == Role.ENTERPRISE and action in ("view", "add", "change", "delete"):
+            mine = ContractEnterprise.objects.filter(enterprise_id=user.enterprise_id).values("contract_id")
+            q = models.Q(pk__in=mine)
+            # An enterprise manages only the contracts it pays for itself.
+            return q if action == "view" else q & models.Q(payer_type=PayerType.ENTERPRISE)
+        if user.role == Role.AGENCY and action == "view":
+            return models.Q(agency_id=user.agency_id)
+        return None
+
+
+class ContractEnterprise(models.Model):
+    contract = models.ForeignKey(ServiceContract, on_delete=models.CASCADE, related_name="links")
+    enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="contract_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contract", "enterprise"], name="contract_enterprise_once")]
+        indexes = [models.Index(fields=["enterprise", "contract"])]
+
+    def __str__(self):
+        return f"{self.contract_id}:{self.enterprise_id}"
+
+
+class ChecklistTemplate(ScopedModel):
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    industry = models.ForeignKey(
+        "registry.Industry",
+        verbose_name=_("适用行业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("留空表示通用"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("检查表模板")
+        verbose_name_plural = _("检查表模板")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("services:checklisttemplate_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user, action):
+        # Reference data the county maintains; everyone may read it.
+        return ALL
+
+
+class ChecklistItem(ScopedModel):
+    template = models.ForeignKey(
+        ChecklistTemplate, verbose_name=_("检查表模板"), on_delete=models.CASCADE, related_name="items"
+    )
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    category = models.CharField(_("检查类别"), max_length=50)
+    text = models.CharField(_("检查内容"), max_length=300)
+
+    class Meta:
+        verbose_name = _("检查项")
+        verbose_name_plural = _("检查项")
+        ordering = ["template", "order", "id"]
+
+    def __str__(self):
+        return f"{self.order}. {self.text}"
+
+    def get_absolute_url(self):
+        return reverse("services:checklistitem_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return ALL
+
+
+class ServiceVisit(ScopedModel):
+    """One on-site visit. Its content is hashed and chained to the agency's previous visit."""
+
+    agency = models.ForeignKey(
+        "registry.Agency", verbose_name=_("服务机构"), on_delete=models.PROTECT, related_name="visits"
+    )
+    contract = models.ForeignKey(
+        ServiceContract, verbose_name=_("服务合同"), on_delete=models.PROTECT, related_name="visits"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("服务企业"), on_delete=models.PROTECT, related_name="service_visits"
+    )
+    visited_at = models.DateTimeField(_("服务时间"))
+    staff = models.ManyToManyField("registry.AgencyStaff", verbose_name=_("到场人员"), related_name="visits")
+    template = models.ForeignKey(
+        ChecklistTemplate, verbose_name=_("检查表"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    findings = models.TextField(_("发现问题及建议"), blank=True)
+    signed_by = models.CharField(_("企业签字人"), max_length=50, blank=True)
+    signed_at = models.DateTimeField(_("企业签字时间"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    seq = models.PositiveIntegerField(_("机构记录序号"))
+    prev_hash = models.CharField(_("前一记录哈希"), max_length=64, blank=True)
+    content_hash = models.CharField(_("记录哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("服务记录")
+        verbose_name_plural = _("服务记录")
+        ordering = ["-visited_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["agency", "seq"], name="visit_seq_once_per_agency")]
+        indexes = [
+            models.Index(fields=["enterprise", "-visited_at"]),
+            models.Index(fields=["contract", "enterprise", "-visited_at"]),
+            models.Index(fields=["agency", "-visited_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.visited_at:%Y-%m-%d}" if self.visited_at else str(self.pk)
+
+    def get_absolute_url(self):
+        return reverse("services:visit_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if action != "view" and action != "add":
+            return None  # a visit record is never edited or deleted: that is what the hash chain proves
+        if user.role == Role.COUNTY:
+            return ALL if action == "view" else None
+        if user.role == Role.TOWN and action == "view":
+            return models.Q(enterprise__town_id=user.town_id)
+        if user.role == Role.ENTERPRISE and action == "view":
+            return models.Q(enterprise_id=user.enterprise_id)
+        if user.role == Role.AGENCY:
+            return models.Q(agency_id=user.agency_id)
+        return None
+
+
+class VisitItemResult(models.Model):
+    visit = models.ForeignKey(ServiceVisit, on_delete=models.CASCADE, related_name="results")
+    item = models.ForeignKey(ChecklistItem, verbose_name=_("检查项"), on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(_("结果"), max_length=10, choices=ItemResult.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["item__order", "item_id"]
+        constraints = [models.UniqueConstraint(fields=["visit", "item"], name="visit_item_once")]
+
+    def __str__(self):
+        return f"{self.item_id}:{self.result}"
+
+
+def visit_photo_path(instance, filename):
+    return f"visits/{instance.sha256[:2]}/{instance.sha256}{_ext(filename)}"
+
+
+def _ext(filename):
+    import os
+
+    ext = os.path.splitext(filename)[1].lower()
+    return ext if ext in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"} else ".bin"
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(ServiceVisit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("照片"), upload_to=visit_photo_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    name = models.CharField(_("文件名"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name or self.sha256
+
+
+class VisitRating(ScopedModel):
+    """The enterprise's rating of one visit (kept outside the visit's hashed content)."""
+
+    visit = models.OneToOneField(
+        ServiceVisit, verbose_name=_("服务记录"), on_delete=models.CASCADE, related_name="rating"
+    )
+    agency = models.ForeignKey(
+        "registry.Agency", verbose_name=_("服务机构"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    score = models.PositiveSmallIntegerField(_("评分"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.CharField(_("评价"), max_length=500, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评价人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("服务评价")
+        verbose_name_plural = _("服务评价")
+        indexes = [models.Index(fields=["agency", "score"])]
+
+    def __str__(self):
+        return f"{self.visit} {self.score}"
+
+    def get_absolute_url(self):
+        return self.visit.get_absolute_url()
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if user.role == Role.COUNTY and action == "view":
+            return ALL
+        if user.role == Role.TOWN and action == "view":
+            return models.Q(visit__enterprise__town_id=user.town_id)
+        if user.role == Role.ENTERPRISE:
+            return models.Q(visit__enterprise_id=user.enterprise_id)
+        if user.role == Role.AGENCY and action == "view":
+            return models.Q(agency_id=user.agency_id)
+        return None
+
+
+__all__ = [
+    "ChecklistItem",
+    "ChecklistTemplate",
+    "ContractEnterprise",
+    "ItemResult",
+    "ServiceContract",
+    "ServiceVisit",
+    "VisitItemResult",
+    "VisitPhoto",
+    "VisitRating",
+]

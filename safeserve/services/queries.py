@@ -1,0 +1,160 @@
+"""Reads shared by pages, API, jobs and statistics."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safeserve.registry.models import Agency
+
+from .choices import ContractStatus
+from .models import ContractEnterprise, ServiceContract, ServiceVisit, VisitRating
+
+
+def _covering(on_date: date) -> Q:
+    """Links whose contract covered ``on_date`` (active then; drafts never count)."""
+    return (
+        Q(contract__start_date__lte=on_date, contract__end_date__gte=on_date)
+        & Q(contract__status__in=(ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED))
+        & (Q(contract__terminated_on__isnull=True) | Q(contract__terminated_on__gt=on_date))
+    )
+
+
+def has_socialized_service(enterprises, on_date: date | None = None) -> set[int]:
+    """Ids of the given enterprises with a contract in force on ``on_date`` (today by default).
+
+    ``enterprises`` is a queryset (used as a subquery) or an iterable of ids. One query.
+    """
+    on_date = on_date or timezone.localdate()
+    ids = enterprises.values("pk") if isinstance(enterprises, QuerySet) else list(enterprises)
+    return set(
+        ContractEnterprise.objects.filter(_covering(on_date), enterprise_id__in=ids)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+
+
+def served_filter(on_date: date | None = None) -> Q:
+    """A Q on Enterprise: has socialized service on the date (for annotations and counts)."""
+    on_date = on_date or timezone.localdate()
+    return Q(pk__in=ContractEnterprise.objects.filter(_covering(on_date)).values("enterprise_id"))
+
+
+def missing_visits(user, today: date | None = None, limit: int | None = None, contract_id=None) -> list[dict]:
+    """(Active contract, enterprise) pairs whose next visit is overdue against the contract frequency.
+
+    ``user`` None means every contract (the background job); otherwise only contracts the user sees.
+    """
+    today = today or timezone.localdate()
+    contracts = ServiceContract.objects.filter(status=ContractStatus.ACTIVE, start_date__lte=today)
+    if contract_id is not None:
+        contracts = contracts.filter(pk=contract_id)
+    if user is not None:
+        contracts = contracts.filter(pk__in=ServiceContract.objects.visible_to(user).values("pk"))
+    last = (
+        ServiceVisit.objects.filter(contract_id=OuterRef("contract_id"), enterprise_id=OuterRef("enterprise_id"))
+        .order_by("-visited_at")
+        .values("visited_at")[:1]
+    )
+    links = (
+        ContractEnterprise.objects.filter(contract__in=contracts)
+        .annotate(last_visit=Subquery(last))
+        .values(
+            "contract_id",
+            "enterprise_id",
+            "last_visit",
+            "contract__number",
+            "contract__start_date",
+            "contract__visits_per_year",
+            "contract__agency_id",
+            "contract__agency__name",
+            "enterprise__name",
+            "enterprise__town_id",
+        )
+        .order_by("contract_id", "enterprise_id")
+    )
+    rows = []
+    for link in links.iterator(chunk_size=2000):
+        interval = -(-365 // max(1, link["contract__visits_per_year"]))
+        last_day = timezone.localtime(link["last_visit"]).date() if link["last_visit"] else None
+        due = (last_day or link["contract__start_date"]) + timedelta(days=interval)
+        if due < today:
+            rows.append(
+                {
+                    "contract_id": link["contract_id"],
+                    "contract_number": link["contract__number"],
+                    "enterprise_id": link["enterprise_id"],
+                    "enterprise_name": link["enterprise__name"],
+                    "agency_id": link["contract__agency_id"],
+                    "agency_name": link["contract__agency__name"],
+                    "town_id": link["enterprise__town_id"],
+                    "visits_per_year": link["contract__visits_per_year"],
+                    "last_visit": last_day,
+                    "due": due,
+                    "days_overdue": (today - due).days,
+                }
+            )
+            if limit and len(rows) >= limit:
+                break
+    return rows
+
+
+def agency_ratings(user):
+    """Agencies the user may see with their average rating and number of ratings."""
+    return (
+        Agency.objects.visible_to(user)
+        .annotate(rating_avg=Avg("ratings__score"), rating_count=Count("ratings"))
+        .order_by("-rating_avg", "name")
+    )
+
+
+def rating_of(agency_id) -> dict:
+    return VisitRating.objects.filter(agency_id=agency_id).aggregate(avg=Avg("score"), count=Count("id"))
+
+
+def visits_for(user):
+    return ServiceVisit.objects.visible_to(user).select_related("enterprise", "agency", "contract", "rating")
+
+
+def last_visit_per_enterprise(user):
+    return visits_for(user).values("enterprise_id").annotate(last=Max("visited_at"))
+
+
+def home_summary(user) -> dict:
+    """Cards for the role home page (core.home hook)."""
+    cards = []
+    if not user.has_perm("services.view_servicevisit"):
+        return {"cards": cards, "charts": []}
+    today = timezone.localdate()
+    if user.role in ("agency", "town"):  # the county sees them per town on the due page
+        missing = missing_visits(user, today=today, limit=1000)
+        cards.append(
+            {
+                "key": "visits-due",
+                "label": _("逾期未上门服务"),
+                "value": len(missing) if len(missing) < 1000 else "1000+",
+                "url": reverse("services:visit_due"),
+            }
+        )
+    month_start = timezone.make_aware(datetime.combine(today.replace(day=1), time.min))
+    cards.append(
+        {
+            "key": "visits-month",
+            "label": _("本月服务记录"),
+            "value": ServiceVisit.objects.visible_to(user).filter(visited_at__gte=month_start).count(),
+            "url": reverse("services:visit_list"),
+        }
+    )
+    if user.role == "agency":
+        r = rating_of(user.agency_id)
+        cards.append(
+            {
+                "key": "rating",
+                "label": _("服务评价(平均分/次数)"),
+                "value": f"{r['avg']:.1f} / {r['count']}" if r["count"] else "— / 0",
+                "url": reverse("services:ratings"),
+            }
+        )
+    return {"cards": cards, "charts": []}

@@ -1,0 +1,115 @@
+"""Test helpers for services and hazards (used by both apps' tests)."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from .choices import ContractStatus
+from .models import ChecklistTemplate, ContractEnterprise, ServiceContract
+
+
+def png(name="photo.png", colour=(200, 30, 30)) -> SimpleUploadedFile:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buf, format="PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def make_contract(
+    world,
+    *,
+    agency="agency_a",
+    enterprises=("ent_a",),
+    status=ContractStatus.ACTIVE,
+    number="HT-001",
+    start=None,
+    end=None,
+    visits_per_year=4,
+    payer_type="enterprise",
+    payer_town=None,
+):
+    today = timezone.localdate()
+    c = ServiceContract.objects.create(
+        number=number,
+        agency=world[agency],
+        payer_type=payer_type,
+        payer_town=payer_town,
+        items=["hazard", "training"],
+        start_date=start or today - timedelta(days=30),
+        end_date=end or today + timedelta(days=335),
+        fee=Decimal("12000.00"),
+        visits_per_year=visits_per_year,
+        status=status,
+    )
+    for e in enterprises:
+        ContractEnterprise.objects.create(contract=c, enterprise=world[e])
+    if agency == "agency_a":
+        c.staff.add(world["staff_a"])
+    return c
+
+
+def general_template():
+    return ChecklistTemplate.objects.get(name="工贸企业通用安全检查表")
+
+
+def all_ok(template):
+    return {i.pk: ("ok", "") for i in template.items.all()}
+
+
+def extend_world(world):
+    """Add services and hazards objects to the persona world, for the permission suites."""
+    from safeserve.hazards import actions as hazard_actions
+    from safeserve.hazards.models import MajorHazardCriterion
+    from safeserve.services import actions
+    from safeserve.services.models import ChecklistItem
+
+    o = world.objs
+    o["contract_a"] = make_contract(world, status=ContractStatus.DRAFT, number="HT-A")
+    o["contract_b"] = make_contract(
+        world, status=ContractStatus.DRAFT, number="HT-B", agency="agency_b", enterprises=("ent_b",)
+    )
+    o["contract_live"] = make_contract(world, number="HT-LIVE")
+    t = general_template()
+    o["template_a"] = t
+    o["template_b"] = ChecklistTemplate.objects.create(name="木制品加工专项检查表", industry=world["industry"])
+    o["item_a"] = t.items.order_by("order").first()
+    o["item_b"] = ChecklistItem.objects.create(
+        template=o["template_b"], order=1, category="粉尘", text="砂光机风管设置火花探测"
+    )
+    o["visit_a"] = actions.visit_record(
+        actor=world.user("agency_a"),
+        contract=o["contract_live"],
+        enterprise=world["ent_a"],
+        visited_at=timezone.now() - timedelta(hours=2),
+        staff=[world["staff_a"]],
+        template=t,
+        results=all_ok(t),
+        photos=[png()],
+    )
+    o["visit_photo"] = o["visit_a"].photos.get()
+    o["hazard_a"] = hazard_actions.hazard_report(
+        actor=world.user("agency_a"),
+        enterprise=world["ent_a"],
+        visit=o["visit_a"],
+        location="冲压车间",
+        description="光电保护失效",
+        responsible_person="李四",
+        photos=[png("h.png")],
+    )
+    o["hazard_photo"] = o["hazard_a"].photos.get()
+    o["criterion_a"] = MajorHazardCriterion.objects.get(code="GM-1")
+    o["criterion_b"] = MajorHazardCriterion.objects.get(code="SP-YX-2")
+    o["hazard_major"] = hazard_actions.hazard_report(
+        actor=world.user("town_a"),
+        enterprise=world["ent_a"],
+        level="major",
+        criterion=o["criterion_a"],
+        location="外包仓库",
+        description="未对承租单位统一协调管理",
+        responsible_person="张三",
+    )
+    return world

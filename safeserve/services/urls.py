@@ -1,0 +1,25 @@
+from django.urls import path
+
+from safeserve.core.views import object_urls
+
+from . import documents, views
+
+app_name = "services"
+
+urlpatterns = [
+    path(
+        "contracts/<int:pk>/transition/<str:action>/",
+        views.ContractTransitionView.as_view(),
+        name="contract_transition",
+    ),
+    path("visits/", views.VisitListView.as_view(), name="visit_list"),
+    path("visits/new/", views.VisitCreateView.as_view(), name="visit_add"),
+    path("visits/due/", views.VisitsDueView.as_view(), name="visit_due"),
+    path("visits/<int:pk>/", views.VisitDetailView.as_view(), name="visit_detail"),
+    path("visits/<int:pk>/rate/", views.VisitRateView.as_view(), name="visit_rate"),
+    path("visits/<int:pk>/notice.pdf", documents.VisitNoticeView.as_view(), name="visit_notice"),
+    path("visit-photos/<int:pk>/", views.VisitPhotoView.as_view(), name="visit_photo"),
+    path("ratings/", views.RatingsView.as_view(), name="ratings"),
+]
+for config, prefix in views.CONFIGS.values():
+    urlpatterns += object_urls(config, prefix)

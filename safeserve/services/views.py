@@ -1,0 +1,256 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views import View
+
+from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.views import Column, ObjectConfig, Related, _apply_validation_error
+
+from . import actions, chain, filters, forms, queries
+from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit, VisitPhoto
+
+STATUS_BADGES = {"draft": "secondary", "active": "success", "expired": "dark", "terminated": "danger"}
+
+CONTRACT = ObjectConfig(
+    model=ServiceContract,
+    filterset=filters.ContractFilterSet,
+    form=forms.ContractForm,
+    columns=[
+        Column("number", sort="number", link=True),
+        Column("agency", sort="agency__name"),
+        Column("payer_type", sort="payer_type"),
+        Column("items"),
+        Column("start_date", sort="start_date"),
+        Column("end_date", sort="end_date"),
+        Column("fee", sort="fee"),
+        Column("visits_per_year"),
+        Column("status", sort="status", badge=STATUS_BADGES),
+    ],
+    detail_fields=[
+        "number",
+        "agency",
+        "payer_type",
+        "payer_town",
+        "enterprises",
+        "items",
+        "start_date",
+        "end_date",
+        "fee",
+        "visits_per_year",
+        "staff",
+        "status",
+        "terminated_on",
+        "note",
+    ],
+    select_related=("agency", "payer_town"),
+    ordering=("-start_date", "-id"),
+    detail_template="services/contract_detail.html",
+)
+
+TEMPLATE = ObjectConfig(
+    model=ChecklistTemplate,
+    filterset=filters.ChecklistTemplateFilterSet,
+    form=forms.ChecklistTemplateForm,
+    columns=[Column("name", sort="name", link=True), Column("industry"), Column("is_active")],
+    detail_fields=["name", "industry", "is_active"],
+    select_related=("industry",),
+    ordering=("name",),
+    related=[
+        Related(
+            _l("检查项"),
+            ChecklistItem,
+            "template",
+            [Column("order"), Column("category"), Column("text", link=True)],
+            "services:checklistitem_add",
+        )
+    ],
+)
+
+ITEM = ObjectConfig(
+    model=ChecklistItem,
+    filterset=filters.ChecklistItemFilterSet,
+    form=forms.ChecklistItemForm,
+    columns=[Column("template"), Column("order", sort="order"), Column("category"), Column("text", link=True)],
+    detail_fields=["template", "order", "category", "text"],
+    select_related=("template",),
+    ordering=("template", "order", "id"),
+)
+
+CONFIGS = {
+    "servicecontract": (CONTRACT, "contracts"),
+    "checklisttemplate": (TEMPLATE, "checklists"),
+    "checklistitem": (ITEM, "checklist-items"),
+}
+
+
+class ContractTransitionView(LoginRequiredMixin, View):
+    def post(self, request, pk, action):
+        contract = get_visible_or_404(ServiceContract, request.user, "view", pk=pk)
+        try:
+            actions.contract_transition(
+                actor=request.user, contract=contract, action=action, note=request.POST.get("note", "")
+            )
+            messages.success(request, _("合同状态已更新"))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(contract.get_absolute_url())
+
+
+class VisitListView(LoginRequiredMixin, View):
+    def get(self, request):
+        if not request.user.has_perm("services.view_servicevisit"):
+            raise PermissionDenied
+        base = queries.visits_for(request.user)
+        fs = filters.VisitFilterSet(request.GET or None, queryset=base, request=request)
+        qs = fs.qs if fs.is_bound and fs.is_valid() else base
+        page = Paginator(qs.order_by("-visited_at", "-id"), 50).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "services/visit_list.html",
+            {
+                "filterset": fs,
+                "page": page,
+                "querystring": query.urlencode(),
+                "can_add": request.user.has_perm("services.add_servicevisit") and request.user.role == "agency",
+            },
+        )
+
+
+class VisitCreateView(LoginRequiredMixin, View):
+    def _template(self, request):
+        tid = request.POST.get("template") or request.GET.get("template")
+        qs = ChecklistTemplate.objects.visible_to(request.user).filter(is_active=True)
+        if tid:
+            return qs.filter(pk=tid).first()
+        return qs.filter(industry__isnull=True).order_by("id").first()
+
+    def _check(self, request):
+        if request.user.role != "agency" or not request.user.has_perm("services.add_servicevisit"):
+            raise PermissionDenied
+
+    def get(self, request):
+        self._check(request)
+        template = self._template(request)
+        initial = {k: request.GET[k] for k in ("contract", "enterprise") if request.GET.get(k)}
+        if template:
+            initial["template"] = template.pk
+        form = forms.VisitForm(user=request.user, template=template, initial=initial)
+        return render(request, "services/visit_form.html", {"form": form})
+
+    def post(self, request):
+        self._check(request)
+        template = self._template(request)
+        form = forms.VisitForm(request.POST, request.FILES, user=request.user, template=template)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                visit = actions.visit_record(
+                    actor=request.user,
+                    contract=d["contract"],
+                    enterprise=d["enterprise"],
+                    visited_at=d["visited_at"],
+                    staff=d["staff"],
+                    template=template,
+                    results=form.results(),
+                    findings=d["findings"],
+                    signed_by=d["signed_by"],
+                    photos=d["photos"],
+                )
+                messages.success(request, _("服务记录已保存(记录哈希 %(h)s…)") % {"h": visit.content_hash[:12]})
+                return redirect(visit.get_absolute_url())
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+        return render(request, "services/visit_form.html", {"form": form}, status=200)
+
+
+class VisitDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        qs = ServiceVisit.objects.select_related("enterprise", "agency", "contract", "template", "recorded_by")
+        visit = get_visible_or_404(qs, request.user, pk=pk)
+        visit = ServiceVisit.objects.prefetch_related("staff", "results__item", "photos").get(pk=visit.pk)
+        problems = chain.verify_visit(visit)
+        rating = getattr(visit, "rating", None) if hasattr(visit, "rating") else None
+        can_rate = request.user.role == "enterprise" and request.user.enterprise_id == visit.enterprise_id
+        from safeserve.hazards.models import Hazard
+
+        hazards = Hazard.objects.visible_to(request.user).filter(visit=visit).select_related("criterion")
+        return render(
+            request,
+            "services/visit_detail.html",
+            {
+                "visit": visit,
+                "chain_problems": problems,
+                "rating": rating,
+                "rating_form": forms.RatingForm(
+                    initial={"score": rating.score, "comment": rating.comment} if rating else None
+                )
+                if can_rate
+                else None,
+                "hazards": hazards,
+                "can_report": request.user.role == "agency" and request.user.agency_id == visit.agency_id,
+            },
+        )
+
+
+class VisitRateView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        visit = get_visible_or_404(ServiceVisit, request.user, pk=pk)
+        form = forms.RatingForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.visit_rate(actor=request.user, visit=visit, **form.cleaned_data)
+                messages.success(request, _("感谢您的评价"))
+            except (ValidationError, PermissionDenied) as exc:
+                messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.error(request, _("请选择 1–5 分"))
+        return redirect(visit.get_absolute_url())
+
+
+class VisitPhotoView(LoginRequiredMixin, View):
+    """Photos are served only to those who may see the visit (no public media URL)."""
+
+    def get(self, request, pk):
+        photo = VisitPhoto.objects.filter(pk=pk).select_related("visit").first()
+        if photo is None or not ServiceVisit.objects.visible_to(request.user).filter(pk=photo.visit_id).exists():
+            raise Http404
+        return FileResponse(photo.file.open("rb"), filename=photo.name or None)
+
+
+class VisitsDueView(LoginRequiredMixin, View):
+    def get(self, request):
+        if not request.user.has_perm("services.view_servicevisit"):
+            raise PermissionDenied
+        rows = queries.missing_visits(request.user, limit=500)
+        return render(request, "services/visits_due.html", {"rows": rows})
+
+
+class RatingsView(LoginRequiredMixin, View):
+    def get(self, request):
+        if not request.user.has_perm("registry.view_agency"):
+            raise PermissionDenied
+        agencies = queries.agency_ratings(request.user)[:200]
+        return render(request, "services/ratings.html", {"agencies": agencies})
+
+
+def contract_context(user, contract):
+    """Extra blocks on a contract page: state buttons, served enterprises and due visits."""
+    return {
+        "transitions": [
+            (a, actions.CONTRACT_ACTION_LABELS[a], reverse("services:contract_transition", args=[contract.pk, a]))
+            for a in actions.contract_actions_for(user, contract)
+        ],
+        "visits": queries.visits_for(user).filter(contract=contract).order_by("-visited_at")[:50],
+        "missing": queries.missing_visits(user, limit=200, contract_id=contract.pk),
+        "can_record": user.role == "agency" and user.agency_id == contract.agency_id and contract.status == "active",
+    }
