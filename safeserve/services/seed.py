@@ -191,3 +191,35 @@ def seed_services(rng, enterprises, agencies, scale: float = 1.0, *, contracts=N
 
     n_h = seed_hazards(rng, enterprises, saved, n_hazards)
     return {"contracts": len(created), "visits": len(saved), "hazards": n_h}
+
+
+def reset_services(stdout=None):
+    """Delete seeded hazards, visits and contracts (children first), so the registry can be reset."""
+    from django.db import transaction
+
+    from safeserve.hazards.models import Hazard, HazardEvent, HazardPhoto, RemediationPlan
+    from safeserve.services.models import (
+        ContractEnterprise,
+        ServiceContract,
+        ServiceVisit,
+        VisitItemResult,
+        VisitPhoto,
+        VisitRating,
+    )
+
+    with transaction.atomic():
+        for model in (
+            HazardPhoto,
+            HazardEvent,
+            RemediationPlan,
+            Hazard,
+            VisitRating,
+            VisitPhoto,
+            VisitItemResult,
+            ServiceVisit,
+            ContractEnterprise,
+            ServiceContract,
+        ):
+            n, _ = model.objects.all().delete()
+            if stdout and n:
+                stdout.write(f"  已清除 {model._meta.verbose_name}: {n}")

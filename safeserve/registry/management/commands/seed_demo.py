@@ -44,6 +44,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-accounts", action="store_true", help="do not create the demo accounts")
         parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument(
+            "--services-scale",
+            type=float,
+            default=None,
+            help="contracts/visits/hazards relative to county scale (5,000/60,000/200,000); "
+            "default: enterprises / 20,000; 0 for none",
+        )
 
     def handle(self, *args, **opts):
         with_accounts = not opts["no_accounts"]
@@ -60,6 +67,9 @@ class Command(BaseCommand):
         if opts["reset"]:
             self.stdout.write("清除已有主体库数据……")
             try:
+                from safeserve.services.seed import reset_services
+
+                reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
                 raise CommandError(f"无法清除:仍有其他记录引用主体库数据({exc.args[0]})") from exc
@@ -75,6 +85,16 @@ class Command(BaseCommand):
             seeder.association_rows()
             seeder.enterprises(opts["enterprises"], progress_printer(self.stdout, "生产经营单位"))
             seeder.experts(opts["experts"], agencies)
+            scale = opts["services_scale"]
+            scale = opts["enterprises"] / 20000 if scale is None else scale
+            if scale > 0:
+                from safeserve.services.seed import seed_services
+
+                self.stdout.write(f"服务合同、服务记录与隐患(规模 {scale:g}):")
+                counts = seed_services(
+                    seeder.rng, m.Enterprise.objects.order_by("pk"), m.Agency.objects.order_by("pk"), scale
+                )
+                self.stdout.write("  合同 {contracts} 份,服务记录 {visits} 条,隐患 {hazards} 条".format(**counts))
         if with_accounts:
             users = ensure_demo_accounts()
             if users:
