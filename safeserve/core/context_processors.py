@@ -9,6 +9,8 @@ SYSTEM = _("系统设置")
 NAV = [
     ("home", _("工作台"), None),
     ("registry:enterprise_list", _("生产经营单位"), "registry.view_enterprise"),
+]
+NAV_TAIL = [
     ("registry:agency_list", _("服务机构"), "registry.view_agency", REGISTRY),
     ("registry:agencyqualification_list", _("机构资质"), "registry.view_agencyqualification", REGISTRY),
     ("registry:agencystaff_list", _("机构人员"), "registry.view_agencystaff", REGISTRY),
@@ -28,7 +30,7 @@ def shell(request):
     if user is None or not user.is_authenticated:
         return {}
     items, groups = [], {}
-    for route, label, perm, *group in NAV + EXTRA_NAV:
+    for route, label, perm, *group in NAV + EXTRA_NAV + NAV_TAIL:
         if perm and not user.has_perm(perm):
             continue
         try:

@@ -14,8 +14,8 @@ class HazardsConfig(AppConfig):
 
         context_processors.EXTRA_NAV.extend(
             [
-                ("hazards:hazard_list", _("隐患"), "hazards.view_hazard"),
-                ("hazards:statistics", _("隐患统计"), "hazards.view_hazard"),
+                ("hazards:hazard_list", _("隐患"), "hazards.view_hazard", _("隐患治理")),
+                ("hazards:statistics", _("隐患统计"), "hazards.view_hazard", _("隐患治理")),
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)

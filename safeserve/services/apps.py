@@ -14,8 +14,8 @@ class ServicesConfig(AppConfig):
 
         context_processors.EXTRA_NAV.extend(
             [
-                ("services:servicecontract_list", _("服务合同"), "services.view_servicecontract"),
-                ("services:visit_list", _("服务记录"), "services.view_servicevisit"),
+                ("services:servicecontract_list", _("服务合同"), "services.view_servicecontract", _("社会化服务")),
+                ("services:visit_list", _("服务记录"), "services.view_servicevisit", _("社会化服务")),
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)
