@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "safeserve.accounts",
     "safeserve.registry",
     "safeserve.notifications",
+    "safeserve.iot",
     "safeserve.services",
     "safeserve.hazards",
 ]

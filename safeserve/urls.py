@@ -8,10 +8,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from safeserve.accounts.views import LoginView
 from safeserve.core.home import HomeView
 from safeserve.hazards.api import router as hazards_router
+from safeserve.iot.api import TelemetryView
+from safeserve.iot.api import router as iot_router
 from safeserve.registry.api import router as registry_router
 from safeserve.services.api import router as services_router
 
 api_v1 = [
+    path("telemetry", TelemetryView.as_view(), name="iot-telemetry"),
+    path("iot/", include(iot_router.urls)),
     path("registry/", include(registry_router.urls)),
     path("services/", include(services_router.urls)),
     path("hazards/", include(hazards_router.urls)),
@@ -26,6 +30,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("safeserve.accounts.urls")),
     path("registry/", include("safeserve.registry.urls")),
+    path("iot/", include("safeserve.iot.urls")),
     path("inbox/", include("safeserve.notifications.urls")),
     path("services/", include("safeserve.services.urls")),
     path("hazards/", include("safeserve.hazards.urls")),

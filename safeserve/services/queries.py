@@ -158,3 +158,21 @@ def home_summary(user) -> dict:
             }
         )
     return {"cards": cards, "charts": []}
+
+
+def enterprises_in_force_for_agency(agency_id, on_date: date | None = None):
+    """Subquery: enterprises an agency serves under a contract in force on ``on_date`` (today)."""
+    on_date = on_date or timezone.localdate()
+    return ContractEnterprise.objects.filter(_covering(on_date), contract__agency_id=agency_id).values("enterprise_id")
+
+
+def agencies_in_force_for(enterprise_id, on_date: date | None = None) -> list[int]:
+    """Agencies serving an enterprise under a contract in force on ``on_date`` (today). One query."""
+    on_date = on_date or timezone.localdate()
+    return sorted(
+        set(
+            ContractEnterprise.objects.filter(_covering(on_date), enterprise_id=enterprise_id).values_list(
+                "contract__agency_id", flat=True
+            )
+        )
+    )

@@ -1,0 +1,245 @@
+"""Pieces of ``manage.py benchmark_iot``: a private Mosquitto, fresh databases, a load generator,
+a bare subscriber (the broker's raw pass-through) and a bare bulk insert (the database's limit).
+
+Everything heavy runs in its own process, so the figures of the worker are the worker's own.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MOSQUITTO = "/usr/sbin/mosquitto"
+TOPIC_PREFIX = "safeserve/v1/telemetry/"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalBroker:
+    """Mosquitto on a free loopback port, configured as docs/iot-protocol.md recommends."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        (workdir / "persist").mkdir(parents=True, exist_ok=True)
+        self.conf = workdir / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+            f"persistence_location {workdir / 'persist'}/\nautosave_interval 60\n"
+            f"max_inflight_messages 5000\nmax_queued_messages 0\nlog_dest none\nuser {getpass.getuser()}\n"
+        )
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(  # noqa: S603 - our own broker binary and config
+            [MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+
+
+def run_manage(env, *args, timeout=600, capture=True):
+    return subprocess.run(  # noqa: S603 - this interpreter and manage.py
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=capture,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+
+
+class BenchDB:
+    def __init__(self, kind: str, workdir: Path, pg_admin: str):
+        self.kind = kind
+        self.pg_admin = pg_admin
+        if kind == "sqlite":
+            self.url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        else:
+            import psycopg
+
+            self.name = f"iot_bench_{os.getpid()}"
+            with psycopg.connect(pg_admin, autocommit=True) as con:
+                con.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+                con.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = pg_admin.rsplit("/", 1)[0] + "/" + self.name
+        self.env = {**os.environ, "DATABASE_URL": self.url, "SAFESERVE_LOG_LEVEL": "ERROR"}
+        run_manage(self.env, "migrate", "--noinput", "-v", "0")
+
+    def provision(self, n: int) -> list[tuple[str, str]]:
+        out = run_manage(
+            self.env,
+            "shell",
+            "-c",
+            f"import json; from safeserve.iot.simulator import provision; print(json.dumps(provision({n}, 'BEN')))",
+        )
+        return [tuple(p) for p in json.loads(out.stdout.strip().splitlines()[-1])]
+
+    def reset_data(self):
+        """Empty readings, alarms and dead letters between runs (devices stay)."""
+        code = (
+            "from django.db import connection\n"
+            "with connection.cursor() as c:\n"
+            "    for t in ('iot_reading','iot_alarm','iot_deadletter','notifications_delivery',"
+            "'notifications_notification','core_auditlog'):\n"
+            "        c.execute('DELETE FROM ' + t)\n"
+            "    if connection.vendor == 'sqlite':\n"
+            "        c.execute('PRAGMA wal_checkpoint(TRUNCATE)')\n"
+        )
+        run_manage(self.env, "shell", "-c", code)
+
+    def drop(self):
+        if self.kind == "postgresql":
+            import psycopg
+
+            with psycopg.connect(self.pg_admin, autocommit=True) as con:
+                con.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+# ----------------------------------------------------------------------------- processes (no Django)
+
+VALUES_NORMAL = (
+    '"residual_ma":{r},"t1_c":41.5,"t2_c":40.1,"t3_c":39.8,"t4_c":38.9,"ua_v":221.3,"ub_v":220.4,"uc_v":219.8,'
+    '"ia_a":21.2,"ib_a":20.7,"ic_a":22.1,"arc":0'
+)
+
+
+def publisher_main(url, devices_file, per_device, rate, leak_every, out_file):
+    """Publish per_device messages for every device: at ``rate`` messages/s in total, or as fast as
+    possible when rate is 0. ``ts`` is the publish time, so the worker can measure latency."""
+    import paho.mqtt.client as mqtt
+
+    from safeserve.iot.mqtt import parse_url
+
+    u = parse_url(url)
+    devices = json.loads(Path(devices_file).read_text())
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{os.getpid()}", protocol=mqtt.MQTTv311)
+    c.max_inflight_messages_set(2000)
+    c.max_queued_messages_set(0)
+    c.connect(u.host, u.port, keepalive=60)
+    c.loop_start()
+    last = [0] * len(devices)
+    topics = [TOPIC_PREFIX + code for code, _s in devices]
+    prefixes = ['{"secret":"%s","ts":' % s for _c, s in devices]  # noqa: UP031
+    started = time.time()
+    sent = 0
+    total = per_device * len(devices)
+    for i in range(per_device):
+        for k in range(len(devices)):
+            now = int(time.time() * 1000)
+            ts = now if now > last[k] else last[k] + 1
+            last[k] = ts
+            leak = leak_every and (i + k) % leak_every == 0
+            payload = prefixes[k] + str(ts) + ',"values":{' + VALUES_NORMAL.format(r=450 if leak else 120) + "}}"
+            # paho keys unacknowledged messages by a 16-bit id: beyond 65,535 queued ones it silently
+            # overwrites earlier ones. Keep the queue well below that.
+            while len(c._out_messages) > 20_000:
+                time.sleep(0.002)
+            c.publish(topics[k], payload, qos=1)
+            sent += 1
+            if rate and sent % 100 == 0:
+                ahead = started + sent / rate - time.time()
+                if ahead > 0:
+                    time.sleep(ahead)
+    published = time.time()
+    while len(c._out_messages) and time.time() - published < 600:
+        time.sleep(0.05)
+    acked = time.time()
+    c.disconnect()
+    c.loop_stop()
+    Path(out_file).write_text(json.dumps({"sent": total, "start": started, "published": published, "acked": acked}))
+
+
+def bare_subscriber_main(url, expected, out_file, client_id):
+    """The broker's raw pass-through: a subscriber that only counts (QoS 1, automatic acks)."""
+    import paho.mqtt.client as mqtt
+
+    from safeserve.iot.mqtt import parse_url
+
+    u = parse_url(url)
+    state = {"n": 0, "first": None, "last": None}
+
+    def on_message(c, userdata, m):
+        now = time.time()
+        state["n"] += 1
+        state["first"] = state["first"] or now
+        state["last"] = now
+
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True, protocol=mqtt.MQTTv311)
+    c.on_message = on_message
+    c.on_connect = lambda c, u_, f, rc, p: c.subscribe(TOPIC_PREFIX + "+", qos=1)
+    c.connect(u.host, u.port, keepalive=60)
+    c.loop_start()
+    Path(out_file + ".ready").write_text("ok")
+    idle_since = time.time()
+    seen = 0
+    while True:
+        time.sleep(0.2)
+        if state["n"] != seen:
+            seen, idle_since = state["n"], time.time()
+        elif (state["n"] >= expected and time.time() - idle_since > 1) or time.time() - idle_since > 20:
+            break
+    c.disconnect()
+    c.loop_stop()
+    Path(out_file).write_text(json.dumps(state))
+
+
+def bulk_insert_main(rows_total, out_file):
+    """The database's own limit: the same rows inserted by the same SQL, without MQTT or validation."""
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from safeserve.iot.actions import _insert_readings
+    from safeserve.iot.models import Device
+
+    ids = list(Device.objects.values_list("id", flat=True))
+    base = int(time.time() * 1000) + 10 * 86_400_000  # far from the benchmark's own ts
+    row = (120.0, 41.5, 40.1, 39.8, 38.9, 221.3, 220.4, 219.8, 21.2, 20.7, 22.1, 0, None)
+    batch = 2000
+    started = time.time()
+    done = 0
+    while done < rows_total:
+        rows = [(ids[(done + j) % len(ids)], base + (done + j) // len(ids), *row) for j in range(batch)]
+        with transaction.atomic():
+            _insert_readings(rows)
+        done += batch
+    elapsed = time.time() - started
+    Path(out_file).write_text(json.dumps({"rows": done, "seconds": elapsed}))
+
+
+def spawn_python(env, func: str, *args) -> subprocess.Popen:
+    code = f"import sys; from safeserve.iot.benchmark import {func} as f; f(*{list(args)!r})"
+    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)  # noqa: S603 - our own code
+
+
+def tempdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="iot-bench-"))

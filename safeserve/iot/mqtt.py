@@ -1,0 +1,293 @@
+"""The MQTT door: a worker that consumes telemetry through a shared subscription, and a publisher.
+
+At-least-once end to end: the worker holds a persistent session (clean_session=False) and
+acknowledges each QoS-1 message only after the batch holding it is committed. A worker killed
+with -9 loses nothing: the broker redelivers what was not acknowledged, and the (device, ts)
+primary key turns the redelivery into a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import resource
+import signal
+import socket
+import ssl
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+from django.db import close_old_connections, connection
+
+from .choices import Source
+
+log = logging.getLogger(__name__)
+
+TOPIC_PREFIX = "safeserve/v1/telemetry/"
+SHARE_GROUP = "safeserve"
+SUBSCRIPTION = f"$share/{SHARE_GROUP}/{TOPIC_PREFIX}+"
+PLAIN_SUBSCRIPTION = f"{TOPIC_PREFIX}+"
+
+
+@dataclass
+class BrokerURL:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def parse_url(url: str) -> BrokerURL:
+    u = urlsplit(url if "://" in url else f"mqtt://{url}")
+    if u.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+        raise ValueError(f"unsupported MQTT URL scheme: {u.scheme}")
+    tls = u.scheme in ("mqtts", "ssl")
+    return BrokerURL(
+        host=u.hostname or "127.0.0.1",
+        port=u.port or (8883 if tls else 1883),
+        username=unquote(u.username) if u.username else None,
+        password=unquote(u.password) if u.password else None,
+        tls=tls,
+    )
+
+
+def make_client(url: BrokerURL, client_id: str, *, clean_session: bool, manual_ack: bool = False) -> mqtt.Client:
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=clean_session,
+        protocol=mqtt.MQTTv311,
+        manual_ack=manual_ack,
+    )
+    if url.username:
+        client.username_pw_set(url.username, url.password)
+    if url.tls:
+        client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+    client.reconnect_delay_set(min_delay=1, max_delay=5)
+    return client
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class WorkerStats:
+    messages: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    alarms_opened: int = 0
+    batches: int = 0
+    db_retries: int = 0
+    first_commit: float | None = None
+    last_commit: float | None = None
+    store_latency_ms: list = field(default_factory=list)
+    alarm_latency_ms: list = field(default_factory=list)
+
+
+class IngestWorker:
+    """Consume ``$share/safeserve/safeserve/v1/telemetry/+`` and run batches through ``ingest``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        client_id: str | None = None,
+        batch_size: int = 2000,
+        batch_wait: float = 0.05,
+        sample_latency: bool = False,
+        shared: bool = True,
+    ):
+        self.url = parse_url(url)
+        self.client_id = client_id or f"safeserve-ingest-{socket.gethostname()}"
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
+        self.sample_latency = sample_latency
+        # Shared: several workers split the stream. Plain: one worker; survives a Mosquitto 2.0 restart
+        # (which forgets shared subscriptions, see docs/iot-protocol.md).
+        self.subscription = SUBSCRIPTION if shared else PLAIN_SUBSCRIPTION
+        self.inbox: queue.Queue = queue.Queue()
+        self.stop_event = threading.Event()
+        self.connected = threading.Event()
+        self.stats = WorkerStats()
+        self.client = make_client(self.url, self.client_id, clean_session=False, manual_ack=True)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.subscribed = threading.Event()
+        self.announce = False
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        if reason_code.is_failure:
+            log.warning("mqtt: connect refused: %s", reason_code)
+            return
+        client.subscribe(self.subscription, qos=1)
+        self.connected.set()
+        log.info("mqtt: connected (session present: %s)", flags.session_present)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
+        if all(not rc.is_failure for rc in reason_codes):
+            self.subscribed.set()
+            if self.announce:
+                sys.stdout.write(f"ingest_mqtt: subscribed {self.subscription}\n")
+                sys.stdout.flush()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self.connected.clear()
+        log.warning("mqtt: disconnected (%s); reconnecting", reason_code)
+
+    def _on_message(self, client, userdata, message):
+        self.inbox.put(message)
+
+    def _next_batch(self) -> list:
+        try:
+            first = self.inbox.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.batch_wait
+        while len(batch) < self.batch_size:
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self.inbox.get(timeout=max(remaining, 0)) if remaining > 0 else self.inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _process(self, batch: list):
+        from . import actions  # here, so that publishers and bare subscribers need no Django setup
+
+        messages = []
+        for m in batch:
+            topic = m.topic
+            code = topic[len(TOPIC_PREFIX) :] if topic.startswith(TOPIC_PREFIX) else ""
+            messages.append(actions.Message(body=m.payload, source=Source.MQTT, device_code=code, secret=None))
+        while True:
+            try:
+                result = actions.ingest(messages)
+                break
+            except actions.DB_DOWN as exc:  # the database is away: keep the messages unacknowledged and retry
+                self.stats.db_retries += 1
+                log.warning("mqtt: database unavailable (%s); retrying", exc)
+                connection.close()
+                if self.stop_event.wait(1.0):
+                    return  # stopping: unacknowledged messages will be redelivered
+                close_old_connections()
+        committed = time.time()
+        for m in batch:
+            self.client.ack(m.mid, m.qos)
+        s = self.stats
+        s.batches += 1
+        s.messages += result.messages
+        s.stored += result.stored
+        s.duplicates += result.duplicates
+        s.dead += result.dead
+        s.alarms_opened += result.alarms_opened
+        s.first_commit = s.first_commit or committed
+        s.last_commit = committed
+        if self.sample_latency:
+            now_ms = committed * 1000
+            s.store_latency_ms.extend(
+                now_ms - ts for ts in result.inserted_ts[:: max(1, len(result.inserted_ts) // 200)]
+            )
+            s.alarm_latency_ms.extend(now_ms - ts for ts in result.opened_alarm_ts)
+
+    def run(self, *, max_seconds: float | None = None, idle_exit: float | None = None):
+        self.client.connect_async(self.url.host, self.url.port, keepalive=30)
+        self.client.loop_start()
+        started = time.monotonic()
+        last_work = started
+        try:
+            while not self.stop_event.is_set():
+                batch = self._next_batch()
+                if batch:
+                    self._process(batch)
+                    last_work = time.monotonic()
+                now = time.monotonic()
+                if max_seconds is not None and now - started > max_seconds:
+                    break
+                if idle_exit is not None and now - last_work > idle_exit and self.stats.messages:
+                    break
+        finally:
+            self.client.disconnect()
+            self.client.loop_stop()
+        return self.stats
+
+    def install_signal_handlers(self):
+        def stop(signum, frame):
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+
+def forget_session(url: str, client_id: str, timeout: float = 10.0) -> bool:
+    """Delete a worker's persistent session on the broker (connect once with a clean session).
+
+    A retired worker's session stays in the shared group and keeps receiving its share of the
+    messages, which wait there until it comes back: retire a worker with this.
+    """
+    u = parse_url(url)
+    client = make_client(u, client_id, clean_session=True)
+    done = threading.Event()
+    client.on_connect = lambda c, userdata, flags, rc, props: done.set()
+    client.connect(u.host, u.port, keepalive=10)
+    client.loop_start()
+    ok = done.wait(timeout)
+    client.disconnect()
+    client.loop_stop()
+    return ok
+
+
+class Publisher:
+    """A QoS-1 publisher that survives broker restarts (paho resends unacknowledged messages)."""
+
+    def __init__(self, url: str, client_id: str | None = None, max_inflight: int = 1000, max_pending: int = 20_000):
+        self.url = parse_url(url)
+        self.max_pending = max_pending
+        self.client = make_client(
+            self.url, client_id or f"safeserve-pub-{os.getpid()}-{time.time_ns()}", clean_session=True
+        )
+        self.client.max_inflight_messages_set(max_inflight)
+        self.client.max_queued_messages_set(0)
+        self.connected = threading.Event()
+        self.client.on_connect = lambda c, u, f, rc, p: self.connected.set() if not rc.is_failure else None
+        self.client.on_disconnect = lambda c, u, f, rc, p: self.connected.clear()
+        self.client.connect_async(self.url.host, self.url.port, keepalive=30)
+        self.client.loop_start()
+
+    def wait_connected(self, timeout=10.0) -> bool:
+        return self.connected.wait(timeout)
+
+    def publish(self, device_code: str, payload: dict | bytes | str, qos: int = 1):
+        if isinstance(payload, dict | list):
+            payload = json.dumps(payload, separators=(",", ":"))
+        # paho keys unacknowledged messages by a 16-bit message id: beyond 65,535 queued messages it
+        # silently overwrites earlier ones. Wait for acknowledgements instead of losing data.
+        while self.pending() > self.max_pending:
+            time.sleep(0.002)
+        return self.client.publish(TOPIC_PREFIX + device_code, payload, qos=qos)
+
+    def pending(self) -> int:
+        return len(self.client._out_messages)
+
+    def flush(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pending() == 0:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()

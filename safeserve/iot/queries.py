@@ -1,0 +1,154 @@
+"""Reads shared by pages, APIs and exports. Each takes the acting user; scoping happens here."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db.models import Avg, Count, F, Max, Q
+from django.utils import timezone
+
+from .choices import AMPS, SEVERITY_ORDER, TEMPS, VOLTS, AlarmType, DeviceStatus, Severity
+from .models import Alarm, DeadLetter, Device, Reading, ReadingHour, dt_to_ms
+
+
+def devices(user, action="view"):
+    """Visible devices with what the live status needs (one query for any number of rows)."""
+    return (
+        Device.objects.visible_to(user, action)
+        .select_related("enterprise", "enterprise__town", "profile")
+        .annotate(n_active=Count("alarms", filter=Q(alarms__active=True) & ~Q(alarms__type=AlarmType.OFFLINE)))
+    )
+
+
+def alarms(user, action="view"):
+    return Alarm.objects.visible_to(user, action).select_related("device", "enterprise", "enterprise__town")
+
+
+def dead_letters(user):
+    return DeadLetter.objects.visible_to(user)
+
+
+def status_of(device, now) -> str:
+    return device.status(now=now, alarming=getattr(device, "n_active", 0) > 0)
+
+
+def overview(user, *, now=None) -> dict:
+    """Cards and a table for the user's scope: by town for the county, by enterprise otherwise."""
+    now = now or timezone.now()
+    by_town = user.is_superuser or user.role == "county"
+    rows = (
+        Device.objects.visible_to(user)
+        .annotate(n_active=Count("alarms", filter=Q(alarms__active=True) & ~Q(alarms__type=AlarmType.OFFLINE)))
+        .values(
+            "id",
+            "is_active",
+            "last_seen_at",
+            "interval_s",
+            "n_active",
+            "enterprise_id",
+            "enterprise__name",
+            "enterprise__town_id",
+            "enterprise__town__name",
+            offline_intervals=F("profile__offline_intervals"),
+        )
+    )
+    totals = dict.fromkeys(DeviceStatus.values, 0)
+    groups: dict = defaultdict(lambda: {"devices": 0, **dict.fromkeys(DeviceStatus.values, 0)})
+    labels = {}
+    for r in rows:
+        if not r["is_active"]:
+            status = DeviceStatus.DISABLED
+        elif r["last_seen_at"] is None:
+            status = DeviceStatus.NEVER
+        elif now - r["last_seen_at"] > timedelta(seconds=r["offline_intervals"] * r["interval_s"]):
+            status = DeviceStatus.OFFLINE
+        elif r["n_active"]:
+            status = DeviceStatus.ALARMING
+        else:
+            status = DeviceStatus.ONLINE
+        totals[status] += 1
+        key = r["enterprise__town_id"] if by_town else r["enterprise_id"]
+        labels[key] = r["enterprise__town__name"] if by_town else r["enterprise__name"]
+        groups[key]["devices"] += 1
+        groups[key][status] += 1
+
+    active = Alarm.objects.visible_to(user).filter(active=True)
+    group_field = "enterprise__town_id" if by_town else "enterprise_id"
+    sev_rows = active.values(group_field, "severity").annotate(n=Count("id")).order_by()
+    sev_totals = dict.fromkeys(Severity.values, 0)
+    for r in sev_rows:
+        sev_totals[r["severity"]] += r["n"]
+        groups[r[group_field]].setdefault("severity", {})
+        groups[r[group_field]]["severity"][r["severity"]] = r["n"]
+        if r[group_field] not in labels:
+            labels[r[group_field]] = ""
+    since = now - timedelta(days=30)
+    acked = Alarm.objects.visible_to(user).filter(acknowledged_at__gte=since, ack_seconds__isnull=False)
+    mtta_rows = dict(acked.values_list(group_field).annotate(a=Avg("ack_seconds")).order_by())
+    mtta_all = acked.aggregate(a=Avg("ack_seconds"))["a"]
+    table = []
+    for key, g in groups.items():
+        sev = g.get("severity", {})
+        table.append(
+            {
+                "key": key,
+                "label": labels.get(key, ""),
+                "devices": g["devices"],
+                "online": g[DeviceStatus.ONLINE],
+                "offline": g[DeviceStatus.OFFLINE],
+                "alarming": g[DeviceStatus.ALARMING],
+                "never": g[DeviceStatus.NEVER],
+                "severity": [sev.get(s, 0) for s in SEVERITY_ORDER],
+                "mtta": mtta_rows.get(key),
+            }
+        )
+    table.sort(key=lambda r: (-sum(r["severity"]), -r["alarming"], str(r["label"])))
+    return {
+        "by_town": by_town,
+        "totals": totals,
+        "severity": [(s, Severity(s).label, sev_totals[s]) for s in SEVERITY_ORDER],
+        "mtta": mtta_all,
+        "table": table,
+    }
+
+
+def series_24h(device, *, now=None) -> dict:
+    """Per-minute points for the last 24 hours (max of currents/temperatures, mean of voltages)."""
+    now = now or timezone.now()
+    since = dt_to_ms(now - timedelta(hours=24))
+    aggs = {"residual_ma": Max("residual_ma"), "arc": Max("arc")}
+    for m in TEMPS + AMPS:
+        aggs[m] = Max(m)
+    for m in VOLTS:
+        aggs[m] = Avg(m)
+    rows = (
+        Reading.objects.filter(device=device, ts__gte=since)
+        .annotate(minute=F("ts") / 60_000)
+        .values("minute")
+        .annotate(**aggs)
+        .order_by("minute")
+    )
+    return _columns(rows, "minute", 60_000, list(aggs))
+
+
+def series_30d(device, *, now=None) -> dict:
+    """Hourly points for the last 30 days from the rollup table."""
+    now = now or timezone.now()
+    first = dt_to_ms(now - timedelta(days=30)) // 3_600_000
+    fields = ["residual_ma_max", *(f"{m}_max" for m in TEMPS), *(f"{m}_avg" for m in VOLTS)]
+    fields += [f"{m}_max" for m in AMPS] + ["arc_max"]
+    rows = ReadingHour.objects.filter(device=device, hour__gte=first).order_by("hour").values("hour", *fields)
+    return _columns(rows, "hour", 3_600_000, fields)
+
+
+def _columns(rows, key, scale, fields) -> dict:
+    out = {"t": [], **{f: [] for f in fields}}
+    for r in rows:
+        out["t"].append(int(r[key]) * scale)
+        for f in fields:
+            v = r[f]
+            out[f].append(round(v, 2) if isinstance(v, float) else v)
+    return out
+
+
+def latest_reading(device):
+    return Reading.objects.filter(device=device).order_by("-ts").first()

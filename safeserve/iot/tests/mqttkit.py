@@ -1,0 +1,226 @@
+"""Real infrastructure for the MQTT tests: a Mosquitto on a free loopback port, a migrated database
+file that worker processes share with the test, and worker processes that can be killed with -9."""
+
+import getpass
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+MOSQUITTO = "/usr/sbin/mosquitto"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    def __init__(self, workdir: Path, port: int | None = None):
+        self.dir = workdir
+        self.port = port or free_port()
+        self.proc = None
+        (workdir / "persist").mkdir(parents=True, exist_ok=True)
+        self.conf = workdir / "mosquitto.conf"
+        self.conf.write_text(
+            "\n".join(
+                [
+                    f"listener {self.port} 127.0.0.1",
+                    "allow_anonymous true",
+                    "persistence true",
+                    f"persistence_location {workdir / 'persist'}/",
+                    "autosave_interval 1",
+                    "max_inflight_messages 1000",
+                    "max_queued_messages 0",
+                    "log_dest none",
+                    # Run as root, Mosquitto drops to the "mosquitto" user and cannot write our temp dir.
+                    f"user {getpass.getuser()}",
+                    "",
+                ]
+            )
+        )
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self):
+        """Graceful stop: Mosquitto writes its persistence file (sessions, queued messages)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+        self.proc = None
+
+
+def django_env(db_url: str, **extra) -> dict:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = db_url
+    env.setdefault("DJANGO_SETTINGS_MODULE", "safeserve.settings")
+    env["SAFESERVE_LOG_LEVEL"] = "ERROR"
+    env.update(extra)
+    return env
+
+
+def manage(env, *args, timeout=120, check=True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
+
+
+PG_ADMIN = os.environ.get("IOT_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(PG_ADMIN, connect_timeout=2).close()
+        return True
+    except Exception:
+        return False
+
+
+class ExternalDB:
+    """A migrated database (an SQLite file or a fresh PostgreSQL database) that separate processes
+    (workers) and the test both use."""
+
+    def __init__(self, workdir: Path, kind: str = "sqlite"):
+        self.kind = kind
+        if kind == "sqlite":
+            self.path = workdir / "iot.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+        else:
+            import psycopg
+
+            self.name = f"iot_ext_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+                con.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.name
+        self.env = django_env(self.url)
+        manage(self.env, "migrate", "--noinput", "-v", "0")
+
+    def drop(self):
+        if self.kind == "postgresql":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+                con.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def provision(self, n: int, prefix="SIM") -> list[tuple[str, str]]:
+        out = manage(
+            self.env,
+            "shell",
+            "-c",
+            f"import json; from safeserve.iot.simulator import provision; print(json.dumps(provision({n}, {prefix!r})))",
+        )
+        return [tuple(p) for p in json.loads(out.stdout.strip().splitlines()[-1])]
+
+    def query(self, sql, params=()):
+        if self.kind == "postgresql":
+            import psycopg
+
+            with psycopg.connect(self.url) as con:
+                return con.execute(sql, params).fetchall()
+        con = sqlite3.connect(self.path, timeout=30)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def count(self, table="iot_reading") -> int:
+        return self.query(f"SELECT COUNT(*) FROM {table}")[0][0]
+
+
+class Worker:
+    def __init__(self, env, broker_url, client_id, *extra):
+        self.env, self.url, self.client_id, self.extra = env, broker_url, client_id, extra
+        self.proc = None
+        self.output = []
+
+    def start(self, wait_subscribed=True):
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "ingest_mqtt",
+                "--url",
+                self.url,
+                "--client-id",
+                self.client_id,
+                "--batch-size",
+                "200",
+                *self.extra,
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        if wait_subscribed:  # the command prints this line once the broker confirmed the subscription
+            for line in self.proc.stdout:
+                if "subscribed" in line:
+                    break
+            else:
+                raise RuntimeError("ingest_mqtt exited before subscribing")
+            self._drainer = threading.Thread(target=self._drain, daemon=True)  # keep the pipe drained
+            self._drainer.start()
+        return self
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.output.append(line)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if getattr(self, "_drainer", None) is not None:
+            self._drainer.join(5)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+
+def wait_until(cond, timeout=60, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(interval)
+    return cond()
