@@ -8,6 +8,7 @@ class HazardSource(models.TextChoices):
     INSPECTION = "inspection", _("政府检查")
     INSURER = "insurer", _("保险机构")
     SELF = "self", _("企业自查")
+    IOT = "iot", _("智慧用电监测")
 
 
 class HazardLevel(models.TextChoices):

@@ -991,3 +991,52 @@ def alarm_close(*, actor, alarm: Alarm, measures: str, result: str) -> Alarm:
     fresh.closed_at, fresh.closed_by = now, actor
     fresh.close_seconds = _seconds_since_raised(fresh, now)
     return _save_transition(actor, fresh, before, _("处置完成,关闭报警"))
+
+
+@transaction.atomic
+def alarm_to_hazard(*, actor, alarm: Alarm, responsible_person: str = "", deadline=None):
+    """Turn a (repeated) alarm into a 一般 hazard of its enterprise in one step.
+
+    The hazard enters the hidden-hazard closed loop (rectify, accept, close); the alarm keeps a link
+    to it so the same alarm cannot become two hazards. Officers can raise it to 重大 on the hazard.
+    """
+    from safeserve.hazards.actions import hazard_report
+    from safeserve.hazards.choices import HazardSource
+
+    _check_perm(actor, "iot.change_alarm")
+    fresh = Alarm.objects.visible_to(actor, "change").select_for_update(of=("self",)).filter(pk=alarm.pk).first()
+    if fresh is None:
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    if fresh.hazard_id:
+        raise ValidationError(_("该报警已转为隐患"))
+    device = fresh.device
+    enterprise = fresh.enterprise
+    since = timezone.now() - timedelta(days=30)
+    repeats = Alarm.objects.filter(device=device, type=fresh.type, raised_at__gte=since).count()
+    description = _(
+        "智慧用电监测:%(type)s报警,本次累计 %(count)d 次(近30天同类报警 %(repeats)d 起),"
+        "峰值 %(peak)s,阈值 %(threshold)s。设备 %(code)s,位置 %(place)s,回路 %(circuit)s。"
+    ) % {
+        "type": fresh.get_type_display(),
+        "count": fresh.count,
+        "repeats": repeats,
+        "peak": "—" if fresh.peak_value is None else f"{fresh.peak_value:g}",
+        "threshold": "—" if fresh.threshold is None else f"{fresh.threshold:g}",
+        "code": device.code,
+        "place": device.place,
+        "circuit": device.circuit,
+    }
+    hazard = hazard_report(
+        actor=actor,
+        enterprise=enterprise,
+        location=f"{device.place} {device.circuit}".strip()[:200],
+        description=description,
+        responsible_person=(responsible_person or enterprise.safety_manager or enterprise.legal_representative),
+        source=HazardSource.IOT,
+        deadline=deadline,
+        note=_("由用电报警 #%(pk)d 转入") % {"pk": fresh.pk},
+    )
+    before = snapshot(fresh)
+    fresh.hazard = hazard
+    _save_transition(actor, fresh, before, _("转为隐患"))
+    return hazard

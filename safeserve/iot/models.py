@@ -335,6 +335,14 @@ class Alarm(ScopedModel):
     assigned_at = models.DateTimeField(_("指派时间"), null=True, blank=True)
     measures = models.TextField(_("处置措施"), blank=True)
     result = models.TextField(_("处置结果"), blank=True)
+    hazard = models.ForeignKey(
+        "hazards.Hazard",
+        verbose_name=_("转为隐患"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="iot_alarms",
+    )
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

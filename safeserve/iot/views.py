@@ -303,6 +303,9 @@ class AlarmPageView(ReadOnlyContext, ConfigView):
             severity_badges=SEVERITY_BADGES,
             state_badges=STATE_BADGES,
             history=history_for(alarm)[:50],
+            can_make_hazard=alarm.hazard_id is None
+            and user.has_perm("hazards.add_hazard")
+            and user.has_perm("iot.change_alarm"),
         )
         return render(self.request, "iot/alarm_page.html", context, status=status)
 
@@ -338,6 +341,10 @@ class AlarmPageView(ReadOnlyContext, ConfigView):
                         actor=request.user, alarm=alarm, measures=data["measures"], result=data["result"]
                     )
                     messages.success(request, _("报警已关闭"))
+            elif op == "to_hazard":
+                hazard = actions.alarm_to_hazard(actor=request.user, alarm=alarm)
+                messages.success(request, _("已转为隐患,进入隐患排查治理闭环"))
+                return redirect(hazard.get_absolute_url())
             else:
                 return self.render_page(alarm, status=400)
         except PermissionDenied:

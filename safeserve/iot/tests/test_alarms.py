@@ -265,3 +265,25 @@ def test_list_pages_use_a_fixed_number_of_queries(world, client_for, django_asse
         c.get(reverse(route))  # warm caches (sessions, content types)
         with django_assert_max_num_queries(14):
             assert c.get(reverse(route)).status_code == 200
+
+
+def test_repeated_alarm_becomes_a_hazard_in_one_step(world, client_for, send):
+    from safeserve.hazards.models import Hazard
+
+    a = world["alarm_a"]
+    from .conftest import now_ms
+
+    send({"residual_ma": 450}, ts=now_ms())  # repeats
+    resp = client_for("agency_a").post(f"/iot/alarms/{a.pk}/", {"op": "to_hazard"})
+    assert resp.status_code == 302
+    hazard = Hazard.objects.get()
+    assert resp["Location"] == hazard.get_absolute_url()
+    assert hazard.enterprise == world["ent_a"] and hazard.source == "iot" and hazard.level == "general"
+    assert world["device_a"].code in hazard.description and "2 次" in hazard.description
+    a.refresh_from_db()
+    assert a.hazard == hazard
+    # The same alarm cannot become a second hazard, and another town cannot reach it.
+    page = client_for("agency_a").post(f"/iot/alarms/{a.pk}/", {"op": "to_hazard"})
+    assert page.status_code == 400 and Hazard.objects.count() == 1
+    assert client_for("town_b").post(f"/iot/alarms/{a.pk}/", {"op": "to_hazard"}).status_code == 404
+    assert Hazard.objects.count() == 1
