@@ -22,10 +22,13 @@ def test_notify_is_idempotent_per_dedup_key(world, django_capture_on_commit_call
 
 
 def test_rolled_back_write_notifies_nobody(world, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            notify(recipients=[world.user("town_a")], kind="x", title="不应发送")
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        notify(recipients=[world.user("town_a")], kind="x", title="不应发送")
+        raise RuntimeError
     assert not Notification.objects.exists()
     assert callbacks == []
 
@@ -43,7 +46,7 @@ def test_webhook_channel_posts_json(world, settings, django_capture_on_commit_ca
     received = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(204)
             self.end_headers()
