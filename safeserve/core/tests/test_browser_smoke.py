@@ -3,7 +3,7 @@ import pytest
 from conftest import browser_login
 from safeserve.core.testkit import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_login_shows_chinese_home(page, world):

@@ -8,7 +8,7 @@ from safeserve.hazards.models import Hazard
 from safeserve.services.models import ServiceVisit
 from safeserve.services.testing import make_contract
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from safeserve.iot.models import Alarm
 
 from .conftest import now_ms
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _login(page, username):

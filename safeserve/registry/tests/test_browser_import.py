@@ -8,7 +8,7 @@ from safeserve.core.testkit import PASSWORD, make_credit_code
 from safeserve.registry.importing import EnterpriseImporter
 from safeserve.registry.models import Enterprise
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def roster(path):
