@@ -16,6 +16,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENTERPRISES ?= 2000
 DEMO_SEED ?= 1
+SIM_DEVICES ?= 6
 PYTEST_ARGS ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safeserve
 # Debian packages the test suite needs: Chromium for the Playwright tests, CJK fonts so Chinese
@@ -94,11 +95,15 @@ logins:
 # The development server, with a background-job worker (huey) beside it; Ctrl-C stops both.
 run: setup demo logins
 	@echo ">> SafeServe on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	@worker=""; \
+	@echo ">> background jobs (huey) and $(SIM_DEVICES) simulated electrical-safety devices feeding live data"
+	@worker=""; sim=""; \
 	if $(PY) manage.py help run_huey >/dev/null 2>&1; then \
 	  $(PY) manage.py run_huey --workers 1 --quiet & worker=$$!; \
 	fi; \
-	trap '[ -n "$$worker" ] && kill $$worker 2>/dev/null; true' EXIT INT TERM; \
+	if [ "$(SIM_DEVICES)" != "0" ]; then \
+	  mkdir -p var; $(PY) manage.py simulate_devices --direct --devices $(SIM_DEVICES) --rate 0.2 -v 0 >var/simulator.log 2>&1 & sim=$$!; \
+	fi; \
+	trap '[ -n "$$worker" ] && kill $$worker 2>/dev/null; [ -n "$$sim" ] && kill $$sim 2>/dev/null; true' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # ---------------------------------------------------------------- test

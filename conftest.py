@@ -75,3 +75,27 @@ def browser_login(page, username, password):
 def _fast_password_hasher(settings):
     """PBKDF2 is deliberately slow; tests only need passwords to round-trip."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+REFERENCE_MIGRATIONS = [
+    ("safeserve.registry.migrations.0002_load_industries", "load"),
+    ("safeserve.hazards.migrations.0002_seed_criteria", "seed"),
+    ("safeserve.services.migrations.0002_seed_general_checklist", "seed"),
+    ("safeserve.iot.migrations.0002_default_profile", "create_default"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (browser, live server) starts after others have flushed the database:
+    reload the reference data that data migrations put there (all loaders are idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("_django_db_helper")
+    for module, func in REFERENCE_MIGRATIONS:
+        getattr(importlib.import_module(module), func)(apps, None)
