@@ -232,7 +232,11 @@ class HazardPhotoView(LoginRequiredMixin, View):
         photo = HazardPhoto.objects.filter(pk=pk).first()
         if photo is None or not Hazard.objects.visible_to(request.user).filter(pk=photo.hazard_id).exists():
             raise Http404
-        return FileResponse(photo.file.open("rb"), filename=photo.name or None)
+        try:
+            handle = photo.file.open("rb")
+        except FileNotFoundError:  # the record exists but its file is gone: a 404, not a crash
+            raise Http404 from None
+        return FileResponse(handle, filename=photo.name or None)
 
 
 class HazardNoticeView(LoginRequiredMixin, View):

@@ -224,7 +224,11 @@ class VisitPhotoView(LoginRequiredMixin, View):
         photo = VisitPhoto.objects.filter(pk=pk).select_related("visit").first()
         if photo is None or not ServiceVisit.objects.visible_to(request.user).filter(pk=photo.visit_id).exists():
             raise Http404
-        return FileResponse(photo.file.open("rb"), filename=photo.name or None)
+        try:
+            handle = photo.file.open("rb")
+        except FileNotFoundError:  # the record exists but its file is gone: a 404, not a crash
+            raise Http404 from None
+        return FileResponse(handle, filename=photo.name or None)
 
 
 class VisitsDueView(LoginRequiredMixin, View):
