@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Case, F, Value, When
@@ -216,6 +217,7 @@ def _no_constants(name):
 
 
 _INF = (math.inf, -math.inf)
+_RANGES = {name: spec[2] for name, spec in METRICS.items()}
 
 
 def _number(value, key) -> float:
@@ -228,10 +230,14 @@ def _number(value, key) -> float:
     return float(value)
 
 
-def parse_body(body: bytes | str):
-    limit = iot_setting("MAX_MESSAGE_BYTES")
+def parse_body(body: bytes | str, limit: int | None = None):
+    limit = limit or iot_setting("MAX_MESSAGE_BYTES")
     if len(body) > limit:
         raise Reject(DeadLetterReason.OVERSIZED, f"{len(body)} bytes > {limit}")
+    try:
+        return orjson.loads(body)  # strict RFC 8259, ~8x faster than json
+    except orjson.JSONDecodeError:
+        pass  # let the standard parser say precisely what is wrong (NaN, bad JSON, ...)
     try:
         return json.loads(body, parse_constant=_no_constants)
     except Reject:
@@ -240,7 +246,7 @@ def parse_body(body: bytes | str):
         raise Reject(DeadLetterReason.BAD_JSON, str(exc)[:200]) from None
 
 
-def split_envelope(doc, secret: str | None) -> tuple[list, str | None]:
+def split_envelope(doc, secret: str | None, max_items: int | None = None) -> tuple[list, str | None]:
     """(readings, secret) from ``{...}``, ``[{...}, ...]`` or ``{"secret":..., "readings":[...]}``."""
     if isinstance(doc, list):
         items = doc
@@ -252,8 +258,9 @@ def split_envelope(doc, secret: str | None) -> tuple[list, str | None]:
         raise Reject(DeadLetterReason.BAD_SHAPE, _("报文应为对象或对象数组"))
     if not isinstance(items, list) or not items:
         raise Reject(DeadLetterReason.BAD_SHAPE, _("没有数据"))
-    if len(items) > iot_setting("MAX_BATCH_READINGS"):
-        raise Reject(DeadLetterReason.OVERSIZED, f"{len(items)} readings > {iot_setting('MAX_BATCH_READINGS')}")
+    max_items = max_items or iot_setting("MAX_BATCH_READINGS")
+    if len(items) > max_items:
+        raise Reject(DeadLetterReason.OVERSIZED, f"{len(items)} readings > {max_items}")
     if secret is not None and not isinstance(secret, str):
         raise Reject(DeadLetterReason.BAD_SHAPE, "secret")
     return items, secret
@@ -284,12 +291,13 @@ def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int, 
         raise Reject(DeadLetterReason.BAD_TS, f"ts={ts} outside [{oldest}, {newest}]")
     std, extra = {}, None
     for key, value in values.items():
-        if key in METRICS:
-            v = value if type(value) is float and value == value and value not in _INF else _number(value, key)
-            low, high = METRICS[key][2]
-            if not low <= v <= high:
-                raise Reject(DeadLetterReason.ABSURD_VALUE, f"{key}={v} outside [{low}, {high}]")
-            std[key] = v
+        bounds = _RANGES.get(key)
+        if bounds is not None:
+            if type(value) is not float or value != value or value in _INF:
+                value = _number(value, key)
+            if not bounds[0] <= value <= bounds[1]:
+                raise Reject(DeadLetterReason.ABSURD_VALUE, f"{key}={value} outside [{bounds[0]}, {bounds[1]}]")
+            std[key] = value
         else:
             if not isinstance(key, str) or len(key) > 64 or "\x00" in key:
                 raise Reject(DeadLetterReason.BAD_SHAPE, "metric name")
@@ -354,6 +362,31 @@ def evaluate(values: dict, th: dict) -> list[tuple[str, bool, float, float]]:
     return out
 
 
+def any_breach(values: dict, th: dict) -> bool:
+    """Whether ``evaluate`` would report any condition as breached, without building its list."""
+    get = values.get
+    v = get("residual_ma")
+    if v is not None and v >= th["residual_ma"]:
+        return True
+    limit = th["temperature_c"]
+    for k in TEMPS:
+        v = get(k)
+        if v is not None and v >= limit:
+            return True
+    high, low = th["over_voltage_v"], th["under_voltage_v"]
+    for k in VOLTS:
+        v = get(k)
+        if v is not None and (v > high or v < low):
+            return True
+    limit = th["over_current_a"]
+    for k in AMPS:
+        v = get(k)
+        if v is not None and v > limit:
+            return True
+    v = get("arc")
+    return bool(th["arc"] and v is not None and v >= 1)
+
+
 def _peak(kind, a, b):
     return min(a, b) if kind == AlarmType.UNDER_VOLTAGE else max(a, b)
 
@@ -386,19 +419,53 @@ def _insert_readings(rows: list[tuple]) -> list[tuple[int, int]]:
     """INSERT .. ON CONFLICT DO NOTHING RETURNING: only the rows that were really new come back."""
     if not rows:
         return []
+    if connection.vendor == "postgresql":
+        return _insert_readings_pg(rows)
     table = Reading._meta.db_table
     cols = ", ".join(INSERT_COLUMNS)
-    extra_ph = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    one = "(" + ", ".join(["%s"] * (len(INSERT_COLUMNS) - 1) + [extra_ph]) + ")"
+    one = "(" + ", ".join(["?"] * len(INSERT_COLUMNS)) + ")"
     inserted = []
-    chunk = 500
-    with connection.cursor() as cur:
+    chunk = 100  # 1,500 parameters per statement: the fastest of 30 to 500 rows in a measurement
+    connection.ensure_connection()
+    # The sqlite3 cursor itself, with "?" placeholders: Django's wrapper would rewrite every "%s" of
+    # the 30 KB statement with a regular expression on each execute.
+    cur = connection.connection.cursor()
+    try:
         for i in range(0, len(rows), chunk):
             part = rows[i : i + chunk]
             sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(part))} ON CONFLICT DO NOTHING RETURNING device_id, ts"  # noqa: S608 - identifiers are ours, values are parameters
             cur.execute(sql, [v for row in part for v in row])
-            inserted.extend((r[0], r[1]) for r in cur.fetchall())
+            inserted.extend(cur.fetchall())
+    finally:
+        cur.close()
     return inserted
+
+
+_PG_COLUMN_TYPES = ("bigint", "bigint", *("float8" for _m in METRIC_NAMES[:-1]), "smallint", "text")
+
+
+def _insert_readings_pg(rows: list[tuple]) -> list[tuple[int, int]]:
+    """PostgreSQL: one statement per batch with one array parameter per column (unnest).
+
+    Thousands of ``(%s, %s, ...)`` groups cost more to build and parse than to insert; 15 arrays
+    are bound in binary and parsed once.
+    """
+    import psycopg
+
+    table = Reading._meta.db_table
+    names = ", ".join(INSERT_COLUMNS)
+    unnest = ", ".join(f"%b::{t}[]" for t in _PG_COLUMN_TYPES)
+    select = ", ".join([*INSERT_COLUMNS[:-1], "extra::jsonb"])
+    sql = (
+        f"INSERT INTO {table} ({names}) SELECT {select} FROM unnest({unnest}) AS u({names}) "  # noqa: S608 - identifiers are ours
+        "ON CONFLICT DO NOTHING RETURNING device_id, ts"
+    )
+    connection.ensure_connection()
+    # Django's cursors bind client-side (values spelled into the SQL text); this one binds on the
+    # server, in binary: the arrays are not escaped and quoted value by value.
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(sql, [list(c) for c in zip(*rows, strict=True)])
+        return cur.fetchall()
 
 
 def ingest(messages: list[Message], *, cache: DeviceCache | None = None) -> IngestResult:
@@ -447,12 +514,13 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
     result = IngestResult(messages=len(messages))
     dead: list[DeadLetter] = []
     parsed = []  # (msg, outcome, items, secret)
+    max_bytes, max_items = iot_setting("MAX_MESSAGE_BYTES"), iot_setting("MAX_BATCH_READINGS")
     for msg in messages:
         outcome = MessageOutcome()
         result.outcomes.append(outcome)
         msg.received_at = msg.received_at or now
         try:
-            items, secret = split_envelope(parse_body(msg.body), msg.secret)
+            items, secret = split_envelope(parse_body(msg.body, max_bytes), msg.secret, max_items)
             parsed.append((msg, outcome, items, secret))
         except Reject as r:
             outcome.rejected.append((r.reason, r.detail))
@@ -493,15 +561,15 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
                 outcome.duplicates += 1
                 continue
             pending[key] = (std, outcome, info)
-            rows.append(
-                (info.id, ts, *(std.get(m) for m in METRIC_NAMES), json.dumps(extra) if extra is not None else None)
-            )
+            rows.append((info.id, ts, *map(std.get, METRIC_NAMES), json.dumps(extra) if extra is not None else None))
 
     with transaction.atomic():
         inserted = set(_insert_readings(rows))
-        for key, (_std, outcome, _info) in pending.items():
+        new_by_device: dict[int, list] = defaultdict(list)
+        for key, (std, outcome, info) in pending.items():
             if key in inserted:
                 outcome.stored += 1
+                new_by_device[key[0]].append((key[1], std, info))
             else:
                 outcome.duplicates += 1
         result.stored = len(inserted)
@@ -510,10 +578,6 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
         if dead:
             DeadLetter.objects.bulk_create(dead)
             result.dead = len(dead)
-        new_by_device: dict[int, list] = defaultdict(list)
-        for key in inserted:
-            std, _outcome, info = pending[key]
-            new_by_device[key[0]].append((key[1], std, info))
         if new_by_device:
             _touch_last_seen(new_by_device, now)
             _apply_alarms(new_by_device, now, result)
@@ -529,29 +593,48 @@ def _touch_last_seen(new_by_device, now):
             stale.append(info.id)
             info.last_seen_at = now
     if stale:
-        from django.db.models import Q
+        in_ids, params = _id_list("id", stale)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {Device._meta.db_table} SET last_seen_at = %s "  # noqa: S608 - identifiers are ours
+                f"WHERE (last_seen_at < %s OR last_seen_at IS NULL) AND {in_ids}",
+                [now, now, *params],
+            )
 
-        Device.objects.filter(Q(last_seen_at__lt=now) | Q(last_seen_at__isnull=True), pk__in=stale).update(
-            last_seen_at=now
+
+def _id_list(column: str, ids) -> tuple[str, list]:
+    """``column IN ids`` as one parameter (an array or a JSON list), not thousands of placeholders."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]  # noqa: S608 - column is ours
+
+
+def _active_alarms(device_ids) -> dict[tuple[int, str], tuple[int, int]]:
+    """{(device id, type): (alarm id, normal streak)} of the active alarms of these devices."""
+    in_ids, params = _id_list("device_id", device_ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, device_id, type, normal_streak FROM {Alarm._meta.db_table} "  # noqa: S608 - identifiers are ours
+            f"WHERE active = %s AND {in_ids}",
+            [True, *params],
         )
+        return {(device_id, kind): (pk, streak) for pk, device_id, kind, streak in cur.fetchall()}
 
 
 def _apply_alarms(new_by_device: dict, now, result: IngestResult):
-    active = {
-        (a.device_id, a.type): a
-        for a in Alarm.objects.filter(active=True, device_id__in=list(new_by_device)).only(
-            "id", "device_id", "type", "normal_streak", "acknowledged_at"
-        )
-    }
+    active = _active_alarms(new_by_device)
+    alarming = {device_id for device_id, _kind in active}
     tracks: list[Track] = []
     offline_to_clear = []
     for device_id, readings in new_by_device.items():
-        readings.sort(key=lambda r: r[0])
         info = readings[0][2]
         th = info.thresholds
+        if device_id not in alarming and not any(any_breach(std, th) for _ts, std, _info in readings):
+            continue  # the common case: nothing active, nothing breached, nothing to track
+        readings.sort(key=lambda r: r[0])
         offline = active.get((device_id, AlarmType.OFFLINE))
         if offline is not None:
-            offline_to_clear.append(offline.pk)
+            offline_to_clear.append(offline[0])
         current: dict[str, Track] = {}
         attached: set[str] = set()  # types whose alarm active at batch start already has a track
         for ts, std, _info in readings:
@@ -559,8 +642,8 @@ def _apply_alarms(new_by_device: dict, now, result: IngestResult):
                 t = current.get(kind)
                 if t is None and kind not in attached and (device_id, kind) in active:
                     attached.add(kind)
-                    a = active[(device_id, kind)]
-                    t = Track(device=info, type=kind, alarm_id=a.pk, threshold=threshold, streak=a.normal_streak)
+                    alarm_id, streak = active[(device_id, kind)]
+                    t = Track(device=info, type=kind, alarm_id=alarm_id, threshold=threshold, streak=streak)
                     current[kind] = t
                     tracks.append(t)
                 if breached:

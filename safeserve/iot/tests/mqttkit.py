@@ -39,7 +39,7 @@ class Broker:
                     f"persistence_location {workdir / 'persist'}/",
                     "autosave_interval 1",
                     "max_inflight_messages 1000",
-                    "max_queued_messages 0",
+                    "max_queued_messages 1000000",
                     "log_dest none",
                     # Run as root, Mosquitto drops to the "mosquitto" user and cannot write our temp dir.
                     f"user {getpass.getuser()}",

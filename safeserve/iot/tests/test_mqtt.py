@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 import threading
 import time
+import zlib
 
 import pytest
 
@@ -129,6 +131,79 @@ def test_broker_restart_mid_stream_loses_nothing(infra):
     check_exactly_once(db, result["expected"], result["leaks"])
     assert w.alive(), "the worker must survive a broker restart"
     result["pub"].close()
+
+
+def final_counts(worker) -> tuple[int, int]:
+    """(messages, readings stored) from the line ingest_mqtt prints when it stops."""
+    for line in reversed(worker.output):
+        m = re.search(r"ingest_mqtt: (\d+) messages, (\d+) readings stored", line)
+        if m:
+            return int(m[1]), int(m[2])
+    raise AssertionError("no final line in:\n" + "".join(worker.output))
+
+
+def test_partitioned_workers_lose_nothing_over_a_broker_restart_and_split_the_devices(infra):
+    """Two workers, --partition 0/2 and 1/2, plain persistent sessions: Mosquitto 2.0 keeps their
+    subscriptions over a restart (it forgets shared ones), and each stores only its own devices."""
+    broker, db, workers = infra
+    devices = db.provision(12)
+    share = [sum(1 for code, _s in devices if zlib.crc32(code.encode()) % 2 == i) for i in (0, 1)]
+    assert all(share), share  # both partitions have devices, or the test proves nothing
+    w0 = Worker(db.env, broker.url, "w-p0", "--partition", "0/2").start()
+    w1 = Worker(db.env, broker.url, "w-p1", "--partition", "1/2").start()
+    workers += [w0, w1]
+
+    result = {}
+
+    def produce():
+        result["pub"], result["expected"], result["leaks"] = publish_stream(broker.url, devices, 120, pace=0.01)
+
+    t = threading.Thread(target=produce)
+    t.start()
+    assert wait_until(lambda: db.count() > 200, timeout=60)
+    broker.stop()
+    time.sleep(1.0)
+    broker.start()
+    t.join(120)
+    assert result["pub"].flush(90), "the publisher could not deliver everything after the restart"
+    assert wait_until(lambda: db.count() >= len(result["expected"]), timeout=120), (
+        f"{db.count()} / {len(result['expected'])}\n" + "".join(w0.output + w1.output)
+    )
+    time.sleep(1.0)
+    check_exactly_once(db, result["expected"], result["leaks"])
+    assert w0.alive() and w1.alive()
+    w0.stop()
+    w1.stop()
+    stored = [final_counts(w)[1] for w in (w0, w1)]
+    assert stored == [n * 120 for n in share], (stored, share)
+    result["pub"].close()
+
+
+def test_acknowledged_messages_are_not_delivered_again_and_a_burst_keeps_memory_bounded(infra, tmp_path):
+    """The batch's PUBACKs (one write per batch) reach the broker: a worker that resumes the session
+    after a clean stop receives nothing again. A burst far larger than the worker's queue waits at
+    the broker (TCP back-pressure), not in the worker's memory."""
+    broker, db, workers = infra
+    devices = db.provision(10)
+    stats = tmp_path / "stats.json"
+    w = Worker(db.env, broker.url, "w-ack", "--batch-size", "20", "--stats", str(stats)).start()
+    workers.append(w)
+    pub, expected, leaks = publish_stream(broker.url, devices, 300)  # 3,000 messages, unpaced
+    assert pub.flush(60)
+    assert wait_until(lambda: db.count() >= len(expected), timeout=120)
+    w.stop()
+    check_exactly_once(db, expected, leaks)
+    first = json.loads(stats.read_text())
+    assert first["stored"] == len(expected)
+    # batch of 20 + a queue of at most 3 x 20 (+1 message paho holds while it waits)
+    assert 0 < first["max_backlog"] <= 81, first["max_backlog"]
+
+    again = Worker(db.env, broker.url, "w-ack", "--stats", str(stats)).start()
+    workers.append(again)
+    time.sleep(2.0)
+    again.stop()
+    assert json.loads(stats.read_text())["messages"] == 0, "acknowledged messages were delivered again"
+    pub.close()
 
 
 def test_two_workers_share_the_load_and_malformed_payloads_never_stop_them(infra):

@@ -379,3 +379,38 @@ def test_nul_characters_never_break_storage(world):
     assert r.stored == 1 and r.dead == 1
     assert Reading.objects.get(device=d, ts=ts).extra == {"note": "ab"}
     assert "\x00" not in DeadLetter.objects.get().device_code
+
+
+def test_the_fast_breach_check_agrees_with_evaluate_on_random_readings():
+    """``any_breach`` lets the pipeline skip devices with nothing active and nothing breached: it must
+    say True exactly when ``evaluate`` reports a breached condition, at and around every threshold."""
+    import random
+
+    rng = random.Random(20261129)
+    near = {"residual_ma": 300, "t": 70, "u_hi": 242, "u_lo": 187, "i": 63}
+    disagreements = []
+    for n in range(20_000):
+        th = {
+            "residual_ma": rng.choice([300.0, 100.0]),
+            "temperature_c": rng.choice([70.0, 55.0]),
+            "over_voltage_v": 242.0,
+            "under_voltage_v": 187.0,
+            "over_current_a": rng.choice([63.0, 32.0]),
+            "arc": rng.random() < 0.8,
+            "clear_after": 3,
+        }
+        values = {}
+        for name in ("residual_ma", "t1_c", "t2_c", "t3_c", "t4_c", "ua_v", "ub_v", "uc_v", "ia_a", "ib_a", "ic_a"):
+            if rng.random() < 0.3:
+                continue  # a device that does not report this metric
+            key = "residual_ma" if name == "residual_ma" else name[0] if name[0] in "ti" else "u"
+            centre = {"residual_ma": near["residual_ma"], "t": near["t"], "i": near["i"]}.get(key)
+            if key == "u":
+                centre = rng.choice([near["u_hi"], near["u_lo"], 220])
+            values[name] = float(centre + rng.choice([-1, 0, 0.5, 1, -60, 40]))
+        if rng.random() < 0.7:
+            values["arc"] = rng.choice([0, 1])
+        expected = any(breached for _kind, breached, _v, _t in actions.evaluate(values, th))
+        if actions.any_breach(values, th) != expected:
+            disagreements.append((n, values, th, expected))
+    assert disagreements == []

@@ -31,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--pg", default=os.environ.get("IOT_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
         )
+        parser.add_argument("--repeat", type=int, default=1, help="saturation runs per worker count (median)")
         parser.add_argument("--json", default=None, help="also write the figures to this file")
 
     def handle(self, *args, **o):
@@ -66,7 +67,11 @@ class Command(BaseCommand):
 
         # Raw pass-through of the same messages (once per database run, same broker, same publisher).
         raw = self.raw_passthrough(broker, work, devfile, o, n_sat)
-        out(f"broker raw pass-through (bare subscriber): {raw:,.0f} msg/s = {raw * points:,.0f} points/s")
+        out(f"broker raw pass-through (bare paho subscriber): {raw:,.0f} msg/s = {raw * points:,.0f} points/s")
+        ceiling = self.raw_passthrough(broker, work, devfile, o, n_sat, "socket_subscriber_main")
+        out(
+            f"broker ceiling (raw-socket subscriber, no client library): {ceiling:,.0f} msg/s = {ceiling * points:,.0f} points/s"
+        )
 
         # Bare bulk insert of the same rows.
         bulk_file = work / f"bulk-{kind}.json"
@@ -77,8 +82,10 @@ class Command(BaseCommand):
         out(f"bare bulk insert ({kind}): {bulk_rate:,.0f} rows/s = {bulk_rate * points:,.0f} points/s")
         db.reset_data()
 
-        sat = {}
-        for n_workers in [int(x) for x in o["workers"].split(",")]:
+        sat, runs = {}, {}
+        counts = [int(x) for x in o["workers"].split(",")]
+        # 1, 2, 1, 2, ...: interleaved, so that a slow minute of this shared machine hits both alike.
+        for rep, n_workers in [(r, n) for r in range(o["repeat"]) for n in counts]:
             r = self.run_workers(
                 db,
                 broker,
@@ -88,15 +95,29 @@ class Command(BaseCommand):
                 per_device=o["saturation_per_device"],
                 rate=0,
                 leak_every=o["leak_every"],
-                tag=f"sat{n_workers}",
+                tag=f"sat{n_workers}-{rep}",
             )
-            sat[n_workers] = r
+            runs.setdefault(n_workers, []).append(r)
             out(
-                f"saturation, {n_workers} worker(s): stored {r['msg_rate']:,.0f} msg/s = {r['msg_rate'] * points:,.0f} points/s "
-                f"({r['stored']:,} of {r['expected']:,} rows, {r['alarms']} alarms opened), ratio to raw {r['msg_rate'] / raw:.2f}, "
-                f"to bulk insert {r['msg_rate'] / bulk_rate:.2f}, peak RSS {r['rss']:.0f} MB"
+                f"saturation #{rep + 1}, {n_workers} worker(s): stored {r['msg_rate']:,.0f} msg/s = {r['msg_rate'] * points:,.0f} points/s "
+                f"({r['stored']:,} of {r['expected']:,} rows, {r['alarms']} alarms opened), ratio to raw {r['msg_rate'] / raw:.2f} "
+                f"(to the ceiling {r['msg_rate'] / ceiling:.2f}), "
+                f"to bulk insert {r['msg_rate'] / bulk_rate:.2f}, peak RSS {r['rss']:.0f} MB, backlog ≤ {r['max_backlog']:,}"
             )
             db.reset_data()
+        for n_workers, rs in runs.items():
+            sat[n_workers] = {
+                **sorted(rs, key=lambda r: r["msg_rate"])[(len(rs) - 1) // 2],  # the median (lower of an even count)
+                "all_msg_rates": [r["msg_rate"] for r in rs],
+            }
+            sat[n_workers]["rss"] = max(r["rss"] for r in rs)
+            if len(rs) > 1:
+                rates = ", ".join(f"{r['msg_rate']:,.0f}" for r in rs)
+                m = sat[n_workers]["msg_rate"]
+                out(
+                    f"saturation, {n_workers} worker(s), median of {len(rs)}: {m:,.0f} msg/s = {m * points:,.0f} points/s "
+                    f"(runs: {rates}), ratio to raw {m / raw:.2f}, to the ceiling {m / ceiling:.2f}"
+                )
 
         best = max(sat, key=lambda k: sat[k]["msg_rate"])
         per_device = max(1, int(o["duration"] * o["rate"]))
@@ -123,21 +144,42 @@ class Command(BaseCommand):
             {
                 "db": kind,
                 "raw_msg_per_s": raw,
+                "ceiling_msg_per_s": ceiling,
                 "bulk_rows_per_s": bulk_rate,
                 "saturation": {str(k): v for k, v in sat.items()},
                 "paced": lat,
                 "two_beat_one": sat.get(2, {}).get("msg_rate", 0) > sat.get(1, {}).get("msg_rate", 0),
             }
         )
+        top = sat[best]
+        checks = [
+            (
+                f"stored ≥ 0.6 × raw pass-through ({best} worker(s))",
+                top["msg_rate"] / raw >= 0.6,
+                f"{top['msg_rate'] / raw:.2f}",
+            ),
+            ("≥ 50,000 data points/s", top["msg_rate"] * points >= 50_000, f"{top['msg_rate'] * points:,.0f}"),
+            ("publish→alarm p99 < 1 s", (lat["alarm_p99"] or 0) < 1000, f"{lat['alarm_p99']} ms"),
+            (
+                "worker memory < 300 MB",
+                max(max(r["rss"] for r in sat.values()), lat["rss"]) < 300,
+                f"{max(max(r['rss'] for r in sat.values()), lat['rss']):.0f} MB",
+            ),
+            ("nothing lost", all(r["lost"] == 0 for rs in runs.values() for r in rs) and lat["lost"] == 0, "0 lost"),
+        ]
+        if 1 in sat and 2 in sat:
+            gain = sat[2]["msg_rate"] / sat[1]["msg_rate"]
+            checks.append(("two workers beat one", gain > 1, f"× {gain:.2f}"))
+        out(f"targets ({kind}):")
+        for name, ok, figure in checks:
+            out(f"  [{'met' if ok else 'MISSED'}] {name}: {figure}")
 
-    def raw_passthrough(self, broker, work, devfile, o, n_sat):
+    def raw_passthrough(self, broker, work, devfile, o, n_sat, subscriber="bare_subscriber_main"):
         outf = str(work / "raw.json")
         for f in (outf, outf + ".ready"):
             if os.path.exists(f):
                 os.remove(f)
-        sub = b.spawn_python(
-            os.environ.copy(), "bare_subscriber_main", broker.url, n_sat, outf, f"bare-{time.time_ns()}"
-        )
+        sub = b.spawn_python(os.environ.copy(), subscriber, broker.url, n_sat, outf, f"bare-{time.time_ns()}")
         while not os.path.exists(outf + ".ready"):
             if sub.poll() is not None:
                 raise RuntimeError("the bare subscriber failed to start")
@@ -156,6 +198,8 @@ class Command(BaseCommand):
         pub.wait()
         sub.wait()
         state = json.loads(open(outf).read())
+        if state["n"] < n_sat:
+            self.stdout.write(f"  (the bare subscriber saw {state['n']:,} of {n_sat:,} messages)")
         return state["n"] / max(1e-6, state["last"] - state["first"])
 
     def run_workers(self, db, broker, work, devfile, n_workers, *, per_device, rate, leak_every, tag):
@@ -225,4 +269,5 @@ class Command(BaseCommand):
             "store_mean": statistics.fmean(store_lat) if store_lat else None,
             "rss": max(s["peak_rss_mb"] for s in stats),
             "per_worker_stored": [s["stored"] for s in stats],
+            "max_backlog": max(s.get("max_backlog", 0) for s in stats),
         }

@@ -23,6 +23,13 @@ class Command(BaseCommand):
             "--forget-session", action="store_true", help="delete this client id's persistent session and exit"
         )
         parser.add_argument(
+            "--partition",
+            default=None,
+            metavar="I/N",
+            help="worker I of N (0-based) on a plain subscription: stores the devices with crc32(code) %% N == I; "
+            "lossless over a Mosquitto 2.0 restart, unlike a shared subscription (docs/iot-protocol.md)",
+        )
+        parser.add_argument(
             "--subscription",
             choices=["shared", "plain"],
             default="shared",
@@ -41,6 +48,15 @@ class Command(BaseCommand):
             ok = forget_session(url, opts["client_id"])
             self.stdout.write(f"session {opts['client_id']}: {'deleted' if ok else 'broker unreachable'}")
             return
+        partition = None
+        if opts["partition"]:
+            try:
+                index, count = (int(x) for x in opts["partition"].split("/"))
+            except ValueError:
+                raise CommandError("--partition must look like I/N, e.g. 0/2") from None
+            if count < 1 or not 0 <= index < count:
+                raise CommandError(f"--partition {opts['partition']}: I must be in 0..N-1")
+            partition = (index, count)
         logging.getLogger("safeserve.iot").setLevel(logging.INFO)
         # A long-running worker must not keep Django's DEBUG query log (up to 9,000 SQL strings of
         # 500-row inserts: hundreds of MB, and formatting them costs CPU on every batch).
@@ -52,6 +68,7 @@ class Command(BaseCommand):
             batch_wait=opts["batch_wait"],
             sample_latency=opts["sample_latency"],
             shared=opts["subscription"] == "shared",
+            partition=partition,
         )
         worker.install_signal_handlers()
         worker.announce = True
