@@ -32,6 +32,11 @@ class Command(BaseCommand):
             "--pg", default=os.environ.get("IOT_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
         )
         parser.add_argument("--repeat", type=int, default=1, help="saturation runs per worker count (median)")
+        parser.add_argument(
+            "--partitioned",
+            action="store_true",
+            help="also measure partitioned workers (lossless over broker restarts)",
+        )
         parser.add_argument("--json", default=None, help="also write the figures to this file")
 
     def handle(self, *args, **o):
@@ -119,6 +124,28 @@ class Command(BaseCommand):
                     f"(runs: {rates}), ratio to raw {m / raw:.2f}, to the ceiling {m / ceiling:.2f}"
                 )
 
+        partitioned = {}
+        for n_workers in [n for n in counts if n > 1] if o["partitioned"] else []:
+            r = self.run_workers(
+                db,
+                broker,
+                work,
+                devfile,
+                n_workers,
+                per_device=o["saturation_per_device"],
+                rate=0,
+                leak_every=o["leak_every"],
+                tag=f"part{n_workers}",
+                partitioned=True,
+            )
+            partitioned[n_workers] = r
+            out(
+                f"saturation, {n_workers} partitioned worker(s) (--partition i/{n_workers}): stored {r['msg_rate']:,.0f} msg/s "
+                f"= {r['msg_rate'] * points:,.0f} points/s ({r['stored']:,} of {r['expected']:,} rows), "
+                f"ratio to raw {r['msg_rate'] / raw:.2f}, per worker {r['per_worker_stored']}, peak RSS {r['rss']:.0f} MB"
+            )
+            db.reset_data()
+
         best = max(sat, key=lambda k: sat[k]["msg_rate"])
         per_device = max(1, int(o["duration"] * o["rate"]))
         total_rate = o["rate"] * len(devices)
@@ -147,6 +174,7 @@ class Command(BaseCommand):
                 "ceiling_msg_per_s": ceiling,
                 "bulk_rows_per_s": bulk_rate,
                 "saturation": {str(k): v for k, v in sat.items()},
+                "partitioned": {str(k): v for k, v in partitioned.items()},
                 "paced": lat,
                 "two_beat_one": sat.get(2, {}).get("msg_rate", 0) > sat.get(1, {}).get("msg_rate", 0),
             }
@@ -202,7 +230,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  (the bare subscriber saw {state['n']:,} of {n_sat:,} messages)")
         return state["n"] / max(1e-6, state["last"] - state["first"])
 
-    def run_workers(self, db, broker, work, devfile, n_workers, *, per_device, rate, leak_every, tag):
+    def run_workers(
+        self, db, broker, work, devfile, n_workers, *, per_device, rate, leak_every, tag, partitioned=False
+    ):
         procs, stats_files, ids = [], [], []
         for i in range(n_workers):
             ids.append(f"bench-{tag}-{i}-{time.time_ns()}")
@@ -223,6 +253,7 @@ class Command(BaseCommand):
                         "--sample-latency",
                         "--idle-exit",
                         "4",
+                        *(["--partition", f"{i}/{n_workers}"] if partitioned else []),
                     ],
                     env=db.env,
                     cwd=b.ROOT,
