@@ -223,6 +223,17 @@ else:
         "immediate": env_bool("SAFESERVE_JOBS_IMMEDIATE", False),
     }
 
+# Cache: per process (locmem) by default. Counters that must hold across processes (the telemetry
+# door's rate limits) need a shared cache: set SAFESERVE_CACHE_URL=redis://host:6379/1.
+SAFESERVE_CACHE_URL = os.environ.get("SAFESERVE_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SAFESERVE_CACHE_URL}
+        if SAFESERVE_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "safeserve"}
+    )
+}
+
 # Notification channels: "log", "email", "webhook" (an SMS gateway sits behind a webhook), or a dotted path.
 SAFESERVE_NOTIFY_CHANNELS = env_list("SAFESERVE_NOTIFY_CHANNELS", "log")
 SAFESERVE_NOTIFY_WEBHOOK_URL = os.environ.get("SAFESERVE_NOTIFY_WEBHOOK_URL", "")
@@ -233,4 +244,11 @@ SAFESERVE_IOT = {
     "CLEAR_AFTER": int(os.environ.get("SAFESERVE_IOT_CLEAR_AFTER", "3")),
     "ESCALATE_CRITICAL_MINUTES": int(os.environ.get("SAFESERVE_IOT_ESCALATE_MINUTES", "10")),
     "ESCALATE_COUNTY_MINUTES": int(os.environ.get("SAFESERVE_IOT_ESCALATE_COUNTY_MINUTES", "60")),
+    # Retention: raw readings (must exceed MAX_TS_AGE_DAYS, 30), hourly rollups, dead letters.
+    "RAW_RETENTION_DAYS": int(os.environ.get("SAFESERVE_IOT_RAW_RETENTION_DAYS", "90")),
+    "ROLLUP_RETENTION_DAYS": int(os.environ.get("SAFESERVE_IOT_ROLLUP_RETENTION_DAYS", str(3 * 365))),
+    "DEADLETTER_RETENTION_DAYS": int(os.environ.get("SAFESERVE_IOT_DEADLETTER_RETENTION_DAYS", "30")),
+    # HTTP telemetry door: accepted requests per device and minute; refused ones per client IP and minute.
+    "HTTP_MAX_REQUESTS_PER_MINUTE": int(os.environ.get("SAFESERVE_IOT_HTTP_MAX_REQUESTS_PER_MINUTE", "120")),
+    "HTTP_MAX_REFUSED_PER_MINUTE": int(os.environ.get("SAFESERVE_IOT_HTTP_MAX_REFUSED_PER_MINUTE", "60")),
 }

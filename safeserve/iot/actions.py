@@ -890,8 +890,13 @@ def detect_offline(*, now=None) -> int:
     return opened
 
 
-def rollup_readings(*, since_ms: int | None = None, until_ms: int | None = None) -> int:
-    """(Re)compute the hourly rollup of the hours that have readings in [since, until). Idempotent."""
+def rollup_readings(*, since_ms: int | None = None, until_ms: int | None = None, device_ids=None) -> int:
+    """(Re)compute the hourly rollup of the hours that have readings in [since, until). Idempotent.
+
+    Works through the devices 500 at a time, so that every query walks the (device, ts) primary key
+    of those devices inside the window instead of scanning the whole table (there is no index on
+    ``ts`` alone: it would slow every insert), and memory holds one chunk's hours at a time.
+    """
     from django.db.models import Avg, Count, Max, Min
 
     now_ms = dt_to_ms(timezone.now())
@@ -902,22 +907,30 @@ def rollup_readings(*, since_ms: int | None = None, until_ms: int | None = None)
     fn = {"avg": Avg, "max": Max, "min": Min}
     for name, metric, agg in ROLLUP_FIELDS:
         aggs[name] = fn[agg](metric)
-    rows = (
-        Reading.objects.filter(ts__gte=first_hour * 3_600_000, ts__lt=until_ms)
-        .annotate(hour_n=F("ts") / 3_600_000)
-        .values("device_id", "hour_n")
-        .annotate(**aggs)
-        .order_by()
-    )
-    objs = [ReadingHour(device_id=r["device_id"], hour=r["hour_n"], **{k: r[k] for k in aggs}) for r in rows.iterator()]
-    ReadingHour.objects.bulk_create(
-        objs,
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["device", "hour"],
-        update_fields=list(aggs),
-    )
-    return len(objs)
+    if device_ids is None:
+        device_ids = Device.objects.order_by("pk").values_list("pk", flat=True)
+    device_ids = list(device_ids)
+    total = 0
+    for i in range(0, len(device_ids), 500):
+        rows = (
+            Reading.objects.filter(
+                device_id__in=device_ids[i : i + 500], ts__gte=first_hour * 3_600_000, ts__lt=until_ms
+            )
+            .annotate(hour_n=F("ts") / 3_600_000)
+            .values("device_id", "hour_n")
+            .annotate(**aggs)
+            .order_by()
+        )
+        objs = [ReadingHour(device_id=r["device_id"], hour=r["hour_n"], **{k: r[k] for k in aggs}) for r in rows]
+        ReadingHour.objects.bulk_create(
+            objs,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["device", "hour"],
+            update_fields=list(aggs),
+        )
+        total += len(objs)
+    return total
 
 
 # ----------------------------------------------------------------------------- devices (people)

@@ -5,6 +5,7 @@ import binascii
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, permissions, routers, serializers, status, viewsets
@@ -18,6 +19,7 @@ from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer, _as
 from . import actions, filters, queries
 from . import models as m
 from .choices import DeadLetterReason, Source
+from .throttling import TelemetryThrottle
 
 AUTH_REASONS = {DeadLetterReason.UNKNOWN_DEVICE, DeadLetterReason.BAD_SECRET, DeadLetterReason.DISABLED}
 
@@ -72,6 +74,8 @@ class TelemetryView(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     parser_classes = [RawParser]
+    # Rate limits are ours (safeserve.iot.throttling): a device's budget counts only requests the
+    # pipeline accepted, which DRF throttles (decided before the view runs) cannot know.
     throttle_classes = []
 
     @extend_schema(
@@ -81,7 +85,9 @@ class TelemetryView(APIView):
             "Headers `X-Device-Code` and `X-Device-Secret`, or HTTP Basic `code:secret`. Body: one reading "
             '`{"ts": 1764380000000, "values": {"residual_ma": 120, "t1_c": 41.5}}` or a list of them (≤ 1000). '
             "A redelivered reading (same device and ts) is stored once. Malformed data is kept in the "
-            "dead-letter list with its reason. See docs/iot-protocol.md."
+            "dead-letter list with its reason. Rate limits: accepted requests per device and minute, refused "
+            "requests per client address and minute; over either, 429 with `Retry-After` (seconds) and nothing "
+            "is stored. See docs/iot-protocol.md."
         ),
         parameters=[
             OpenApiParameter("X-Device-Code", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
@@ -95,6 +101,11 @@ class TelemetryView(APIView):
             ),
             401: OpenApiResponse(TELEMETRY_ERROR, description="设备编码未知、密钥错误或设备已停用"),
             413: OpenApiResponse(TELEMETRY_ERROR, description="报文过大"),
+            429: OpenApiResponse(
+                TELEMETRY_ERROR,
+                description="请求过于频繁(本设备每分钟成功上报次数或本地址每分钟被拒次数超限);"
+                "按 Retry-After 头(秒)等待后重发,本次数据未存储",
+            ),
             503: OpenApiResponse(TELEMETRY_ERROR, description="数据库暂不可用,请稍后重发"),
         },
         examples=[
@@ -112,6 +123,11 @@ class TelemetryView(APIView):
     )
     def post(self, request):
         code, secret = device_credentials(request)
+        throttle, ip = TelemetryThrottle(), TelemetryThrottle.client_ident(request)
+        wait = throttle.wait(code=code, ip=ip)
+        if wait:
+            detail = _("请求过于频繁,请 %(seconds)s 秒后重试") % {"seconds": wait}
+            return Response({"error": "rate_limited", "detail": detail}, status=429, headers={"Retry-After": str(wait)})
         limit = m.iot_setting("MAX_MESSAGE_BYTES")
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         body = request.body[: limit + 1] if length > limit else request.data
@@ -122,7 +138,9 @@ class TelemetryView(APIView):
             return Response({"error": "unavailable", "detail": "database unavailable"}, status=503)
         outcome = result.outcomes[0]
         rejected = [{"reason": r, "detail": d} for r, d in outcome.rejected]
-        if outcome.rejected and not outcome.stored and not outcome.duplicates:
+        refused = bool(outcome.rejected and not outcome.stored and not outcome.duplicates)
+        throttle.record(code=code, ip=ip, accepted=not refused)
+        if refused:
             reason, detail = outcome.rejected[0]
             code_ = (
                 401

@@ -1,5 +1,23 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+
+def check_retention(app_configs=None, **kwargs):
+    """Raw readings must outlive the oldest ``ts`` the pipeline accepts (see iot.maintenance)."""
+    from .models import iot_setting
+
+    raw, max_age = iot_setting("RAW_RETENTION_DAYS"), iot_setting("MAX_TS_AGE_DAYS")
+    if raw <= max_age:
+        return [
+            checks.Error(
+                f"SAFESERVE_IOT RAW_RETENTION_DAYS ({raw}) must exceed MAX_TS_AGE_DAYS ({max_age})",
+                hint="A late reading would land in an hour already purged and its rollup would be recomputed "
+                "from that reading alone. Raise SAFESERVE_IOT_RAW_RETENTION_DAYS.",
+                id="iot.E001",
+            )
+        ]
+    return []
 
 
 class IotConfig(AppConfig):
@@ -8,6 +26,7 @@ class IotConfig(AppConfig):
     verbose_name = _("智慧用电")
 
     def ready(self):
+        checks.register(check_retention)
         from safeserve.core.context_processors import EXTRA_NAV
 
         EXTRA_NAV.extend(

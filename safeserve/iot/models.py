@@ -36,6 +36,14 @@ DEFAULTS = {
     "MAX_TS_FUTURE_SECONDS": 300,
     "DEVICE_CACHE_SECONDS": 5,
     "LAST_SEEN_RESOLUTION_SECONDS": 10,
+    # Retention (safeserve.iot.maintenance): raw readings, hourly rollups, dead letters.
+    "RAW_RETENTION_DAYS": 90,
+    "ROLLUP_RETENTION_DAYS": 3 * 365,
+    "DEADLETTER_RETENTION_DAYS": 30,
+    # HTTP door rate limits (safeserve.iot.throttling): accepted requests per device code, and
+    # refused requests (bad credentials or payload) per client address. 0 turns a limit off.
+    "HTTP_MAX_REQUESTS_PER_MINUTE": 120,
+    "HTTP_MAX_REFUSED_PER_MINUTE": 60,
 }
 
 

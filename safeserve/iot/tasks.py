@@ -1,9 +1,10 @@
-"""Periodic jobs (huey). The bodies live in actions.py so tests call them with a frozen clock."""
+"""Periodic jobs (huey). The bodies live in actions.py and maintenance.py so tests call them with a
+frozen clock. huey's crontab is in UTC: 19:xx UTC is 03:xx in Asia/Shanghai, the quiet hours."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import actions
+from . import actions, maintenance
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -19,3 +20,16 @@ def iot_escalate_alarms():
 @db_periodic_task(crontab(minute="*/5"))
 def iot_rollup_readings():
     return actions.rollup_readings()
+
+
+@db_periodic_task(crontab(hour="19", minute="7"))
+def iot_rollup_late_readings():
+    """Hours changed by late (buffered) readings since the 5-minute job rolled them up."""
+    return maintenance.rollup_late_readings().stale_hours
+
+
+@db_periodic_task(crontab(hour="19", minute="37"))
+def iot_purge_data():
+    """Retention: raw readings, rollups and dead letters (docs/iot-protocol.md)."""
+    result = maintenance.purge()
+    return {"readings": result.readings, "rollups": result.rollups, "dead_letters": result.dead_letters}

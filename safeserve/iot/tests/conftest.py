@@ -11,9 +11,13 @@ from safeserve.iot.choices import Source
 
 @pytest.fixture(autouse=True)
 def _fresh_device_cache():
+    from django.core.cache import cache
+
     actions.device_cache.clear()
+    cache.clear()  # the telemetry door's rate-limit counters
     yield
     actions.device_cache.clear()
+    cache.clear()
 
 
 def make_device(enterprise, code, name, **extra):
