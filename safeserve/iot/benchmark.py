@@ -398,3 +398,50 @@ def spawn_python(env, func: str, *args) -> subprocess.Popen:
 
 def tempdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="iot-bench-"))
+
+
+# ----------------------------------------------------------------------------- chart
+
+
+def write_chart(results: dict, path: str | Path) -> None:
+    """An SVG bar chart of one benchmark run (data points/s per database), with the 50,000 target."""
+    from html import escape
+
+    points = results.get("metrics_per_message", 12)
+    groups = []
+    for run in results["runs"]:
+        bars = [
+            ("broker ceiling (raw socket)", run["ceiling_msg_per_s"], "#c7c7c7"),
+            ("raw pass-through (bare paho)", run["raw_msg_per_s"], "#9e9e9e"),
+        ]
+        for n, r in sorted(run["saturation"].items()):
+            bars.append((f"stored, {n} worker(s) (median)", r["msg_rate"], "#1f77b4" if n == "1" else "#2ca02c"))
+        for n, r in sorted(run.get("partitioned", {}).items()):
+            bars.append((f"stored, {n} partitioned workers", r["msg_rate"], "#ff7f0e"))
+        groups.append((run["db"], [(label, rate * points, colour) for label, rate, colour in bars]))
+    top = max((v for _db, bars in groups for _l, v, _c in bars), default=1) * 1.1
+    left, width, bar_h, gap = 230, 520, 22, 6
+    height = 40 + sum(30 + len(bars) * (bar_h + gap) for _db, bars in groups) + 30
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 120}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        f'<text x="10" y="20" font-size="14" font-weight="bold">IoT ingestion, data points/s '
+        f"({results.get('devices', '?')} devices, {points} metrics per message)</text>",
+    ]
+    y = 40
+    for db, bars in groups:
+        out.append(f'<text x="10" y="{y + 16}" font-weight="bold">{escape(db)}</text>')
+        y += 30
+        for label, value, colour in bars:
+            w = max(1, value / top * width)
+            out.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
+            out.append(f'<rect x="{left}" y="{y}" width="{w:.0f}" height="{bar_h}" fill="{colour}"/>')
+            out.append(f'<text x="{left + w + 6:.0f}" y="{y + 15}">{value:,.0f}</text>')
+            y += bar_h + gap
+    target_x = left + 50_000 / top * width
+    out.append(
+        f'<line x1="{target_x:.0f}" y1="35" x2="{target_x:.0f}" y2="{y}" stroke="#d62728" stroke-dasharray="4 3"/>'
+    )
+    out.append(f'<text x="{target_x + 4:.0f}" y="{y + 16}" fill="#d62728">target 50,000</text>')
+    out.append("</svg>")
+    Path(path).write_text("\n".join(out) + "\n")

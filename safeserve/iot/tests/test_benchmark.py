@@ -104,6 +104,8 @@ def test_the_benchmark_command_runs_end_to_end_and_prints_its_targets(tmp_path):
             "--partitioned",
             "--json",
             str(report),
+            "--chart",
+            str(tmp_path / "chart.svg"),
         ],
         cwd=ROOT,
         env=env,
@@ -124,3 +126,5 @@ def test_the_benchmark_command_runs_end_to_end_and_prints_its_targets(tmp_path):
     assert run["partitioned"]["2"]["stored"] == 400
     assert sum(run["partitioned"]["2"]["per_worker_stored"]) == 400
     assert run["paced"]["alarms"] >= 1 and run["paced"]["alarm_p99"] is not None
+    svg = (tmp_path / "chart.svg").read_text()
+    assert svg.startswith("<svg") and "target 50,000" in svg and "stored, 2 worker(s)" in svg

@@ -38,6 +38,7 @@ class Command(BaseCommand):
             help="also measure partitioned workers (lossless over broker restarts)",
         )
         parser.add_argument("--json", default=None, help="also write the figures to this file")
+        parser.add_argument("--chart", default=None, help="also draw them as an SVG bar chart in this file")
 
     def handle(self, *args, **o):
         work = b.tempdir()
@@ -60,6 +61,9 @@ class Command(BaseCommand):
         if o["json"]:
             with open(o["json"], "w") as f:
                 json.dump(results, f, indent=2)
+        if o["chart"] and results["runs"]:
+            b.write_chart(results, o["chart"])
+            self.stdout.write(f"chart: {o['chart']}")
 
     # ------------------------------------------------------------------ one database
     def bench_db(self, kind, db, broker, work, o, results, points):
