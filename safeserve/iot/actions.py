@@ -667,6 +667,7 @@ def _apply_alarms(new_by_device: dict, now, result: IngestResult):
     if offline_to_clear:
         _clear_alarms(offline_to_clear, now)
         result.alarms_cleared += len(offline_to_clear)
+    recipients_cache: dict[int, list] = {}
     for t in tracks:
         if not t.touched:
             continue
@@ -678,7 +679,7 @@ def _apply_alarms(new_by_device: dict, now, result: IngestResult):
             if not t.count_inc:
                 continue  # the alarm was closed meanwhile and nothing breached: nothing to do
             t.alarm_id = None
-        alarm = _open_alarm(t, now)
+        alarm = _open_alarm(t, now, recipients_cache)
         if alarm is not None:
             result.alarms_opened += 1
             result.opened_alarm_ts.append(t.started_ts)
@@ -711,7 +712,7 @@ def _update_alarm(t: Track, now) -> bool:
     return bool(n)
 
 
-def _open_alarm(t: Track, now) -> Alarm | None:
+def _open_alarm(t: Track, now, recipients_cache: dict | None = None) -> Alarm | None:
     """Insert a new active alarm; if another worker got there first, update that one instead."""
     info = t.device
     alarm = Alarm(
@@ -744,7 +745,7 @@ def _open_alarm(t: Track, now) -> Alarm | None:
             _update_alarm(t, now)
             return None
     record(actor=None, action=AuditAction.CREATE, instance=alarm, changes={}, note=_("设备读数触发"))
-    _notify_new_alarm(alarm, info)
+    _notify_new_alarm(alarm, info, recipients_cache)
     return alarm
 
 
@@ -798,12 +799,17 @@ def _alarm_text(alarm: Alarm, device_code: str) -> tuple[str, str]:
     return title, body
 
 
-def _notify_new_alarm(alarm: Alarm, info: DeviceInfo):
+def _notify_new_alarm(alarm: Alarm, info: DeviceInfo, recipients_cache: dict | None = None):
+    """``recipients_cache``: one batch's {enterprise id: recipients} (one transaction, so the same
+    answer), sparing 2-3 queries per alarm when a storm opens many alarms of one enterprise."""
     from safeserve.notifications.actions import notify
 
     title, body = _alarm_text(alarm, info.code)
+    cache = recipients_cache if recipients_cache is not None else {}
+    if info.enterprise_id not in cache:
+        cache[info.enterprise_id] = alarm_recipients(info.enterprise_id, 0)
     notify(
-        recipients=alarm_recipients(info.enterprise_id, 0),
+        recipients=cache[info.enterprise_id],
         kind="iot_alarm",
         title=title,
         body=body,
