@@ -95,11 +95,9 @@ class Command(BaseCommand):
         out(f"bare bulk insert ({kind}): {bulk_rate:,.0f} rows/s = {bulk_rate * points:,.0f} points/s")
         db.reset_data()
 
-        sat, runs = {}, {}
-        counts = [int(x) for x in o["workers"].split(",")]
-        # 1, 2, 1, 2, ...: interleaved, so that a slow minute of this shared machine hits both alike.
-        for rep, n_workers in [(r, n) for r in range(o["repeat"]) for n in counts]:
-            r = self.run_workers(
+        def saturate(n_workers, tag, partitioned=False):
+            """All 300,000 messages as fast as the load generator goes, through n_workers workers."""
+            return self.run_workers(
                 db,
                 broker,
                 work,
@@ -108,8 +106,15 @@ class Command(BaseCommand):
                 per_device=o["saturation_per_device"],
                 rate=0,
                 leak_every=o["leak_every"],
-                tag=f"sat{n_workers}-{rep}",
+                tag=tag,
+                partitioned=partitioned,
             )
+
+        sat, runs = {}, {}
+        counts = [int(x) for x in o["workers"].split(",")]
+        # 1, 2, 1, 2, ...: interleaved, so that a slow minute of this shared machine hits both alike.
+        for rep, n_workers in [(r, n) for r in range(o["repeat"]) for n in counts]:
+            r = saturate(n_workers, f"sat{n_workers}-{rep}")
             runs.setdefault(n_workers, []).append(r)
             out(
                 f"saturation #{rep + 1}, {n_workers} worker(s): stored {r['msg_rate']:,.0f} msg/s = {r['msg_rate'] * points:,.0f} points/s "
@@ -134,18 +139,7 @@ class Command(BaseCommand):
 
         partitioned = {}
         for n_workers in [n for n in counts if n > 1] if o["partitioned"] else []:
-            r = self.run_workers(
-                db,
-                broker,
-                work,
-                devfile,
-                n_workers,
-                per_device=o["saturation_per_device"],
-                rate=0,
-                leak_every=o["leak_every"],
-                tag=f"part{n_workers}",
-                partitioned=True,
-            )
+            r = saturate(n_workers, f"part{n_workers}", partitioned=True)
             partitioned[n_workers] = r
             out(
                 f"saturation, {n_workers} partitioned worker(s) (--partition i/{n_workers}): stored {r['msg_rate']:,.0f} msg/s "
