@@ -12,7 +12,9 @@ from .models import User
 @transaction.atomic
 def user_save(*, actor, instance=None, data: dict, password: str = ""):
     if instance is None:
-        return core_actions.create_record(actor=actor, model=User, data={**data, "password": make_password(password)})
+        return core_actions.create_record(
+            actor=actor, model=User, data={**data, "password": make_password(password)}, system_fields=("password",)
+        )
     user = core_actions.update_record(actor=actor, instance=instance, data=data)
     if password:
         user.set_password(password)

@@ -10,6 +10,8 @@ from functools import cache
 from django.contrib.auth.backends import BaseBackend
 from django.utils.module_loading import autodiscover_modules, import_string
 
+from safeserve.core.fieldperms import Except
+
 from .choices import Role
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
@@ -54,4 +56,15 @@ class RoleBackend(BaseBackend):
 
 ROLE_PERMISSIONS = {
     Role.COUNTY: perms("accounts", "user", *CRUD),
+}
+
+# Which fields each role may write (core.fieldperms). Accounts, and with them a user's role, town and
+# organisation (which decide the user's scope), are the county's alone. Superuser and staff flags,
+# Django groups and permissions are never set through the platform; passwords only by user_save.
+WRITABLE_FIELDS = {
+    "user": {
+        Role.COUNTY: Except(
+            {"password", "last_login", "is_superuser", "is_staff", "groups", "user_permissions", "date_joined"}
+        ),
+    },
 }

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .audit import AuditAction, diff, record, snapshot
+from .fieldperms import check_writable
 
 
 def _check(actor, model, action):
@@ -43,8 +44,10 @@ def _set_m2m(instance, m2m: dict | None) -> dict:
 
 
 @transaction.atomic
-def create_record(*, actor, model, data: dict, m2m: dict | None = None, note: str = ""):
+def create_record(*, actor, model, data: dict, m2m: dict | None = None, note: str = "", system_fields=()):
+    """``system_fields``: values the calling action sets itself, exempt from the writable-field rule."""
     _check(actor, model, "add")
+    check_writable(actor=actor, model=model, data=data, m2m=m2m, system_fields=system_fields)
     instance = model(**data)
     instance.full_clean()
     instance.save()
@@ -56,7 +59,7 @@ def create_record(*, actor, model, data: dict, m2m: dict | None = None, note: st
 
 
 @transaction.atomic
-def update_record(*, actor, instance, data: dict, m2m: dict | None = None, note: str = ""):
+def update_record(*, actor, instance, data: dict, m2m: dict | None = None, note: str = "", system_fields=()):
     _check(actor, type(instance), "change")
     model = type(instance)
     rows = model.objects.visible_to(actor, "change") if actor is not None else model.objects.all()
@@ -64,6 +67,7 @@ def update_record(*, actor, instance, data: dict, m2m: dict | None = None, note:
         fresh = rows.select_for_update(of=("self",)).get(pk=instance.pk)
     except model.DoesNotExist:
         raise PermissionDenied(_("该记录超出您的数据权限范围")) from None
+    check_writable(actor=actor, model=model, instance=fresh, data=data, m2m=m2m, system_fields=system_fields)
     before = snapshot(fresh)
     for key, value in data.items():
         setattr(fresh, key, value)

@@ -1,5 +1,6 @@
 """API base: scoped viewsets whose writes go through the audited actions."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse
@@ -7,6 +8,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from . import actions
+from .fieldperms import refused_fields
 from .identity import mask
 
 ACTION_FOR_METHOD = {
@@ -20,8 +22,52 @@ ACTION_FOR_METHOD = {
 }
 
 
-class ScopedSerializer(serializers.ModelSerializer):
-    """Masks personal data the caller may not see; offers only related rows the caller may see."""
+class WritableFieldsMixin:
+    """Refuses, with a 400 naming the field, a value the caller's role may not write.
+
+    Which fields a role may write is ``core.fieldperms`` (each app's ``roles.WRITABLE_FIELDS``). A
+    refused field is an error, never silently dropped, so a client learns at once that its change
+    did not happen. Unchanged values (a PUT sends every field) pass; ``core.actions`` checks again.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        request = self.context.get("request")
+        model = self.Meta.model
+        data, m2m = {}, {}
+        for name, value in attrs.items():
+            try:
+                many = model._meta.get_field(name).many_to_many
+            except FieldDoesNotExist:  # not a model field: the serializer itself handles it
+                continue
+            (m2m if many else data)[name] = value
+        # A model field sent but not accepted here (read-only, or not offered) is refused the same way.
+        raw = getattr(self, "initial_data", None)
+        for name in raw if hasattr(raw, "keys") else ():
+            if name in attrs or name in data or name in m2m:
+                continue
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not getattr(field, "editable", False) or field.auto_created:
+                continue
+            many = field.many_to_many
+            value = raw.getlist(name) if many and hasattr(raw, "getlist") else raw.get(name)
+            (m2m if many else data)[name] = value
+        instance = self.instance if isinstance(self.instance, model) else None
+        refused = refused_fields(
+            actor=getattr(request, "user", None), model=model, instance=instance, data=data, m2m=m2m
+        )
+        if refused:
+            by_source = {f.source: name for name, f in self.fields.items()}
+            raise ValidationError({by_source.get(k, k): [v] for k, v in refused.items()})
+        return attrs
+
+
+class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
+    """Masks personal data the caller may not see; offers only related rows the caller may see;
+    refuses fields the caller's role may not write."""
 
     def get_fields(self):
         fields = super().get_fields()

@@ -1,13 +1,25 @@
-"""Form base: choices limited to what the user may see; the action, not the form, saves."""
+"""Form base: choices limited to what the user may see; fields the user's role may not write are
+disabled, and a forged value for one is an error (never silently dropped); the action, not the
+form, saves."""
+
+import copy
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.translation import gettext as _
+
+from .fieldperms import writable_fields_for
 
 
 class ScopedModelForm(forms.ModelForm):
+    # Form fields that stand for a model field of another name (e.g. "member_codes" -> "members").
+    field_sources: dict[str, str] = {}
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.locked_fields = self._lock_fields(user)
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 related = field.queryset.model
@@ -21,6 +33,65 @@ class ScopedModelForm(forms.ModelForm):
                 css = ""
             if css:
                 widget.attrs.setdefault("class", css)
+        for name in self.locked_fields:
+            field = self.fields[name]
+            if isinstance(field, forms.ModelChoiceField):
+                # A locked choice shows (and validates) only its current value, whatever the user may see.
+                current = self.get_initial_for_field(field, name)
+                pks = [getattr(v, "pk", v) for v in current] if isinstance(current, list | tuple) else [current]
+                field.queryset = field.queryset.model._default_manager.filter(pk__in=[p for p in pks if p])
+
+    def _lock_fields(self, user) -> list[str]:
+        """Disable the fields ``user`` may not write (core.fieldperms); returns their names."""
+        if user is None:
+            self.writable = None
+            return []
+        model = self._meta.model
+        allowed = self.writable = writable_fields_for(user, model, self.instance if self.instance.pk else None)
+        locked = []
+        for name, field in self.fields.items():
+            source = self.field_sources.get(name, name)
+            try:
+                model._meta.get_field(source)
+            except FieldDoesNotExist:
+                continue
+            if source not in allowed:
+                field.disabled = True
+                locked.append(name)
+        return locked
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        for name in self.locked_fields:
+            if name not in self.fields:  # a subclass removed it after locking
+                continue
+            key = self.add_prefix(name)
+            if key not in self.data and key not in self.files:
+                continue  # a browser does not post a disabled field
+            field = copy.copy(self.fields[name])
+            field.disabled = False
+            posted = field.widget.value_from_datadict(self.data, self.files, key)
+            if field.has_changed(self[name].initial, posted):
+                self.add_error(name, _("您无权修改「%(field)s」") % {"field": field.label})
+        self._refuse_unoffered_fields()
+
+    def _refuse_unoffered_fields(self):
+        """A posted model field the form does not offer and the user may not write is an error too."""
+        if self.writable is None or self.prefix:
+            return
+        model = self._meta.model
+        offered = set(self.fields) | {self.field_sources.get(n, n) for n in self.fields}
+        for key in self.data:
+            if key in offered or key in self.writable:
+                continue
+            try:
+                field = model._meta.get_field(key)
+            except FieldDoesNotExist:
+                continue
+            if getattr(field, "editable", False) and not field.auto_created:
+                self.add_error(None, _("您无权修改「%(field)s」") % {"field": field.verbose_name})
 
     def action_data(self):
         """(field values, many-to-many values) for ``create_record`` / ``update_record``."""

@@ -951,11 +951,13 @@ def device_create(*, actor, data: dict) -> tuple[Device, str]:
     """Register a device. Returns (device, secret): the secret is shown once and never stored in clear."""
     secret = new_secret()
     data = dict(data)
+    system_fields = ["secret_hash"]
     if not data.get("profile"):
         data["profile"] = default_profile()
+        system_fields.append("profile")  # the default, not the actor's choice
     with transaction.atomic():
         device = core_actions.create_record(
-            actor=actor, model=Device, data={**data, "secret_hash": hash_secret(secret)}
+            actor=actor, model=Device, data={**data, "secret_hash": hash_secret(secret)}, system_fields=system_fields
         )
         device_cache.invalidate(device.code)
     return device, secret

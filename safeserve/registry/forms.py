@@ -18,6 +18,8 @@ class EnterpriseByCodeField(forms.ModelChoiceField):
         super().__init__(queryset=m.Enterprise.objects.none(), to_field_name="credit_code", **kwargs)
 
     def to_python(self, value):
+        if isinstance(value, int):  # the stored value of a disabled field is a primary key
+            value = self.prepare_value(value)
         return super().to_python(normalize_code(value) if value else value)
 
     def prepare_value(self, value):
@@ -89,17 +91,6 @@ class EnterpriseForm(NormalizingForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["industry"].queryset = self.fields["industry"].queryset.filter(level="division")
-        if user is not None and user.role == "enterprise":
-            # An enterprise keeps its own contact data up to date; officers own the rest.
-            for name in list(self.fields):
-                if name not in (
-                    "address",
-                    "employees",
-                    "legal_representative",
-                    "safety_manager",
-                    "safety_manager_phone",
-                ):
-                    self.fields[name].disabled = True
         towns = list(self.fields["town"].queryset[:2])
         if not self.instance.pk and len(towns) == 1:
             self.initial.setdefault("town", towns[0].pk)  # a town officer's own town
@@ -193,6 +184,8 @@ class InsurerForm(NormalizingForm):
 
 
 class AssociationForm(NormalizingForm):
+    field_sources = {"member_codes": "members"}
+
     class Meta:
         model = m.Association
         fields = ["credit_code", "name", "industry", "contact_person", "contact_phone"]
@@ -206,7 +199,7 @@ class AssociationForm(NormalizingForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        if self.instance.pk and not self.is_bound:
+        if self.instance.pk:  # also when bound: a disabled field keeps its initial value
             codes = self.instance.members.order_by("credit_code").values_list("credit_code", flat=True)
             self.initial["member_codes"] = "\n".join(codes)
 

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from safeserve.core.audit import AuditAction, audit_entry, diff, snapshot
+from safeserve.core.fieldperms import writable_fields_for
 from safeserve.core.identity import credit_code_check_char, normalize_code, normalize_text
 from safeserve.core.models import AuditLog
 
@@ -522,6 +523,11 @@ class Importer:
         for col in self.columns:
             if col.required and col.field not in index:
                 result.errors.append(RowError(1, col.header, _("缺少必填列,请使用下载的模板")))
+        if self.actor is not None:  # the writable-field rule (core.fieldperms) holds for imports too
+            allowed = writable_fields_for(self.actor, self.model)
+            for name in index:
+                if name not in allowed:
+                    result.errors.append(RowError(1, self.col_by_field[name].header, _("您无权填写该列")))
         return index
 
     @transaction.atomic

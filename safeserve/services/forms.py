@@ -12,6 +12,7 @@ from .models import ChecklistItem, ChecklistTemplate, ServiceContract
 
 
 class ContractForm(ScopedModelForm):
+    field_sources = {"enterprise_codes": "enterprises"}
     items = forms.MultipleChoiceField(
         label=_("服务事项"), choices=ServiceItem.choices, widget=forms.CheckboxSelectMultiple
     )

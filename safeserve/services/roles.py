@@ -1,5 +1,6 @@
 from safeserve.accounts.choices import Role
 from safeserve.accounts.roles import ADD, CHANGE, CRUD, DELETE, VIEW, perms
+from safeserve.core.fieldperms import ALL, Except
 
 APP = "services"
 REFERENCE = perms(APP, "checklisttemplate", VIEW) | perms(APP, "checklistitem", VIEW)
@@ -24,4 +25,20 @@ ROLE_PERMISSIONS = {
     | perms(APP, "servicecontract", VIEW)
     | perms(APP, "servicevisit", VIEW, ADD)
     | perms(APP, "visitrating", VIEW),
+}
+
+# Which fields each role may write (core.fieldperms). A contract's state moves only through its
+# transitions; an enterprise pays for its own contracts and never names a paying town. Visits and
+# ratings are written only by their own actions (visit_record, visit_rate), never by a generic door.
+BY_TRANSITION = Except({"status", "terminated_on"})
+WRITABLE_FIELDS = {
+    "servicecontract": {
+        Role.COUNTY: BY_TRANSITION,
+        Role.TOWN: BY_TRANSITION,
+        Role.ENTERPRISE: Except(BY_TRANSITION | {"payer_town"}),
+    },
+    "checklisttemplate": {Role.COUNTY: ALL},
+    "checklistitem": {Role.COUNTY: ALL},
+    "servicevisit": {},
+    "visitrating": {},
 }

@@ -93,7 +93,12 @@ def test_enterprise_user_cannot_change_its_own_town_or_risk_level(world, client_
             "status": "active",
         },
     )
-    assert resp.status_code == 302
+    # A forged value for an officers' field is refused with an error, and nothing is saved.
+    assert resp.status_code == 200 and "您无权修改" in resp.content.decode()
+    ent.refresh_from_db()
+    assert ent.address != "新地址1号" and ent.town == world["town_a"] and ent.name != "改名企业"
+    assert ent.standardization_grade == "none"
+    own = {"address": "新地址1号", "employees": "12", "legal_representative": "张三"}
+    assert client_for("ent_a").post(f"/registry/enterprises/{ent.pk}/edit/", own).status_code == 302
     ent.refresh_from_db()
     assert ent.address == "新地址1号" and ent.employees == 12  # its own contact data
-    assert ent.town == world["town_a"] and ent.name != "改名企业" and ent.standardization_grade == "none"
