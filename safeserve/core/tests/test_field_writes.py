@@ -101,7 +101,7 @@ CANDIDATES = {
     "registry.insurer": ["insurer_a", "insurer_b"],
     "registry.association": ["assoc_a", "assoc_b"],
     "accounts.user": ["user_town_b"],
-    "services.servicecontract": ["draft"],
+    "services.servicecontract": ["draft_town", "draft"],
     "services.checklisttemplate": ["template"],
     "services.checklistitem": ["item"],
     "hazards.majorhazardcriterion": ["criterion"],
@@ -122,6 +122,8 @@ USER_TARGET = {
 NOT_A_FIELD_RULE = {
     # An enterprise pays for its own contracts: payer_type is writable, its only valid value the same.
     ("services.servicecontract", "ent_a", "payer_type"): "scope allows only payer_type=enterprise",
+    # Handing payment to someone else hands the contract over: whether the town keeps it is scope's call.
+    ("services.servicecontract", "town_a", "payer_type"): "the payer owns a contract (scope)",
 }
 
 
@@ -203,6 +205,18 @@ def fw(world):
         fee=Decimal("1000.00"),
     )
     o["draft"].enterprises.add(o["ent_a"])
+    # A town-paid draft: the paying town owns it (an enterprise manages only what it pays itself).
+    o["draft_town"] = ServiceContract.objects.create(
+        number="FW-DRAFT-2",
+        agency=o["agency_a"],
+        payer_type="town",
+        payer_town=o["town_a"],
+        items=["hazard"],
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+        fee=Decimal("2000.00"),
+    )
+    o["draft_town"].enterprises.add(o["ent_a"])
     o["template"] = ChecklistTemplate.objects.order_by("pk").first()
     o["template2"] = ChecklistTemplate.objects.create(name="字段测试检查表")
     o["item"] = ChecklistItem.objects.filter(template=o["template"]).order_by("pk").first()
@@ -280,7 +294,10 @@ def new_value(model, field, obj, user, expect_writable):
             return (set(), {})
         return None
     if lbl == "services.servicecontract" and name == "payer_town":  # only valid with payer_type=town
-        return (obj.enterprises.first().town_id, {"payer_type": "town"})
+        town = _other_row(field.related_model, user, current, expect_writable)
+        return None if town is None else (town.pk, {"payer_type": "town"})
+    if lbl == "services.servicecontract" and name == "payer_type":
+        return ("county", {"payer_town": None})
     if field.is_relation:
         filters = {}
         if lbl == "registry.enterprise" and name == "industry":
@@ -297,8 +314,6 @@ def new_value(model, field, obj, user, expect_writable):
         if lbl == "registry.industry" and name == "parent" and row.pk == obj.pk:
             return None
         return (row.pk, {})
-    if lbl == "services.servicecontract" and name == "payer_type":
-        return ("county", {})
     if lbl == "accounts.user" and name == "role":
         return ("county", {})
     if field.choices:
