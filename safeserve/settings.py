@@ -108,7 +108,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "safeserve.accounts.backends.AccountBackend",  # refuses demo accounts when DEBUG is off
     "safeserve.accounts.roles.RoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
