@@ -170,6 +170,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "安全生产社会化服务平台 REST API. Every endpoint returns only the rows the caller may see.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["safeserve.core.permissions.SchemaReaders"],  # login required when DEBUG is off
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files (npm swagger-ui-dist): no CDN on closed networks.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
