@@ -47,9 +47,8 @@ def test_demo_account_is_refused_at_every_door_without_debug(demo, settings, use
     assert resp.status_code == 200 and "演示账号仅在演示环境" in resp.content.decode()
     assert "_auth_user_id" not in c.session
     resp = Client().get(API, **_basic(username))
-    # DRF answers 403, not 401, because SessionAuthentication (first in the list) sends no
-    # WWW-Authenticate header; the detail shows the credentials themselves were refused.
-    assert resp.status_code in (401, 403) and resp.json()["detail"] == "用户名或者密码错误。"
+    assert resp.status_code == 401 and resp.json()["detail"] == "用户名或者密码错误。"
+    assert resp["WWW-Authenticate"].startswith("Basic")
 
 
 @pytest.mark.parametrize("username", DEMO_USERNAMES)
@@ -63,7 +62,7 @@ def test_open_demo_session_stops_working_when_debug_is_off(demo, settings, usern
     for client in (c, forced):
         resp = client.get(PAGE)
         assert resp.status_code == 302 and "/accounts/login/" in resp["Location"]
-        assert client.get(API).status_code in (401, 403)
+        assert client.get(API).status_code == 401
 
 
 def test_other_accounts_still_sign_in_without_debug(world, settings):

@@ -34,7 +34,9 @@ def with_cached_values(path, cached: dict[str, tuple[str, str]]):
         pattern = re.compile(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v ?/>(</v>)?</c>')
         assert pattern.search(xml), ref
         t = "" if kind == "n" else f' t="{kind}"'
-        xml = pattern.sub(lambda m, ref=ref, t=t, value=value: f'<c r="{ref}"{t}><f>{m.group(2)}</f><v>{value}</v></c>', xml)
+        xml = pattern.sub(
+            lambda m, ref=ref, t=t, value=value: f'<c r="{ref}"{t}><f>{m.group(2)}</f><v>{value}</v></c>', xml
+        )
     parts["xl/worksheets/sheet1.xml"] = xml.encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
