@@ -36,6 +36,13 @@ def as_text_cell(value):
     return "'" + value
 
 
+def from_text_cell(text: str) -> str:
+    """The inverse of ``as_text_cell`` for imports: an exported list re-imports as it was."""
+    if text.startswith("'") and as_text_cell(text[1:]) == text:
+        return text[1:]
+    return text
+
+
 def write_sheet(ws, headers, rows):
     """Append a styled header row and the data rows to a write-only worksheet."""
     from openpyxl.cell import WriteOnlyCell

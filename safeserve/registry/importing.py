@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from safeserve.core.audit import AuditAction, audit_entry, diff, snapshot
+from safeserve.core.excel import from_text_cell
 from safeserve.core.identity import credit_code_check_char, normalize_code, normalize_text
 from safeserve.core.models import AuditLog
 
@@ -140,7 +141,7 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return normalize_text(_ZERO_WIDTH.sub("", str(value)))
+    return from_text_cell(normalize_text(_ZERO_WIDTH.sub("", str(value))))
 
 
 def header_key(text: str) -> str:
@@ -162,14 +163,18 @@ def _is_formula(value) -> bool:
     return (isinstance(value, str) and value.startswith("=")) or isinstance(value, ArrayFormula | DataTableFormula)
 
 
+def _formula_text(formula) -> str:
+    return str(getattr(formula, "text", None) or formula)  # array formulas are objects
+
+
 def _formula_value(formula, cached):
     """What a formula cell imports as: its cached number/date/boolean, or a refusal."""
     if cached is None:
-        return FormulaCell(str(formula), _("该单元格是未计算结果的公式,请将其复制并“粘贴为数值”后再导入"))
+        return FormulaCell(_formula_text(formula), _("该单元格是未计算结果的公式,请将其复制并“粘贴为数值”后再导入"))
     if isinstance(cached, str):
         if isinstance(formula, str) and cached == formula:
             return cached  # a text cell that merely starts with "=": text, not a formula
-        return FormulaCell(str(formula), _("不接受由公式计算出的文本,请将其复制并“粘贴为数值”后再导入"))
+        return FormulaCell(_formula_text(formula), _("不接受由公式计算出的文本,请将其复制并“粘贴为数值”后再导入"))
     return cached
 
 

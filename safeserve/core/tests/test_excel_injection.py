@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from safeserve.core.excel import FORMULA_TRIGGERS, as_text_cell
+from safeserve.core.excel import FORMULA_TRIGGERS, as_text_cell, from_text_cell
 from safeserve.core.tests.test_route_coverage import all_route_names
 from safeserve.hazards import actions as hazard_actions
 from safeserve.registry import models as m
@@ -137,3 +137,5 @@ def test_as_text_cell_keeps_types_and_escapes_triggers():
         assert as_text_cell(value) == value
     for text in ("=1+1", "+1+cmd", "-1+cmd", "@A1", "\t=1", "\r=1", "\n=1", "＝1+1", "-", "@"):
         assert as_text_cell(text) == "'" + text
+        assert from_text_cell(as_text_cell(text)) == text
+    assert from_text_cell("'abc") == "'abc"

@@ -101,3 +101,11 @@ def test_command_prints_formula_problems_in_the_readme_form(world, tmp_path):
         call_command("import_enterprises", str(path), stderr=stderr)
     lines = stderr.getvalue().splitlines()
     assert any(line.startswith("第2行,「从业人数」:") and NO_RESULT in line for line in lines), lines
+
+
+def test_an_exported_escape_reimports_as_the_original_text(world, tmp_path):
+    path = write_xlsx(tmp_path / "f.xlsx", [ent_row(1, 单位名称="'=甲五金", 法定代表人="'普通")])
+    result = import_rows("enterprise", path, actor=world.user("county"))
+    assert result.ok, errors(result)
+    # Only the apostrophe our exports add is removed; any other leading apostrophe is data.
+    assert Enterprise.objects.filter(name="=甲五金", legal_representative="'普通").exists()
