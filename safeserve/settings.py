@@ -108,7 +108,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "safeserve.accounts.backends.AccountBackend",  # refuses demo accounts when DEBUG is off
     "safeserve.accounts.roles.RoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -151,9 +151,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Basic first: a refused or missing login is a 401 with a WWW-Authenticate challenge, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["safeserve.core.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -170,6 +171,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "安全生产社会化服务平台 REST API. Every endpoint returns only the rows the caller may see.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["safeserve.core.permissions.SchemaReaders"],  # login required when DEBUG is off
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files (npm swagger-ui-dist): no CDN on closed networks.
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",

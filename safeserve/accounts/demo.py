@@ -16,6 +16,15 @@ def is_demo_account(user) -> bool:
     return user.username.startswith(DEMO_PREFIX)
 
 
+def may_authenticate(user) -> bool:
+    """Demo accounts count as inactive for authentication when DEBUG is off.
+
+    Asked by ``accounts.backends.AccountBackend`` for every password check and on every request
+    of an open session, so the refusal holds for the login form, HTTP Basic and sessions alike.
+    """
+    return settings.DEBUG or not is_demo_account(user)
+
+
 def demo_accounts():
     from .models import User
 

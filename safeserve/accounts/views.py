@@ -8,15 +8,17 @@ from safeserve.core.views import Column, ObjectConfig, ObjectEditView
 
 from . import filters, forms
 from .actions import user_save
-from .demo import DEMO_PASSWORD, demo_accounts, is_demo_account
+from .demo import DEMO_PASSWORD, demo_accounts, may_authenticate
 from .models import User
 
 
 class LoginForm(AuthenticationForm):
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if is_demo_account(user) and not settings.DEBUG:
-            raise ValidationError(_("演示账号仅在演示环境(DEBUG)中可用。"), code="demo_refused")
+    """The refusal of demo accounts lives in ``AccountBackend``; the form only explains it."""
+
+    def get_invalid_login_error(self):
+        if not may_authenticate(User(username=self.cleaned_data.get("username") or "")):
+            return ValidationError(_("演示账号仅在演示环境(DEBUG)中可用。"), code="demo_refused")
+        return super().get_invalid_login_error()
 
 
 class LoginView(auth_views.LoginView):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit import history_for
 from .identity import mask
 
 
@@ -46,6 +47,32 @@ def display_value(obj, name: str, user) -> str:
     if isinstance(value, models.Manager):
         return "、".join(str(v) for v in value.all())
     return str(value)
+
+
+def history_rows(instance, user, limit: int = 100) -> list:
+    """The audit trail of ``instance`` as ``user`` may read it (the 变更记录 panel).
+
+    Each entry gets ``rows``: (field, before, after) for every changed field, with the model's
+    ``pii_fields`` masked by the same rule as the field itself (``pii_visible_to``), so the history
+    never shows what the page masks. Every page that shows a history reads it through here.
+    """
+    pii = getattr(instance, "pii_fields", {})
+    hidden = pii if pii and not instance.pii_visible_to(user) else {}
+    entries = list(history_for(instance)[:limit])
+    for entry in entries:
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        entry.rows = [(name, *_masked_pair(pair, hidden.get(name))) for name, pair in changes.items() if _is_pair(pair)]
+    return entries
+
+
+def _is_pair(pair) -> bool:
+    return isinstance(pair, (list, tuple)) and len(pair) == 2
+
+
+def _masked_pair(pair, kind):
+    if kind is None:
+        return pair[0], pair[1]
+    return tuple(mask(str(v), kind) if v not in (None, "") else v for v in pair)
 
 
 def cell(obj, column, user):

@@ -1,5 +1,10 @@
-"""Excel export: any scoped, filtered queryset to a streamed .xlsx workbook."""
+"""Excel export: any scoped, filtered queryset to a streamed .xlsx workbook.
 
+Every cell of every workbook we write passes through ``as_text_cell``: text that a spreadsheet
+could take for a formula is written as literal text (ADR 0010-authmask-excel-formula-injection).
+"""
+
+import re
 import tempfile
 
 from django.http import FileResponse
@@ -12,6 +17,31 @@ from .display import display_value
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 
+# OWASP CSV/formula injection: a text starting with one of these may be read as a formula by
+# Excel or LibreOffice (also after "save as CSV" or an edit of the cell). Full-width forms too:
+# some spreadsheet versions normalise them on input.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def as_text_cell(value):
+    """A cell value that no spreadsheet evaluates: numbers, dates and booleans stay typed; a text
+    that could start a formula gets a leading apostrophe and is written as a string cell, so it
+    shows as literal text ("'=HYPERLINK(...)") everywhere. A signed plain number ("-5.0") is left
+    alone: it cannot call anything."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    if PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def from_text_cell(text: str) -> str:
+    """The inverse of ``as_text_cell`` for imports: an exported list re-imports as it was."""
+    if text.startswith("'") and as_text_cell(text[1:]) == text:
+        return text[1:]
+    return text
+
 
 def write_sheet(ws, headers, rows):
     """Append a styled header row and the data rows to a write-only worksheet."""
@@ -19,7 +49,7 @@ def write_sheet(ws, headers, rows):
 
     header_cells = []
     for text in headers:
-        cell = WriteOnlyCell(ws, value=str(text))
+        cell = WriteOnlyCell(ws, value=as_text_cell(str(text)))
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         header_cells.append(cell)
@@ -27,7 +57,7 @@ def write_sheet(ws, headers, rows):
     for width_col, text in enumerate(headers, start=1):
         ws.column_dimensions[_col_letter(width_col)].width = max(12, min(40, len(str(text)) * 2 + 4))
     for row in rows:
-        ws.append(row)
+        ws.append([as_text_cell(value) for value in row])
 
 
 def _col_letter(n: int) -> str:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import permissions
 
 
@@ -13,3 +14,13 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "PATCH": ["%(app_label)s.change_%(model_name)s"],
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
+
+
+class SchemaReaders(permissions.BasePermission):
+    """The OpenAPI schema and Swagger UI: open in DEBUG (development), signed-in users otherwise.
+
+    Read at request time, so a deployment with DEBUG off never publishes the API's map to strangers.
+    """
+
+    def has_permission(self, request, view):
+        return settings.DEBUG or bool(request.user and request.user.is_authenticated)

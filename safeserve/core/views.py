@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from . import actions
-from .audit import history_for
-from .display import cell, display_value, field_label
+from .display import cell, display_value, field_label, history_rows
 from .excel import export_queryset
 from .scoping import get_visible_or_404
 
@@ -213,7 +212,7 @@ class ObjectDetailView(ConfigView):
                 object=obj,
                 fields=fields,
                 related=related,
-                history=history_for(obj)[:100],
+                history=history_rows(obj, request.user, 100),
                 edit_url=reverse(c.route("edit"), args=[obj.pk]) if can_edit else None,
                 delete_url=reverse(c.route("delete"), args=[obj.pk]) if can_del else None,
             ),

@@ -12,7 +12,7 @@ from django.views import View
 from safeserve.accounts.choices import Role
 from safeserve.accounts.models import User
 from safeserve.core import actions as core_actions
-from safeserve.core.audit import history_for
+from safeserve.core.display import history_rows
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import (
     Column,
@@ -253,7 +253,7 @@ class DevicePageView(ConfigView):
             edit_url=reverse("iot:device_edit", args=[pk]) if can_change else None,
             delete_url=reverse("iot:device_delete", args=[pk]) if can_delete else None,
             rotate_url=reverse("iot:device_rotate", args=[pk]) if can_change else None,
-            history=history_for(device)[:50],
+            history=history_rows(device, request.user, 50),
             severity_badges=SEVERITY_BADGES,
             state_badges=STATE_BADGES,
         )
@@ -302,7 +302,7 @@ class AlarmPageView(ReadOnlyContext, ConfigView):
             threshold=th,
             severity_badges=SEVERITY_BADGES,
             state_badges=STATE_BADGES,
-            history=history_for(alarm)[:50],
+            history=history_rows(alarm, user, 50),
             can_make_hazard=alarm.hazard_id is None
             and user.has_perm("hazards.add_hazard")
             and user.has_perm("iot.change_alarm"),

@@ -12,6 +12,8 @@ class EnterpriseByCodeField(forms.ModelChoiceField):
     """Pick an enterprise by its credit code: a select of 200,000 names is of no use to anyone."""
 
     widget = forms.TextInput
+    # One answer for "no such code" and "not yours": the field never tells whose code it is.
+    default_error_messages = {"invalid_choice": _("未找到该统一社会信用代码的企业,或该企业不在您的数据范围内")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _("填写统一社会信用代码"))
@@ -154,11 +156,9 @@ class AgencyStaffForm(NormalizingForm):
 
 
 class ExpertForm(NormalizingForm):
+    # Resolved only among the enterprises the editor may see (ScopedModelForm): an expert cannot
+    # turn a credit code into an enterprise name here; it writes its employer as free text.
     employer_enterprise = EnterpriseByCodeField(label=_("任职企业"), required=False)
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["employer_enterprise"].queryset = m.Enterprise.objects.all()
 
     class Meta:
         model = m.Expert

@@ -8,7 +8,10 @@ One framework validates every row of an .xlsx file before anything is written:
   required values, numbers, 是/否, Chinese choice labels, towns/villages/industries looked up by
   name or code among those the importing user may see (a town officer imports into their own town
   only), the model's own field validators (credit code check character, phone, lengths);
-- duplicates inside the file and against the database are reported.
+- duplicates inside the file and against the database are reported;
+- formula cells: a number, date or 是/否 a formula has already computed (the cached value Excel
+  saves) is taken; a formula without a cached value, or one that computes text, is a row error
+  (text from a formula may be an injection, and an uncomputed formula would silently read as blank).
 
 Each problem is a ``RowError`` (Excel row number, column header, reason). If there is any problem,
 nothing is imported. A good file is written in one transaction with ``bulk_create`` in batches,
@@ -38,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from safeserve.core.audit import AuditAction, audit_entry, diff, snapshot
+from safeserve.core.excel import from_text_cell
 from safeserve.core.fieldperms import writable_fields_for
 from safeserve.core.identity import credit_code_check_char, normalize_code, normalize_text
 from safeserve.core.models import AuditLog
@@ -138,12 +142,71 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return normalize_text(_ZERO_WIDTH.sub("", str(value)))
+    return from_text_cell(normalize_text(_ZERO_WIDTH.sub("", str(value))))
 
 
 def header_key(text: str) -> str:
     """Headers match ignoring full-width forms, spaces and a required-marker asterisk."""
     return re.sub(r"[\s*]", "", cell_text(text))
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A formula cell the importer refuses; ``reason`` becomes the row error of its column."""
+
+    formula: str
+    reason: str
+
+
+def _is_formula(value) -> bool:
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    return (isinstance(value, str) and value.startswith("=")) or isinstance(value, ArrayFormula | DataTableFormula)
+
+
+def _formula_text(formula) -> str:
+    return str(getattr(formula, "text", None) or formula)  # array formulas are objects
+
+
+def _formula_value(formula, cached):
+    """What a formula cell imports as: its cached number/date/boolean, or a refusal."""
+    if cached is None:
+        return FormulaCell(_formula_text(formula), _("该单元格是未计算结果的公式,请将其复制并“粘贴为数值”后再导入"))
+    if isinstance(cached, str):
+        if isinstance(formula, str) and cached == formula:
+            return cached  # a text cell that merely starts with "=": text, not a formula
+        return FormulaCell(_formula_text(formula), _("不接受由公式计算出的文本,请将其复制并“粘贴为数值”后再导入"))
+    return cached
+
+
+def _resolve_formulas(path, data, formulas: set[tuple[int, int]]):
+    """Second pass, only for files with formulas: replace each formula by its cached value or a refusal."""
+    from openpyxl import load_workbook
+
+    wanted = {n for n, _i in formulas}
+    cached_rows = {}
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()
+        last = max(wanted)
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if number in wanted:
+                cached_rows[number] = values
+            if number >= last:
+                break
+    finally:
+        wb.close()
+    resolved = []
+    for number, values in data:
+        if number in wanted:
+            cached = cached_rows.get(number, ())
+            values = tuple(
+                _formula_value(v, cached[i] if i < len(cached) else None) if (number, i) in formulas else v
+                for i, v in enumerate(values)
+            )
+        resolved.append((number, values))
+    return resolved
 
 
 def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
@@ -170,10 +233,13 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        # Formulas as formulas (not their cached values): a formula without a cached value would
+        # otherwise read as an empty cell. Cached values are fetched in a second pass if needed.
+        wb = load_workbook(path, read_only=True, data_only=False)
     except Exception:
         raise ImportFileError(_("文件已损坏或不是有效的 .xlsx 文件")) from None
     limit = max_rows()
+    formulas: set[tuple[int, int]] = set()
     try:
         if not wb.worksheets:
             raise ImportFileError(_("文件中没有工作表"))
@@ -199,6 +265,7 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
                 if len(data) >= limit:
                     raise ImportFileError(_("数据行数超过上限 %(limit)d 行,请拆分文件后分批导入") % {"limit": limit})
                 data.append((number, values))
+                formulas.update((number, i) for i, v in enumerate(values) if _is_formula(v))
         except ImportFileError:
             raise
         except Exception:
@@ -209,6 +276,11 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
         raise ImportFileError(_("第1行应为表头,当前为空;请使用下载的模板"))
     if not data:
         raise ImportFileError(_("文件中没有数据行"))
+    if formulas:
+        try:
+            data = _resolve_formulas(path, data, formulas)
+        except Exception:
+            raise ImportFileError(_("文件已损坏或不是有效的 .xlsx 文件")) from None
     return header, data
 
 
@@ -460,10 +532,14 @@ class Importer:
             return result
 
         rows = []
+        refused: dict[int, dict[str, str]] = {}  # row number -> {field: reason} for formula cells
         for number, raw in data:
-            rows.append(
-                (number, {f: cell_text(raw[i]) if i < len(raw) else "" for f, i in index.items()}),
-            )
+            cells = {f: raw[i] if i < len(raw) else None for f, i in index.items()}
+            for f, value in cells.items():
+                if isinstance(value, FormulaCell):
+                    refused.setdefault(number, {})[f] = value.reason
+                    cells[f] = value.formula
+            rows.append((number, {f: cell_text(v) for f, v in cells.items()}))
         ordered = sorted(index.items(), key=lambda item: item[1])
         result.headers = [self.col_by_field[f].header for f, _i in ordered]
         result.preview = [(n, [row[f] for f, _i in ordered]) for n, row in rows[:PREVIEW_ROWS]]
@@ -473,6 +549,8 @@ class Importer:
         seen: dict = {}  # unique key -> first row number
         for done, (number, row) in enumerate(rows, start=1):
             problems = RowProblems(number)
+            for f, reason in refused.get(number, {}).items():
+                problems.add(self.col_by_field[f].header, reason)
             instance, values = self.build(row, problems)
             key = self.unique_key(values) if self.unique_column not in self._bad_fields(problems) else None
             if key:
@@ -925,7 +1003,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(str(exc)) from None
         if result.errors:
             for error in result.errors:
-                self.stderr.write(str(error))
+                self.stderr.write(error.display())  # 第N行,「列名」:原因 — the words the upload page uses
             if result.file_error:
                 raise CommandError("the file cannot be imported; nothing was imported")
             raise CommandError(f"{len(result.errors)} problem(s) in {result.total} rows; nothing was imported")

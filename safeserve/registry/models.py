@@ -201,6 +201,8 @@ class Agency(ScopedModel):
 
     extra_labels = {"qualification_state": _("资质状态")}
 
+    pii_fields = {"contact_phone": "phone"}  # often the contact person's own mobile
+
     class Meta:
         verbose_name = _("第三方服务机构")
         verbose_name_plural = _("第三方服务机构")
@@ -414,6 +416,8 @@ class Insurer(ScopedModel):
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[phone_validator])
 
+    pii_fields = {"contact_phone": "phone"}  # often the contact person's own mobile
+
     class Meta:
         verbose_name = _("保险机构")
         verbose_name_plural = _("保险机构")
@@ -435,6 +439,11 @@ class Insurer(ScopedModel):
             return ALL
         return None
 
+    def pii_visible_to(self, user) -> bool:
+        return user.is_authenticated and (
+            user.is_superuser or user.role in OFFICERS or (user.role == Role.INSURER and user.insurer_id == self.pk)
+        )
+
 
 class Association(ScopedModel):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
@@ -445,6 +454,8 @@ class Association(ScopedModel):
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[phone_validator])
     members = models.ManyToManyField(Enterprise, verbose_name=_("会员企业"), blank=True, related_name="associations")
+
+    pii_fields = {"contact_phone": "phone"}  # often the contact person's own mobile
 
     class Meta:
         verbose_name = _("行业协会")
@@ -466,3 +477,10 @@ class Association(ScopedModel):
         if action == "view" and user.role in (Role.TOWN, Role.ENTERPRISE):
             return ALL
         return None
+
+    def pii_visible_to(self, user) -> bool:
+        return user.is_authenticated and (
+            user.is_superuser
+            or user.role in OFFICERS
+            or (user.role == Role.ASSOCIATION and user.association_id == self.pk)
+        )

@@ -16,3 +16,20 @@ def test_api_docs_page_uses_local_assets(client_for, world):
     page = client_for("county").get("/api/docs/").content.decode()
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+def test_schema_and_docs_need_login_when_debug_is_off(client_for, world, settings):
+    settings.DEBUG = False
+    for url in ("/api/schema/", "/api/schema/?format=json", "/api/docs/"):
+        resp = client_for("anon").get(url)
+        assert resp.status_code in (401, 403), url
+        assert b"/api/v1/registry/enterprises/" not in resp.content
+        resp = client_for("ent_a").get(url)
+        assert resp.status_code == 200, url
+    schema = client_for("ent_a").get("/api/schema/?format=json").json()
+    assert "/api/v1/registry/enterprises/" in schema["paths"]
+
+
+def test_schema_is_open_in_debug(client_for, settings):
+    settings.DEBUG = True
+    assert client_for("anon").get("/api/schema/?format=json").status_code == 200

@@ -481,8 +481,9 @@ def test_command_exits_non_zero_and_prints_each_problem(world, tmp_path):
     assert exc_info.value.returncode == 1  # what manage.py exits with
     err = stderr.getvalue() + str(exc_info.value)
     lines = err.splitlines()
-    assert "row 3, column 规模: 无效的取值“巨型”,可选:大型、中型、小型、微型" in lines
-    assert "row 4, column 统一社会信用代码: 系统中已存在该统一社会信用代码的单位" in lines
+    # The README's words, the same line the upload page shows: 第N行,「列名」:原因
+    assert "第3行,「规模」:无效的取值“巨型”,可选:大型、中型、小型、微型" in lines
+    assert "第4行,「统一社会信用代码」:系统中已存在该统一社会信用代码的单位" in lines
     assert "2 problem(s) in 3 rows; nothing was imported" in err
     assert not Enterprise.objects.filter(credit_code=make_credit_code(1001)).exists()
 
@@ -510,7 +511,7 @@ def test_command_as_a_town_officer_cannot_import_into_another_town(world, tmp_pa
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_enterprises", str(path), "--user", "town_a", stderr=err)
-    assert err.getvalue().startswith("row 2, column 镇(街道): 未找到该镇(街道)“西塘镇”,或不在您的管辖范围内")
+    assert err.getvalue().startswith("第2行,「镇(街道)」:未找到该镇(街道)“西塘镇”,或不在您的管辖范围内")
     with pytest.raises(CommandError, match="没有导入"):
         call_command("import_agencies", str(path), "--user", "town_a")
     with pytest.raises(CommandError, match="no active user"):
