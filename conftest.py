@@ -99,3 +99,58 @@ def _reference_data_in_transactional_tests(request):
     request.getfixturevalue("_django_db_helper")
     for module, func in REFERENCE_MIGRATIONS:
         getattr(importlib.import_module(module), func)(apps, None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_inline():
+    """Tests run huey jobs inline (immediate mode, in memory), never into the developer's var/ queue."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+
+
+class JobQueue:
+    """A real huey queue that holds jobs until ``run()`` runs them, as the worker would."""
+
+    def __init__(self, huey):
+        self.huey = huey
+
+    def pending(self) -> int:
+        return self.huey.pending_count()
+
+    def scheduled(self) -> int:
+        return self.huey.scheduled_count()
+
+    def run(self, now=None) -> int:
+        """Move due scheduled jobs to the queue, then run every queued job that is due (one not yet
+        due goes to the schedule, as in the worker); how many ran. ``now`` is huey's clock (naive
+        UTC); by default the current (possibly time-travelled) time."""
+        ran = 0
+        while True:
+            for task in self.huey.read_schedule(now):
+                self.huey.enqueue(task)
+            task = self.huey.dequeue()
+            if task is None:
+                return ran
+            ran += self.huey.ready_to_run(task, now)
+            self.huey.execute(task, now)
+
+
+@pytest.fixture
+def job_queue(tmp_path):
+    """Production mode for one test: jobs go to a real SQLite huey queue in ``tmp_path`` and wait
+    there until the test calls ``job_queue.run()``."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import SqliteStorage
+
+    saved = HUEY.__dict__.get("storage_class"), HUEY.storage_kwargs
+    HUEY.storage_class, HUEY.storage_kwargs = SqliteStorage, {"filename": str(tmp_path / "huey.sqlite3")}
+    HUEY.immediate = False
+    yield JobQueue(HUEY)
+    if saved[0] is None:
+        del HUEY.storage_class
+    else:
+        HUEY.storage_class = saved[0]
+    HUEY.storage_kwargs = saved[1]
+    HUEY.immediate = True

@@ -214,6 +214,7 @@ SAFESERVE = {
 
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),
 # Redis at scale with HUEY_REDIS_URL. Tests and SAFESERVE_JOBS_IMMEDIATE=1 run jobs inline.
+# Periodic jobs name local (TIME_ZONE) times through core.jobs.local_crontab; huey itself keeps UTC.
 HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
 if HUEY_REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "safeserve", "url": HUEY_REDIS_URL, "immediate": False}
@@ -239,6 +240,10 @@ CACHES = {
 # Notification channels: "log", "email", "webhook" (an SMS gateway sits behind a webhook), or a dotted path.
 SAFESERVE_NOTIFY_CHANNELS = env_list("SAFESERVE_NOTIFY_CHANNELS", "log")
 SAFESERVE_NOTIFY_WEBHOOK_URL = os.environ.get("SAFESERVE_NOTIFY_WEBHOOK_URL", "")
+# Delivery is a queued job (notifications.tasks): attempts per delivery, and the first retry delay in
+# seconds (each later one 4x longer). docs/decisions/0010-notifyadmin-queued-delivery.md
+SAFESERVE_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SAFESERVE_NOTIFY_MAX_ATTEMPTS", "5"))
+SAFESERVE_NOTIFY_RETRY_SECONDS = int(os.environ.get("SAFESERVE_NOTIFY_RETRY_SECONDS", "60"))
 
 # Smart electrical safety (iot): the MQTT broker the ingest workers consume from ("" = HTTP only).
 MQTT_URL = os.environ.get("MQTT_URL", "")

@@ -62,10 +62,31 @@ def record(*, actor, action: str, instance, changes: dict, note: str = "") -> Au
     return entry
 
 
+SYSTEM_JOB = "system job"
+
+
+def record_job(*, job: str, model, summary: dict, note: str = "") -> AuditLog:
+    """One summary entry for a bulk system job (a purge, a rollup, an expiry or escalation run).
+
+    No actor: ``actor_name`` is "system job: <job>"; ``changes`` holds the counts and cut-offs;
+    the content type is the model the job changed most, ``object_id`` is "*" (many rows).
+    """
+    return AuditLog.objects.create(
+        actor=None,
+        actor_name=f"{SYSTEM_JOB}: {job}"[:150],
+        action=AuditAction.JOB,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id="*",
+        object_repr=str(model._meta.verbose_name_plural)[:200],
+        changes={key: _plain(value) for key, value in summary.items()},
+        note=note[:500],
+    )
+
+
 def history_for(instance):
     return AuditLog.objects.filter(
         content_type=ContentType.objects.get_for_model(type(instance)), object_id=str(instance.pk)
     ).select_related("actor")
 
 
-__all__ = ["AuditAction", "audit_entry", "diff", "history_for", "record", "snapshot"]
+__all__ = ["AuditAction", "audit_entry", "diff", "history_for", "record", "record_job", "snapshot"]

@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("删除")
     IMPORT = "import", _("导入")
     TRANSITION = "transition", _("状态变更")
+    JOB = "job", _("系统任务")
 
 
 class AuditLog(models.Model):

@@ -1,34 +1,35 @@
 """Periodic jobs (huey). The bodies live in actions.py and maintenance.py so tests call them with a
-frozen clock. huey's crontab is in UTC: 19:xx UTC is 03:xx in Asia/Shanghai, the quiet hours."""
+frozen clock. Daily jobs run at 03:xx local time (core.jobs.local_crontab), the quiet hours."""
 
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
+
+from safeserve.core.jobs import local_crontab
 
 from . import actions, maintenance
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(local_crontab(minute="*"))
 def iot_detect_offline():
     return actions.detect_offline()
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(local_crontab(minute="*"))
 def iot_escalate_alarms():
     return actions.escalate_alarms()
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(local_crontab(minute="*/5"))
 def iot_rollup_readings():
     return actions.rollup_readings()
 
 
-@db_periodic_task(crontab(hour="19", minute="7"))
+@db_periodic_task(local_crontab(hour="3", minute="7"))
 def iot_rollup_late_readings():
     """Hours changed by late (buffered) readings since the 5-minute job rolled them up."""
     return maintenance.rollup_late_readings().stale_hours
 
 
-@db_periodic_task(crontab(hour="19", minute="37"))
+@db_periodic_task(local_crontab(hour="3", minute="37"))
 def iot_purge_data():
     """Retention: raw readings, rollups and dead letters (docs/iot-protocol.md)."""
     result = maintenance.purge()

@@ -1,28 +1,27 @@
-"""notify(): put a message in users' inboxes and deliver it through the configured channels.
+"""notify(): put a message in users' inboxes and queue its delivery through the configured channels.
 
 Idempotent per (recipient, dedup_key): calling it again with the same key sends nothing new, so
-an alarm or an escalation step can never notify the same person twice. Delivery happens after the
-surrounding transaction commits, so a rolled-back write never notifies anyone.
+an alarm or an escalation step can never notify the same person twice. The inbox entry and one
+``pending`` Delivery per channel are written in the caller's transaction; the delivery job is
+queued after it commits (a rolled-back write notifies nobody) and runs in the huey worker, never
+in the committing process (docs/decisions/0010-notifyadmin-queued-delivery.md).
 """
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .channels import configured_channels
-from .models import Delivery, Level, Notification
+from safeserve.core.audit import AuditAction, record
+from safeserve.core.scoping import get_visible_or_404
 
+from . import tasks
+from .delivery import channels_by_name
+from .models import Delivery, DeliveryStatus, Level, Notification
 
-def _deliver(ids):
-    channels = configured_channels()
-    for n in Notification.objects.filter(pk__in=ids).select_related("recipient"):
-        for ch in channels:
-            try:
-                detail, ok = ch.send(n), True
-            except Exception as exc:
-                detail, ok = f"{type(exc).__name__}: {exc}", False
-            Delivery.objects.create(notification=n, channel=ch.name, ok=ok, detail=str(detail)[:500])
+RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 
 
 def notify(
@@ -49,8 +48,13 @@ def notify(
             continue
         created.append(n)
     if created:
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: _deliver(ids))
+        now = timezone.now()
+        rows = Delivery.objects.bulk_create(
+            Delivery(notification=n, channel=name, next_attempt_at=now) for n in created for name in channels_by_name()
+        )
+        ids = [d.pk for d in rows]
+        if ids:
+            transaction.on_commit(lambda: tasks.enqueue_delivery(ids))
     return created
 
 
@@ -59,3 +63,23 @@ def mark_read(*, actor, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def delivery_retry(*, actor, delivery_id: int) -> Delivery:
+    """A county officer sends a failed (or unknown) delivery once more. Audited; queued on commit."""
+    d = get_visible_or_404(Delivery.objects.select_for_update(of=("self",)), actor, "change", pk=delivery_id)
+    if d.status not in RETRYABLE:
+        raise ValidationError(_("只有发送失败或结果未知的投递可以重试"))
+    before = d.status
+    Delivery.objects.filter(pk=d.pk).update(status=DeliveryStatus.PENDING, next_attempt_at=timezone.now())
+    d.refresh_from_db()
+    record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=d,
+        changes={"status": [before, d.status]},
+        note=_("人工重试投递"),
+    )
+    transaction.on_commit(lambda: tasks.enqueue_delivery([d.pk]))
+    return d

@@ -6,3 +6,11 @@ class NotificationsConfig(AppConfig):
     name = "safeserve.notifications"
     label = "notifications"
     verbose_name = _("消息通知")
+
+    def ready(self):
+        from safeserve.core import context_processors
+
+        context_processors.NAV_TAIL.append(
+            ("notifications:delivery_list", _("消息投递"), "notifications.view_delivery", context_processors.SYSTEM)
+        )
+        from . import tasks  # noqa: F401 - registers the delivery jobs with huey

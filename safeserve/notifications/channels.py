@@ -1,6 +1,9 @@
 """Delivery channels behind one interface. Configured by SAFESERVE_NOTIFY_CHANNELS (default: log).
 
-A channel has ``name`` and ``send(notification) -> str`` (a detail string); raising means failure.
+A channel has ``name`` and ``send(notification, *, key) -> str`` (a detail string); raising means
+failure. ``key`` names the delivery (notification x channel) and stays the same across retries, so
+a receiver can drop a message it has already seen. Channels run only in the delivery job
+(``notifications.tasks``), never in the process that wrote the notification.
 """
 
 import json
@@ -17,7 +20,7 @@ log = logging.getLogger("safeserve.notifications")
 class LogChannel:
     name = "log"
 
-    def send(self, notification):
+    def send(self, notification, *, key=""):
         log.info("notify %s [%s] %s", notification.recipient_id, notification.kind, notification.title)
         return "logged"
 
@@ -25,7 +28,7 @@ class LogChannel:
 class EmailChannel:
     name = "email"
 
-    def send(self, notification):
+    def send(self, notification, *, key=""):
         email = notification.recipient.email
         if not email:
             return "no email address"
@@ -34,15 +37,18 @@ class EmailChannel:
 
 
 class WebhookChannel:
-    """POSTs JSON to SAFESERVE_NOTIFY_WEBHOOK_URL (an SMS gateway or chat bot sits behind it)."""
+    """POSTs JSON to SAFESERVE_NOTIFY_WEBHOOK_URL (an SMS gateway or chat bot sits behind it).
+
+    The delivery key travels as the ``Idempotency-Key`` header and the payload's ``id``."""
 
     name = "webhook"
 
-    def send(self, notification):
+    def send(self, notification, *, key=""):
         url = getattr(settings, "SAFESERVE_NOTIFY_WEBHOOK_URL", "")
         if not url:
             return "no webhook configured"
         payload = {
+            "id": key,
             "recipient": notification.recipient.username,
             "phone": notification.recipient.phone,
             "kind": notification.kind,
@@ -52,7 +58,10 @@ class WebhookChannel:
             "link": notification.link,
         }
         req = urllib.request.Request(  # noqa: S310 - URL comes from the operator's settings
-            url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
+            url,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+            method="POST",
         )
         with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310
             return f"HTTP {resp.status}"

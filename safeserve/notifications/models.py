@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.scoping import ScopedManager
+from safeserve.accounts.choices import Role
+from safeserve.core.scoping import ALL, ScopedManager
 
 
 class Level(models.TextChoices):
@@ -46,18 +47,56 @@ class Notification(models.Model):
         return models.Q(recipient=user)
 
 
-class Delivery(models.Model):
-    """What each channel did with a notification (log, email, sms, webhook)."""
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    UNKNOWN = "unknown", _("结果未知")
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+
+class Delivery(models.Model):
+    """One notification through one channel (log, email, sms, webhook): the job's ledger.
+
+    Written ``pending`` in the transaction that writes the notification; the delivery job claims it
+    (``pending`` -> ``sending``, one conditional UPDATE), sends, then records ``sent``, or
+    ``pending`` again with a later ``next_attempt_at`` (retry with backoff), or ``failed`` after the
+    last attempt. A row left ``sending`` by a crashed worker becomes ``unknown``: it is never resent
+    automatically (docs/decisions/0010-notifyadmin-queued-delivery.md).
+    """
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("通知"), on_delete=models.CASCADE, related_name="deliveries"
+    )
     channel = models.CharField(_("渠道"), max_length=20)
-    ok = models.BooleanField(_("成功"), default=True)
+    status = models.CharField(_("状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     detail = models.CharField(_("详情"), max_length=500, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("投递记录")
         verbose_name_plural = _("投递记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self):
-        return f"{self.channel}: {self.detail}"
+        return f"{self.channel}: {self.get_status_display()}"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == DeliveryStatus.SENT
+
+    @classmethod
+    def scope_q(cls, user, action):
+        # Delivery failures are the county's to watch and retry; every other role sees none.
+        return ALL if user.role == Role.COUNTY else None

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from safeserve.notifications.actions import notify
-from safeserve.notifications.models import Delivery, Notification
+from safeserve.notifications.models import Delivery, DeliveryStatus, Notification
 
 
 def test_notify_is_idempotent_per_dedup_key(world, django_capture_on_commit_callbacks):
@@ -18,7 +18,7 @@ def test_notify_is_idempotent_per_dedup_key(world, django_capture_on_commit_call
         other_step = notify(recipients=[town_a], kind="hazard", title="重大隐患 逾期", dedup_key="hazard:1:step:1")
     assert len(first) == 1 and again == [] and len(other_step) == 1
     assert Notification.objects.filter(recipient=town_a).count() == 2
-    assert Delivery.objects.filter(channel="log", ok=True).count() == 2
+    assert Delivery.objects.filter(channel="log", status=DeliveryStatus.SENT).count() == 2
 
 
 def test_rolled_back_write_notifies_nobody(world, django_capture_on_commit_callbacks):
@@ -73,4 +73,5 @@ def test_failing_channel_is_recorded_not_raised(world, settings, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         notify(recipients=[world.user("town_a")], kind="alarm", title="漏电报警")
     d = Delivery.objects.get()
-    assert not d.ok and "Error" in d.detail
+    assert (d.status, d.attempts) == (DeliveryStatus.PENDING, 1) and "Error" in d.last_error  # retried later
+    assert d.next_attempt_at > d.claimed_at
