@@ -1,6 +1,6 @@
 """Audit records: every create, update and delete writes one AuditLog row."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -10,6 +10,8 @@ from .models import AuditAction, AuditLog
 
 
 def _plain(value):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()  # one zone, so equal instants compare equal
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -18,6 +20,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, (list, tuple, set)):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     return value
 
 

@@ -20,15 +20,17 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F
 from django.utils import timezone
 
+from safeserve.core.audit import record_job
+
 from . import actions
-from .models import DeadLetter, Device, Reading, ReadingHour, dt_to_ms, iot_setting
+from .models import DeadLetter, Device, Reading, ReadingHour, dt_to_ms, iot_setting, ms_to_dt
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +147,7 @@ def rollup_late_readings(*, now=None, days: int | None = None, progress: Progres
     result.stale_hours, result.windows = len(stale), len(windows)
     result.rows = _recompute(windows, progress)
     result.seconds = time.perf_counter() - t0
+    record_job(job="iot.rollup_late_readings", model=ReadingHour, summary={**asdict(result), "days": days})
     return result
 
 
@@ -291,4 +294,11 @@ def purge(*, now=None, batch: int = BATCH, dry_run: bool = False, progress: Prog
     for step in (purge_readings, purge_rollups, purge_dead_letters):
         step(now=now, batch=batch, dry_run=dry_run, progress=progress, result=result)
     result.seconds = time.perf_counter() - t0
+    if not dry_run:
+        record_job(job="iot.purge", model=Reading, summary=purge_summary(result))
     return result
+
+
+def purge_summary(result: PurgeResult) -> dict:
+    """The purge's audit summary: counts, and cut-offs as datetimes (docs/decisions/0010-...)."""
+    return {**asdict(result), "cutoffs": {k: ms_to_dt(v) for k, v in result.cutoffs.items()}}

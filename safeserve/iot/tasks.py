@@ -3,14 +3,19 @@ frozen clock. Daily jobs run at 03:xx local time (core.jobs.local_crontab), the 
 
 from huey.contrib.djhuey import db_periodic_task
 
+from safeserve.core.audit import record_job
 from safeserve.core.jobs import local_crontab
 
 from . import actions, maintenance
+from .models import Alarm
 
 
 @db_periodic_task(local_crontab(minute="*"))
 def iot_detect_offline():
-    return actions.detect_offline()
+    opened = actions.detect_offline()
+    if opened:  # every minute: a summary only when it opened alarms
+        record_job(job="iot.detect_offline", model=Alarm, summary={"opened": opened})
+    return opened
 
 
 @db_periodic_task(local_crontab(minute="*"))

@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeserve.core.audit import record_job
 from safeserve.iot import maintenance
-from safeserve.iot.models import iot_setting, ms_to_dt
+from safeserve.iot.models import Reading, iot_setting, ms_to_dt
 
 PROGRESS_SECONDS = 5  # a progress line at most this often, and one when a step ends
 
@@ -66,6 +67,8 @@ class Command(BaseCommand):
                         "  " + _("%(n)s 个小时的汇总与原始数据不符,原始数据已保留") % {"n": result.kept_hours}
                     )
                 )
+        if not dry:
+            record_job(job="iot.purge (purge_iot_data)", model=Reading, summary=maintenance.purge_summary(result))
         self.stdout.write(self.style.SUCCESS(_("完成,用时 %(s).1f 秒") % {"s": time.perf_counter() - self.t0}))
 
     def progress(self, step, done, total, rows):
