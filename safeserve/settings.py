@@ -244,6 +244,7 @@ SAFESERVE_NOTIFY_WEBHOOK_URL = os.environ.get("SAFESERVE_NOTIFY_WEBHOOK_URL", ""
 # seconds (each later one 4x longer). docs/decisions/0010-notifyadmin-queued-delivery.md
 SAFESERVE_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SAFESERVE_NOTIFY_MAX_ATTEMPTS", "5"))
 SAFESERVE_NOTIFY_RETRY_SECONDS = int(os.environ.get("SAFESERVE_NOTIFY_RETRY_SECONDS", "60"))
+EMAIL_TIMEOUT = 10  # seconds: a hung mail server must not hold the delivery job (and its claim) forever
 
 # Smart electrical safety (iot): the MQTT broker the ingest workers consume from ("" = HTTP only).
 MQTT_URL = os.environ.get("MQTT_URL", "")

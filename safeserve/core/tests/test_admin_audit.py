@@ -257,3 +257,22 @@ def test_admin_delete_is_audited(world, admin_client):
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     entry = AuditLog.objects.get(content_type__model="village", object_id=str(village.pk))
     assert entry.action == AuditAction.DELETE and entry.changes["name"] == ["测试村", None]
+
+
+def test_user_admin_add_is_audited(db, admin_client, superuser):
+    from safeserve.accounts.models import User
+
+    r = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "newcomer",
+            "password1": "N3w-Passw0rd!x",
+            "password2": "N3w-Passw0rd!x",
+            "usable_password": "true",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    user = User.objects.get(username="newcomer")
+    entry = entries(user).get()
+    assert entry.action == AuditAction.CREATE and entry.actor == superuser
+    assert entry.changes["username"] == [None, "newcomer"] and "password" not in entry.changes

@@ -264,7 +264,7 @@ def test_a_slow_webhook_does_not_slow_the_action(world, webhook, job_queue, acti
     with django_capture_on_commit_callbacks(execute=True):
         action(world)
     took = time.perf_counter() - t0
-    assert took < 1.5, f"the action waited for the webhook: {took:.2f} s"
+    assert took < 2.5, f"the action waited for the webhook (3 s): {took:.2f} s"
     deliveries = Delivery.objects.count()
     assert deliveries >= 1 and hook.requests == [] and job_queue.pending() >= 1
     t0 = time.perf_counter()
