@@ -138,11 +138,16 @@ class JobQueue:
 
 
 @pytest.fixture
-def job_queue(tmp_path):
+def job_queue(tmp_path, monkeypatch):
     """Production mode for one test: jobs go to a real SQLite huey queue in ``tmp_path`` and wait
-    there until the test calls ``job_queue.run()``."""
+    there until the test calls ``job_queue.run()``. The jobs run on the test's own database
+    connection, inside its transaction: the worker's ``close_old_connections`` around each job
+    (djhuey's ``db_task``) would close it on PostgreSQL, so it is a no-op here."""
+    from huey.contrib import djhuey
     from huey.contrib.djhuey import HUEY
     from huey.storage import SqliteStorage
+
+    monkeypatch.setattr(djhuey, "close_old_connections", lambda: None)
 
     saved = HUEY.__dict__.get("storage_class"), HUEY.storage_kwargs
     HUEY.storage_class, HUEY.storage_kwargs = SqliteStorage, {"filename": str(tmp_path / "huey.sqlite3")}
