@@ -283,7 +283,7 @@ def test_only_the_county_sees_and_retries_deliveries(world, client_for, settings
     Delivery.objects.filter(pk=d.pk).update(status=DeliveryStatus.FAILED, last_error="HTTPError: 500")
     list_url, retry_url = reverse("notifications:delivery_list"), reverse("notifications:delivery_retry", args=[d.pk])
     county_page = client_for("county").get(list_url)
-    assert f'data-delivery="{d.pk}"' in county_page.content.decode()
+    assert f'data-delivery="{d.pk}"' in county_page.content.decode() and retry_url in county_page.content.decode()
     assert list_url in client_for("county").get("/").content.decode()  # linked in the county's navigation
     for persona in ("town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole"):
         c = client_for(persona)
