@@ -32,7 +32,10 @@ def test_county_creates_a_town_officer_who_can_log_in(world, client_for):
 
 def test_weak_password_and_missing_town_are_refused(world, client_for):
     resp = client_for("county").post(reverse("accounts:user_add"), _form(world, new_password="123", town=""))
-    page = resp.content.decode()
     assert resp.status_code == 200
-    assert "该角色必须关联所属单位" in page or "town" in page
+    errors = resp.context["form"].errors
+    assert errors["town"] == ["该角色必须关联所属单位"], errors
+    assert any("至少包含" in e for e in errors["new_password"]), errors
+    page = resp.content.decode()
+    assert "该角色必须关联所属单位" in page and "这个密码太常见了" in page
     assert not User.objects.filter(username="town_new").exists()
