@@ -112,4 +112,59 @@ def extend_world(world):
         description="未对承租单位统一协调管理",
         responsible_person="张三",
     )
+    _extend_world_b(world)
+    return world
+
+
+def _extend_world_b(world):
+    """The same records on the other side (town B, agency B, enterprise B), so that every list can be
+    compared row by row: whoever may see only side A must not see side B, and the other way round."""
+    from safeserve.accounts.choices import Role
+    from safeserve.accounts.models import User
+    from safeserve.hazards import actions as hazard_actions
+
+    from . import actions
+
+    o = world.objs
+    agency_b = User.objects.create(username="agency_b_staff", role=Role.AGENCY, agency=o["agency_b"])
+    ent_b = User.objects.create(username="ent_b_user", role=Role.ENTERPRISE, enterprise=o["ent_b"])
+    o["contract_live_b"] = make_contract(world, agency="agency_b", enterprises=("ent_b",), number="HT-LIVE-B")
+    o["contract_live_b"].staff.add(o["staff_b"])
+    type(o["staff_b"]).objects.filter(pk=o["staff_b"].pk).update(
+        is_registered_engineer=True, engineer_certificate_no="ZB-2021-002"
+    )
+    o["staff_b"].refresh_from_db()
+    o["template_a"].refresh_from_db()
+    o["visit_b"] = actions.visit_record(
+        actor=agency_b,
+        contract=o["contract_live_b"],
+        enterprise=o["ent_b"],
+        visited_at=timezone.now() - timedelta(hours=3),
+        staff=[o["staff_b"]],
+        template=o["template_a"],
+        results=all_ok(o["template_a"]),
+        photos=[png("b.png", (30, 30, 200))],
+    )
+    o["visit_photo_b"] = o["visit_b"].photos.get()
+    o["rating_a"] = actions.visit_rate(actor=world.user("ent_a"), visit=o["visit_a"], score=5, comment="认真负责")
+    o["rating_b"] = actions.visit_rate(actor=ent_b, visit=o["visit_b"], score=2, comment="走过场")
+    o["hazard_b"] = hazard_actions.hazard_report(
+        actor=agency_b,
+        enterprise=o["ent_b"],
+        visit=o["visit_b"],
+        location="喷漆房",
+        description="静电接地线断开",
+        responsible_person="王五",
+        photos=[png("hb.png", (30, 200, 30))],
+    )
+    o["hazard_photo_b"] = o["hazard_b"].photos.get()
+    o["hazard_major_b"] = hazard_actions.hazard_report(
+        actor=world.user("town_b"),
+        enterprise=o["ent_b"],
+        level="major",
+        criterion=o["criterion_b"],
+        location="粉尘车间",
+        description="除尘系统未按规定泄爆",
+        responsible_person="王五",
+    )
     return world

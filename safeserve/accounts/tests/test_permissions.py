@@ -1,5 +1,11 @@
+"""Accounts are managed by the county bureau; nobody else lists, reads or writes them."""
+
+from safeserve.accounts.models import User
 from safeserve.accounts.views import USER
-from safeserve.core.permsuite import PermissionCase, permission_tests
+from safeserve.core import permsuite
+from safeserve.core.permsuite import PermissionCase, body_tests, permission_tests
+
+world = permsuite.shared_world()
 
 CASES = [
     PermissionCase(
@@ -15,3 +21,14 @@ CASES = [
 ]
 
 test_permissions = permission_tests(CASES)
+test_forged_edit_bodies_would_write = body_tests(CASES)
+
+
+def test_the_suite_reports_a_widened_account_scope(world, db, monkeypatch):
+    from safeserve.core.scoping import ALL
+
+    monkeypatch.setattr(User, "scope_q", classmethod(lambda cls, user, action: ALL))
+    monkeypatch.setattr(User, "has_perm", lambda self, perm, obj=None: True)  # and the door wide open
+    text = "\n".join(permsuite.failures_of(permsuite.check_case, CASES[0], "town_b", world))
+    for seen in ("list: expected 403/404, got 200", "forged edit b changed the database: accounts_user"):
+        assert seen in text, text

@@ -1,16 +1,22 @@
-"""Every hazards route × every persona, from expectations written from the policy."""
+"""Every hazards route × every persona: rows, scope and forged writes, from expectations written
+from the policy (roles.py and the transition table in hazards/transitions.py)."""
 
-import pytest
+from datetime import date
 
-from safeserve.core.permsuite import PermissionCase, RouteCheck, permission_tests, route_tests
+from safeserve.core import permsuite
+from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
+from safeserve.hazards import queries
 from safeserve.hazards import views as v
+from safeserve.hazards.models import Hazard
 from safeserve.services.testing import extend_world
 
+world = permsuite.shared_world(extend_world)
+media_root = permsuite.shared_media_root
 
-@pytest.fixture
-def world(world):
-    return extend_world(world)
-
+WORKING = ("county", "town_a", "town_b", "ent_a", "agency_a")  # hold the hazard permissions
+# Hazards: the county all; a town its own; the enterprise its own; an agency those of the
+# enterprises it serves (agency A serves enterprise A). Every party of a hazard takes its steps.
+SIDE = {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a", "agency_a": "a"}
 
 CASES = [
     # The catalogue of 重大事故隐患判定标准: reference data every working role reads; the county maintains it.
@@ -20,36 +26,138 @@ CASES = [
         "criterion_b",
         api_prefix="/api/v1/hazards/criteria/",
         label="code",
-        view=dict.fromkeys(("county", "town_a", "town_b", "ent_a", "agency_a"), "ab"),
+        view=dict.fromkeys(WORKING, "ab"),
         change={"county": "ab"},
         delete={"county": "ab"},
         add={"county"},
     ),
 ]
 test_permissions = permission_tests(CASES)
+test_forged_edit_bodies_would_write = body_tests(CASES)
 
 
-def _pk(key):
-    return lambda w: [w[key].pk]
+def _pk(obj):
+    return [obj.pk]
 
 
-WORKING = {"county", "town_a", "town_b", "ent_a", "agency_a"}  # hold the hazard permissions
-PARTIES = {"county", "town_a", "ent_a", "agency_a"}  # see ent_a's hazards (agency_a serves ent_a)
+def _enterprise_name(obj):
+    return obj.enterprise.name
+
+
+PLAN = {
+    "objective": "消除隐患",
+    "method": "停产整改",
+    "funding": "企业自筹",
+    "organisation": "安全科",
+    "deadline_requirements": "三十日内",
+    "safety_measures": "设置警戒",
+}
+
+
+def _plan(world):
+    from safeserve.hazards.models import RemediationPlan
+
+    return {name: PLAN.get(name, "篡改") for name in RemediationPlan.ELEMENTS}
+
+
 ROUTE_CHECKS = [
-    RouteCheck("hazards:hazard_list", WORKING),
-    RouteCheck("hazards:hazard_add", WORKING),
-    RouteCheck("hazards:ledger", WORKING),
-    RouteCheck("hazards:statistics", WORKING),
-    RouteCheck("hazards:hazard_detail", PARTIES, _pk("hazard_a")),
-    RouteCheck("hazards:hazard_notice", PARTIES, _pk("hazard_a")),
-    RouteCheck("hazards:hazard_photo", PARTIES, _pk("hazard_photo")),
-    # Every party may write the 治理方案 of a reported major hazard (hazards/transitions.py).
-    RouteCheck("hazards:hazard_plan", PARTIES, _pk("hazard_major")),
-    RouteCheck("hazards:hazard_action", PARTIES, lambda w: [w["hazard_a"].pk, "start"], method="post", ok=(302,)),
-    RouteCheck("hazard-list", WORKING),
-    RouteCheck("hazard-detail", PARTIES, _pk("hazard_a")),
-    RouteCheck("hazard-step", PARTIES, _pk("hazard_a"), method="post", ok=(400,)),
-    RouteCheck("hazard-plan", PARTIES, _pk("hazard_major"), method="put", ok=(400,)),
-    RouteCheck("hazard-evidence", PARTIES, _pk("hazard_a"), method="post", ok=(400,)),
+    RouteCheck("hazards:hazard_list", SIDE, "hazard_a", "hazard_b", label="location"),
+    # The report form: an agency picks from the enterprises it serves; officers type a credit code;
+    # an enterprise reports for itself.
+    RouteCheck("hazards:hazard_add", {**dict.fromkeys(WORKING, ""), "agency_a": "a"}, "ent_a", "ent_b"),
+    RouteCheck(
+        "hazards:hazard_add", dict.fromkeys(WORKING, ""), method="post", data={"location": "篡改"}, ok=(200, 302)
+    ),
+    RouteCheck(
+        "hazards:ledger",
+        SIDE,
+        "hazard_a",
+        "hazard_b",
+        label="description",
+        kind="xlsx",
+        query={"download": "1", "start": f"{date.today().year - 1}-01-01", "end": f"{date.today().year + 1}-12-31"},
+        name="hazards:ledger download",
+    ),
+    # The ledger form offers a choice of towns to the county only (the others have one or none).
+    RouteCheck("hazards:ledger", {**dict.fromkeys(WORKING, ""), "county": "ab"}, "town_a", "town_b"),
+    RouteCheck("hazards:statistics", SIDE, "ent_a", "ent_b", query={"by": "enterprise"}),
+    RouteCheck(
+        "hazards:statistics",
+        SIDE,
+        "ent_a",
+        "ent_b",
+        kind="xlsx",
+        query={"by": "enterprise", "download": "1"},
+        name="hazards:statistics download",
+    ),
+    RouteCheck("hazards:hazard_detail", SIDE, "hazard_a", "hazard_b", label="description", args=_pk),
+    RouteCheck("hazards:hazard_notice", SIDE, "hazard_a", "hazard_b", label="description", args=_pk, kind="pdf"),
+    RouteCheck("hazards:hazard_photo", SIDE, "hazard_photo", "hazard_photo_b", args=_pk, kind="file"),
+    # Every party of a reported 重大 hazard writes its 治理方案 (transitions.py).
+    RouteCheck("hazards:hazard_plan", SIDE, "hazard_major", "hazard_major_b", label="location", args=_pk),
+    RouteCheck(
+        "hazards:hazard_plan", SIDE, "hazard_major", "hazard_major_b", args=_pk, method="post", data=_plan, ok=(302,)
+    ),
+    RouteCheck(
+        "hazards:hazard_action",
+        SIDE,
+        "hazard_a",
+        "hazard_b",
+        args=lambda h: [h.pk, "start"],
+        method="post",
+        data={"note": "篡改"},
+        ok=(302,),
+    ),
+    RouteCheck("hazard-list", SIDE, "hazard_a", "hazard_b", kind="json"),
+    RouteCheck(
+        "hazard-list",
+        dict.fromkeys(WORKING, ""),
+        method="post",
+        api=True,
+        data=lambda w: {
+            "enterprise": w["ent_b"].pk,
+            "location": "篡改",
+            "description": "篡改",
+            "responsible_person": "某",
+        },
+        ok=(201, 404),  # an officer of town A cannot name enterprise B: 404
+    ),
+    RouteCheck("hazard-detail", SIDE, "hazard_a", "hazard_b", args=_pk, kind="json"),
+    RouteCheck(
+        "hazard-step", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={"action": "start"}
+    ),
+    RouteCheck("hazard-plan", SIDE, "hazard_major", "hazard_major_b", args=_pk, method="put", api=True, data=_plan),
+    # Evidence needs photos: those who may add it get a 400 for an empty body; nobody else gets in.
+    RouteCheck("hazard-evidence", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={}, ok=(400,)),
+    RouteCheck(
+        "api-root",
+        dict.fromkeys(
+            ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole"), ""
+        ),
+        path="/api/v1/hazards/",
+        no_rows="the API index: links to the endpoints, no rows",
+    ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
+
+
+# ---------------------------------------------------------------- the suite can fail
+
+
+def test_the_suite_reports_hazards_for_widened_to_every_hazard(world, db, monkeypatch):
+    """``hazards_for`` returning every hazard (measured: the old suite stayed green) turns it red."""
+    monkeypatch.setattr(queries, "hazards_for", lambda user, action="view": Hazard.objects.all())
+    failures = permsuite.failures_of(permsuite.check_route, ROUTE_CHECKS[0], "town_b", world)
+    assert any("a (" in f and "shown" in f for f in failures), failures
+
+
+def test_the_suite_reports_a_widened_hazard_scope_on_every_read_and_write(world, db, monkeypatch):
+    from safeserve.core.scoping import ALL
+
+    monkeypatch.setattr(Hazard, "scope_q", classmethod(lambda cls, user, action: ALL))
+    reads = [
+        rc for rc in ROUTE_CHECKS if (rc.method == "get" and rc.args is not None) or rc.route == "hazards:hazard_list"
+    ]
+    writes = [rc for rc in ROUTE_CHECKS if rc.route in ("hazards:hazard_action", "hazard-step")]
+    reported = {rc.id: permsuite.failures_of(permsuite.check_route, rc, "town_b", world) for rc in reads + writes}
+    assert all(reported.values()), reported

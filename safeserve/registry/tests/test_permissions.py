@@ -1,9 +1,14 @@
 """Every registry route × every persona, from the expectations below (written from the policy)."""
 
-from safeserve.core.permsuite import PermissionCase, RouteCheck, permission_tests, route_tests
+from safeserve.core import permsuite
+from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve.registry import views as v
+from safeserve.registry.models import Enterprise
+
+world = permsuite.shared_world()
 
 API = "/api/v1/registry/"
+LOGGED_IN = ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole")
 OFFICERS_ALL = {"county": "ab", "town_a": "ab", "town_b": "ab"}
 
 CASES = [
@@ -114,12 +119,46 @@ CASES = [
 ]
 
 test_permissions = permission_tests(CASES)
+test_forged_edit_bodies_would_write = body_tests(CASES)
 
+OFFICERS = ("county", "town_a", "town_b")
 ROUTE_CHECKS = [
-    RouteCheck("registry:enterprise_import", {"county", "town_a", "town_b"}),
-    RouteCheck("registry:agency_import", {"county"}),
-    RouteCheck("registry:expert_import", {"county"}),
-    RouteCheck("registry:import_template", {"county", "town_a", "town_b"}, args=lambda w: ["enterprise"]),
+    # Roster imports: whoever may add that kind of record. The page is an upload form.
+    RouteCheck("registry:enterprise_import", dict.fromkeys(OFFICERS, ""), no_rows="an upload form"),
+    RouteCheck("registry:agency_import", {"county": ""}, no_rows="an upload form"),
+    RouteCheck("registry:expert_import", {"county": ""}, no_rows="an upload form"),
+    # A POST without a file is answered with the form and its error; the others are refused.
+    RouteCheck("registry:enterprise_import", dict.fromkeys(OFFICERS, ""), method="post", data={"action": "upload"}),
+    RouteCheck("registry:agency_import", {"county": ""}, method="post", data={"action": "upload"}),
+    RouteCheck("registry:expert_import", {"county": ""}, method="post", data={"action": "upload"}),
+    # The template lists the towns (and villages) the user may register enterprises in.
+    RouteCheck(
+        "registry:import_template",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "town_a",
+        "town_b",
+        kind="xlsx",
+        url_args=["enterprise"],
+    ),
+    RouteCheck(
+        "api-root", dict.fromkeys(LOGGED_IN, ""), path=API, no_rows="the API index: links to the endpoints, no rows"
+    ),
 ]
 
 test_routes = route_tests(ROUTE_CHECKS)
+
+
+# ---------------------------------------------------------------- the suite can fail
+
+
+def test_the_suite_reports_a_widened_enterprise_scope_and_the_forged_writes_it_lets_through(world, db, monkeypatch):
+    from safeserve.core.scoping import ALL
+
+    monkeypatch.setattr(Enterprise, "scope_q", classmethod(lambda cls, user, action: ALL))
+    enterprise = next(c for c in CASES if c.config is v.ENTERPRISE)
+    failures = permsuite.failures_of(permsuite.check_case, enterprise, "town_b", world)
+    text = "\n".join(failures)
+    for seen in ("list: a", "list (htmx): a", "export: a", "api list: a present", "detail a: expected 404"):
+        assert seen in text, text
+    # The edit form refuses town B's officer the other town; the API lets the PATCH through.
+    assert "forged api PATCH a changed the database: core_auditlog, registry_enterprise" in text, text

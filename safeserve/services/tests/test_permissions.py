@@ -1,19 +1,37 @@
-"""Every services route × every persona, from expectations written from the policy."""
+"""Every services route × every persona: rows, scope and forged writes, from expectations written
+from the policy (roles.py, the contract transition table, ServiceVisit's rules)."""
 
-import pytest
+from datetime import timedelta
 
-from safeserve.core.permsuite import PermissionCase, RouteCheck, permission_tests, route_tests
+from django.utils import timezone
+
+from safeserve.core import permsuite
+from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
+from safeserve.services import queries
 from safeserve.services import views as v
-from safeserve.services.testing import extend_world
+from safeserve.services.models import ServiceVisit
+from safeserve.services.testing import extend_world, make_contract
 
 API = "/api/v1/services/"
-SEE_VISITS = {"county", "town_a", "ent_a", "agency_a"}  # town_b, experts, insurers, associations: no
+# Visits, ratings and contracts: the county all; a town its own; the enterprise its own; the agency
+# the ones it made (agency A serves enterprise A). Experts, insurers and associations: none.
+SIDE = {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a", "agency_a": "a"}
 REFERENCE = dict.fromkeys(("county", "town_a", "town_b", "ent_a", "agency_a"), "ab")
 
 
-@pytest.fixture
-def world(world):
-    return extend_world(world)
+def _due_contracts(world):
+    """One overdue (contract, enterprise) pair on each side: monthly visits, started 60 days ago, none made."""
+    start = timezone.localdate() - timedelta(days=60)
+    o = world.objs
+    o["contract_due_a"] = make_contract(world, number="HT-DUE-A", start=start, visits_per_year=12)
+    o["contract_due_b"] = make_contract(
+        world, number="HT-DUE-B", start=start, visits_per_year=12, agency="agency_b", enterprises=("ent_b",)
+    )
+    return world
+
+
+world = permsuite.shared_world(extend_world, _due_contracts)
+media_root = permsuite.shared_media_root
 
 
 CASES = [
@@ -25,7 +43,7 @@ CASES = [
         "contract_b",
         api_prefix=f"{API}contracts/",
         label="number",
-        view={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a", "agency_a": "a"},
+        view=SIDE,
         change={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
         delete={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
         add={"county", "town_a", "town_b", "ent_a"},
@@ -53,40 +71,122 @@ CASES = [
     ),
 ]
 test_permissions = permission_tests(CASES)
+test_forged_edit_bodies_would_write = body_tests(CASES)
 
 
-def _pk(key):
-    return lambda w: [w[key].pk]
+def _pk(obj):
+    return [obj.pk]
 
 
-ALL_WITH_VISIT_PERM = {"county", "town_a", "town_b", "ent_a", "agency_a"}
+def _enterprise_name(obj):
+    return obj.enterprise.name
+
+
+def _new_visit(world):
+    return {
+        "contract": world["contract_live"].pk,
+        "enterprise": world["ent_a"].pk,
+        "visited_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "staff": [world["staff_a"].pk],
+        "findings": "伪造记录",
+    }
+
+
+# Only the enterprise served rates a visit; the others who see it get the page back with a message.
+RATE = {"see": {"ent_a": "a"}, "visible": {"county": "ab", "town_a": "a", "town_b": "b", "agency_a": "a"}}
+# A draft is activated by its agency or an officer over it; the enterprise sees it but may not.
+ACTIVATE = {"see": {"county": "ab", "town_a": "a", "town_b": "b", "agency_a": "a"}, "visible": {"ent_a": "a"}}
 ROUTE_CHECKS = [
-    RouteCheck("services:visit_list", ALL_WITH_VISIT_PERM),
-    RouteCheck("services:visit_due", ALL_WITH_VISIT_PERM),
-    RouteCheck("services:visit_add", {"agency_a"}),
-    RouteCheck("services:visit_detail", SEE_VISITS, _pk("visit_a")),
-    RouteCheck("services:visit_notice", SEE_VISITS, _pk("visit_a")),
-    RouteCheck("services:visit_photo", SEE_VISITS, _pk("visit_photo")),
-    # Posting goes back to the page (with a message) for whoever sees the record; others get 404.
-    RouteCheck("services:visit_rate", SEE_VISITS, _pk("visit_a"), method="post", ok=(302,)),
+    RouteCheck("services:visit_list", SIDE, "visit_a", "visit_b", label=_enterprise_name),
+    RouteCheck("services:visit_due", SIDE, "contract_due_a", "contract_due_b", label="number"),
+    # The form offers the enterprises the agency serves, and only an agency records visits.
+    RouteCheck("services:visit_add", {"agency_a": "a"}, "ent_a", "ent_b"),
+    RouteCheck("services:visit_add", {"agency_a": ""}, method="post", data={"findings": "伪造"}, ok=(200, 302)),
+    RouteCheck("services:visit_detail", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk),
+    RouteCheck("services:visit_notice", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk, kind="pdf"),
+    RouteCheck("services:visit_photo", SIDE, "visit_photo", "visit_photo_b", args=_pk, kind="file"),
+    RouteCheck(
+        "services:visit_rate",
+        a="visit_a",
+        b="visit_b",
+        args=_pk,
+        method="post",
+        data={"score": 1, "comment": "篡改"},
+        ok=(302,),
+        **RATE,
+    ),
     RouteCheck(
         "services:contract_transition",
-        {"county", "town_a", "ent_a", "agency_a"},
-        lambda w: [w["contract_a"].pk, "activate"],
+        a="contract_a",
+        b="contract_b",
+        args=lambda c: [c.pk, "activate"],
         method="post",
         ok=(302,),
+        **ACTIVATE,
     ),
-    RouteCheck("services:ratings", {"county", "town_a", "town_b", "ent_a", "agency_a", "insurer_a", "assoc_a"}),
-    RouteCheck("servicevisit-list", ALL_WITH_VISIT_PERM),
-    RouteCheck("servicevisit-detail", SEE_VISITS, _pk("visit_a")),
-    RouteCheck("servicevisit-rate", SEE_VISITS, _pk("visit_a"), method="post", ok=(400,)),
-    RouteCheck("visitrating-list", ALL_WITH_VISIT_PERM),
+    # Agency ratings: every role that reads the agency register; an agency sees only itself.
+    RouteCheck(
+        "services:ratings",
+        {**REFERENCE, "agency_a": "a", "insurer_a": "ab", "assoc_a": "ab"},
+        "agency_a",
+        "agency_b",
+    ),
+    RouteCheck("servicevisit-list", SIDE, "visit_a", "visit_b", kind="json"),
+    RouteCheck("servicevisit-list", {"agency_a": ""}, method="post", data=_new_visit, api=True, ok=(201,)),
+    RouteCheck("servicevisit-detail", SIDE, "visit_a", "visit_b", args=_pk, kind="json"),
+    RouteCheck(
+        "servicevisit-rate",
+        a="visit_a",
+        b="visit_b",
+        args=_pk,
+        method="post",
+        api=True,
+        data={"score": 1},
+        denied=(400, 403),
+        **RATE,
+    ),
+    RouteCheck("visitrating-list", SIDE, "rating_a", "rating_b", kind="json"),
     RouteCheck(
         "servicecontract-transition",
-        {"county", "town_a", "ent_a", "agency_a"},
-        _pk("contract_a"),
+        a="contract_a",
+        b="contract_b",
+        args=_pk,
         method="post",
-        ok=(400,),
+        api=True,
+        data={"action": "activate"},
+        denied=(400, 403),
+        **ACTIVATE,
+    ),
+    RouteCheck(
+        "api-root",
+        dict.fromkeys(
+            ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole"), ""
+        ),
+        path=API,
+        no_rows="the API index: links to the endpoints, no rows",
     ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
+
+
+# ---------------------------------------------------------------- the suite can fail
+
+
+def test_the_suite_reports_visits_for_widened_to_every_visit(world, db, monkeypatch):
+    """``visits_for`` returning every visit (measured: the old suite stayed green) turns it red."""
+    monkeypatch.setattr(queries, "visits_for", lambda user: ServiceVisit.objects.all())
+    failures = permsuite.failures_of(permsuite.check_route, ROUTE_CHECKS[0], "town_a", world)
+    assert any("b (" in f and "shown" in f for f in failures), failures
+
+
+def test_the_suite_reports_a_widened_visit_scope_everywhere(world, db, monkeypatch):
+    from safeserve.core.scoping import ALL
+
+    monkeypatch.setattr(ServiceVisit, "scope_q", classmethod(lambda cls, user, action: ALL))
+    reported = {
+        rc.id: permsuite.failures_of(permsuite.check_route, rc, "town_b", world)
+        for rc in ROUTE_CHECKS
+        if rc.method == "get"
+        and rc.route in ("services:visit_list", "services:visit_detail", "services:visit_photo", "servicevisit-list")
+    }
+    assert all(reported.values()), reported
