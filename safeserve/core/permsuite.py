@@ -43,6 +43,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from .scoping import ALL
 from .testkit import PERSONAS, build_world
 from .views import ObjectConfig
 
@@ -157,8 +158,8 @@ def _label(obj, label) -> str:
 class Probe:
     """A persona's client, the failures found so far, and forged writes compared with a snapshot."""
 
-    def __init__(self, world, persona: str):
-        self.world, self.persona = world, persona
+    def __init__(self, world, persona: str, *, fail_fast: bool = False):
+        self.world, self.persona, self.fail_fast = world, persona, fail_fast
         self.anon = persona == "anon"
         self.client = Client()
         if not self.anon:
@@ -169,6 +170,8 @@ class Probe:
     def expect(self, cond, msg):
         if not cond:
             self.failures.append(msg)
+            if self.fail_fast:
+                self.done("stopped at the first failure")
 
     def call(self, method, url, data=None, *, api=False, headers=None, query=None):
         if method == "get":
@@ -229,6 +232,8 @@ class Probe:
                     self.refused(resp, f"forged {what}", exists=exists)
                 changed = [t for t in changed_tables(before, snapshot()) if tables is None or t in tables]
                 self.expect(not changed, f"forged {what} changed the database: {', '.join(changed)}")
+        except AssertionError:
+            raise
         except Exception as exc:  # a crash is a failure of this check, not the end of the others
             self.failures.append(f"{what}: raised {exc!r}")
         finally:
@@ -312,8 +317,8 @@ class PermissionCase:
         return out
 
 
-def check_case(case: PermissionCase, persona: str, world):
-    p = Probe(world, persona)
+def check_case(case: PermissionCase, persona: str, world, *, fail_fast=False):
+    p = Probe(world, persona, fail_fast=fail_fast)
     objs = {"a": world[case.a], "b": world[case.b]}
     sees = set(case.view.get(persona, ""))
     may_change = set(case.change.get(persona, ""))
@@ -504,8 +509,8 @@ class RouteCheck:
             raise ValueError(f"{self.route}: a GET route declares its rows (a, b) or why it has none (no_rows)")
 
 
-def check_route(rc: RouteCheck, persona: str, world):
-    p = Probe(world, persona)
+def check_route(rc: RouteCheck, persona: str, world, *, fail_fast=False):
+    p = Probe(world, persona, fail_fast=fail_fast)
     allowed_keys = None if p.anon else rc.see.get(persona)
     visible_keys = "" if p.anon else (rc.visible or {}).get(persona, "")
     uses = allowed_keys is not None
@@ -555,13 +560,38 @@ def route_tests(checks: list[RouteCheck]):
     return test_routes
 
 
-def failures_of(run: Callable, *args) -> list[str]:
+def failures_of(run: Callable, *args, **kwargs) -> list[str]:
     """Run one check in-process and return what it reported (for the suite's self-tests)."""
     try:
-        run(*args)
+        run(*args, **kwargs)
     except AssertionError as exc:
         return str(exc).splitlines()
     return []
+
+
+NARROW = ("town_b", "agency_a", "ent_a", "town_a", "insurer_a", "assoc_a", "expert_a")  # personas with a partial view
+
+
+def widening_tests(models, cases, checks):
+    """For each model: its ``scope_q`` returning every row must make the suite report a failure.
+
+    Runs this module's checks that involve the model (its object case, the route checks whose
+    objects are of that model) for the personas with a partial view, stopping at the first failure.
+    """
+
+    @pytest.mark.parametrize("model", models, ids=[m.__name__ for m in models])
+    def test_a_widened_scope_is_reported(model, world, db, monkeypatch):
+        monkeypatch.setattr(model, "scope_q", classmethod(lambda cls, user, action: ALL))
+        relevant = [(check_case, c) for c in cases if issubclass(c.config.model, model)]
+        relevant += [(check_route, rc) for rc in checks if rc.a and isinstance(world[rc.a], model)]
+        assert relevant, f"no check involves {model.__name__}"
+        for persona in NARROW:
+            for run, item in relevant:
+                if failures_of(run, item, persona, world, fail_fast=True):
+                    return
+        pytest.fail(f"{model.__name__}.scope_q returning every row went unnoticed by {len(relevant)} checks")
+
+    return test_a_widened_scope_is_reported
 
 
 # ---------------------------------------------------------------- coverage from the URL resolver

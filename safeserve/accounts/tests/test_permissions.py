@@ -24,6 +24,8 @@ test_permissions = permission_tests(CASES)
 test_forged_edit_bodies_would_write = body_tests(CASES)
 
 
+# Only the county holds account permissions and it sees every account: widening User.scope_q alone
+# changes nothing, so the self-test below opens the permission door too.
 def test_the_suite_reports_a_widened_account_scope(world, db, monkeypatch):
     from safeserve.core.scoping import ALL
 

@@ -2,6 +2,7 @@
 
 from safeserve.core import permsuite
 from safeserve.core.permsuite import RouteCheck, route_tests
+from safeserve.notifications.models import Notification
 
 LOGGED_IN = ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole")
 
@@ -38,10 +39,11 @@ ROUTE_CHECKS = [
 
 test_routes = route_tests(ROUTE_CHECKS)
 
+test_a_widened_scope_is_reported = permsuite.widening_tests([Notification], [], ROUTE_CHECKS)
+
 
 def test_the_suite_reports_a_widened_inbox(world, db, monkeypatch):
     from safeserve.core.scoping import ALL
-    from safeserve.notifications.models import Notification
 
     monkeypatch.setattr(Notification, "scope_q", classmethod(lambda cls, user, action: ALL))
     inbox, _mark_all, open_one = ROUTE_CHECKS[1:]

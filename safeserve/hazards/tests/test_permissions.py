@@ -139,6 +139,9 @@ ROUTE_CHECKS = [
     ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
+# Left out: MajorHazardCriterion (reference data, already every row) and RemediationPlan (read only
+# through its hazard's page): widening their scope alone changes nothing a route shows.
+test_a_widened_scope_is_reported = permsuite.widening_tests([Hazard], CASES, ROUTE_CHECKS)
 
 
 # ---------------------------------------------------------------- the suite can fail

@@ -5,6 +5,7 @@ enterprises it serves under a contract in force; only the county reads dead lett
 from safeserve.core import permsuite
 from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve.iot import actions, views
+from safeserve.iot import models as m
 from safeserve.iot.models import Device
 
 from .conftest import make_device, msg, now_ms
@@ -126,6 +127,9 @@ ROUTE_CHECKS = [
     ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
+# Left out: DeviceProfile (reference data, already every row) and DeadLetter (only the county holds
+# its permission, and the county sees every row): widening their scope alone changes nothing.
+test_a_widened_scope_is_reported = permsuite.widening_tests([m.Device, m.Alarm], CASES, ROUTE_CHECKS)
 
 
 # ---------------------------------------------------------------- the suite can fail

@@ -2,6 +2,7 @@
 
 from safeserve.core import permsuite
 from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
+from safeserve.registry import models as m
 from safeserve.registry import views as v
 from safeserve.registry.models import Enterprise
 
@@ -146,6 +147,22 @@ ROUTE_CHECKS = [
 ]
 
 test_routes = route_tests(ROUTE_CHECKS)
+# Left out: Industry (reference data, already every row): widening it changes nothing.
+test_a_widened_scope_is_reported = permsuite.widening_tests(
+    [
+        m.Town,
+        m.Village,
+        m.Enterprise,
+        m.Agency,
+        m.AgencyQualification,
+        m.AgencyStaff,
+        m.Expert,
+        m.Insurer,
+        m.Association,
+    ],
+    CASES,
+    ROUTE_CHECKS,
+)
 
 
 # ---------------------------------------------------------------- the suite can fail

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from safeserve.core import permsuite
 from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
+from safeserve.services import models as m
 from safeserve.services import queries
 from safeserve.services import views as v
 from safeserve.services.models import ServiceVisit
@@ -167,6 +168,10 @@ ROUTE_CHECKS = [
     ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
+# Left out: ChecklistTemplate and ChecklistItem (reference data, already every row).
+test_a_widened_scope_is_reported = permsuite.widening_tests(
+    [m.ServiceContract, m.ServiceVisit, m.VisitRating], CASES, ROUTE_CHECKS
+)
 
 
 # ---------------------------------------------------------------- the suite can fail
