@@ -10,6 +10,7 @@ from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, per
 from safeserve.services import models as m
 from safeserve.services import queries
 from safeserve.services import views as v
+from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ServiceVisit
 from safeserve.services.testing import extend_world, make_contract
 
@@ -27,6 +28,10 @@ def _due_contracts(world):
     o["contract_due_a"] = make_contract(world, number="HT-DUE-A", start=start, visits_per_year=12)
     o["contract_due_b"] = make_contract(
         world, number="HT-DUE-B", start=start, visits_per_year=12, agency="agency_b", enterprises=("ent_b",)
+    )
+    # A draft of agency B for one enterprise in each town: both towns see it, each its own enterprise.
+    o["contract_ab"] = make_contract(
+        world, number="HT-AB", agency="agency_b", enterprises=("ent_a", "ent_b"), status=ContractStatus.DRAFT
     )
     return world
 
@@ -93,12 +98,38 @@ def _new_visit(world):
     }
 
 
+RELATED_LEAK = dict.fromkeys(
+    ("town_a", "town_b", "ent_a"),
+    "leak: a contract's page and API name every enterprise it covers, out of the viewer's scope too "
+    "(related rows of a visible record) — fixed on branch relscope",
+)
 # Only the enterprise served rates a visit; the others who see it get the page back with a message.
 RATE = {"see": {"ent_a": "a"}, "visible": {"county": "ab", "town_a": "a", "town_b": "b", "agency_a": "a"}}
 # A draft is activated by its agency or an officer over it; the enterprise sees it but may not.
 ACTIVATE = {"see": {"county": "ab", "town_a": "a", "town_b": "b", "agency_a": "a"}, "visible": {"ent_a": "a"}}
 ROUTE_CHECKS = [
     RouteCheck("services:visit_list", SIDE, "visit_a", "visit_b", label=_enterprise_name),
+    # Related rows on a visible record: a contract spanning two towns names, to each town and to
+    # the enterprise, only what they may see.
+    RouteCheck(
+        "services:servicecontract_detail",
+        {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
+        "ent_a",
+        "ent_b",
+        url_args=lambda w: [w["contract_ab"].pk],
+        name="contract detail: its enterprises",
+        xfail=RELATED_LEAK,
+    ),
+    RouteCheck(
+        "servicecontract-detail",
+        {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
+        "ent_a",
+        "ent_b",
+        url_args=lambda w: [w["contract_ab"].pk],
+        kind="json:enterprises",
+        name="contract API: its enterprises",
+        xfail=RELATED_LEAK,
+    ),
     RouteCheck("services:visit_due", SIDE, "contract_due_a", "contract_due_b", label="number"),
     # The form offers the enterprises the agency serves, and only an agency records visits.
     RouteCheck("services:visit_add", {"agency_a": "a"}, "ent_a", "ent_b"),
