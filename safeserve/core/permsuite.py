@@ -110,7 +110,9 @@ def snapshot() -> dict[str, frozenset]:
 
 
 def _hashable(value):
-    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
@@ -295,15 +297,13 @@ class PermissionCase:
     api_prefix: str | None = None  # e.g. "/api/v1/registry/enterprises/"
     label: str = "name"  # attribute whose text identifies a row in pages and exports
     api_methods: tuple[str, ...] = ("post", "put", "patch", "delete")  # writes the API offers
-    routes_map: dict[str, str] = field(default_factory=dict)  # action -> route name, where not <model>_<action>
-    payload_changes: Callable | None = None  # callable(world) -> extra form fields for a valid edit
 
     @property
     def id(self):
         return self.config.key
 
     def route(self, action):
-        return self.routes_map.get(action) or self.config.route(action)
+        return self.config.route(action)
 
     def coverage(self) -> list[tuple[str, str]]:
         """(URL, method) pairs this case checks (for the route coverage test; pk 1 is a sample)."""
@@ -354,8 +354,7 @@ def check_case(case: PermissionCase, persona: str, world, *, fail_fast=False):
                 p.refused(resp, f"{action} {key}", exists=bool(allowed))
         # Forged writes on records out of reach: refused, nothing changes.
         if key not in may_change:
-            extra = case.payload_changes(world) if case.payload_changes else {}
-            body = form_payload(case.config, obj, county, **{case.label: TAMPERED, **extra})
+            body = form_payload(case.config, obj, county, **{case.label: TAMPERED})
             p.write(
                 "post",
                 reverse(case.route("edit"), args=[obj.pk]),
@@ -428,8 +427,7 @@ def check_forged_body_would_write(case: PermissionCase, world):
     persona = next(p for p, keys in case.change.items() if "a" in keys)
     p = Probe(world, persona)
     obj = world[case.a]
-    extra = case.payload_changes(world) if case.payload_changes else {}
-    body = form_payload(case.config, obj, world.user("county"), **{case.label: TAMPERED, **extra})
+    body = form_payload(case.config, obj, world.user("county"), **{case.label: TAMPERED})
     sid = transaction.savepoint()
     try:
         resp = p.call("post", reverse(case.route("edit"), args=[obj.pk]), body)
