@@ -251,6 +251,11 @@ class Probe:
                 self.expect(shown == (key in sees), f"{what}: {key} {'present' if shown else 'absent'}")
             return
         text = response_text(resp, kind)
+        labels = [_label(obj, label) for obj in objs.values()]
+        self.expect(
+            len(labels) < 2 or not (labels[0] in labels[1] or labels[1] in labels[0]),
+            f"{what}: labels {labels} contain each other: rows cannot be told apart",
+        )
         for key, obj in objs.items():
             shown = _label(obj, label) in text
             self.expect(

@@ -31,7 +31,7 @@ def _due_contracts(world):
     )
     # A draft of agency B for one enterprise in each town: both towns see it, each its own enterprise.
     o["contract_ab"] = make_contract(
-        world, number="HT-AB", agency="agency_b", enterprises=("ent_a", "ent_b"), status=ContractStatus.DRAFT
+        world, number="HT-2TOWNS", agency="agency_b", enterprises=("ent_a", "ent_b"), status=ContractStatus.DRAFT
     )
     return world
 
