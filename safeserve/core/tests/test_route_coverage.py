@@ -12,6 +12,11 @@ import safeserve
 from safeserve.core import permsuite
 
 
+def all_route_names():
+    """Qualified names of the named routes outside the admin (other tests walk them too)."""
+    return sorted({name for route, name, _methods in permsuite.all_routes() if name and not route.startswith("admin/")})
+
+
 def permission_modules():
     for app in pkgutil.iter_modules(safeserve.__path__):
         try:
