@@ -32,5 +32,5 @@ def test_the_suite_reports_a_widened_account_scope(world, db, monkeypatch):
     monkeypatch.setattr(User, "scope_q", classmethod(lambda cls, user, action: ALL))
     monkeypatch.setattr(User, "has_perm", lambda self, perm, obj=None: True)  # and the door wide open
     text = "\n".join(permsuite.failures_of(permsuite.check_case, CASES[0], "town_b", world))
-    for seen in ("list: expected 403/404, got 200", "forged edit b changed the database: accounts_user"):
+    for seen in ("list: expected 403/404, got 200", "forged delete b changed the database: accounts_user"):
         assert seen in text, text
