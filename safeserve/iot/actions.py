@@ -34,6 +34,7 @@ from safeserve.core import actions as core_actions
 from safeserve.core.audit import AuditAction, diff, record, snapshot
 from safeserve.notifications.models import Level
 
+from . import alarm_order
 from .choices import (
     AMPS,
     DEFAULT_SEVERITY,
@@ -563,6 +564,10 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
             pending[key] = (std, outcome, info)
             rows.append((info.id, ts, *map(std.get, METRIC_NAMES), json.dumps(extra) if extra is not None else None))
 
+    breach_ts: dict[int, int] = {}
+    for (device_id, ts), (std, _outcome, info) in pending.items():
+        if any_breach(std, info.thresholds) and ts > breach_ts.get(device_id, -1):
+            breach_ts[device_id] = ts
     with transaction.atomic():
         inserted = set(_insert_readings(rows))
         new_by_device: dict[int, list] = defaultdict(list)
@@ -580,7 +585,17 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
             result.dead = len(dead)
         if new_by_device:
             _touch_last_seen(new_by_device, now)
-            _apply_alarms(new_by_device, now, result)
+        alarm_order.mark_breaches(breach_ts)
+    # Alarms after the commit, from the committed readings in ts order (ADR 0010). Duplicates count
+    # too: a batch redelivered after a crash between the two steps is evaluated then.
+    batch: dict[int, list] = {}
+    for (device_id, ts), (_std, _outcome, info) in pending.items():
+        entry = batch.get(device_id)
+        if entry is None:
+            batch[device_id] = [info, ts, device_id in new_by_device]
+        elif ts < entry[1]:
+            entry[1] = ts
+    alarm_order.evaluate_devices(batch, set(breach_ts), now, result)
     return result
 
 
@@ -619,72 +634,6 @@ def _active_alarms(device_ids) -> dict[tuple[int, str], tuple[int, int]]:
             [True, *params],
         )
         return {(device_id, kind): (pk, streak) for pk, device_id, kind, streak in cur.fetchall()}
-
-
-def _apply_alarms(new_by_device: dict, now, result: IngestResult):
-    active = _active_alarms(new_by_device)
-    alarming = {device_id for device_id, _kind in active}
-    tracks: list[Track] = []
-    offline_to_clear = []
-    for device_id, readings in new_by_device.items():
-        info = readings[0][2]
-        th = info.thresholds
-        if device_id not in alarming and not any(any_breach(std, th) for _ts, std, _info in readings):
-            continue  # the common case: nothing active, nothing breached, nothing to track
-        readings.sort(key=lambda r: r[0])
-        offline = active.get((device_id, AlarmType.OFFLINE))
-        if offline is not None:
-            offline_to_clear.append(offline[0])
-        current: dict[str, Track] = {}
-        attached: set[str] = set()  # types whose alarm active at batch start already has a track
-        for ts, std, _info in readings:
-            for kind, breached, value, threshold in evaluate(std, th):
-                t = current.get(kind)
-                if t is None and kind not in attached and (device_id, kind) in active:
-                    attached.add(kind)
-                    alarm_id, streak = active[(device_id, kind)]
-                    t = Track(device=info, type=kind, alarm_id=alarm_id, threshold=threshold, streak=streak)
-                    current[kind] = t
-                    tracks.append(t)
-                if breached:
-                    if t is None:
-                        t = Track(device=info, type=kind, alarm_id=None, threshold=threshold)
-                        t.first_value, t.started_ts = value, ts
-                        t.count_inc = 0
-                        current[kind] = t
-                        tracks.append(t)
-                    t.touched = True
-                    t.count_inc += 1
-                    t.streak = 0
-                    t.last_value, t.last_ts = value, ts
-                    t.peak_value = value if t.peak_value is None else _peak(kind, t.peak_value, value)
-                elif t is not None:
-                    t.touched = True
-                    t.streak += 1
-                    if t.streak >= th["clear_after"]:
-                        t.cleared = True
-                        current.pop(kind)
-    if offline_to_clear:
-        _clear_alarms(offline_to_clear, now)
-        result.alarms_cleared += len(offline_to_clear)
-    recipients_cache: dict[int, list] = {}
-    for t in tracks:
-        if not t.touched:
-            continue
-        if t.alarm_id is not None:
-            if _update_alarm(t, now):
-                result.alarms_updated += 1
-                result.alarms_cleared += int(t.cleared)
-                continue
-            if not t.count_inc:
-                continue  # the alarm was closed meanwhile and nothing breached: nothing to do
-            t.alarm_id = None
-        alarm = _open_alarm(t, now, recipients_cache)
-        if alarm is not None:
-            result.alarms_opened += 1
-            result.opened_alarm_ts.append(t.started_ts)
-        else:
-            result.alarms_updated += 1
 
 
 def _update_alarm(t: Track, now) -> bool:

@@ -18,6 +18,17 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def history_from_t0(world):
+    """The frozen-clock tests go back to T0, before the world's sample readings: start the devices'
+    history there (a reading far behind a device's newest one changes no alarm, ADR 0010)."""
+    from safeserve.iot.models import DeviceAlarmState, Reading
+
+    Reading.objects.all().delete()
+    DeviceAlarmState.objects.all().delete()
+    return world
+
+
 def arc(world, at, device="device_a"):
     key = "secret_a" if device == "device_a" else "secret_b"
     d = world[device]
@@ -108,7 +119,8 @@ def test_closing_an_active_alarm_lets_a_new_breach_open_a_new_one(world, send):
     assert Alarm.objects.filter(device=world["device_a"], active=True, type=AlarmType.RESIDUAL).count() == 1
 
 
-def test_critical_alarm_escalates_once_per_step_with_a_frozen_clock(world):
+def test_critical_alarm_escalates_once_per_step_with_a_frozen_clock(history_from_t0):
+    world = history_from_t0
     with time_machine.travel(T0, tick=False):
         arc(world, T0)
     alarm = Alarm.objects.get(type=AlarmType.ARC)
@@ -132,7 +144,8 @@ def test_critical_alarm_escalates_once_per_step_with_a_frozen_clock(world):
     assert alarm.escalation_step == 2
 
 
-def test_an_acknowledged_or_non_critical_alarm_does_not_escalate(world):
+def test_an_acknowledged_or_non_critical_alarm_does_not_escalate(history_from_t0):
+    world = history_from_t0
     with time_machine.travel(T0, tick=False):
         arc(world, T0)
         arc(world, T0, device="device_b")
