@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -157,6 +158,8 @@ class DeviceCache:
         return {c: self._by_code[c] for c in codes if c in self._by_code}
 
     def verify(self, info: DeviceInfo, secret: str) -> bool:
+        if not secret.isascii():  # our secrets are URL-safe base64; compare_digest refuses non-ASCII str
+            return False
         known = self._verified.get(info.code)
         if known is not None and hmac.compare_digest(known, secret):
             return True
@@ -182,6 +185,7 @@ class Message:
     secret: str | None = None
     received_at: Any = None
     token: Any = None
+    topic: str | None = None  # MQTT: the topic, whose last level is the device code
 
 
 @dataclass
@@ -228,7 +232,19 @@ def _number(value, key) -> float:
         raise Reject(DeadLetterReason.BAD_SHAPE, f"{key}: not a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise Reject(DeadLetterReason.NOT_FINITE, f"{key}: {value}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits (orjson refuses it, json reads it)
+        raise Reject(DeadLetterReason.ABSURD_VALUE, f"{key}: {str(value)[:40]}…") from None
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: str) -> str:
+    """Lone surrogates (``"\\ud800"`` in JSON) cannot be stored as UTF-8 text or in a PostgreSQL
+    ``jsonb``: they become U+FFFD."""
+    return value if value.isascii() else _SURROGATES.sub("\ufffd", value)
 
 
 def parse_body(body: bytes | str, limit: int | None = None):
@@ -276,20 +292,26 @@ def reading_limits(now_ms: int) -> tuple[int, int, int]:
     )
 
 
-def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int, dict, dict | None]:
-    """(ts, standard values, extra values) of one reading, or Reject."""
+_NO_TS = object()
+
+
+def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int | None, dict, dict | None]:
+    """(ts, standard values, extra values) of one reading, or Reject. ts None: the reading has none."""
     oldest, newest, max_extra = limits or reading_limits(now_ms)
     if not isinstance(item, dict):
         raise Reject(DeadLetterReason.BAD_SHAPE, _("每条数据应为对象"))
     values = item.get("values")
     if not isinstance(values, dict) or not values:
         raise Reject(DeadLetterReason.BAD_SHAPE, _("缺少 values"))
-    ts = item.get("ts", now_ms)
-    if isinstance(ts, bool) or not isinstance(ts, int | float) or (isinstance(ts, float) and not math.isfinite(ts)):
+    ts = item.get("ts", _NO_TS)
+    if ts is _NO_TS:
+        ts = None  # the server assigns a distinct time of receipt (see ingest)
+    elif isinstance(ts, bool) or not isinstance(ts, int | float) or (isinstance(ts, float) and not math.isfinite(ts)):
         raise Reject(DeadLetterReason.BAD_TS, f"ts={ts!r}"[:100])
-    ts = int(ts)
-    if not oldest <= ts <= newest:
-        raise Reject(DeadLetterReason.BAD_TS, f"ts={ts} outside [{oldest}, {newest}]")
+    else:
+        ts = int(ts)
+        if not oldest <= ts <= newest:
+            raise Reject(DeadLetterReason.BAD_TS, f"ts={ts} outside [{oldest}, {newest}]")
     std, extra = {}, None
     for key, value in values.items():
         bounds = _RANGES.get(key)
@@ -300,10 +322,10 @@ def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int, 
                 raise Reject(DeadLetterReason.ABSURD_VALUE, f"{key}={value} outside [{bounds[0]}, {bounds[1]}]")
             std[key] = value
         else:
-            if not isinstance(key, str) or len(key) > 64 or "\x00" in key:
-                raise Reject(DeadLetterReason.BAD_SHAPE, "metric name")
+            if not isinstance(key, str) or len(key) > 64 or "\x00" in key or _valid_text(key) != key:
+                raise Reject(DeadLetterReason.BAD_SHAPE, _("指标名称无效"))
             if isinstance(value, str):
-                value = value[:64].replace("\x00", "")  # JSON columns cannot hold NUL either
+                value = _valid_text(value[:64].replace("\x00", ""))  # JSON columns cannot hold NUL either
             elif value is not None and not isinstance(value, bool):
                 v = _number(value, key)
                 if abs(v) > EXTRA_ABS_MAX:
@@ -318,8 +340,19 @@ def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int, 
 
 
 def _text(value, limit: int) -> str:
-    """Printable text for a dead letter: PostgreSQL text cannot hold NUL, so it becomes U+FFFD."""
-    return str(value)[:limit].replace("\x00", "\ufffd")
+    """Printable text for a dead letter: PostgreSQL text cannot hold NUL, nor UTF-8 a lone
+    surrogate: both become U+FFFD."""
+    return _valid_text(str(value)[:limit].replace("\x00", "\ufffd"))
+
+
+TOPIC_PREFIX = "safeserve/v1/telemetry/"
+
+
+def dead_letter(*, message: Message, reason: str, detail: str = "") -> DeadLetter:
+    """Keep a message refused before it reached the pipeline (e.g. the HTTP door's media type)."""
+    letter = _dead(message, reason, detail)
+    letter.save()
+    return letter
 
 
 def _dead(msg: Message, reason: str, detail: str, code: str | None = None) -> DeadLetter:
@@ -329,7 +362,7 @@ def _dead(msg: Message, reason: str, detail: str, code: str | None = None) -> De
     return DeadLetter(
         received_at=msg.received_at or timezone.now(),
         source=msg.source,
-        device_code=_text(code if code is not None else msg.device_code or "", 64),
+        device_code=_text(code if code is not None else msg.device_code or msg.topic or "", 64),
         reason=reason,
         detail=_text(detail, 500),
         payload=_text(body, PAYLOAD_KEEP),
@@ -521,6 +554,8 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
         result.outcomes.append(outcome)
         msg.received_at = msg.received_at or now
         try:
+            if msg.topic is not None and (not msg.device_code or "/" in msg.device_code):
+                raise Reject(DeadLetterReason.BAD_TOPIC, _("主题应为 %(t)s{设备编码}") % {"t": TOPIC_PREFIX})
             items, secret = split_envelope(parse_body(msg.body, max_bytes), msg.secret, max_items)
             parsed.append((msg, outcome, items, secret))
         except Reject as r:
@@ -534,6 +569,9 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
     limits = reading_limits(now_ms)
     rows: list[tuple] = []
     pending: dict[tuple[int, int], tuple] = {}  # (device id, ts) -> (values, outcome)
+    auto: dict[tuple[int, int], tuple] = {}  # readings sent without ts: (device id, assigned ts) -> (std, extra)
+    auto_next: dict[int, int] = {}
+    untimed: list[tuple] = []
     for msg, outcome, items, secret in parsed:
         info = devices.get(msg.device_code)
         if info is None:
@@ -556,20 +594,38 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
                 outcome.rejected.append((r.reason, detail))
                 dead.append(_dead(msg, r.reason, detail))
                 continue
-            key = (info.id, ts)
+            except Exception:  # a bug: this reading alone is dead-lettered, before any transaction
+                log.exception("iot: reading failed validation unexpectedly, dead-lettered")
+                outcome.rejected.append((DeadLetterReason.INTERNAL, _("处理异常")))
+                dead.append(_dead(msg, DeadLetterReason.INTERNAL, _("处理异常")))
+                continue
             result.readings += 1
+            if ts is None:  # no ts: a distinct server time once the sent ones are known (below)
+                untimed.append((info, std, extra, outcome))
+                continue
+            key = (info.id, ts)
             if key in pending:
                 outcome.duplicates += 1
                 continue
             pending[key] = (std, outcome, info)
-            rows.append((info.id, ts, *map(std.get, METRIC_NAMES), json.dumps(extra) if extra is not None else None))
+            rows.append(_row(info.id, ts, std, extra))
 
+    for info, std, extra, outcome in untimed:  # never a duplicate of another reading
+        ts = max(now_ms, auto_next.get(info.id, now_ms))
+        while (info.id, ts) in pending:
+            ts += 1
+        auto_next[info.id] = ts + 1
+        auto[(info.id, ts)] = (std, extra)
+        pending[(info.id, ts)] = (std, outcome, info)
+        rows.append(_row(info.id, ts, std, extra))
     breach_ts: dict[int, int] = {}
     for (device_id, ts), (std, _outcome, info) in pending.items():
         if any_breach(std, info.thresholds) and ts > breach_ts.get(device_id, -1):
             breach_ts[device_id] = ts
     with transaction.atomic():
         inserted = set(_insert_readings(rows))
+        if auto:
+            _store_untimed(auto, inserted, pending)
         new_by_device: dict[int, list] = defaultdict(list)
         for key, (std, outcome, info) in pending.items():
             if key in inserted:
@@ -597,6 +653,32 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
             entry[1] = ts
     alarm_order.evaluate_devices(batch, set(breach_ts), now, result)
     return result
+
+
+def _row(device_id: int, ts: int, std: dict, extra) -> tuple:
+    return (device_id, ts, *map(std.get, METRIC_NAMES), json.dumps(extra) if extra is not None else None)
+
+
+def _store_untimed(auto: dict, inserted: set, pending: dict) -> None:
+    """Readings sent without ts whose assigned time met a stored reading: the next free millisecond.
+
+    They have no identity of their own, so none of them may be dropped as a duplicate.
+    """
+    for _round in range(20):
+        missed = [key for key in auto if key not in inserted]
+        if not missed:
+            return
+        rows = []
+        for device_id, ts in missed:
+            std, extra = auto.pop((device_id, ts))
+            entry = pending.pop((device_id, ts))
+            new_ts = ts + 1
+            while (device_id, new_ts) in pending:
+                new_ts += 1
+            pending[(device_id, new_ts)] = entry
+            auto[(device_id, new_ts)] = (std, extra)
+            rows.append(_row(device_id, new_ts, std, extra))
+        inserted.update(_insert_readings(rows))
 
 
 def _touch_last_seen(new_by_device, now):

@@ -34,8 +34,11 @@ log = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "safeserve/v1/telemetry/"
 SHARE_GROUP = "safeserve"
-SUBSCRIPTION = f"$share/{SHARE_GROUP}/{TOPIC_PREFIX}+"
-PLAIN_SUBSCRIPTION = f"{TOPIC_PREFIX}+"
+# "#", not "+": a topic with extra levels (or none) reaches a worker and is dead-lettered as
+# bad_topic instead of being dropped unseen by the broker.
+SUBSCRIPTION = f"$share/{SHARE_GROUP}/{TOPIC_PREFIX}#"
+PLAIN_SUBSCRIPTION = f"{TOPIC_PREFIX}#"
+LEGACY_PLAIN_SUBSCRIPTION = f"{TOPIC_PREFIX}+"  # before issue 10: dropped from persistent sessions
 
 
 @dataclass
@@ -254,6 +257,8 @@ class IngestWorker:
             log.warning("mqtt: connect refused: %s", reason_code)
             return
         client.subscribe(self.subscription, qos=1)
+        if self.subscription == PLAIN_SUBSCRIPTION and flags.session_present:
+            client.unsubscribe(LEGACY_PLAIN_SUBSCRIPTION)  # else a restored old session delivers twice
         self.connected.set()
         log.info("mqtt: connected (session present: %s)", flags.session_present)
 
@@ -315,7 +320,9 @@ class IngestWorker:
         for m in batch:
             topic = m.topic
             code = topic[len(TOPIC_PREFIX) :] if topic.startswith(TOPIC_PREFIX) else ""
-            messages.append(actions.Message(body=m.payload, source=Source.MQTT, device_code=code, secret=None))
+            messages.append(
+                actions.Message(body=m.payload, source=Source.MQTT, device_code=code, secret=None, topic=topic)
+            )
         while True:
             try:
                 result = actions.ingest(messages)
