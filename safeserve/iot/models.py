@@ -64,6 +64,17 @@ def dt_to_ms(dt) -> int:
     return int(dt.timestamp() * 1000)
 
 
+def offline_after(intervals: int, interval_s: int) -> timedelta:
+    """How long after ``last_seen_at`` a device counts as offline.
+
+    ``last_seen_at`` is written at most every LAST_SEEN_RESOLUTION_SECONDS, so the last report may be
+    up to that much newer than it: the allowance keeps a device from being declared offline before
+    ``intervals`` × ``interval_s`` have passed since its last report (and a device reporting on
+    schedule from ever being declared offline).
+    """
+    return timedelta(seconds=intervals * interval_s + iot_setting("LAST_SEEN_RESOLUTION_SECONDS"))
+
+
 def agency_enterprise_ids(user):
     """Subquery: enterprises whose devices and alarms an agency user may see — those it serves
     under a service contract in force today (safeserve.services)."""
@@ -194,8 +205,7 @@ class Device(ScopedModel):
         if self.last_seen_at is None:
             return DeviceStatus.NEVER
         now = now or timezone.now()
-        offline_after = timedelta(seconds=self.profile.offline_intervals * self.interval_s)
-        if now - self.last_seen_at > offline_after:
+        if now - self.last_seen_at > offline_after(self.profile.offline_intervals, self.interval_s):
             return DeviceStatus.OFFLINE
         if alarming is None:
             alarming = self.alarms.filter(active=True).exclude(type=AlarmType.OFFLINE).exists()

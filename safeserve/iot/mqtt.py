@@ -204,7 +204,7 @@ class WorkerStats:
 
 
 class IngestWorker:
-    """Consume ``$share/safeserve/safeserve/v1/telemetry/+`` and run batches through ``ingest``."""
+    """Consume ``$share/safeserve/safeserve/v1/telemetry/#`` and run batches through ``ingest``."""
 
     def __init__(
         self,

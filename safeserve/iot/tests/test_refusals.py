@@ -230,3 +230,50 @@ def test_two_thousand_bad_messages_never_make_an_internal_error_or_a_5xx(world):
         assert r.status_code < 500, (r.status_code, body[:200])
     assert not DeadLetter.objects.filter(reason=DeadLetterReason.INTERNAL).exists()
     assert DeadLetter.objects.count() > 1500
+
+
+# ----------------------------------------------------------------------------- §4 poison costs only itself
+
+
+def test_poison_messages_are_refused_before_the_transaction_without_splitting_the_batch(world, caplog):
+    from safeserve.iot.benchmark import POISON
+
+    d, secret = world["device_a"], world["secret_a"]
+    base = now_ms() - 100_000
+    batch = []
+    for i in range(200):
+        body = '{"secret":"%s","ts":%d,"values":{"residual_ma":120}}' % (secret, base + i)  # noqa: UP031
+        batch.append(actions.Message(body=body, source=Source.MQTT, device_code=d.code))
+        if i % 40 == 7:
+            bad = POISON[(i // 40) % len(POISON)].format(s=secret, ts=base + 10_000 + i)
+            batch.append(
+                actions.Message(body=bad.encode("utf-8", "surrogatepass"), source=Source.MQTT, device_code=d.code)
+            )
+    with caplog.at_level("WARNING", logger="safeserve.iot.actions"):
+        result = actions.ingest(batch)
+    assert "splitting" not in caplog.text
+    assert (result.stored, result.dead) == (200 + 1, 4)  # the surrogate in an extra metric is stored, replaced
+    assert not DeadLetter.objects.filter(reason=DeadLetterReason.INTERNAL).exists()
+
+
+def test_a_batch_the_database_refuses_is_halved_not_rerun_message_by_message(world, monkeypatch):
+    d, secret = world["device_a"], world["secret_a"]
+    base = now_ms() - 100_000
+    real, calls = actions._ingest_batch, []
+
+    def failing(messages, cache):
+        calls.append(len(messages))
+        if any(b'"ts":%d,' % (base + 13) in m.body for m in messages):
+            raise RuntimeError("the database refused a row")
+        return real(messages, cache)
+
+    monkeypatch.setattr(actions, "_ingest_batch", failing)
+    batch = [
+        msg(d.code, None, '{"secret":"%s","ts":%d,"values":{"t1_c":20}}' % (secret, base + i))  # noqa: UP031
+        for i in range(64)
+    ]
+    for m in batch:
+        m.body = m.body.encode()
+    result = actions.ingest(batch)
+    assert result.stored == 63 and result.dead == 1
+    assert len(calls) <= 2 * 6 + 1, calls
