@@ -48,15 +48,18 @@ class Episode:
     streak: int = 0
     cleared: bool = False
     touched: bool = False
+    closed_by_hand: bool = False  # ended by a person's close: that alarm row is left as it is
 
 
 def _peak(kind, a, b):
     return min(a, b) if kind == AlarmType.UNDER_VOLTAGE else max(a, b)
 
 
-def replay(open_eps: dict[str, Episode], readings, th: dict, evaluate, quiet: tuple[int, int | None]):
+def replay(open_eps: dict[str, Episode], readings, th: dict, evaluate, quiet: tuple[int, int | None], barriers=None):
     """Run readings (sorted by ts) through the hysteresis from ``open_eps``.
 
+    ``barriers``: {type: [last_ts of an alarm closed by hand]}: an episode open across one ends
+    there (a person closed it; a later breach opens a new alarm, as it did when it happened).
     Returns (episodes touched or opened, in order; open episodes at the end; (quiet_from, quiet_to)).
     """
     clear_after = th["clear_after"]
@@ -64,6 +67,15 @@ def replay(open_eps: dict[str, Episode], readings, th: dict, evaluate, quiet: tu
     quiet_from, quiet_to = quiet
     for ts, std in readings:
         was_quiet = not open_eps
+        if barriers and open_eps:
+            for kind in [k for k in open_eps if k in barriers]:
+                ep = open_eps[kind]
+                if any(ep.started_ts <= bt < ts for bt in barriers[kind]):
+                    ep.closed_by_hand = True
+                    del open_eps[kind]
+            if not was_quiet and not open_eps:
+                quiet_from, quiet_to = ts - 1, None
+            was_quiet = not open_eps
         for kind, breached, value, threshold in evaluate(std, th):
             if kind not in READING_TYPES:
                 continue
@@ -217,7 +229,9 @@ def evaluate_devices(batch: dict[int, tuple], breaching: set[int], now, result) 
             else:
                 since[d] = s.checkpoint
                 replaying.add(d)
-                rows_q |= Q(device_id=d, closed_at__isnull=True) & (Q(started_ts__gt=s.checkpoint) | Q(active=True))
+                rows_q |= Q(device_id=d) & (
+                    Q(started_ts__gt=s.checkpoint) | Q(last_ts__gt=s.checkpoint) | Q(active=True)
+                )
         readings = _read_since(since)
         rows_by_device: dict[int, list[Alarm]] = {d: [] for d in todo}
         for a in Alarm.objects.filter(rows_q).exclude(type=AlarmType.OFFLINE).order_by("started_ts", "id"):
@@ -227,8 +241,13 @@ def evaluate_devices(batch: dict[int, tuple], breaching: set[int], now, result) 
             info, s = batch[d][0], locked[d]
             th = info.thresholds
             rows = rows_by_device[d]
+            barriers: dict[str, list[int]] = {}
             if d in replaying:
                 start, quiet = {}, (s.checkpoint, None)
+                for a in rows:
+                    if a.closed_at is not None:
+                        barriers.setdefault(a.type, []).append(a.last_ts)
+                rows = [a for a in rows if a.closed_at is None]
             else:
                 start = {
                     a.type: Episode(
@@ -247,7 +266,8 @@ def evaluate_devices(batch: dict[int, tuple], breaching: set[int], now, result) 
                 }
                 quiet = (s.quiet_from, s.quiet_to)
             seq = readings[d]
-            episodes, _open, (s.quiet_from, s.quiet_to) = replay(start, seq, th, evaluate, quiet)
+            episodes, _open, (s.quiet_from, s.quiet_to) = replay(start, seq, th, evaluate, quiet, barriers)
+            episodes = [e for e in episodes if not e.closed_by_hand]
             _reconcile(info, rows, episodes, d in replaying, now, result, recipients_cache)
             if seq:
                 s.watermark = max(s.watermark if s.watermark is not None else seq[-1][0], seq[-1][0])

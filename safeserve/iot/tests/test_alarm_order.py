@@ -230,3 +230,21 @@ def test_several_worker_processes_give_the_history_of_one(tmp_path, kind):
         assert db.count("iot_deadletter") == 0
     finally:
         db.drop()
+
+
+@pytest.mark.django_db
+def test_an_alarm_closed_by_hand_stays_closed_when_late_readings_replay_its_episode(world):
+    fresh(world)
+    base = now_ms() - 100_000
+    r = [(base + i * 1000, {"residual_ma": v}) for i, v in enumerate([400, 400, 100, 400, 100])]
+    deliver(world, r, [[0, 1]])
+    first = Alarm.objects.get()
+    actions.alarm_close(actor=world.user("county"), alarm=first, measures="更换断路器", result="复测正常")
+    deliver(world, r, [[3]])  # still leaking after the close: a new alarm, as before
+    assert Alarm.objects.count() == 2
+    deliver(world, r, [[2], [4]])  # late normal reading: the device's recent readings are replayed
+    first.refresh_from_db()
+    assert first.closed_at is not None and not first.active and first.count == 2
+    rows = list(Alarm.objects.order_by("started_ts"))
+    assert len(rows) == 2, history()
+    assert rows[1].active and rows[1].started_ts == base + 3000 and rows[1].count == 1
