@@ -270,10 +270,7 @@ def test_two_workers_under_an_alarm_storm_keep_one_active_alarm_per_device_and_t
         for w in workers:
             w.stop()
         handled = [
-            int(line.split()[1])
-            for w in workers
-            for line in w.output
-            if line.startswith("ingest_mqtt: ") and "messages" in line
+            int(line.split()[1]) for w in workers for line in w.output if re.match(r"ingest_mqtt: \d+ messages", line)
         ]
         assert len(handled) == 2 and min(handled) > 0, f"both workers must have taken part: {handled}"
         pub.close()
@@ -317,7 +314,7 @@ def test_large_payloads_keep_the_worker_queue_bounded_in_bytes(infra, tmp_path):
     s = json.loads(stats.read_text())
     assert s["stored"] == 300 and s["dead"] == 150
     assert 0 < s["max_queued_bytes"] <= 2 * 1024 * 1024 + 70 * 1024, s["max_queued_bytes"]
-    assert s["peak_rss_mb"] < 160, s["peak_rss_mb"]
+    assert s["peak_rss_mb"] < 200, s["peak_rss_mb"]  # ~106 MB measured alone; the issue saw 239
     reasons = db.query("SELECT DISTINCT reason FROM iot_deadletter")
     assert reasons == [("oversized",)]
     pub.close()
