@@ -35,8 +35,9 @@ def test_readings_without_ts_are_all_stored(world):
     result = actions.ingest([msg(d.code, world["secret_a"], {"values": {"residual_ma": i}}) for i in range(20)])
     assert (result.stored, result.duplicates) == (20, 0)
     assert Reading.objects.filter(device=d).count() == before + 20
-    # In one message too, and next to a reading whose ts is the assigned time.
-    ts = now_ms()
+    # In one message too, next to a reading sent with a ts (a second ahead: the first 20 took the
+    # milliseconds from the receipt time on, and a sent ts equal to one of them is a true duplicate).
+    ts = now_ms() + 1000
     body = [{"values": {"t1_c": 30}}, {"values": {"t1_c": 31}}, {"ts": ts, "values": {"t1_c": 32}}]
     result = actions.ingest([msg(d.code, world["secret_a"], body)])
     assert (result.stored, result.duplicates) == (3, 0)
