@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -34,6 +35,7 @@ from safeserve.core import actions as core_actions
 from safeserve.core.audit import AuditAction, diff, record, snapshot
 from safeserve.notifications.models import Level
 
+from . import alarm_order
 from .choices import (
     AMPS,
     DEFAULT_SEVERITY,
@@ -58,6 +60,7 @@ from .models import (
     dt_to_ms,
     iot_setting,
     ms_to_dt,
+    offline_after,
 )
 
 log = logging.getLogger(__name__)
@@ -156,6 +159,8 @@ class DeviceCache:
         return {c: self._by_code[c] for c in codes if c in self._by_code}
 
     def verify(self, info: DeviceInfo, secret: str) -> bool:
+        if not secret.isascii():  # our secrets are URL-safe base64; compare_digest refuses non-ASCII str
+            return False
         known = self._verified.get(info.code)
         if known is not None and hmac.compare_digest(known, secret):
             return True
@@ -181,6 +186,7 @@ class Message:
     secret: str | None = None
     received_at: Any = None
     token: Any = None
+    topic: str | None = None  # MQTT: the topic, whose last level is the device code
 
 
 @dataclass
@@ -227,7 +233,19 @@ def _number(value, key) -> float:
         raise Reject(DeadLetterReason.BAD_SHAPE, f"{key}: not a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise Reject(DeadLetterReason.NOT_FINITE, f"{key}: {value}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits (orjson refuses it, json reads it)
+        raise Reject(DeadLetterReason.ABSURD_VALUE, f"{key}: {str(value)[:40]}…") from None
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: str) -> str:
+    """Lone surrogates (``"\\ud800"`` in JSON) cannot be stored as UTF-8 text or in a PostgreSQL
+    ``jsonb``: they become U+FFFD."""
+    return value if value.isascii() else _SURROGATES.sub("\ufffd", value)
 
 
 def parse_body(body: bytes | str, limit: int | None = None):
@@ -275,20 +293,26 @@ def reading_limits(now_ms: int) -> tuple[int, int, int]:
     )
 
 
-def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int, dict, dict | None]:
-    """(ts, standard values, extra values) of one reading, or Reject."""
+_NO_TS = object()
+
+
+def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int | None, dict, dict | None]:
+    """(ts, standard values, extra values) of one reading, or Reject. ts None: the reading has none."""
     oldest, newest, max_extra = limits or reading_limits(now_ms)
     if not isinstance(item, dict):
         raise Reject(DeadLetterReason.BAD_SHAPE, _("每条数据应为对象"))
     values = item.get("values")
     if not isinstance(values, dict) or not values:
         raise Reject(DeadLetterReason.BAD_SHAPE, _("缺少 values"))
-    ts = item.get("ts", now_ms)
-    if isinstance(ts, bool) or not isinstance(ts, int | float) or (isinstance(ts, float) and not math.isfinite(ts)):
+    ts = item.get("ts", _NO_TS)
+    if ts is _NO_TS:
+        ts = None  # the server assigns a distinct time of receipt (see ingest)
+    elif isinstance(ts, bool) or not isinstance(ts, int | float) or (isinstance(ts, float) and not math.isfinite(ts)):
         raise Reject(DeadLetterReason.BAD_TS, f"ts={ts!r}"[:100])
-    ts = int(ts)
-    if not oldest <= ts <= newest:
-        raise Reject(DeadLetterReason.BAD_TS, f"ts={ts} outside [{oldest}, {newest}]")
+    else:
+        ts = int(ts)
+        if not oldest <= ts <= newest:
+            raise Reject(DeadLetterReason.BAD_TS, f"ts={ts} outside [{oldest}, {newest}]")
     std, extra = {}, None
     for key, value in values.items():
         bounds = _RANGES.get(key)
@@ -299,10 +323,10 @@ def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int, 
                 raise Reject(DeadLetterReason.ABSURD_VALUE, f"{key}={value} outside [{bounds[0]}, {bounds[1]}]")
             std[key] = value
         else:
-            if not isinstance(key, str) or len(key) > 64 or "\x00" in key:
-                raise Reject(DeadLetterReason.BAD_SHAPE, "metric name")
+            if not isinstance(key, str) or len(key) > 64 or "\x00" in key or _valid_text(key) != key:
+                raise Reject(DeadLetterReason.BAD_SHAPE, _("指标名称无效"))
             if isinstance(value, str):
-                value = value[:64].replace("\x00", "")  # JSON columns cannot hold NUL either
+                value = _valid_text(value[:64].replace("\x00", ""))  # JSON columns cannot hold NUL either
             elif value is not None and not isinstance(value, bool):
                 v = _number(value, key)
                 if abs(v) > EXTRA_ABS_MAX:
@@ -317,8 +341,19 @@ def clean_reading(item, now_ms: int, limits: tuple | None = None) -> tuple[int, 
 
 
 def _text(value, limit: int) -> str:
-    """Printable text for a dead letter: PostgreSQL text cannot hold NUL, so it becomes U+FFFD."""
-    return str(value)[:limit].replace("\x00", "\ufffd")
+    """Printable text for a dead letter: PostgreSQL text cannot hold NUL, nor UTF-8 a lone
+    surrogate: both become U+FFFD."""
+    return _valid_text(str(value)[:limit].replace("\x00", "\ufffd"))
+
+
+TOPIC_PREFIX = "safeserve/v1/telemetry/"
+
+
+def dead_letter(*, message: Message, reason: str, detail: str = "") -> DeadLetter:
+    """Keep a message refused before it reached the pipeline (e.g. the HTTP door's media type)."""
+    letter = _dead(message, reason, detail)
+    letter.save()
+    return letter
 
 
 def _dead(msg: Message, reason: str, detail: str, code: str | None = None) -> DeadLetter:
@@ -328,7 +363,7 @@ def _dead(msg: Message, reason: str, detail: str, code: str | None = None) -> De
     return DeadLetter(
         received_at=msg.received_at or timezone.now(),
         source=msg.source,
-        device_code=_text(code if code is not None else msg.device_code or "", 64),
+        device_code=_text(code if code is not None else msg.device_code or msg.topic or "", 64),
         reason=reason,
         detail=_text(detail, 500),
         payload=_text(body, PAYLOAD_KEEP),
@@ -471,8 +506,9 @@ def _insert_readings_pg(rows: list[tuple]) -> list[tuple[int, int]]:
 def ingest(messages: list[Message], *, cache: DeviceCache | None = None) -> IngestResult:
     """Run one batch of messages through the pipeline in one transaction.
 
-    A message that makes the pipeline itself fail (a bug) is isolated by retrying the batch one
-    message at a time, and dead-lettered as ``internal``. Only a database outage raises.
+    Bad input is refused message by message before the transaction. A message that still makes
+    the pipeline fail (a bug) is isolated by halving the batch, and dead-lettered as ``internal``.
+    Only a database outage raises.
     """
     cache = cache or device_cache
     try:
@@ -493,9 +529,14 @@ def ingest(messages: list[Message], *, cache: DeviceCache | None = None) -> Inge
                 log.exception("iot: could not dead-letter a message from %r", msg.device_code[:64])
             result.outcomes.append(MessageOutcome(rejected=[(DeadLetterReason.INTERNAL, _("处理异常"))]))
             return result
+        # Validation happens before the transaction, so this is a bug or a row the database refuses:
+        # halve the batch until the message that fails stands alone (k bad messages cost about
+        # 2k·log2(n) transactions, not n).
+        log.warning("iot: a batch of %d messages failed; splitting it", len(messages))
         total = IngestResult()
-        for msg in messages:
-            _merge(total, ingest([msg], cache=cache))
+        half = len(messages) // 2
+        for part in (messages[:half], messages[half:]):
+            _merge(total, ingest(part, cache=cache))
         return total
 
 
@@ -520,6 +561,8 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
         result.outcomes.append(outcome)
         msg.received_at = msg.received_at or now
         try:
+            if msg.topic is not None and (not msg.device_code or "/" in msg.device_code):
+                raise Reject(DeadLetterReason.BAD_TOPIC, _("主题应为 %(t)s{设备编码}") % {"t": TOPIC_PREFIX})
             items, secret = split_envelope(parse_body(msg.body, max_bytes), msg.secret, max_items)
             parsed.append((msg, outcome, items, secret))
         except Reject as r:
@@ -533,6 +576,9 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
     limits = reading_limits(now_ms)
     rows: list[tuple] = []
     pending: dict[tuple[int, int], tuple] = {}  # (device id, ts) -> (values, outcome)
+    auto: dict[tuple[int, int], tuple] = {}  # readings sent without ts: (device id, assigned ts) -> (std, extra)
+    auto_next: dict[int, int] = {}
+    untimed: list[tuple] = []
     for msg, outcome, items, secret in parsed:
         info = devices.get(msg.device_code)
         if info is None:
@@ -555,16 +601,38 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
                 outcome.rejected.append((r.reason, detail))
                 dead.append(_dead(msg, r.reason, detail))
                 continue
-            key = (info.id, ts)
+            except Exception:  # a bug: this reading alone is dead-lettered, before any transaction
+                log.exception("iot: reading failed validation unexpectedly, dead-lettered")
+                outcome.rejected.append((DeadLetterReason.INTERNAL, _("处理异常")))
+                dead.append(_dead(msg, DeadLetterReason.INTERNAL, _("处理异常")))
+                continue
             result.readings += 1
+            if ts is None:  # no ts: a distinct server time once the sent ones are known (below)
+                untimed.append((info, std, extra, outcome))
+                continue
+            key = (info.id, ts)
             if key in pending:
                 outcome.duplicates += 1
                 continue
             pending[key] = (std, outcome, info)
-            rows.append((info.id, ts, *map(std.get, METRIC_NAMES), json.dumps(extra) if extra is not None else None))
+            rows.append(_row(info.id, ts, std, extra))
 
+    for info, std, extra, outcome in untimed:  # never a duplicate of another reading
+        ts = max(now_ms, auto_next.get(info.id, now_ms))
+        while (info.id, ts) in pending:
+            ts += 1
+        auto_next[info.id] = ts + 1
+        auto[(info.id, ts)] = (std, extra)
+        pending[(info.id, ts)] = (std, outcome, info)
+        rows.append(_row(info.id, ts, std, extra))
+    breach_ts: dict[int, int] = {}
+    for (device_id, ts), (std, _outcome, info) in pending.items():
+        if any_breach(std, info.thresholds) and ts > breach_ts.get(device_id, -1):
+            breach_ts[device_id] = ts
     with transaction.atomic():
         inserted = set(_insert_readings(rows))
+        if auto:
+            _store_untimed(auto, inserted, pending)
         new_by_device: dict[int, list] = defaultdict(list)
         for key, (std, outcome, info) in pending.items():
             if key in inserted:
@@ -580,8 +648,44 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
             result.dead = len(dead)
         if new_by_device:
             _touch_last_seen(new_by_device, now)
-            _apply_alarms(new_by_device, now, result)
+        alarm_order.mark_breaches(breach_ts)
+    # Alarms after the commit, from the committed readings in ts order (ADR 0010). Duplicates count
+    # too: a batch redelivered after a crash between the two steps is evaluated then.
+    batch: dict[int, list] = {}
+    for (device_id, ts), (_std, _outcome, info) in pending.items():
+        entry = batch.get(device_id)
+        if entry is None:
+            batch[device_id] = [info, ts, device_id in new_by_device]
+        elif ts < entry[1]:
+            entry[1] = ts
+    alarm_order.evaluate_devices(batch, set(breach_ts), now, result)
     return result
+
+
+def _row(device_id: int, ts: int, std: dict, extra) -> tuple:
+    return (device_id, ts, *map(std.get, METRIC_NAMES), json.dumps(extra) if extra is not None else None)
+
+
+def _store_untimed(auto: dict, inserted: set, pending: dict) -> None:
+    """Readings sent without ts whose assigned time met a stored reading: the next free millisecond.
+
+    They have no identity of their own, so none of them may be dropped as a duplicate.
+    """
+    for _round in range(20):
+        missed = [key for key in auto if key not in inserted]
+        if not missed:
+            return
+        rows = []
+        for device_id, ts in missed:
+            std, extra = auto.pop((device_id, ts))
+            entry = pending.pop((device_id, ts))
+            new_ts = ts + 1
+            while (device_id, new_ts) in pending:
+                new_ts += 1
+            pending[(device_id, new_ts)] = entry
+            auto[(device_id, new_ts)] = (std, extra)
+            rows.append(_row(device_id, new_ts, std, extra))
+        inserted.update(_insert_readings(rows))
 
 
 def _touch_last_seen(new_by_device, now):
@@ -619,72 +723,6 @@ def _active_alarms(device_ids) -> dict[tuple[int, str], tuple[int, int]]:
             [True, *params],
         )
         return {(device_id, kind): (pk, streak) for pk, device_id, kind, streak in cur.fetchall()}
-
-
-def _apply_alarms(new_by_device: dict, now, result: IngestResult):
-    active = _active_alarms(new_by_device)
-    alarming = {device_id for device_id, _kind in active}
-    tracks: list[Track] = []
-    offline_to_clear = []
-    for device_id, readings in new_by_device.items():
-        info = readings[0][2]
-        th = info.thresholds
-        if device_id not in alarming and not any(any_breach(std, th) for _ts, std, _info in readings):
-            continue  # the common case: nothing active, nothing breached, nothing to track
-        readings.sort(key=lambda r: r[0])
-        offline = active.get((device_id, AlarmType.OFFLINE))
-        if offline is not None:
-            offline_to_clear.append(offline[0])
-        current: dict[str, Track] = {}
-        attached: set[str] = set()  # types whose alarm active at batch start already has a track
-        for ts, std, _info in readings:
-            for kind, breached, value, threshold in evaluate(std, th):
-                t = current.get(kind)
-                if t is None and kind not in attached and (device_id, kind) in active:
-                    attached.add(kind)
-                    alarm_id, streak = active[(device_id, kind)]
-                    t = Track(device=info, type=kind, alarm_id=alarm_id, threshold=threshold, streak=streak)
-                    current[kind] = t
-                    tracks.append(t)
-                if breached:
-                    if t is None:
-                        t = Track(device=info, type=kind, alarm_id=None, threshold=threshold)
-                        t.first_value, t.started_ts = value, ts
-                        t.count_inc = 0
-                        current[kind] = t
-                        tracks.append(t)
-                    t.touched = True
-                    t.count_inc += 1
-                    t.streak = 0
-                    t.last_value, t.last_ts = value, ts
-                    t.peak_value = value if t.peak_value is None else _peak(kind, t.peak_value, value)
-                elif t is not None:
-                    t.touched = True
-                    t.streak += 1
-                    if t.streak >= th["clear_after"]:
-                        t.cleared = True
-                        current.pop(kind)
-    if offline_to_clear:
-        _clear_alarms(offline_to_clear, now)
-        result.alarms_cleared += len(offline_to_clear)
-    recipients_cache: dict[int, list] = {}
-    for t in tracks:
-        if not t.touched:
-            continue
-        if t.alarm_id is not None:
-            if _update_alarm(t, now):
-                result.alarms_updated += 1
-                result.alarms_cleared += int(t.cleared)
-                continue
-            if not t.count_inc:
-                continue  # the alarm was closed meanwhile and nothing breached: nothing to do
-            t.alarm_id = None
-        alarm = _open_alarm(t, now, recipients_cache)
-        if alarm is not None:
-            result.alarms_opened += 1
-            result.opened_alarm_ts.append(t.started_ts)
-        else:
-            result.alarms_updated += 1
 
 
 def _update_alarm(t: Track, now) -> bool:
@@ -871,7 +909,8 @@ def escalate_alarms(*, now=None) -> int:
 
 
 def detect_offline(*, now=None) -> int:
-    """Open an offline alarm for each active device silent for more than N reporting intervals."""
+    """Open an offline alarm for each active device silent for more than N reporting intervals
+    (plus the resolution of ``last_seen_at``: see ``models.offline_after``)."""
     now = now or timezone.now()
     opened = 0
     already = set(Alarm.objects.filter(active=True, type=AlarmType.OFFLINE).values_list("device_id", flat=True))
@@ -881,7 +920,7 @@ def detect_offline(*, now=None) -> int:
         .select_related("profile", "enterprise")
     )
     for d in candidates.iterator(chunk_size=1000):
-        limit = timedelta(seconds=d.profile.offline_intervals * d.interval_s)
+        limit = offline_after(d.profile.offline_intervals, d.interval_s)
         if now - d.last_seen_at <= limit:
             continue
         info = DeviceInfo(d.pk, d.code, d.enterprise_id, d.enterprise.town_id, "", True, d.thresholds())

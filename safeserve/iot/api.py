@@ -33,6 +33,12 @@ class RawParser(BaseParser):
         return stream.read()
 
 
+def json_media_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<anything>+json``, with any parameters (charset)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def device_credentials(request) -> tuple[str, str | None]:
     code = request.headers.get("X-Device-Code", "")
     secret = request.headers.get("X-Device-Secret")
@@ -101,6 +107,7 @@ class TelemetryView(APIView):
             ),
             401: OpenApiResponse(TELEMETRY_ERROR, description="设备编码未知、密钥错误或设备已停用"),
             413: OpenApiResponse(TELEMETRY_ERROR, description="报文过大"),
+            415: OpenApiResponse(TELEMETRY_ERROR, description="Content-Type 不是 application/json"),
             429: OpenApiResponse(
                 TELEMETRY_ERROR,
                 description="请求过于频繁(本设备每分钟成功上报次数或本地址每分钟被拒次数超限);"
@@ -129,10 +136,16 @@ class TelemetryView(APIView):
             detail = _("请求过于频繁,请 %(seconds)s 秒后重试") % {"seconds": wait}
             return Response({"error": "rate_limited", "detail": detail}, status=429, headers={"Retry-After": str(wait)})
         limit = m.iot_setting("MAX_MESSAGE_BYTES")
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        body = request.body[: limit + 1] if length > limit else request.data
-        msg = actions.Message(body=body or b"", source=Source.HTTP, device_code=code, secret=secret)
+        # Read at most one byte past the limit from the stream, whatever Content-Length says (a
+        # missing or malformed one reads as 0): an oversized body is refused with 413 unread.
+        body = request._request.read(limit + 1)
+        msg = actions.Message(body=body, source=Source.HTTP, device_code=code, secret=secret)
         try:
+            if not json_media_type(request.META.get("CONTENT_TYPE", "")):
+                detail = _("只接受 application/json 报文")
+                actions.dead_letter(message=msg, reason=DeadLetterReason.MEDIA_TYPE, detail=detail)
+                throttle.record(code=code, ip=ip, accepted=False)
+                return Response({"error": DeadLetterReason.MEDIA_TYPE, "detail": detail}, status=415)
             result = actions.ingest([msg])
         except actions.DB_DOWN:
             return Response({"error": "unavailable", "detail": "database unavailable"}, status=503)

@@ -391,6 +391,45 @@ def bulk_insert_main(rows_total, out_file):
     Path(out_file).write_text(json.dumps({"rows": done, "seconds": elapsed}))
 
 
+POISON = (  # inputs that once broke a whole batch (issue 10 §3, §4); validated before the transaction now
+    '{{"secret":"{s}","ts":{ts},"values":{{"residual_ma":1' + "0" * 400 + "}}}}",
+    '{{"secret":"\\ud800{s}","ts":{ts},"values":{{"residual_ma":120}}}}',
+    '{{"secret":"{s}","ts":{ts},"values":{{"note":"\\udc00","residual_ma":120}}}}',
+    '{{"secret":"密钥","ts":{ts},"values":{{"residual_ma":120}}}}',
+    '{{"secret":"{s}","ts":1{ts},"values":{{"residual_ma":120}}}}',
+)
+
+
+def pipeline_main(devices_file, n_messages, poison_per_mille, out_file):
+    """``ingest`` in process, batches of 2,000: messages/s with ``poison_per_mille`` bad messages."""
+    import django
+
+    django.setup()
+    from safeserve.iot import actions
+
+    devices = json.loads(Path(devices_file).read_text())
+    base = int(time.time() * 1000) - 3_600_000 + int(poison_per_mille) * 60_000  # each run its own ts
+    values = "{" + VALUES_NORMAL.format(r=120) + "}"
+    msgs, poisoned = [], 0
+    for j in range(n_messages):
+        code, secret = devices[j % len(devices)]
+        ts = base + j // len(devices)
+        if poison_per_mille and j % int(1000 / poison_per_mille) == 7:
+            body = POISON[poisoned % len(POISON)].format(s=secret, ts=ts)
+            poisoned += 1
+        else:
+            body = '{"secret":"%s","ts":%d,"values":%s}' % (secret, ts, values)  # noqa: UP031
+        msgs.append(actions.Message(body=body.encode("utf-8", "surrogatepass"), source="mqtt", device_code=code))
+    started = time.time()
+    stored = 0
+    for i in range(0, len(msgs), 2000):
+        stored += actions.ingest(msgs[i : i + 2000]).stored
+    elapsed = time.time() - started
+    Path(out_file).write_text(
+        json.dumps({"messages": n_messages, "poisoned": poisoned, "stored": stored, "seconds": elapsed})
+    )
+
+
 def spawn_python(env, func: str, *args) -> subprocess.Popen:
     code = f"import sys; from safeserve.iot.benchmark import {func} as f; f(*{list(args)!r})"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)  # noqa: S603 - our own code

@@ -61,6 +61,8 @@ class DeadLetterReason(models.TextChoices):
     ABSURD_VALUE = "absurd_value", _("数值超出物理范围")
     OVERSIZED = "oversized", _("报文过大")
     BAD_TS = "bad_ts", _("时间戳无效")
+    BAD_TOPIC = "bad_topic", _("MQTT主题无效")
+    MEDIA_TYPE = "media_type", _("内容类型不支持")
     INTERNAL = "internal", _("内部处理错误")
 
 

@@ -36,6 +36,9 @@ DEFAULTS = {
     "MAX_TS_FUTURE_SECONDS": 300,
     "DEVICE_CACHE_SECONDS": 5,
     "LAST_SEEN_RESOLUTION_SECONDS": 10,
+    # Alarms follow a device's readings in ts order; a reading more than this far behind the device's
+    # newest reading is stored but changes no alarm (ADR 0010, safeserve/iot/alarm_order.py).
+    "ALARM_LATENESS_SECONDS": 600,
     # Retention (safeserve.iot.maintenance): raw readings, hourly rollups, dead letters.
     "RAW_RETENTION_DAYS": 90,
     "ROLLUP_RETENTION_DAYS": 3 * 365,
@@ -59,6 +62,17 @@ def ms_to_dt(ms: int | None):
 
 def dt_to_ms(dt) -> int:
     return int(dt.timestamp() * 1000)
+
+
+def offline_after(intervals: int, interval_s: int) -> timedelta:
+    """How long after ``last_seen_at`` a device counts as offline.
+
+    ``last_seen_at`` is written at most every LAST_SEEN_RESOLUTION_SECONDS, so the last report may be
+    up to that much newer than it: the allowance keeps a device from being declared offline before
+    ``intervals`` × ``interval_s`` have passed since its last report (and a device reporting on
+    schedule from ever being declared offline).
+    """
+    return timedelta(seconds=intervals * interval_s + iot_setting("LAST_SEEN_RESOLUTION_SECONDS"))
 
 
 def agency_enterprise_ids(user):
@@ -191,8 +205,7 @@ class Device(ScopedModel):
         if self.last_seen_at is None:
             return DeviceStatus.NEVER
         now = now or timezone.now()
-        offline_after = timedelta(seconds=self.profile.offline_intervals * self.interval_s)
-        if now - self.last_seen_at > offline_after:
+        if now - self.last_seen_at > offline_after(self.profile.offline_intervals, self.interval_s):
             return DeviceStatus.OFFLINE
         if alarming is None:
             alarming = self.alarms.filter(active=True).exclude(type=AlarmType.OFFLINE).exists()
@@ -401,3 +414,29 @@ class Alarm(ScopedModel):
     @classmethod
     def scope_q(cls, user, action):
         return enterprise_scope_q(user, action)
+
+
+class DeviceAlarmState(models.Model):
+    """Where the ts-ordered alarm evaluation of one device stands (ADR 0010); also its lock row.
+
+    ``watermark``: the newest reading ts evaluated. ``checkpoint``: a ts at which the device had no
+    open episode; readings after it are replayed in ts order when a late one arrives, readings at or
+    before it no longer change alarms. ``quiet_from``/``quiet_to``: the latest stretch of ts without
+    an open episode (``quiet_to`` null: still quiet at the watermark). ``breach_ts``: the newest
+    breaching reading stored, marked in the same transaction as the reading, so that a concurrent
+    worker knows the device needs evaluating.
+    """
+
+    device = models.OneToOneField(Device, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    watermark = models.BigIntegerField(null=True)
+    checkpoint = models.BigIntegerField(default=0)
+    quiet_from = models.BigIntegerField(default=0)
+    quiet_to = models.BigIntegerField(null=True)
+    breach_ts = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("报警判定进度")
+        verbose_name_plural = _("报警判定进度")
+
+    def __str__(self):
+        return f"{self.device_id}@{self.watermark}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import resource
 import signal
 import socket
@@ -34,8 +33,12 @@ log = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "safeserve/v1/telemetry/"
 SHARE_GROUP = "safeserve"
-SUBSCRIPTION = f"$share/{SHARE_GROUP}/{TOPIC_PREFIX}+"
-PLAIN_SUBSCRIPTION = f"{TOPIC_PREFIX}+"
+# "#", not "+": a topic with extra levels (or none) reaches a worker and is dead-lettered as
+# bad_topic instead of being dropped unseen by the broker.
+SUBSCRIPTION = f"$share/{SHARE_GROUP}/{TOPIC_PREFIX}#"
+PLAIN_SUBSCRIPTION = f"{TOPIC_PREFIX}#"
+BROKER_VERSION_TOPIC = "$SYS/broker/version"
+LEGACY_PLAIN_SUBSCRIPTION = f"{TOPIC_PREFIX}+"  # before issue 10: dropped from persistent sessions
 
 
 @dataclass
@@ -194,14 +197,82 @@ class WorkerStats:
     batches: int = 0
     db_retries: int = 0
     max_backlog: int = 0  # most messages received but not yet committed, seen at the start of a batch
+    max_queued_bytes: int = 0  # most payload bytes waiting in the worker's queue
     first_commit: float | None = None
     last_commit: float | None = None
     store_latency_ms: list = field(default_factory=list)
     alarm_latency_ms: list = field(default_factory=list)
 
 
+class ByteBoundedInbox:
+    """The worker's queue, bounded in messages *and* in payload bytes.
+
+    When full, ``put`` blocks paho's network thread: it stops reading the socket, TCP pushes back and
+    the backlog stays at the broker. A message larger than the whole bound is still let in alone
+    (an empty queue always takes one), so nothing deadlocks.
+    """
+
+    def __init__(self, max_messages: int, max_bytes: int):
+        self.max_messages, self.max_bytes = max_messages, max_bytes
+        self._items: deque = deque()
+        self.bytes = 0
+        self.max_seen_bytes = 0
+        self._cond = threading.Condition()
+
+    def put(self, message, size: int, stop: threading.Event) -> bool:
+        with self._cond:
+            while self._items and (len(self._items) >= self.max_messages or self.bytes + size > self.max_bytes):
+                if stop.is_set():
+                    return False
+                self._cond.wait(0.5)
+            self._items.append((message, size))
+            self.bytes += size
+            self.max_seen_bytes = max(self.max_seen_bytes, self.bytes)
+            self._cond.notify_all()
+            return True
+
+    def get_batch(self, limit: int, first_wait: float, fill_wait: float) -> list:
+        """Up to ``limit`` messages: waits ``first_wait`` for the first, then ``fill_wait`` for more."""
+        batch = []
+        with self._cond:
+            if not self._items:
+                self._cond.wait(first_wait)
+            deadline = time.monotonic() + fill_wait
+            while True:
+                while self._items and len(batch) < limit:
+                    message, size = self._items.popleft()
+                    self.bytes -= size
+                    batch.append(message)
+                self._cond.notify_all()
+                remaining = deadline - time.monotonic()
+                if not batch or len(batch) >= limit or remaining <= 0:
+                    return batch
+                self._cond.wait(remaining)
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+
+QUEUE_MAX_BYTES = 32 * 1024 * 1024
+
+
+def pin_malloc_threshold(threshold: int = 128 * 1024) -> bool:
+    """Keep large buffers (a 1 MB payload and paho's copies of it) in their own mmap, returned to
+    the system when freed. glibc otherwise raises its mmap threshold after the first such free, and
+    later megabyte buffers come from the heap, which fragments between the small objects a worker
+    keeps: a burst of 1 MB payloads grew a worker to 240 MB although it held 2 MB of them at a time.
+    Linux/glibc only; elsewhere nothing happens."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(-3, threshold))  # M_MMAP_THRESHOLD (also stops its dynamic growth)
+    except (OSError, AttributeError):
+        return False
+
+
 class IngestWorker:
-    """Consume ``$share/safeserve/safeserve/v1/telemetry/+`` and run batches through ``ingest``."""
+    """Consume ``$share/safeserve/safeserve/v1/telemetry/#`` and run batches through ``ingest``."""
 
     def __init__(
         self,
@@ -213,6 +284,8 @@ class IngestWorker:
         sample_latency: bool = False,
         shared: bool = True,
         partition: tuple[int, int] | None = None,
+        queue_bytes: int = QUEUE_MAX_BYTES,
+        max_message_bytes: int | None = None,
     ):
         self.url = parse_url(url)
         self.partition = partition
@@ -236,7 +309,15 @@ class IngestWorker:
         # Bounded: when the database is slower than the broker, paho's thread waits here instead of
         # reading the socket, TCP pushes back and the broker keeps the backlog (its queue is on disk
         # with persistence), so the worker's memory stays flat whatever the burst.
-        self.inbox: queue.Queue = queue.Queue(maxsize=3 * batch_size)
+        # Bounded in bytes too: 3 batches of 64 KiB messages would be 384 MB. A payload over the
+        # pipeline's limit is cut to limit + 1 bytes on arrival (it is dead-lettered as oversized).
+        self.inbox = ByteBoundedInbox(3 * batch_size, queue_bytes)
+        if max_message_bytes is None:
+            from .models import iot_setting
+
+            max_message_bytes = iot_setting("MAX_MESSAGE_BYTES")
+        self.max_message_bytes = max_message_bytes
+        pin_malloc_threshold()
         self.stop_event = threading.Event()
         self.connected = threading.Event()
         self.stats = WorkerStats()
@@ -248,17 +329,22 @@ class IngestWorker:
         self.client.on_subscribe = self._on_subscribe
         self.subscribed = threading.Event()
         self.announce = False
+        self.broker_version: str | None = None
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         if reason_code.is_failure:
             log.warning("mqtt: connect refused: %s", reason_code)
             return
-        client.subscribe(self.subscription, qos=1)
+        self._telemetry_mid = client.subscribe(self.subscription, qos=1)[1]
+        if self.subscription == SUBSCRIPTION and self.broker_version is None:
+            client.subscribe(BROKER_VERSION_TOPIC, qos=0)  # to warn about Mosquitto (see _broker_said)
+        if self.subscription == PLAIN_SUBSCRIPTION and flags.session_present:
+            client.unsubscribe(LEGACY_PLAIN_SUBSCRIPTION)  # else a restored old session delivers twice
         self.connected.set()
         log.info("mqtt: connected (session present: %s)", flags.session_present)
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
-        if all(not rc.is_failure for rc in reason_codes):
+        if mid == getattr(self, "_telemetry_mid", mid) and all(not rc.is_failure for rc in reason_codes):
             self.subscribed.set()
             if self.announce:
                 sys.stdout.write(f"ingest_mqtt: subscribed {self.subscription}\n")
@@ -268,17 +354,37 @@ class IngestWorker:
         self.connected.clear()
         log.warning("mqtt: disconnected (%s); reconnecting", reason_code)
 
+    def _broker_said(self, client, message) -> None:
+        """Mosquitto (any 2.x so far) forgets shared subscriptions over a restart: what devices
+        publish until the workers resubscribe is lost. Say so at start; EMQX-class brokers that keep
+        shared sessions publish no such version string and are left alone."""
+        self.broker_version = message.payload.decode("utf-8", "replace")[:100]
+        client.unsubscribe(BROKER_VERSION_TOPIC)
+        if "mosquitto" in self.broker_version.lower():
+            text = (
+                f"ingest_mqtt: WARNING: the broker is {self.broker_version}, which does not keep shared "
+                "subscriptions over a restart: messages published before this worker resubscribes are "
+                "lost. For lossless ingestion run partitioned workers (--partition I/N) or one worker "
+                "with --subscription plain (docs/iot-protocol.md)."
+            )
+            log.warning("%s", text)
+            if self.announce:
+                sys.stdout.write(text + "\n")
+                sys.stdout.flush()
+
     def _on_message(self, client, userdata, message):
+        if message.qos == 0 and message.topic == BROKER_VERSION_TOPIC:
+            self._broker_said(client, message)
+            return
         if self.partition is not None and not self.mine(message.topic):
             self.skipped.append(message)
             return
-        while True:
-            try:
-                self.inbox.put(message, timeout=0.5)
-                return
-            except queue.Full:
-                if self.stop_event.is_set():
-                    return  # stopping: never acknowledged, so the broker delivers it again
+        size = len(message.payload)
+        if size > self.max_message_bytes:
+            message.payload = message.payload[: self.max_message_bytes + 1]  # refused as oversized, cheaply
+            size = len(message.payload)
+        # False when stopping: never acknowledged, so the broker delivers it again.
+        self.inbox.put(message, size + 200, self.stop_event)  # + the message object itself
 
     def mine(self, topic: str) -> bool:
         index, count = self.partition
@@ -292,19 +398,7 @@ class IngestWorker:
             ack_many(self.client, done)
 
     def _next_batch(self) -> list:
-        try:
-            first = self.inbox.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        batch = [first]
-        deadline = time.monotonic() + self.batch_wait
-        while len(batch) < self.batch_size:
-            remaining = deadline - time.monotonic()
-            try:
-                batch.append(self.inbox.get(timeout=max(remaining, 0)) if remaining > 0 else self.inbox.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+        return self.inbox.get_batch(self.batch_size, 0.2, self.batch_wait)
 
     def _process(self, batch: list):
         from . import actions  # here, so that publishers and bare subscribers need no Django setup
@@ -315,7 +409,9 @@ class IngestWorker:
         for m in batch:
             topic = m.topic
             code = topic[len(TOPIC_PREFIX) :] if topic.startswith(TOPIC_PREFIX) else ""
-            messages.append(actions.Message(body=m.payload, source=Source.MQTT, device_code=code, secret=None))
+            messages.append(
+                actions.Message(body=m.payload, source=Source.MQTT, device_code=code, secret=None, topic=topic)
+            )
         while True:
             try:
                 result = actions.ingest(messages)
@@ -331,6 +427,7 @@ class IngestWorker:
         ack_many(self.client, batch)
         s = self.stats
         s.batches += 1
+        s.max_queued_bytes = self.inbox.max_seen_bytes
         s.messages += result.messages
         s.stored += result.stored
         s.duplicates += result.duplicates

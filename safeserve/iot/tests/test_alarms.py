@@ -18,6 +18,17 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def history_from_t0(world):
+    """The frozen-clock tests go back to T0, before the world's sample readings: start the devices'
+    history there (a reading far behind a device's newest one changes no alarm, ADR 0010)."""
+    from safeserve.iot.models import DeviceAlarmState, Reading
+
+    Reading.objects.all().delete()
+    DeviceAlarmState.objects.all().delete()
+    return world
+
+
 def arc(world, at, device="device_a"):
     key = "secret_a" if device == "device_a" else "secret_b"
     d = world[device]
@@ -108,7 +119,8 @@ def test_closing_an_active_alarm_lets_a_new_breach_open_a_new_one(world, send):
     assert Alarm.objects.filter(device=world["device_a"], active=True, type=AlarmType.RESIDUAL).count() == 1
 
 
-def test_critical_alarm_escalates_once_per_step_with_a_frozen_clock(world):
+def test_critical_alarm_escalates_once_per_step_with_a_frozen_clock(history_from_t0):
+    world = history_from_t0
     with time_machine.travel(T0, tick=False):
         arc(world, T0)
     alarm = Alarm.objects.get(type=AlarmType.ARC)
@@ -132,7 +144,8 @@ def test_critical_alarm_escalates_once_per_step_with_a_frozen_clock(world):
     assert alarm.escalation_step == 2
 
 
-def test_an_acknowledged_or_non_critical_alarm_does_not_escalate(world):
+def test_an_acknowledged_or_non_critical_alarm_does_not_escalate(history_from_t0):
+    world = history_from_t0
     with time_machine.travel(T0, tick=False):
         arc(world, T0)
         arc(world, T0, device="device_b")
@@ -150,14 +163,15 @@ def test_offline_after_three_missed_intervals_and_back_online(world):
     d.refresh_from_db()
     seen = d.last_seen_at
     assert seen is not None
-    assert actions.detect_offline(now=seen + timedelta(seconds=180)) == 0
-    later = seen + timedelta(seconds=181)
-    assert actions.detect_offline(now=later) == 2  # both world devices reported at about the same time
+    assert actions.detect_offline(now=seen + timedelta(seconds=190)) == 0  # 3 × 60 s + 10 s resolution
+    seen_b = world["device_b"].__class__.objects.get(pk=world["device_b"].pk).last_seen_at
+    later = max(seen, seen_b) + timedelta(seconds=191)
+    assert actions.detect_offline(now=later) == 2  # both world devices
     assert actions.detect_offline(now=seen + timedelta(seconds=400)) == 0  # no duplicate
     off = Alarm.objects.get(type=AlarmType.OFFLINE, device=d)
     assert off.device == d and off.active and off.severity == Severity.WARNING
     d.refresh_from_db()
-    assert d.status(now=seen + timedelta(seconds=181)) == DeviceStatus.OFFLINE
+    assert d.status(now=seen + timedelta(seconds=191)) == DeviceStatus.OFFLINE
     from .conftest import now_ms
 
     actions.ingest([msg(d.code, world["secret_a"], {"ts": now_ms(), "values": {"t1_c": 30}})])
@@ -287,3 +301,30 @@ def test_repeated_alarm_becomes_a_hazard_in_one_step(world, client_for, send):
     assert page.status_code == 400 and Hazard.objects.count() == 1
     assert client_for("town_b").post(f"/iot/alarms/{a.pk}/", {"op": "to_hazard"}).status_code == 404
     assert Hazard.objects.count() == 1
+
+
+@pytest.mark.parametrize("interval", [1, 2, 5, 60, 300])
+def test_offline_never_early_and_never_for_a_device_on_schedule(world, interval):
+    """Issue 10 §6: a device reporting every 2 s got false offline alarms, and a device could be
+    declared offline 11.2 s after its last report where 15 s was documented."""
+    from .conftest import make_device
+
+    d, secret = make_device(world["ent_a"], f"OFF-{interval:03d}", "离线测试", interval_s=interval)
+    resolution = 10
+    reports = 40
+    last = None
+    for k in range(reports):  # on schedule, with a job run just before each report and just after it
+        at = T0 + timedelta(seconds=k * interval)
+        with time_machine.travel(at, tick=False):
+            actions.ingest([msg(d.code, secret, {"ts": dt_to_ms(at), "values": {"t1_c": 30}})])
+        with time_machine.travel(at + timedelta(milliseconds=1), tick=False):
+            assert actions.detect_offline() == 0
+        just_before_next = at + timedelta(seconds=interval) - timedelta(milliseconds=1)
+        with time_machine.travel(just_before_next, tick=False):
+            assert actions.detect_offline() == 0, f"false offline {k} reports in"
+        last = at
+    documented = last + timedelta(seconds=3 * interval)  # 3 missed intervals after the last report
+    for probe in (documented - timedelta(milliseconds=1), documented):
+        assert actions.detect_offline(now=probe) == 0, "offline before the documented time"
+    assert actions.detect_offline(now=documented + timedelta(seconds=resolution, milliseconds=1)) == 1
+    assert Alarm.objects.filter(device=d, type=AlarmType.OFFLINE, active=True).count() == 1

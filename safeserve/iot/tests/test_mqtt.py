@@ -287,10 +287,7 @@ def test_two_workers_under_an_alarm_storm_keep_one_active_alarm_per_device_and_t
         for w in workers:
             w.stop()
         handled = [
-            int(line.split()[1])
-            for w in workers
-            for line in w.output
-            if line.startswith("ingest_mqtt: ") and "messages" in line
+            int(line.split()[1]) for w in workers for line in w.output if re.match(r"ingest_mqtt: \d+ messages", line)
         ]
         assert len(handled) == 2 and min(handled) > 0, f"both workers must have taken part: {handled}"
         pub.close()
@@ -299,3 +296,42 @@ def test_two_workers_under_an_alarm_storm_keep_one_active_alarm_per_device_and_t
             w.stop()
         broker.stop()
         db.drop()
+
+
+def test_a_shared_worker_warns_that_mosquitto_loses_messages_over_a_restart(infra):
+    broker, db, workers = infra
+    shared = Worker(db.env, broker.url, "warn-shared").start()
+    part = Worker(db.env, broker.url, "warn-part", "--partition", "0/1").start()
+    workers += [shared, part]
+    assert wait_until(lambda: any("WARNING" in line and "mosquitto" in line for line in shared.output), timeout=15)
+    time.sleep(1.0)
+    assert not any("WARNING" in line for line in part.output), "a lossless worker has nothing to be warned about"
+
+
+def test_large_payloads_keep_the_worker_queue_bounded_in_bytes(infra, tmp_path):
+    """Issue 10 §5: 600 messages of 1 MB raised a worker to 239 MB. Oversized payloads are cut to the
+    limit on arrival (and dead-lettered), and the queue holds at most --queue-mb of payload."""
+    broker, db, workers = infra
+    ((code, secret),) = db.provision(1)
+    stats = tmp_path / "stats.json"
+    w = Worker(db.env, broker.url, "w-big", "--batch-size", "20", "--queue-mb", "2", "--stats", str(stats)).start()
+    workers.append(w)
+    pub = Publisher(broker.url, max_inflight=50)
+    assert pub.wait_connected(10)
+    base = int(time.time() * 1000) - 60_000
+    big = "x" * (1024 * 1024)
+    fill = "y" * (60 * 1024)
+    for i in range(300):
+        pub.publish(code, {"secret": secret, "ts": base + i, "values": {"t1_c": 30, "note": "n"}, "pad": fill})
+        if i % 2 == 0:
+            pub.publish(code, {"secret": secret, "ts": base + 10_000 + i, "values": {"t1_c": 30}, "pad": big})
+    assert pub.flush(120)
+    assert wait_until(lambda: db.count() >= 300 and db.count("iot_deadletter") >= 150, timeout=180)
+    w.stop()
+    s = json.loads(stats.read_text())
+    assert s["stored"] == 300 and s["dead"] == 150
+    assert 0 < s["max_queued_bytes"] <= 2 * 1024 * 1024 + 70 * 1024, s["max_queued_bytes"]
+    assert s["peak_rss_mb"] < 200, s["peak_rss_mb"]  # ~106 MB measured alone; the issue saw 239
+    reasons = db.query("SELECT DISTINCT reason FROM iot_deadletter")
+    assert reasons == [("oversized",)]
+    pub.close()

@@ -15,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", default=None, help="stable id of this worker's persistent session")
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument("--batch-wait", type=float, default=0.05, help="seconds to wait to fill a batch")
+        parser.add_argument(
+            "--queue-mb", type=float, default=32, help="payload megabytes the worker holds before it stops reading"
+        )
         parser.add_argument("--max-seconds", type=float, default=None)
         parser.add_argument("--idle-exit", type=float, default=None, help="exit after this many idle seconds")
         parser.add_argument("--stats", default=None, help="write JSON statistics to this file on exit")
@@ -69,6 +72,7 @@ class Command(BaseCommand):
             sample_latency=opts["sample_latency"],
             shared=opts["subscription"] == "shared",
             partition=partition,
+            queue_bytes=int(opts["queue_mb"] * 1024 * 1024),
         )
         worker.install_signal_handlers()
         worker.announce = True
