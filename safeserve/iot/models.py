@@ -170,6 +170,7 @@ class Device(ScopedModel):
     under_voltage_v = models.FloatField(_("欠电压报警值(V)"), null=True, blank=True, help_text=_("留空则使用设备配置"))
     is_active = models.BooleanField(_("启用"), default=True)
     secret_hash = models.CharField(max_length=64, editable=False)
+    audit_redacted_fields = ("secret_hash",)  # the history shows that it changed, not what it is
     secret_rotated_at = models.DateTimeField(_("密钥更新时间"), null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(_("最后上报"), null=True, blank=True, editable=False, db_index=True)
 

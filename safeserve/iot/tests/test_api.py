@@ -176,3 +176,22 @@ def test_alarm_api_is_scoped_and_handles(world, client_for):
     )
     assert r.status_code == 200 and r.json()["state"] == AlarmState.CLEARED_ACK and r.json()["closed_at"]
     assert client_for("county").post(f"/api/v1/iot/alarms/{a.pk}/acknowledge/").status_code == 400
+
+
+def test_the_history_records_a_secret_rotation_but_never_the_secret_hash(world, client_for):
+    from safeserve.core.models import AuditLog
+
+    d = world["device_a"]
+    r = client_for("town_a").post(f"/api/v1/iot/devices/{d.pk}/rotate-secret/")
+    assert r.status_code == 200
+    d.refresh_from_db()
+    logs = AuditLog.objects.filter(object_id=str(d.pk), content_type__model="device")
+    assert logs.exists()
+    stored = json.dumps([log.changes for log in logs])
+    assert d.secret_hash not in stored
+    rotation = [log for log in logs if "secret_hash" in log.changes]
+    assert rotation, "the rotation leaves a trace in the history"
+    old, new = rotation[-1].changes["secret_hash"]
+    assert old != new and new.startswith("sha256:")
+    page = client_for("county").get(f"/iot/devices/{d.pk}/").content.decode()
+    assert d.secret_hash not in page
