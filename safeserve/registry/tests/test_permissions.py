@@ -76,7 +76,8 @@ CASES = [
         "staff_a",
         "staff_b",
         api_prefix=f"{API}agency-staff/",
-        view={**OFFICERS_ALL, "agency_a": "a"},
+        # An enterprise sees only the people on its contracts and visits: none in this world.
+        view={**OFFICERS_ALL, "agency_a": "a", "ent_a": ""},
         change={"county": "ab", "agency_a": "a"},
         delete={"county": "ab", "agency_a": "a"},
         add={"county", "agency_a"},
