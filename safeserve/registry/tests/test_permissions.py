@@ -121,6 +121,19 @@ ROUTE_CHECKS = [
     RouteCheck("registry:agency_import", {"county"}),
     RouteCheck("registry:expert_import", {"county"}),
     RouteCheck("registry:import_template", {"county", "town_a", "town_b"}, args=lambda w: ["enterprise"]),
+    # Leaving and county confirmation (relscope): the page posts go back with a message for whoever may
+    # change the record (the agency's own confirmation is refused there); the API refuses it with 403.
+    RouteCheck("registry:agencystaff_deactivate", {"county", "agency_a"}, lambda w: [w["staff_a"].pk], "post", (302,)),
+    RouteCheck(
+        "registry:certificate_confirm",
+        {"county", "agency_a"},
+        lambda w: ["agencystaff", w["staff_a"].pk],
+        "post",
+        (302,),
+    ),
+    RouteCheck("agencystaff-deactivate", {"county", "agency_a"}, lambda w: [w["staff_a"].pk], "post"),
+    RouteCheck("agencystaff-confirm", {"county"}, lambda w: [w["staff_a"].pk], "post"),
+    RouteCheck("agencyqualification-confirm", {"county"}, lambda w: [w["qual_a"].pk], "post"),
 ]
 
 test_routes = route_tests(ROUTE_CHECKS)
