@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 def visit(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     contract = make_contract(world)
+    contract.staff.clear()  # so that only the visit names staff_a (ContractStaff is tested on its own)
     t = general_template()
     return actions.visit_record(
         actor=world.user("agency_a"),
@@ -55,6 +56,7 @@ def test_api_delete_of_staff_on_a_visit_is_refused(world, client_for, visit, per
     resp = client_for(persona).delete(f"/api/v1/registry/agency-staff/{staff.pk}/")
     assert resp.status_code == 409
     assert "无法删除" in resp.json()["detail"] and "服务记录到场人员" in resp.json()["detail"]
+    assert "合同指派人员" not in resp.json()["detail"]
     assert AgencyStaff.objects.filter(pk=staff.pk).exists()
     assert list(visit.staff.all()) == [staff]
     assert _chain_ok()
