@@ -93,7 +93,9 @@ def test_deactivate_through_api_is_audited_and_blocks_new_visits(world, client_f
     staff = world["staff_a"]
     day = timezone.localdate() - timedelta(days=1)
     resp = client_for("agency_a").post(
-        f"/api/v1/registry/agency-staff/{staff.pk}/deactivate/", {"left_on": day.isoformat()}, content_type="application/json"
+        f"/api/v1/registry/agency-staff/{staff.pk}/deactivate/",
+        {"left_on": day.isoformat()},
+        content_type="application/json",
     )
     assert resp.status_code == 200, resp.content
     assert resp.json()["is_active"] is False and resp.json()["left_on"] == day.isoformat()

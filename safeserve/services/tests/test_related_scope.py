@@ -25,7 +25,13 @@ pytestmark = pytest.mark.django_db
 
 A_NAME, B_NAME = "嘉善甲五金有限公司", "西塘乙机械有限公司"
 # persona -> which of the two enterprises it may see on the shared contract
-SEES = {"county": {A_NAME, B_NAME}, "town_a": {A_NAME}, "town_b": {B_NAME}, "ent_a": {A_NAME}, "agency_a": {A_NAME, B_NAME}}
+SEES = {
+    "county": {A_NAME, B_NAME},
+    "town_a": {A_NAME},
+    "town_b": {B_NAME},
+    "ent_a": {A_NAME},
+    "agency_a": {A_NAME, B_NAME},
+}
 
 
 @pytest.fixture
@@ -282,9 +288,16 @@ def test_town_cannot_terminate_a_county_paid_active_contract(world, client_for, 
     assert resp.status_code == 403
     assert "付费方" in resp.json()["detail"]
     assert _snapshot(shared.pk) == before
-    assert client_for("county").post(
-        f"/api/v1/services/contracts/{shared.pk}/transition/", {"action": "terminate"}, content_type="application/json"
-    ).json()["status"] == ContractStatus.TERMINATED
+    assert (
+        client_for("county")
+        .post(
+            f"/api/v1/services/contracts/{shared.pk}/transition/",
+            {"action": "terminate"},
+            content_type="application/json",
+        )
+        .json()["status"]
+        == ContractStatus.TERMINATED
+    )
 
 
 def test_town_may_only_create_contracts_it_pays_for(world, client_for):
