@@ -117,6 +117,22 @@ def expire_contracts(today: date | None = None) -> int:
     return n
 
 
+def prepare_checklist_item(*, actor, previous, instance):
+    """Write hook (core.actions.WRITE_HOOKS): an item answered on a signed visit keeps its wording.
+
+    The visit's hash covers the item's id, and its page shows the item's text: rewording a used item
+    would change what a signed record says. Reword by adding a new item instead.
+    """
+    if previous is None:
+        return
+    fields = ("template_id", "category", "text")
+    changed = any(getattr(previous, f) != getattr(instance, f) for f in fields)
+    if changed and VisitItemResult.objects.filter(item_id=instance.pk).exists():
+        raise ValidationError(
+            {"text": _("该检查项已用于服务记录,内容不能再修改(已签署的记录以原内容为准);请新建检查项")}
+        )
+
+
 # ---------------------------------------------------------------- visits
 
 

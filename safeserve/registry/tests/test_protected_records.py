@@ -176,3 +176,27 @@ def test_users_who_recorded_or_acted_are_not_deleted(world, client_for, visit):
         world.user("agency_a").delete()
     visit.refresh_from_db()
     assert visit.recorded_by_id == world.user("agency_a").pk and _chain_ok()
+
+
+def test_checklist_item_on_a_signed_visit_keeps_its_wording(world, client_for, visit):
+    item = visit.results.first().item
+    county = client_for("county")
+    resp = county.patch(
+        f"/api/v1/services/checklist-items/{item.pk}/", {"text": "改过的检查内容"}, content_type="application/json"
+    )
+    assert resp.status_code == 400 and "已用于服务记录" in str(resp.json())
+    resp = county.post(
+        reverse("services:checklistitem_edit", args=[item.pk]),
+        {"template": item.template_id, "order": item.order, "category": item.category, "text": "改过的检查内容"},
+    )
+    assert resp.status_code == 200 and "已用于服务记录" in resp.content.decode()
+    item.refresh_from_db()
+    assert item.text != "改过的检查内容"
+    # the order may change; unused items may be reworded
+    resp = county.patch(f"/api/v1/services/checklist-items/{item.pk}/", {"order": 99}, content_type="application/json")
+    assert resp.status_code == 200
+    unused = ChecklistItem.objects.create(template=item.template, order=100, category="其他", text="新项")
+    resp = county.patch(
+        f"/api/v1/services/checklist-items/{unused.pk}/", {"text": "新项2"}, content_type="application/json"
+    )
+    assert resp.status_code == 200 and _chain_ok()
