@@ -93,7 +93,11 @@ def staff_deactivate(*, actor, staff, left_on: date | None = None, note: str = "
     """A person leaves the agency: kept (visits and contracts name them), marked 离职 with the date."""
     left_on = left_on or timezone.localdate()
     return core_actions.update_record(
-        actor=actor, instance=staff, data={"is_active": False, "left_on": left_on}, note=note or _("离职(停用)")
+        actor=actor,
+        instance=staff,
+        data={"is_active": False, "left_on": left_on},
+        note=note or _("离职(停用)"),
+        system_fields=("left_on",),  # the date this action records, not a field anyone edits
     )
 
 

@@ -3,8 +3,9 @@
 Docs: decisions/0010-relscope-qualifications.md.
 1. A contract item of a licensed kind (安全评价, 检测检验, 职业卫生) needs the agency's qualification of
    that service type, valid on the visit day; an agency struck off the register records nothing.
-2. A certificate or qualification the agency itself enters or changes counts only once the county
-   has confirmed it; until then the validity the county confirmed last still holds.
+2. An agency cannot change the number or validity of a declared certificate or qualification
+   (core.fieldperms, registry.roles.WRITABLE_FIELDS); a renewal is a new entry, and whatever the agency
+   itself enters counts only once the county has confirmed it (registry.actions).
 """
 
 from datetime import timedelta
@@ -77,24 +78,43 @@ def test_struck_off_agency_records_nothing(world):
         _record(world, contract)
 
 
-def test_agency_extending_its_own_qualification_waits_for_the_county(world, client_for, evaluation):
+def test_agency_renewing_its_own_qualification_waits_for_the_county(world, client_for, evaluation):
     today = timezone.localdate()
     q = world["qual_a"]
     AgencyQualification.objects.filter(pk=q.pk).update(service_type="evaluation", valid_until=today - timedelta(days=1))
-    resp = client_for("agency_a").patch(
+    agency = client_for("agency_a")
+    # the expired one cannot be extended by the agency ...
+    resp = agency.patch(
         f"/api/v1/registry/agency-qualifications/{q.pk}/",
         {"valid_until": (today + timedelta(days=900)).isoformat()},
         content_type="application/json",
     )
-    assert resp.status_code == 200, resp.content
-    assert resp.json()["verified"] is False
+    assert resp.status_code == 400
+    q.refresh_from_db()
+    assert q.valid_until == today - timedelta(days=1)
+    # ... a renewal is a new entry, pending until the county confirms it
+    resp = agency.post(
+        "/api/v1/registry/agency-qualifications/",
+        {
+            "agency": world["agency_a"].pk,
+            "name": "安全评价机构资质(换证)",
+            "number": "APJ-002",
+            "issuer": "浙江省应急管理厅",
+            "service_type": "evaluation",
+            "valid_until": (today + timedelta(days=900)).isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert resp.status_code == 201, resp.content
+    new = resp.json()
+    assert new["verified"] is False
     with pytest.raises(ValidationError, match="核验"):
         _record(world, evaluation)
-    # the agency cannot confirm its own change
-    assert client_for("agency_a").post(f"/api/v1/registry/agency-qualifications/{q.pk}/confirm/").status_code == 403
-    resp = client_for("county").post(f"/api/v1/registry/agency-qualifications/{q.pk}/confirm/")
+    # the agency cannot confirm its own entry
+    assert agency.post(f"/api/v1/registry/agency-qualifications/{new['id']}/confirm/").status_code == 403
+    resp = client_for("county").post(f"/api/v1/registry/agency-qualifications/{new['id']}/confirm/")
     assert resp.status_code == 200 and resp.json()["verified"] is True
-    assert AuditLog.objects.filter(content_type__model="agencyqualification", object_id=str(q.pk)).count() == 2
+    assert AuditLog.objects.filter(content_type__model="agencyqualification", object_id=str(new["id"])).count() == 2
     assert _record(world, evaluation).seq == 1
 
 
@@ -112,51 +132,42 @@ def _expired_engineer(world, days_ago=10):
     )
 
 
-def test_agency_extending_an_expired_certificate_cannot_use_it_at_once(world, client_for):
+def test_agency_cannot_extend_an_expired_certificate_county_can(world, client_for):
     contract = make_contract(world)
     person = _expired_engineer(world)
-    resp = client_for("agency_a").patch(
-        f"/api/v1/registry/agency-staff/{person.pk}/",
-        {"engineer_certificate_valid_until": (timezone.localdate() + timedelta(days=1000)).isoformat()},
-        content_type="application/json",
-    )
-    assert resp.status_code == 200, resp.content
-    assert resp.json()["certificate_verified"] is False
-    with pytest.raises(ValidationError, match="尚待县应急管理局核验"):
+    later = (timezone.localdate() + timedelta(days=1000)).isoformat()
+    url = f"/api/v1/registry/agency-staff/{person.pk}/"
+    for change in ({"engineer_certificate_valid_until": later}, {"engineer_certificate_no": "ZA-2099-999"}):
+        assert client_for("agency_a").patch(url, change, content_type="application/json").status_code == 400
+    with pytest.raises(ValidationError, match="没有有效的执业资格"):
         _record(world, contract, staff=[person])
-    assert client_for("town_a").post(f"/api/v1/registry/agency-staff/{person.pk}/confirm/").status_code in (403, 404)
-    assert client_for("county").post(f"/api/v1/registry/agency-staff/{person.pk}/confirm/").status_code == 200
+    resp = client_for("county").patch(url, {"engineer_certificate_valid_until": later}, content_type="application/json")
+    assert resp.status_code == 200 and resp.json()["certificate_verified"] is True
     assert _record(world, contract, staff=[person]).seq == 1
 
 
-def test_early_renewal_keeps_the_confirmed_validity(world, client_for):
-    """Extending a still-valid certificate does not suspend it: the confirmed date holds meanwhile."""
-    contract = make_contract(world)
-    person = _expired_engineer(world, days_ago=-30)  # valid for another 30 days
-    client_for("agency_a").patch(
-        f"/api/v1/registry/agency-staff/{person.pk}/",
-        {"engineer_certificate_valid_until": (timezone.localdate() + timedelta(days=1800)).isoformat()},
-        content_type="application/json",
-    )
-    person.refresh_from_db()
-    assert person.certificate_verified is False
-    assert person.certificate_verified_until == timezone.localdate() + timedelta(days=30)
-    assert _record(world, contract, staff=[person]).seq == 1
-    assert not person.is_qualified_on(timezone.localdate() + timedelta(days=31))
+def test_agency_change_hook_keeps_the_confirmed_validity():
+    """Should an agency ever change a certificate (the field rules forbid it today), it waits for the
+    county, and an early renewal keeps the validity the county confirmed."""
+    from datetime import date
 
+    from safeserve.accounts.choices import Role
+    from safeserve.registry.actions import prepare_staff
 
-def test_new_certificate_number_by_the_agency_is_pending(world, client_for):
-    contract = make_contract(world)
-    staff = world["staff_a"]
-    client_for("agency_a").patch(
-        f"/api/v1/registry/agency-staff/{staff.pk}/",
-        {"engineer_certificate_no": "ZA-2099-999"},
-        content_type="application/json",
+    agency = type("U", (), {"is_superuser": False, "role": Role.AGENCY})()
+    day = date(2027, 1, 1)
+    old = AgencyStaff(is_registered_engineer=True, engineer_certificate_no="ZA-1", engineer_certificate_valid_until=day)
+    new = AgencyStaff(
+        is_registered_engineer=True, engineer_certificate_no="ZA-1", engineer_certificate_valid_until=date(2030, 1, 1)
     )
-    staff.refresh_from_db()
-    assert staff.certificate_verified is False and staff.certificate_verified_until is None
-    with pytest.raises(ValidationError):
-        _record(world, contract)
+    prepare_staff(actor=agency, previous=old, instance=new)
+    assert (new.certificate_verified, new.certificate_verified_until) == (False, day)
+    assert new.is_qualified_on(day) and not new.is_qualified_on(date(2027, 1, 2))
+    other = AgencyStaff(
+        is_registered_engineer=True, engineer_certificate_no="ZA-2", engineer_certificate_valid_until=day
+    )
+    prepare_staff(actor=agency, previous=old, instance=other)
+    assert (other.certificate_verified, other.certificate_verified_until) == (False, None)
 
 
 def test_agency_new_engineer_is_pending_county_new_engineer_is_confirmed(world, client_for):
