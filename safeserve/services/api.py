@@ -29,6 +29,8 @@ class ContractSerializer(ScopedSerializer):
     items = serializers.ListField(child=serializers.ChoiceField(choices=ServiceItem.choices), min_length=1)
     # Lists (and accepts) only the enterprises the caller may see; see core.api.VisibleManyRelatedField.
     enterprises = ScopedPrimaryKeyRelatedField(many=True, queryset=Enterprise.objects.all())
+    # Declared: DRF makes a relation with an explicit through model (ContractStaff) read-only.
+    staff = ScopedPrimaryKeyRelatedField(many=True, queryset=AgencyStaff.objects.all(), required=False)
     status = serializers.CharField(read_only=True)
 
     class Meta:
