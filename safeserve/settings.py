@@ -180,6 +180,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IndustryLevelEnum": "safeserve.registry.choices.IndustryLevel",
         "HazardLevelEnum": "safeserve.hazards.choices.HazardLevel",
+        "ServiceTypeEnum": "safeserve.registry.choices.ServiceType",
     },
 }
 
@@ -210,6 +211,9 @@ FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 SAFESERVE = {
     "QUALIFICATION_EXPIRY_WARNING_DAYS": int(os.environ.get("SAFESERVE_QUAL_WARN_DAYS", "60")),
     "LIST_PAGE_SIZE": 50,
+    # Service types that need the agency's own licence (应急管理部令第1号: 安全评价, 检测检验; 职业卫生
+    # 技术服务): a visit under a contract with such an item needs a valid, county-confirmed qualification.
+    "LICENSED_SERVICE_TYPES": env_list("SAFESERVE_LICENSED_SERVICE_TYPES", "evaluation,testing,occupational"),
 }
 
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),

@@ -12,6 +12,17 @@ from django.utils.translation import gettext as _
 from .audit import AuditAction, diff, record, snapshot
 from .fieldperms import check_writable
 
+# Model-specific preparation of a write, registered by the apps above core in ``ready()``:
+# ``hook(*, actor, previous, instance)`` runs after the new values are set and before ``full_clean``;
+# ``previous`` is the stored row (None on create). Example: registry.actions (certificate confirmation).
+WRITE_HOOKS: dict = {}
+
+
+def _prepare(actor, previous, instance):
+    hook = WRITE_HOOKS.get(type(instance))
+    if hook is not None:
+        hook(actor=actor, previous=previous, instance=instance)
+
 
 def _check(actor, model, action):
     opts = model._meta
@@ -31,11 +42,21 @@ def _check_scope(actor, instance, action):
         raise PermissionDenied(_("该记录超出您的数据权限范围"))
 
 
-def _set_m2m(instance, m2m: dict | None) -> dict:
+def _set_m2m(instance, m2m: dict | None, actor=None) -> dict:
+    """Set many-to-many values; rows the actor cannot see are kept, never silently dropped.
+
+    A town officer editing a contract that also covers another town's enterprise submits only the
+    enterprises it sees; the others stay on the contract.
+    """
     changes = {}
     for name, values in (m2m or {}).items():
         manager = getattr(instance, name)
         before = sorted(manager.values_list("pk", flat=True)) if instance.pk else []
+        if before and actor is not None:
+            related = manager.model
+            visible = related.objects.visible_to(actor) if hasattr(related.objects, "visible_to") else None
+            hidden = manager.exclude(pk__in=visible.values("pk")) if visible is not None else manager.none()
+            values = list(values) + list(hidden)
         manager.set(values)
         after = sorted(manager.values_list("pk", flat=True))
         if before != after:
@@ -49,6 +70,7 @@ def create_record(*, actor, model, data: dict, m2m: dict | None = None, note: st
     _check(actor, model, "add")
     check_writable(actor=actor, model=model, data=data, m2m=m2m, system_fields=system_fields)
     instance = model(**data)
+    _prepare(actor, None, instance)
     instance.full_clean()
     instance.save()
     changes = diff({}, snapshot(instance))
@@ -69,12 +91,14 @@ def update_record(*, actor, instance, data: dict, m2m: dict | None = None, note:
         raise PermissionDenied(_("该记录超出您的数据权限范围")) from None
     check_writable(actor=actor, model=model, instance=fresh, data=data, m2m=m2m, system_fields=system_fields)
     before = snapshot(fresh)
+    previous = model.objects.get(pk=fresh.pk) if model in WRITE_HOOKS else None
     for key, value in data.items():
         setattr(fresh, key, value)
+    _prepare(actor, previous, fresh)
     fresh.full_clean()
     fresh.save()
     changes = diff(before, snapshot(fresh))
-    changes.update(_set_m2m(fresh, m2m))
+    changes.update(_set_m2m(fresh, m2m, actor))
     _check_scope(actor, fresh, "change")
     if changes:
         record(actor=actor, action=AuditAction.UPDATE, instance=fresh, changes=changes, note=note)

@@ -3,13 +3,16 @@
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
 from . import actions
 from .fieldperms import refused_fields
 from .identity import mask
+from .views import protected_message
 
 ACTION_FOR_METHOD = {
     "GET": "view",
@@ -65,9 +68,56 @@ class WritableFieldsMixin:
         return attrs
 
 
+def _request_user(context):
+    return getattr(context.get("request"), "user", None)
+
+
+class VisibleManyRelatedField(ManyRelatedField):
+    """A to-many relation that lists only the related rows the caller may see.
+
+    A contract the caller may see can cover enterprises the caller may not (a county-paid contract
+    of two towns): their ids are left out. The visible ids for every instance being serialised are
+    read in one query, so a list costs the same whatever its length.
+    """
+
+    def get_attribute(self, instance):
+        related = list(super().get_attribute(instance))
+        if not related:
+            return related
+        model = type(related[0])
+        if not hasattr(model.objects, "visible_to"):
+            return []  # fail closed: an unscoped related model is not listed
+        cache = self.root.__dict__.setdefault("_visible_related", {}).setdefault(self.field_name, {})
+        if any(obj.pk not in cache for obj in related):
+            root = self.root.instance
+            instances = list(root) if isinstance(root, (list, tuple)) or hasattr(root, "model") else [root]
+            if instance not in instances:
+                instances = [instance]
+            ids = {obj.pk for i in instances if i is not None for obj in ManyRelatedField.get_attribute(self, i)}
+            ids |= {obj.pk for obj in related}
+            user = getattr(self.context.get("request"), "user", None)
+            visible = set(model.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+            cache.update({pk: pk in visible for pk in ids})
+        return [obj for obj in related if cache.get(obj.pk)]
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """Primary-key relation whose ``many=True`` form lists only rows the caller may see."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return VisibleManyRelatedField(**list_kwargs)
+
+
 class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
-    """Masks personal data the caller may not see; offers only related rows the caller may see;
+    """Masks personal data the caller may not see; offers and lists only related rows the caller may see;
     refuses fields the caller's role may not write."""
+
+    serializer_related_field = ScopedPrimaryKeyRelatedField
 
     def get_fields(self):
         fields = super().get_fields()
@@ -89,6 +139,13 @@ class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
                 if data.get(name):
                     data[name] = mask(data[name], kind)
         return data
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is understood but the record's state forbids it (e.g. still referenced)."""
+
+    status_code = 409
+    default_code = "conflict"
 
 
 def _as_drf(exc: DjangoValidationError) -> ValidationError:
@@ -148,9 +205,9 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
             raise exceptions.PermissionDenied(str(exc)) from exc
 
     def perform_destroy(self, instance):
-        from django.db.models import ProtectedError
-
         try:
             actions.delete_record(actor=self.request.user, instance=instance)
         except ProtectedError as exc:
-            raise ValidationError({"non_field_errors": ["仍被其他记录引用,无法删除"]}) from exc
+            raise Conflict(protected_message(instance, exc)) from exc
+        except DjangoPermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc

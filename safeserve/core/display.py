@@ -45,7 +45,7 @@ def display_value(obj, name: str, user) -> str:
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, models.Manager):
-        return "、".join(str(v) for v in value.all())
+        return "、".join(str(v) for v in visible_related(value, user))
     return str(value)
 
 
@@ -73,6 +73,18 @@ def _masked_pair(pair, kind):
     if kind is None:
         return pair[0], pair[1]
     return tuple(mask(str(v), kind) if v not in (None, "") else v for v in pair)
+
+
+def visible_related(manager, user):
+    """The rows of a related manager (many-to-many or reverse foreign key) that ``user`` may see.
+
+    A record the user may see can still list rows the user may not (a county-paid contract covers
+    enterprises of several towns): those are left out. A related model without scoping fails closed.
+    """
+    qs = manager.all()
+    if not hasattr(qs, "visible_to"):
+        return qs.none()
+    return qs.visible_to(user)
 
 
 def cell(obj, column, user):

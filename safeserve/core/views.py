@@ -288,11 +288,20 @@ class ObjectDeleteView(ConfigView):
         obj = self.get_object(pk)
         try:
             actions.delete_record(actor=request.user, instance=obj)
-        except ProtectedError:
-            messages.error(request, _("无法删除:%(obj)s 仍被其他记录引用") % {"obj": obj})
+        except ProtectedError as exc:
+            messages.error(request, protected_message(obj, exc))
             return redirect(obj.get_absolute_url())
         messages.success(request, _("已删除:%(obj)s") % {"obj": obj})
         return redirect(reverse(self.config.route("list")))
+
+
+def protected_message(obj, exc: ProtectedError) -> str:
+    """The refusal for deleting a record others still reference, naming what references it."""
+    kinds = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
+    return _("无法删除:%(obj)s 仍被其他记录引用(%(kinds)s)。已签署的记录不能改动;人员离职请办理停用。") % {
+        "obj": obj,
+        "kinds": "、".join(kinds[:5]),
+    }
 
 
 def object_urls(config: ObjectConfig, prefix: str) -> list:

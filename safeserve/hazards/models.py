@@ -93,7 +93,7 @@ class Hazard(ScopedModel):
         verbose_name=_("上报人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # actors on a hazard's history are deactivated, never deleted
         related_name="+",
     )
     reported_at = models.DateTimeField(_("发现时间"), default=timezone.now, db_index=True)
@@ -207,7 +207,7 @@ class HazardEvent(models.Model):
     from_state = models.CharField(_("原状态"), max_length=12, blank=True)
     to_state = models.CharField(_("新状态"), max_length=12, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_name = models.CharField(_("操作人"), max_length=150)
     actor_role = models.CharField(_("角色"), max_length=20, blank=True)
@@ -229,7 +229,7 @@ class HazardPhoto(models.Model):
     file = models.FileField(_("照片"), upload_to=hazard_photo_path, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     name = models.CharField(_("文件名"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,8 +1,14 @@
-from rest_framework import routers, serializers
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, routers, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from safeserve.core.api import ScopedModelViewSet, ScopedSerializer
+from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer, _as_drf
+from safeserve.core.scoping import get_visible_or_404
 
-from . import filters
+from . import actions, filters
 from . import models as m
 from .choices import ServiceType
 
@@ -83,7 +89,19 @@ class AgencyQualificationSerializer(ScopedSerializer):
 
     class Meta:
         model = m.AgencyQualification
-        fields = ["id", "agency", "name", "number", "issuer", "scope", "valid_until", "status"]
+        fields = [
+            "id",
+            "agency",
+            "name",
+            "number",
+            "issuer",
+            "scope",
+            "service_type",
+            "valid_until",
+            "status",
+            "verified",
+            "verified_valid_until",
+        ]
 
 
 class AgencyStaffSerializer(ScopedSerializer):
@@ -101,6 +119,9 @@ class AgencyStaffSerializer(ScopedSerializer):
             "engineer_certificate_valid_until",
             "other_certificates",
             "is_active",
+            "left_on",
+            "certificate_verified",
+            "certificate_verified_until",
         ]
 
 
@@ -152,6 +173,54 @@ def _viewset(model, serializer, filterset, select_related=(), ordering=("id",)):
     )
 
 
+class LeaveSerializer(serializers.Serializer):
+    left_on = serializers.DateField(required=False, allow_null=True)
+
+
+def _call(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        raise _as_drf(exc) from exc
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc)) from exc
+
+
+class ConfirmMixin:
+    @extend_schema(request=None, responses={200: None, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """县局核验: the county confirms the certificate or qualification as entered."""
+        obj = get_visible_or_404(self.model, request.user, "change", pk=pk)
+        obj = _call(actions.confirm_certificate, actor=request.user, instance=obj)
+        return Response(self.get_serializer(obj).data)
+
+
+AgencyStaffViewSet = _viewset(m.AgencyStaff, AgencyStaffSerializer, filters.AgencyStaffFilterSet)
+
+
+class AgencyStaffActions(ConfirmMixin, AgencyStaffViewSet):
+    """机构人员. People named on visits or contracts are never deleted (409): they leave (`deactivate`)."""
+
+    @extend_schema(request=LeaveSerializer, responses={200: AgencyStaffSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        staff = get_visible_or_404(m.AgencyStaff, request.user, "change", pk=pk)
+        s = LeaveSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        staff = _call(
+            actions.staff_deactivate, actor=request.user, staff=staff, left_on=s.validated_data.get("left_on")
+        )
+        return Response(self.get_serializer(staff).data)
+
+
+class AgencyQualificationActions(
+    ConfirmMixin,
+    _viewset(m.AgencyQualification, AgencyQualificationSerializer, filters.AgencyQualificationFilterSet),
+):
+    """机构资质. A qualification the agency enters or changes counts only once the county confirms it."""
+
+
 router = routers.DefaultRouter()
 router.register("towns", _viewset(m.Town, TownSerializer, filters.TownFilterSet, ordering=("sort_order",)))
 router.register("villages", _viewset(m.Village, VillageSerializer, filters.VillageFilterSet))
@@ -161,11 +230,8 @@ router.register(
     _viewset(m.Enterprise, EnterpriseSerializer, filters.EnterpriseFilterSet, ("town", "industry"), ("name", "id")),
 )
 router.register("agencies", _viewset(m.Agency, AgencySerializer, filters.AgencyFilterSet, ordering=("name", "id")))
-router.register(
-    "agency-qualifications",
-    _viewset(m.AgencyQualification, AgencyQualificationSerializer, filters.AgencyQualificationFilterSet),
-)
-router.register("agency-staff", _viewset(m.AgencyStaff, AgencyStaffSerializer, filters.AgencyStaffFilterSet))
+router.register("agency-qualifications", AgencyQualificationActions)
+router.register("agency-staff", AgencyStaffActions)
 router.register("experts", _viewset(m.Expert, ExpertSerializer, filters.ExpertFilterSet))
 router.register("insurers", _viewset(m.Insurer, InsurerSerializer, filters.InsurerFilterSet))
 router.register("associations", _viewset(m.Association, AssociationSerializer, filters.AssociationFilterSet))

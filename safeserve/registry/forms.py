@@ -133,7 +133,7 @@ class AgencyForm(NormalizingForm):
 class AgencyQualificationForm(NormalizingForm):
     class Meta:
         model = m.AgencyQualification
-        fields = ["agency", "name", "number", "issuer", "scope", "valid_until"]
+        fields = ["agency", "name", "number", "issuer", "scope", "service_type", "valid_until"]
         widgets = {"valid_until": DateInput()}
 
 
@@ -200,7 +200,8 @@ class AssociationForm(NormalizingForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if self.instance.pk:  # also when bound: a disabled field keeps its initial value
-            codes = self.instance.members.order_by("credit_code").values_list("credit_code", flat=True)
+            members = self.instance.members.visible_to(self.user)
+            codes = members.order_by("credit_code").values_list("credit_code", flat=True)
             self.initial["member_codes"] = "\n".join(codes)
 
     def clean_member_codes(self):

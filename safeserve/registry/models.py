@@ -296,7 +296,17 @@ class AgencyQualification(AgencyChild):
     number = models.CharField(_("证书编号"), max_length=50)
     issuer = models.CharField(_("发证机关"), max_length=100)
     scope = models.CharField(_("业务范围"), max_length=300, blank=True)
+    service_type = models.CharField(
+        _("对应服务类型"),
+        max_length=20,
+        choices=ServiceType.choices,
+        blank=True,
+        help_text=_("该资质许可的服务类型;安全评价、检测检验、职业卫生服务须持有对应的有效资质"),
+    )
     valid_until = models.DateField(_("有效期至"), db_index=True)
+    # Docs: decisions/0010-relscope-qualifications.md. A change by the agency itself waits for the county.
+    verified = models.BooleanField(_("县局已核验"), default=True, editable=False)
+    verified_valid_until = models.DateField(_("已核验的有效期至"), null=True, blank=True, editable=False)
 
     extra_labels = {"status": _("状态")}
 
@@ -318,6 +328,17 @@ class AgencyQualification(AgencyChild):
     def status(self):
         return qualification_status(self.valid_until)
 
+    def counts_on(self, day) -> bool:
+        """Valid on ``day`` as far as the county has confirmed (an unconfirmed extension does not count)."""
+        if self.valid_until < day:
+            return False
+        return self.verified or (self.verified_valid_until is not None and self.verified_valid_until >= day)
+
+    @staticmethod
+    def counts_on_q(day) -> models.Q:
+        """``counts_on`` as a filter."""
+        return models.Q(valid_until__gte=day) & (models.Q(verified=True) | models.Q(verified_valid_until__gte=day))
+
     def get_status_display(self):
         return QualificationStatus(self.status).label
 
@@ -333,6 +354,11 @@ class AgencyStaff(AgencyChild):
     engineer_certificate_valid_until = models.DateField(_("注安证有效期至"), null=True, blank=True)
     other_certificates = models.CharField(_("其他证书编号"), max_length=300, blank=True)
     is_active = models.BooleanField(_("在职"), default=True)
+    left_on = models.DateField(_("离职日期"), null=True, blank=True, editable=False)
+    # Docs: decisions/0010-relscope-qualifications.md. A certificate the agency itself entered or
+    # changed counts only once the county has confirmed it; until then the last confirmed validity holds.
+    certificate_verified = models.BooleanField(_("证书已核验"), default=True, editable=False)
+    certificate_verified_until = models.DateField(_("已核验的证书有效期至"), null=True, blank=True, editable=False)
 
     pii_fields = {"id_number": "id", "phone": "phone"}
 
@@ -354,11 +380,37 @@ class AgencyStaff(AgencyChild):
         if self.is_registered_engineer and not self.engineer_certificate_no:
             raise ValidationError({"engineer_certificate_no": _("注册安全工程师须填写证号")})
 
+    @classmethod
+    def scope_q(cls, user, action):
+        if user.role == Role.ENTERPRISE and action == "view":
+            # The people who serve the enterprise: assigned to its contracts or present at its visits.
+            from safeserve.services.models import ContractStaff, VisitStaff
+
+            on_contracts = ContractStaff.objects.filter(
+                servicecontract__links__enterprise_id=user.enterprise_id
+            ).values("agencystaff_id")
+            on_visits = VisitStaff.objects.filter(servicevisit__enterprise_id=user.enterprise_id).values(
+                "agencystaff_id"
+            )
+            return models.Q(pk__in=on_contracts) | models.Q(pk__in=on_visits)
+        return super().scope_q(user, action)
+
     def is_qualified_on(self, day) -> bool:
-        """Holds a valid registered-engineer certificate on ``day``."""
+        """Holds a valid registered-engineer certificate on ``day``, as far as the county has confirmed it."""
+        if not (self.is_active and self.is_registered_engineer):
+            return False
+        if self.engineer_certificate_valid_until is not None and self.engineer_certificate_valid_until < day:
+            return False
+        if self.certificate_verified:
+            return True
+        return self.certificate_verified_until is not None and self.certificate_verified_until >= day
+
+    def certificate_pending_on(self, day) -> bool:
+        """The declared certificate would qualify on ``day`` but waits for the county's confirmation."""
         return bool(
             self.is_active
             and self.is_registered_engineer
+            and not self.certificate_verified
             and (self.engineer_certificate_valid_until is None or self.engineer_certificate_valid_until >= day)
         )
 

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS = {
     | perms(APP, "association", VIEW),
     Role.ENTERPRISE: REFERENCE
     | DIRECTORY
+    | perms(APP, "agencystaff", VIEW)  # only the people who serve it (AgencyStaff.scope_q)
     | perms(APP, "enterprise", VIEW, CHANGE)
     | perms(APP, "insurer", VIEW)
     | perms(APP, "association", VIEW),

@@ -191,6 +191,8 @@ ASSOCIATIONS = (
     ("嘉善县建筑业协会", "E47", 0.4),
     ("嘉善县物流行业协会", "G54", 0.3),
 )
+# Qualification kinds that license a service type (AgencyQualification.service_type).
+LICENCE_TYPES = ("evaluation", "testing", "occupational", "training")
 AGENCY_KINDS = (
     # (name pattern, service types, qualification (name, issuer, scope) or None)
     ("嘉善{t}安全技术咨询有限公司", ["consulting"], None),
@@ -422,6 +424,7 @@ class Seeder:
                             number=f"ZJ{today.year - r.randint(0, 4)}-{qual[0][:2]}-{r.randrange(10**5):05d}-{q}",
                             issuer=qual[1],
                             scope=qual[2],
+                            service_type=next((t for t in agency.service_types if t in LICENCE_TYPES), ""),
                             valid_until=today + timedelta(days=days),
                         )
                     )

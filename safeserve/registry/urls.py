@@ -24,6 +24,8 @@ urlpatterns = [
     path("agencies/import/", imports.ImportView.as_view(kind="agency"), name="agency_import"),
     path("experts/import/", imports.ImportView.as_view(kind="expert"), name="expert_import"),
     path("import/<str:kind>/template.xlsx", imports.TemplateView.as_view(), name="import_template"),
+    path("agency-staff/<int:pk>/deactivate/", views.StaffDeactivateView.as_view(), name="agencystaff_deactivate"),
+    path("confirm/<str:kind>/<int:pk>/", views.CertificateConfirmView.as_view(), name="certificate_confirm"),
 ]
 for config in views.CONFIGS:
     urlpatterns += object_urls(config, PREFIXES[config.key])

@@ -1,9 +1,16 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Min
+from django.shortcuts import redirect
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
+from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import Column, ObjectConfig, Related
 
-from . import filters, forms
+from . import actions, filters, forms
 from . import models as m
 
 QUAL_BADGES = {"expired": "danger", "expiring": "warning", "valid": "success", "none": "secondary"}
@@ -184,9 +191,21 @@ QUALIFICATION = ObjectConfig(
         Column("valid_until", sort="valid_until"),
         Column("status", label=_("状态"), badge=QUAL_BADGES),
     ],
-    detail_fields=["agency", "name", "number", "issuer", "scope", "valid_until", "status"],
+    detail_fields=[
+        "agency",
+        "name",
+        "number",
+        "issuer",
+        "scope",
+        "service_type",
+        "valid_until",
+        "status",
+        "verified",
+        "verified_valid_until",
+    ],
     select_related=("agency",),
     ordering=("valid_until", "id"),
+    detail_template="registry/agencychild_detail.html",
 )
 
 STAFF = ObjectConfig(
@@ -213,10 +232,14 @@ STAFF = ObjectConfig(
         "engineer_certificate_no",
         "engineer_certificate_valid_until",
         "other_certificates",
+        "certificate_verified",
+        "certificate_verified_until",
         "is_active",
+        "left_on",
     ],
     select_related=("agency",),
     ordering=("agency__name", "name"),
+    detail_template="registry/agencychild_detail.html",
 )
 
 EXPERT = ObjectConfig(
@@ -288,3 +311,42 @@ ASSOCIATION = ObjectConfig(
 )
 
 CONFIGS = [TOWN, VILLAGE, INDUSTRY, ENTERPRISE, AGENCY, QUALIFICATION, STAFF, EXPERT, INSURER, ASSOCIATION]
+
+
+class StaffDeactivateView(LoginRequiredMixin, View):
+    """离职(停用): people named on signed records are kept and marked as having left."""
+
+    def post(self, request, pk):
+        staff = get_visible_or_404(m.AgencyStaff, request.user, "change", pk=pk)
+        raw = request.POST.get("left_on") or ""
+        try:
+            left_on = parse_date(raw) if raw else None
+        except ValueError:
+            left_on = None
+        if raw and left_on is None:
+            messages.error(request, _("离职日期无效,请按 YYYY-MM-DD 填写"))
+            return redirect(staff.get_absolute_url())
+        try:
+            actions.staff_deactivate(actor=request.user, staff=staff, left_on=left_on)
+            messages.success(request, _("已办理离职(停用):%(name)s") % {"name": staff.name})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(staff.get_absolute_url())
+
+
+class CertificateConfirmView(LoginRequiredMixin, View):
+    """县局核验 of a staff certificate or an agency qualification."""
+
+    MODELS = {"agencystaff": m.AgencyStaff, "agencyqualification": m.AgencyQualification}
+
+    def post(self, request, kind, pk):
+        model = self.MODELS.get(kind)
+        if model is None:
+            raise PermissionDenied
+        obj = get_visible_or_404(model, request.user, "change", pk=pk)
+        try:
+            actions.confirm_certificate(actor=request.user, instance=obj)
+            messages.success(request, _("已核验:%(obj)s") % {"obj": obj})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(obj.get_absolute_url())

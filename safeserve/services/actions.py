@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -11,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
 from safeserve.core.audit import AuditAction, record
-from safeserve.registry.models import Agency
+from safeserve.registry.choices import ServiceType
+from safeserve.registry.models import Agency, AgencyQualification, AgencyStaff
 
 from . import chain
-from .choices import ContractStatus, ItemResult
+from .choices import ITEM_SERVICE_TYPE, ContractStatus, ItemResult
 from .models import ServiceContract, ServiceVisit, VisitItemResult, VisitPhoto, VisitRating
 
 
@@ -40,12 +42,21 @@ CONTRACT_TRANSITIONS = {
 CONTRACT_ACTION_LABELS = {"activate": _("生效"), "terminate": _("终止"), "expire": _("到期")}
 
 
+def _owned(user, contract_id) -> bool:
+    """The contract is the user's to act on: the payer's, the county's, or the serving agency's."""
+    q = ServiceContract.owner_q(user)
+    if q is None:
+        return False
+    return ServiceContract.objects.visible_to(user, "view").filter(q, pk=contract_id).exists()
+
+
 def contract_actions_for(user, contract) -> list[str]:
-    return [
+    names = [
         name
         for name, t in CONTRACT_TRANSITIONS.items()
         if t.source == contract.status and user.role in t.roles and name != "expire"
     ]
+    return names if names and _owned(user, contract.pk) else []
 
 
 @transaction.atomic
@@ -56,7 +67,16 @@ def contract_transition(*, actor, contract, action: str, note: str = "", today: 
     role = "system" if actor is None else actor.role
     if role not in t.roles:
         raise PermissionDenied(_("您的角色不能执行该操作"))
-    rows = ServiceContract.objects.all() if actor is None else ServiceContract.objects.visible_to(actor, "view")
+    rows = ServiceContract.objects.all()
+    if actor is not None:
+        # Only the contract's owner acts on it (ServiceContract.owner_q): seeing it is not enough.
+        owner = ServiceContract.owner_q(actor)
+        if owner is None:
+            raise PermissionDenied(_("该记录超出您的数据权限范围"))
+        if not rows.visible_to(actor, "view").filter(pk=contract.pk).exists():
+            raise PermissionDenied(_("该记录超出您的数据权限范围"))
+        if not rows.filter(owner, pk=contract.pk).exists():
+            raise PermissionDenied(_("该合同由付费方(或县应急管理局)管理,您不能变更其状态"))
     try:
         fresh = rows.select_for_update(of=("self",)).get(pk=contract.pk)
     except ServiceContract.DoesNotExist:
@@ -66,8 +86,6 @@ def contract_transition(*, actor, contract, action: str, note: str = "", today: 
             _("合同当前状态为“%(s)s”,不能执行“%(a)s”")
             % {"s": fresh.get_status_display(), "a": CONTRACT_ACTION_LABELS[action]}
         )
-    if actor is not None and actor.role == Role.ENTERPRISE and fresh.payer_type != "enterprise":
-        raise PermissionDenied(_("政府购买的服务合同由购买方终止"))
     if action == "activate":
         if not fresh.links.exists():
             raise ValidationError(_("合同没有服务企业,不能生效"))
@@ -99,11 +117,45 @@ def expire_contracts(today: date | None = None) -> int:
     return n
 
 
+def prepare_checklist_item(*, actor, previous, instance):
+    """Write hook (core.actions.WRITE_HOOKS): an item answered on a signed visit keeps its wording.
+
+    The visit's hash covers the item's id, and its page shows the item's text: rewording a used item
+    would change what a signed record says. Reword by adding a new item instead.
+    """
+    if previous is None:
+        return
+    fields = ("template_id", "category", "text")
+    changed = any(getattr(previous, f) != getattr(instance, f) for f in fields)
+    if changed and VisitItemResult.objects.filter(item_id=instance.pk).exists():
+        raise ValidationError(
+            {"text": _("该检查项已用于服务记录,内容不能再修改(已签署的记录以原内容为准);请新建检查项")}
+        )
+
+
 # ---------------------------------------------------------------- visits
 
 
 def _fail(field, message):
     raise ValidationError({field: message})
+
+
+def missing_licences(agency_id, items, day) -> list[str]:
+    """Licensed service types the contract's items need but the agency holds no qualification for on ``day``.
+
+    Only a qualification of that service type, valid on the day as far as the county has confirmed
+    it (``AgencyQualification.counts_on``), counts. Docs: decisions/0010-relscope-qualifications.md.
+    """
+    licensed = set(settings.SAFESERVE["LICENSED_SERVICE_TYPES"])
+    needed = {ITEM_SERVICE_TYPE.get(i) for i in items or ()} & licensed
+    if not needed:
+        return []
+    held = set(
+        AgencyQualification.objects.filter(
+            AgencyQualification.counts_on_q(day), agency_id=agency_id, service_type__in=needed
+        ).values_list("service_type", flat=True)
+    )
+    return sorted(needed - held)
 
 
 @transaction.atomic
@@ -143,12 +195,30 @@ def visit_record(
         _fail("visited_at", _("服务时间不在合同服务期内"))
     if not contract.links.filter(enterprise_id=enterprise.pk).exists():
         _fail("enterprise", _("该企业不在本合同服务范围内"))
-    staff = list(staff)
+    agency = Agency.objects.only("is_active").get(pk=actor.agency_id)
+    if not agency.is_active:
+        raise PermissionDenied(_("本机构已不在服务机构名录中(不在册),不能录入服务记录"))
+    lacking = missing_licences(actor.agency_id, contract.items, day)
+    if lacking:
+        labels = "、".join(str(ServiceType(t).label) for t in lacking)
+        _fail(
+            "contract",
+            _("本机构在 %(day)s 没有经县局核验的有效“%(types)s”资质,不能录入该合同的服务记录")
+            % {"day": day.isoformat(), "types": labels},
+        )
+    # Read the people afresh: their certificates are judged as stored now, not as the caller loaded them.
+    staff = list(AgencyStaff.objects.filter(pk__in=[p.pk for p in staff]).order_by("name", "pk"))
     if not staff:
         _fail("staff", _("请选择到场人员"))
     for person in staff:
         if person.agency_id != actor.agency_id:
             _fail("staff", _("%(name)s 不是本机构人员") % {"name": person.name})
+        if not person.is_qualified_on(day) and person.certificate_pending_on(day):
+            _fail(
+                "staff",
+                _("%(name)s 的注册安全工程师证书由本机构新填或变更,尚待县应急管理局核验,不能作为到场人员")
+                % {"name": person.name},
+            )
         if not person.is_qualified_on(day):
             _fail(
                 "staff",

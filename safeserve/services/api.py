@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer, _as_drf
+from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedPrimaryKeyRelatedField, ScopedSerializer, _as_drf
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.registry.models import AgencyStaff, Enterprise
 
@@ -27,7 +27,10 @@ def _drf(exc):
 
 class ContractSerializer(ScopedSerializer):
     items = serializers.ListField(child=serializers.ChoiceField(choices=ServiceItem.choices), min_length=1)
-    enterprises = serializers.PrimaryKeyRelatedField(many=True, queryset=Enterprise.objects.all())
+    # Lists (and accepts) only the enterprises the caller may see; see core.api.VisibleManyRelatedField.
+    enterprises = ScopedPrimaryKeyRelatedField(many=True, queryset=Enterprise.objects.all())
+    # Declared: DRF makes a relation with an explicit through model (ContractStaff) read-only.
+    staff = ScopedPrimaryKeyRelatedField(many=True, queryset=AgencyStaff.objects.all(), required=False)
     status = serializers.CharField(read_only=True)
 
     class Meta:
@@ -126,6 +129,8 @@ class ResultSerializer(serializers.Serializer):
 
 
 class VisitSerializer(serializers.ModelSerializer):
+    serializer_related_field = ScopedPrimaryKeyRelatedField  # staff: only those the caller may see
+
     results = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
     rating = serializers.SerializerMethodField()
@@ -230,7 +235,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except (DjangoValidationError, DjangoPermissionDenied) as exc:
             raise _drf(exc) from exc
         visit = self.get_queryset().get(pk=visit.pk)
-        return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+        return Response(VisitSerializer(visit, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=RatingSerializer,

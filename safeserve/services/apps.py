@@ -8,9 +8,11 @@ class ServicesConfig(AppConfig):
     verbose_name = _("委托服务")
 
     def ready(self):
+        from safeserve.core import actions as core_actions
         from safeserve.core import context_processors, home
 
-        from . import queries
+        from . import actions, queries
+        from .models import ChecklistItem
 
         context_processors.EXTRA_NAV.extend(
             [
@@ -19,3 +21,5 @@ class ServicesConfig(AppConfig):
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)
+        # An item answered on a signed visit keeps its wording (services.actions.prepare_checklist_item).
+        core_actions.WRITE_HOOKS[ChecklistItem] = actions.prepare_checklist_item

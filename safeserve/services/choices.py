@@ -30,3 +30,17 @@ class ItemResult(models.TextChoices):
     OK = "ok", _("符合")
     PROBLEM = "problem", _("存在问题")
     NA = "na", _("不适用")
+
+
+# The kind of agency service each contracted item is (registry ServiceType values). Items of a
+# licensed kind (settings.SAFESERVE["LICENSED_SERVICE_TYPES"]) need the agency's qualification for it.
+ITEM_SERVICE_TYPE = {
+    ServiceItem.HAZARD: "consulting",
+    ServiceItem.STANDARDIZATION: "consulting",
+    ServiceItem.INTEGRITY: "consulting",
+    ServiceItem.EMERGENCY: "consulting",
+    ServiceItem.EVALUATION: "evaluation",
+    ServiceItem.TESTING: "testing",
+    ServiceItem.OCCUPATIONAL: "occupational",
+    ServiceItem.TRAINING: "training",
+}

@@ -47,8 +47,12 @@ class ContractForm(ScopedModelForm):
         self.fields["staff"].label_from_instance = lambda s: f"{s.agency.name} · {s.name}"
         if self.instance.pk:
             self.initial["items"] = self.instance.items
-            codes = self.instance.enterprises.values_list("credit_code", flat=True)
+            # Only the enterprises the user sees; the others stay on the contract (core.actions._set_m2m).
+            codes = self.instance.enterprises.visible_to(self.user).values_list("credit_code", flat=True)
             self.initial["enterprise_codes"] = "\n".join(codes)
+        if self.user is not None and self.user.role == "town":
+            # A town owns only the contracts it buys (ServiceContract.owner_q).
+            self.fields["payer_type"].choices = [("town", _("镇(街道)政府购买"))]
         if self.user is not None and self.user.role == "enterprise":
             self.fields["enterprise_codes"].required = False
             self.fields["enterprise_codes"].widget = forms.HiddenInput()

@@ -54,7 +54,11 @@ class ServiceContract(ScopedModel):
         _("每年上门服务次数"), default=4, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
     staff = models.ManyToManyField(
-        "registry.AgencyStaff", verbose_name=_("指派人员"), blank=True, related_name="contracts"
+        "registry.AgencyStaff",
+        verbose_name=_("指派人员"),
+        blank=True,
+        related_name="contracts",
+        through="ContractStaff",
     )
     status = models.CharField(
         _("状态"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.DRAFT, db_index=True
@@ -104,18 +108,37 @@ class ServiceContract(ScopedModel):
         return q
 
     @classmethod
+    def owner_q(cls, user):
+        """The contracts ``user`` owns: the payer's (or, for any contract, the county's).
+
+        Only the owner adds, edits, deletes, activates or terminates a contract. A town officer sees
+        a county-paid contract covering one of its enterprises, but it is not the town's to change.
+        """
+        if user.role == Role.COUNTY:
+            return ALL
+        if user.role == Role.TOWN:
+            return models.Q(payer_type=PayerType.TOWN, payer_town_id=user.town_id)
+        if user.role == Role.ENTERPRISE:
+            mine = ContractEnterprise.objects.filter(enterprise_id=user.enterprise_id).values("contract_id")
+            return models.Q(payer_type=PayerType.ENTERPRISE, pk__in=mine)
+        if user.role == Role.AGENCY:
+            return models.Q(agency_id=user.agency_id)  # the other party: it activates and terminates
+        return None
+
+    @classmethod
     def _scope_q(cls, user, action):
+        if action != "view":
+            # Agencies only read contracts through the API and pages; they act through transitions.
+            return None if user.role == Role.AGENCY else cls.owner_q(user)
         if user.role == Role.COUNTY:
             return ALL
         if user.role == Role.TOWN:
             in_town = ContractEnterprise.objects.filter(enterprise__town_id=user.town_id).values("contract_id")
             return models.Q(payer_town_id=user.town_id) | models.Q(pk__in=in_town)
-        if user.role == Role.ENTERPRISE and action in ("view", "add", "change", "delete"):
+        if user.role == Role.ENTERPRISE:
             mine = ContractEnterprise.objects.filter(enterprise_id=user.enterprise_id).values("contract_id")
-            q = models.Q(pk__in=mine)
-            # An enterprise manages only the contracts it pays for itself.
-            return q if action == "view" else q & models.Q(payer_type=PayerType.ENTERPRISE)
-        if user.role == Role.AGENCY and action == "view":
+            return models.Q(pk__in=mine)
+        if user.role == Role.AGENCY:
             return models.Q(agency_id=user.agency_id)
         return None
 
@@ -130,6 +153,24 @@ class ContractEnterprise(models.Model):
 
     def __str__(self):
         return f"{self.contract_id}:{self.enterprise_id}"
+
+
+class ContractStaff(models.Model):
+    """A staff member assigned to a contract. The person cannot be deleted while assigned (PROTECT)."""
+
+    servicecontract = models.ForeignKey(ServiceContract, on_delete=models.CASCADE, related_name="+")
+    agencystaff = models.ForeignKey(
+        "registry.AgencyStaff", verbose_name=_("指派人员"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "services_servicecontract_staff"  # the table Django made for the plain many-to-many
+        unique_together = [("servicecontract", "agencystaff")]
+        verbose_name = _("合同指派人员")
+        verbose_name_plural = _("合同指派人员")
+
+    def __str__(self):
+        return f"{self.servicecontract_id}:{self.agencystaff_id}"
 
 
 class ChecklistTemplate(ScopedModel):
@@ -199,7 +240,9 @@ class ServiceVisit(ScopedModel):
         "registry.Enterprise", verbose_name=_("服务企业"), on_delete=models.PROTECT, related_name="service_visits"
     )
     visited_at = models.DateTimeField(_("服务时间"))
-    staff = models.ManyToManyField("registry.AgencyStaff", verbose_name=_("到场人员"), related_name="visits")
+    staff = models.ManyToManyField(
+        "registry.AgencyStaff", verbose_name=_("到场人员"), related_name="visits", through="VisitStaff"
+    )
     template = models.ForeignKey(
         ChecklistTemplate, verbose_name=_("检查表"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -211,7 +254,7 @@ class ServiceVisit(ScopedModel):
         verbose_name=_("录入人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # a user who recorded a visit is deactivated, never deleted
         related_name="+",
     )
     seq = models.PositiveIntegerField(_("机构记录序号"))
@@ -248,6 +291,28 @@ class ServiceVisit(ScopedModel):
         if user.role == Role.AGENCY:
             return models.Q(agency_id=user.agency_id)
         return None
+
+
+class VisitStaff(models.Model):
+    """A staff member present at a visit: part of the visit's hashed content, so never deleted.
+
+    ``on_delete=PROTECT``: deleting the person (page, API, admin or ORM) is refused while any visit
+    names them; people who leave are deactivated (``AgencyStaff.is_active``, ``left_on``).
+    """
+
+    servicevisit = models.ForeignKey(ServiceVisit, on_delete=models.CASCADE, related_name="+")
+    agencystaff = models.ForeignKey(
+        "registry.AgencyStaff", verbose_name=_("到场人员"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        db_table = "services_servicevisit_staff"  # the table Django made for the plain many-to-many
+        unique_together = [("servicevisit", "agencystaff")]
+        verbose_name = _("服务记录到场人员")
+        verbose_name_plural = _("服务记录到场人员")
+
+    def __str__(self):
+        return f"{self.servicevisit_id}:{self.agencystaff_id}"
 
 
 class VisitItemResult(models.Model):
@@ -336,10 +401,12 @@ __all__ = [
     "ChecklistItem",
     "ChecklistTemplate",
     "ContractEnterprise",
+    "ContractStaff",
     "ItemResult",
     "ServiceContract",
     "ServiceVisit",
     "VisitItemResult",
     "VisitPhoto",
     "VisitRating",
+    "VisitStaff",
 ]

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safeserve.registry.models import Agency
+from safeserve.registry.models import Agency, Enterprise
 
 from .choices import ContractStatus
 from .models import ContractEnterprise, ServiceContract, ServiceVisit, VisitRating
@@ -45,7 +45,9 @@ def served_filter(on_date: date | None = None) -> Q:
 def missing_visits(user, today: date | None = None, limit: int | None = None, contract_id=None) -> list[dict]:
     """(Active contract, enterprise) pairs whose next visit is overdue against the contract frequency.
 
-    ``user`` None means every contract (the background job); otherwise only contracts the user sees.
+    ``user`` None means every contract (the background job); otherwise only contracts the user sees
+    and, on them, only the enterprises the user sees (a county-paid contract covering two towns shows
+    each town officer its own enterprises only).
     """
     today = today or timezone.localdate()
     contracts = ServiceContract.objects.filter(status=ContractStatus.ACTIVE, start_date__lte=today)
@@ -58,9 +60,11 @@ def missing_visits(user, today: date | None = None, limit: int | None = None, co
         .order_by("-visited_at")
         .values("visited_at")[:1]
     )
+    links = ContractEnterprise.objects.filter(contract__in=contracts)
+    if user is not None:
+        links = links.filter(enterprise__in=Enterprise.objects.visible_to(user).values("pk"))
     links = (
-        ContractEnterprise.objects.filter(contract__in=contracts)
-        .annotate(last_visit=Subquery(last))
+        links.annotate(last_visit=Subquery(last))
         .values(
             "contract_id",
             "enterprise_id",

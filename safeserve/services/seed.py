@@ -9,14 +9,15 @@ as ``actions.visit_record`` does, so ``manage.py verify_records`` passes on seed
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from safeserve.core.testkit import make_id_number
-from safeserve.registry.models import AgencyStaff
+from safeserve.registry.models import AgencyQualification, AgencyStaff
 
 from . import chain
-from .choices import ContractStatus, ItemResult, PayerType, ServiceItem
+from .choices import ITEM_SERVICE_TYPE, ContractStatus, ItemResult, PayerType, ServiceItem
 from .models import ChecklistTemplate, ContractEnterprise, ServiceContract, ServiceVisit, VisitItemResult, VisitRating
 
 BATCH = 5000
@@ -75,6 +76,20 @@ def seed_services(rng, enterprises, agencies, scale: float = 1.0, *, contracts=N
     staff = _qualified_staff(rng, agencies)
     start_no = ServiceContract.objects.count()
 
+    # An agency is contracted only for the items it may serve (licensed kinds need its qualification).
+    licensed = set(settings.SAFESERVE["LICENSED_SERVICE_TYPES"])
+    held = {a.pk: set() for a in agencies}
+    for agency_id, kind in AgencyQualification.objects.filter(agency__in=agencies, valid_until__gte=today).values_list(
+        "agency_id", "service_type"
+    ):
+        held[agency_id].add(kind)
+    allowed_items = {
+        a.pk: [
+            i for i in ServiceItem.values if ITEM_SERVICE_TYPE[i] not in licensed or ITEM_SERVICE_TYPE[i] in held[a.pk]
+        ]
+        for a in agencies
+    }
+
     # Contracts: most enterprise-paid for one enterprise; every 20th bought by the town for a group.
     served = sorted(rng.sample(enterprises, min(len(enterprises), n_contracts * 2)), key=lambda e: e.town_id)
     cs, links = [], []
@@ -93,14 +108,16 @@ def seed_services(rng, enterprises, agencies, scale: float = 1.0, *, contracts=N
         if rng.random() < 0.03:
             status = ContractStatus.DRAFT
         town_bought = len(group) > 1
+        agency = rng.choice(agencies)
+        pool = allowed_items[agency.pk]
         cs.append(
             (
                 ServiceContract(
                     number=f"JSFW-{start.year}-{start_no + len(cs) + 1:06d}",
-                    agency=rng.choice(agencies),
+                    agency=agency,
                     payer_type=PayerType.TOWN if town_bought else PayerType.ENTERPRISE,
                     payer_town_id=group[0].town_id if town_bought else None,
-                    items=rng.sample(ServiceItem.values, rng.randint(1, 3)) if not town_bought else ["hazard"],
+                    items=rng.sample(pool, min(len(pool), rng.randint(1, 3))) if not town_bought else ["hazard"],
                     start_date=start,
                     end_date=end,
                     fee=Decimal(rng.choice([6000, 8000, 12000, 20000]) * len(group)),

@@ -76,7 +76,6 @@ def extend_world(world):
     t = general_template()
     o["template_a"] = t
     o["template_b"] = ChecklistTemplate.objects.create(name="木制品加工专项检查表", industry=world["industry"])
-    o["item_a"] = t.items.order_by("order").first()
     o["item_b"] = ChecklistItem.objects.create(
         template=o["template_b"], order=1, category="粉尘", text="砂光机风管设置火花探测"
     )
@@ -113,6 +112,8 @@ def extend_world(world):
         responsible_person="张三",
     )
     _extend_world_b(world)
+    # Added after the visits, so no signed record answers it yet and the county may still reword it.
+    o["item_a"] = ChecklistItem.objects.create(template=t, order=99, category="消防", text="疏散通道保持畅通")
     return world
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from safeserve.core.display import visible_related
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import Column, ObjectConfig, Related, _apply_validation_error
 
@@ -47,6 +48,21 @@ CONTRACT = ObjectConfig(
         "status",
         "terminated_on",
         "note",
+    ],
+    # The export lists the enterprises and staff too: only those the user may see (core.display).
+    export_fields=[
+        "number",
+        "agency",
+        "payer_type",
+        "payer_town",
+        "enterprises",
+        "items",
+        "start_date",
+        "end_date",
+        "fee",
+        "visits_per_year",
+        "staff",
+        "status",
     ],
     select_related=("agency", "payer_town"),
     ordering=("-start_date", "-id"),
@@ -179,6 +195,7 @@ class VisitDetailView(LoginRequiredMixin, View):
         visit = get_visible_or_404(qs, request.user, pk=pk)
         visit = ServiceVisit.objects.prefetch_related("staff", "results__item", "photos").get(pk=visit.pk)
         problems = chain.verify_visit(visit)
+        staff = visible_related(visit.staff, request.user)
         rating = getattr(visit, "rating", None) if hasattr(visit, "rating") else None
         can_rate = request.user.role == "enterprise" and request.user.enterprise_id == visit.enterprise_id
         from safeserve.hazards.models import Hazard
@@ -189,6 +206,7 @@ class VisitDetailView(LoginRequiredMixin, View):
             "services/visit_detail.html",
             {
                 "visit": visit,
+                "staff": staff,
                 "chain_problems": problems,
                 "rating": rating,
                 "rating_form": forms.RatingForm(

@@ -82,7 +82,8 @@ CASES = [
         "staff_a",
         "staff_b",
         api_prefix=f"{API}agency-staff/",
-        view={**OFFICERS_ALL, "agency_a": "a"},
+        # An enterprise sees only the people on its contracts and visits: none in this world.
+        view={**OFFICERS_ALL, "agency_a": "a", "ent_a": ""},
         change={"county": "ab", "agency_a": "a"},
         delete={"county": "ab", "agency_a": "a"},
         add={"county", "agency_a"},
@@ -123,6 +124,12 @@ test_permissions = permission_tests(CASES)
 test_forged_edit_bodies_would_write = body_tests(CASES)
 
 OFFICERS = ("county", "town_a", "town_b")
+
+
+def _pk(obj):
+    return [obj.pk]
+
+
 ROUTE_CHECKS = [
     # Roster imports: whoever may add that kind of record. The page is an upload form.
     RouteCheck("registry:enterprise_import", dict.fromkeys(OFFICERS, ""), no_rows="an upload form"),
@@ -143,6 +150,48 @@ ROUTE_CHECKS = [
     ),
     RouteCheck(
         "api-root", dict.fromkeys(LOGGED_IN, ""), path=API, no_rows="the API index: links to the endpoints, no rows"
+    ),
+    # Leaving (deactivation) and county confirmation of certificates: whoever may change the record
+    # leaves staff; only the county confirms (the agency's own confirmation is refused, nothing changes).
+    RouteCheck(
+        "registry:agencystaff_deactivate",
+        {"county": "ab", "agency_a": "a"},
+        "staff_a",
+        "staff_b",
+        args=_pk,
+        method="post",
+        ok=(302,),
+    ),
+    RouteCheck(
+        "registry:certificate_confirm",
+        {"county": "ab"},
+        "staff_a",
+        "staff_b",
+        args=lambda o: ["agencystaff", o.pk],
+        method="post",
+        ok=(302,),
+        visible={"agency_a": "a"},
+    ),
+    RouteCheck(
+        "agencystaff-deactivate", {"county": "ab", "agency_a": "a"}, "staff_a", "staff_b", args=_pk, method="post"
+    ),
+    RouteCheck(
+        "agencystaff-confirm",
+        {"county": "ab"},
+        "staff_a",
+        "staff_b",
+        args=_pk,
+        method="post",
+        visible={"agency_a": "a"},
+    ),
+    RouteCheck(
+        "agencyqualification-confirm",
+        {"county": "ab"},
+        "qual_a",
+        "qual_b",
+        args=_pk,
+        method="post",
+        visible={"agency_a": "a"},
     ),
 ]
 

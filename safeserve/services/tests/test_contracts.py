@@ -70,17 +70,23 @@ def test_town_cannot_put_other_towns_enterprise_in_contract(world, client_for):
     assert not ServiceContract.objects.filter(number="JS-2026-002").exists()
 
 
+# Who owns a contract (ServiceContract.owner_q): the payer, the county, and the serving agency.
+OWNERS = {"enterprise": {"county", "ent_a", "agency_a"}, "town": {"county", "town_a", "agency_a"}}
+
+
 @pytest.mark.parametrize(
-    ("status", "action", "persona", "ok"),
+    ("payer", "status", "action", "persona", "ok"),
     [
-        (s, a, p, s == t.source and role in t.roles)
+        (payer, s, a, p, s == t.source and role in t.roles and p in OWNERS[payer])
+        for payer in OWNERS
         for a, t in actions.CONTRACT_TRANSITIONS.items()
         for s in ContractStatus.values
         for p, role in PERSONA_ROLES.items()
     ],
 )
-def test_contract_transition_table(world, status, action, persona, ok):
-    c = make_contract(world, status=status)
+def test_contract_transition_table(world, payer, status, action, persona, ok):
+    town = world["town_a"] if payer == "town" else None
+    c = make_contract(world, status=status, payer_type=payer, payer_town=town)
     user = world.user(persona)
     if ok:
         c2 = actions.contract_transition(actor=user, contract=c, action=action)
@@ -99,9 +105,10 @@ def test_other_town_cannot_touch_contract(world):
 
 
 def test_only_drafts_are_editable(world, client_for):
-    c = make_contract(world, status=ContractStatus.ACTIVE)
+    town = {"payer_type": "town", "payer_town": world["town_a"]}
+    c = make_contract(world, status=ContractStatus.ACTIVE, **town)
     assert client_for("town_a").get(reverse("services:servicecontract_edit", args=[c.pk])).status_code == 404
-    d = make_contract(world, status=ContractStatus.DRAFT, number="HT-002")
+    d = make_contract(world, status=ContractStatus.DRAFT, number="HT-002", **town)
     assert client_for("town_a").get(reverse("services:servicecontract_edit", args=[d.pk])).status_code == 200
 
 
