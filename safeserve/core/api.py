@@ -1,13 +1,12 @@
 """API base: scoped viewsets whose writes go through the audited actions."""
 
 from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from . import actions
+from .drf import BoundedFieldsMixin, as_drf_validation_error
 from .fieldperms import refused_fields
 from .identity import mask
 
@@ -65,9 +64,9 @@ class WritableFieldsMixin:
         return attrs
 
 
-class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
+class ScopedSerializer(WritableFieldsMixin, BoundedFieldsMixin, serializers.ModelSerializer):
     """Masks personal data the caller may not see; offers only related rows the caller may see;
-    refuses fields the caller's role may not write."""
+    refuses fields the caller's role may not write; keeps dates and numbers in bounds (core.validation)."""
 
     def get_fields(self):
         fields = super().get_fields()
@@ -91,10 +90,7 @@ class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
         return data
 
 
-def _as_drf(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})
+_as_drf = as_drf_validation_error  # Django ValidationError -> DRF; the exception handler does this for views
 
 
 # Explicit error responses for custom actions; generic operations get them from core.schema.AutoSchema.
@@ -129,28 +125,14 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data, m2m = self._split(serializer)
-        try:
-            serializer.instance = actions.create_record(actor=self.request.user, model=self.model, data=data, m2m=m2m)
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+        # Django's ValidationError / PermissionDenied become 400 / 403 in core.drf.exception_handler.
+        serializer.instance = actions.create_record(actor=self.request.user, model=self.model, data=data, m2m=m2m)
 
     def perform_update(self, serializer):
         data, m2m = self._split(serializer)
-        try:
-            serializer.instance = actions.update_record(
-                actor=self.request.user, instance=serializer.instance, data=data, m2m=m2m
-            )
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+        serializer.instance = actions.update_record(
+            actor=self.request.user, instance=serializer.instance, data=data, m2m=m2m
+        )
 
     def perform_destroy(self, instance):
-        from django.db.models import ProtectedError
-
-        try:
-            actions.delete_record(actor=self.request.user, instance=instance)
-        except ProtectedError as exc:
-            raise ValidationError({"non_field_errors": ["仍被其他记录引用,无法删除"]}) from exc
+        actions.delete_record(actor=self.request.user, instance=instance)  # ProtectedError: 400 (core.drf)
