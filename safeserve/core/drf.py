@@ -37,10 +37,10 @@ def check_json(data, max_depth: int = MAX_JSON_DEPTH) -> None:
             items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
             for k, v in items:
                 if k is not None and "\x00" in k:
-                    raise exceptions.ParseError(_("JSON 中不能包含空字符(\\u0000)"))
+                    raise exceptions.ParseError(_("JSON 中不能包含空字符(U+0000)"))
                 stack.append((v, depth + 1))
         elif isinstance(value, str) and "\x00" in value:
-            raise exceptions.ParseError(_("JSON 中不能包含空字符(\\u0000)"))
+            raise exceptions.ParseError(_("JSON 中不能包含空字符(U+0000)"))
         elif isinstance(value, float) and not math.isfinite(value):
             raise exceptions.ParseError(_("JSON 中的数值超出范围"))
 
