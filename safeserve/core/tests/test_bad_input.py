@@ -360,3 +360,12 @@ def test_a_refused_action_is_a_403_or_400_with_its_reason(world):
     assert r.status_code in (201, 400, 403)
     if r.status_code != 201:
         assert CJK.search(r.content.decode())
+
+
+def test_nul_in_basic_auth_credentials_is_not_a_500(world):
+    """PostgreSQL refuses NUL in the username lookup; the API answers 4xx, not 500."""
+    import base64
+
+    token = base64.b64encode(b"cou\x00nty:pw").decode()
+    r = Client(raise_request_exception=False).get("/api/v1/registry/towns/", HTTP_AUTHORIZATION=f"Basic {token}")
+    assert r.status_code in (400, 401, 403)
