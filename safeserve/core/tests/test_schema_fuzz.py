@@ -41,7 +41,7 @@ def _headers(persona):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_no_operation_answers_5xx(world, settings_override_throttle, persona):
+def test_no_operation_answers_5xx(world, settings_override_throttle, keep_test_connection, persona):
     headers = _headers(persona)
     failures, statuses = {}, Counter()
 
@@ -83,3 +83,17 @@ def settings_override_throttle(settings):
     rf = dict(settings.REST_FRAMEWORK)
     rf["DEFAULT_THROTTLE_RATES"] = {**rf.get("DEFAULT_THROTTLE_RATES", {}), "anon": "100000/min"}
     settings.REST_FRAMEWORK = rf
+
+
+@pytest.fixture
+def keep_test_connection():
+    """Requests through the WSGI app must not close the test's connection (and its transaction) on
+    PostgreSQL: detach ``close_old_connections`` as Django's test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
