@@ -161,6 +161,13 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    # Bad input is a 4xx with a Chinese reason, never a 500 (docs/decisions/0010-badinput-validation.md).
+    "DEFAULT_PARSER_CLASSES": [
+        "safeserve.core.drf.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "safeserve.core.drf.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "safeserve.core.schema.AutoSchema",

@@ -1,15 +1,14 @@
 """API base: scoped viewsets whose writes go through the audited actions."""
 
 from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
 from . import actions
+from .drf import BoundedFieldsMixin, Conflict
 from .fieldperms import refused_fields
 from .identity import mask
 from .views import protected_message
@@ -113,9 +112,9 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return VisibleManyRelatedField(**list_kwargs)
 
 
-class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
+class ScopedSerializer(WritableFieldsMixin, BoundedFieldsMixin, serializers.ModelSerializer):
     """Masks personal data the caller may not see; offers and lists only related rows the caller may see;
-    refuses fields the caller's role may not write."""
+    refuses fields the caller's role may not write; keeps dates and numbers in bounds (core.validation)."""
 
     serializer_related_field = ScopedPrimaryKeyRelatedField
 
@@ -139,19 +138,6 @@ class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
                 if data.get(name):
                     data[name] = mask(data[name], kind)
         return data
-
-
-class Conflict(exceptions.APIException):
-    """409: the request is understood but the record's state forbids it (e.g. still referenced)."""
-
-    status_code = 409
-    default_code = "conflict"
-
-
-def _as_drf(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError({k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})
 
 
 # Explicit error responses for custom actions; generic operations get them from core.schema.AutoSchema.
@@ -186,28 +172,17 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data, m2m = self._split(serializer)
-        try:
-            serializer.instance = actions.create_record(actor=self.request.user, model=self.model, data=data, m2m=m2m)
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+        # Django's ValidationError / PermissionDenied become 400 / 403 in core.drf.exception_handler.
+        serializer.instance = actions.create_record(actor=self.request.user, model=self.model, data=data, m2m=m2m)
 
     def perform_update(self, serializer):
         data, m2m = self._split(serializer)
-        try:
-            serializer.instance = actions.update_record(
-                actor=self.request.user, instance=serializer.instance, data=data, m2m=m2m
-            )
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+        serializer.instance = actions.update_record(
+            actor=self.request.user, instance=serializer.instance, data=data, m2m=m2m
+        )
 
     def perform_destroy(self, instance):
         try:
             actions.delete_record(actor=self.request.user, instance=instance)
         except ProtectedError as exc:
-            raise Conflict(protected_message(instance, exc)) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+            raise Conflict(protected_message(instance, exc)) from exc  # names what still refers to it

@@ -66,11 +66,24 @@ def _col_letter(n: int) -> str:
     return get_column_letter(n)
 
 
+SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("/\\?*[]:" + "".join(map(chr, range(32))), " "))
+
+
+def sheet_title(text) -> str:
+    """A worksheet title Excel accepts: no ``/ \\ ? * [ ] :`` or control characters, at most 31, not blank.
+
+    Titles carry user data (an enterprise's name in the ledger); openpyxl raises on the forbidden
+    characters, so an enterprise named ``A/B`` could never download its own ledger.
+    """
+    title = " ".join(str(text).translate(SHEET_TITLE_FORBIDDEN).split())[:31].strip("' ")
+    return title or "Sheet"
+
+
 def workbook_response(filename: str, sheets) -> FileResponse:
     """``sheets`` is an iterable of (title, headers, rows); the file streams from a temp file."""
     wb = Workbook(write_only=True)
     for title, headers, rows in sheets:
-        ws = wb.create_sheet(title=str(title)[:31])
+        ws = wb.create_sheet(title=sheet_title(title))
         write_sheet(ws, headers, rows)
     tmp = tempfile.TemporaryFile(suffix=".xlsx")
     wb.save(tmp)

@@ -1,9 +1,32 @@
-"""FilterSet base shared by pages, API and exports: a ``q`` search and scoped choices."""
+"""FilterSet base shared by pages, API and exports: a ``q`` search, scoped choices, bounded values."""
 
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .validation import MAX_DAYS, bound_form_fields, id_validators
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record id: a whole number in 1..2^63-1 (``1e30`` or ``1.5`` are a form error, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", id_validators())
+        super().__init__(*args, **kwargs)
+
+
+class DaysFilter(django_filters.NumberFilter):
+    """A span in days, 0..MAX_DAYS, for filters such as "due within N days"."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_DAYS)
+        super().__init__(*args, **kwargs)
 
 
 def visible_choices(model):
@@ -39,6 +62,7 @@ class ScopedFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.order_fields(["q"])  # the search box first; rarely used filters fold away
+        bound_form_fields(self.form.fields)  # dates 1900..2200, numbers within 64 bits
         for f in self.form.fields.values():
             if hasattr(f, "empty_label"):
                 f.empty_label = _("全部")

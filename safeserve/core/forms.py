@@ -10,6 +10,15 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from .fieldperms import writable_fields_for
+from .validation import bound_form_fields
+
+
+class BoundedForm(forms.Form):
+    """A plain form whose dates and numbers stay within core.validation's bounds."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_form_fields(self.fields)
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -20,6 +29,7 @@ class ScopedModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.locked_fields = self._lock_fields(user)
+        bound_form_fields(self.fields)
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 related = field.queryset.model

@@ -125,6 +125,18 @@ def _sorted(qs, config: ObjectConfig, sort: str):
     return qs.order_by(*config.ordering), ""
 
 
+def filtered_or_none(filterset, base):
+    """The filtered rows; none when a filter is invalid (the page shows why instead of ignoring it)."""
+    if not filterset.is_bound:
+        return base
+    return filterset.qs if filterset.is_valid() else base.none()
+
+
+def bad_input(request, form):
+    """A friendly 400 page listing the form's errors in Chinese (downloads, statistics, exports)."""
+    return render(request, "core/bad_input.html", {"form": form}, status=400)
+
+
 def paginate(qs, number, per_page):
     """One page of ``qs``, fetched in two steps so that a deep page costs what the first one does.
 
@@ -148,7 +160,7 @@ class ObjectListView(ConfigView):
         if not c.can(user, "view"):
             raise PermissionDenied
         fs = c.filterset(self.request.GET or None, queryset=c.queryset(user), request=self.request)
-        qs = fs.qs if fs.is_bound and fs.is_valid() else c.queryset(user)
+        qs = filtered_or_none(fs, c.queryset(user))
         qs, sort = _sorted(qs, c, self.request.GET.get("sort", ""))
         return fs, qs, sort
 
@@ -179,7 +191,9 @@ class ObjectListView(ConfigView):
 class ObjectExportView(ObjectListView):
     def get(self, request):
         c = self.config
-        _fs, qs, _sort = self.filtered()
+        fs, qs, _sort = self.filtered()
+        if fs.is_bound and not fs.is_valid():
+            return bad_input(request, fs.form)
         return export_queryset(
             qs, c.export_columns(), request.user, filename=c.key, title=str(c.opts.verbose_name_plural)
         )

@@ -1,15 +1,14 @@
 """REST API of hazards: list/read, report (with photos), take a step, write the 治理方案, upload evidence."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
+from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, _as_drf
+from safeserve.core.api import ERRORS, ScopedModelViewSet
+from safeserve.core.drf import BoundedModelSerializer, BoundedSerializer, JSONParser
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.registry.models import Agency, Enterprise
 from safeserve.services.models import ServiceVisit
@@ -19,13 +18,7 @@ from .choices import HazardLevel, HazardSource
 from .models import Hazard, MajorHazardCriterion, RemediationPlan
 
 
-def _drf(exc):
-    if isinstance(exc, DjangoValidationError):
-        return _as_drf(exc)
-    return exceptions.PermissionDenied(str(exc))
-
-
-class HazardSerializer(serializers.ModelSerializer):
+class HazardSerializer(BoundedModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     photos = serializers.SerializerMethodField()
@@ -75,7 +68,7 @@ class HazardSerializer(serializers.ModelSerializer):
         ]
 
 
-class HazardReportSerializer(serializers.Serializer):
+class HazardReportSerializer(BoundedSerializer):
     enterprise = serializers.IntegerField(required=False)
     visit = serializers.IntegerField(required=False)
     source = serializers.ChoiceField(choices=HazardSource.choices, required=False)
@@ -88,20 +81,20 @@ class HazardReportSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.ImageField(), required=False)
 
 
-class StepSerializer(serializers.Serializer):
+class StepSerializer(BoundedSerializer):
     action = serializers.ChoiceField(choices=[a for a in transitions.ACTIONS if a != "plan"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     acceptor_agency = serializers.IntegerField(required=False)
     photos = serializers.ListField(child=serializers.ImageField(), required=False)
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(BoundedModelSerializer):
     class Meta:
         model = RemediationPlan
         fields = list(RemediationPlan.ELEMENTS)
 
 
-class EvidenceSerializer(serializers.Serializer):
+class EvidenceSerializer(BoundedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=serializers.ImageField(), min_length=1)
 
@@ -145,12 +138,9 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise serializers.ValidationError({"enterprise": ["请指定企业或服务记录"]})
         d.pop("enterprise", None)
         criterion = MajorHazardCriterion.objects.filter(pk=d.pop("criterion", None) or 0).first()
-        try:
-            hazard = actions.hazard_report(
-                actor=user, enterprise=enterprise, visit=visit, criterion=criterion, photos=d.pop("photos", []), **d
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        hazard = actions.hazard_report(
+            actor=user, enterprise=enterprise, visit=visit, criterion=criterion, photos=d.pop("photos", []), **d
+        )
         return self._out(hazard, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -164,17 +154,14 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         s.is_valid(raise_exception=True)
         d = s.validated_data
         agency = get_visible_or_404(Agency, request.user, pk=d["acceptor_agency"]) if d.get("acceptor_agency") else None
-        try:
-            hazard = actions.hazard_transition(
-                actor=request.user,
-                hazard=hazard,
-                action=d["action"],
-                note=d["note"],
-                photos=d.get("photos", []),
-                acceptor_agency=agency,
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        hazard = actions.hazard_transition(
+            actor=request.user,
+            hazard=hazard,
+            action=d["action"],
+            note=d["note"],
+            photos=d.get("photos", []),
+            acceptor_agency=agency,
+        )
         return self._out(hazard)
 
     @extend_schema(request=PlanSerializer, responses={200: PlanSerializer, **ERRORS})
@@ -183,10 +170,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         hazard = get_visible_or_404(Hazard, request.user, pk=pk)
         s = PlanSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            plan = actions.hazard_save_plan(actor=request.user, hazard=hazard, **s.validated_data)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        plan = actions.hazard_save_plan(actor=request.user, hazard=hazard, **s.validated_data)
         return Response(PlanSerializer(plan).data)
 
     @extend_schema(request={"multipart/form-data": EvidenceSerializer}, responses={200: HazardSerializer, **ERRORS})
@@ -195,14 +179,11 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         hazard = get_visible_or_404(Hazard, request.user, pk=pk)
         s = EvidenceSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            hazard = actions.hazard_add_evidence(actor=request.user, hazard=hazard, **s.validated_data)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        hazard = actions.hazard_add_evidence(actor=request.user, hazard=hazard, **s.validated_data)
         return self._out(hazard)
 
 
-class CriterionSerializer(serializers.ModelSerializer):
+class CriterionSerializer(BoundedModelSerializer):
     class Meta:
         model = MajorHazardCriterion
         fields = ["id", "code", "category", "sector", "article", "text", "is_active"]

@@ -4,7 +4,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import ScopedFilterSet, visible_choices
+from safeserve.core.filters import DaysFilter, IdFilter, ScopedFilterSet, visible_choices
 from safeserve.registry.models import Town
 
 from .choices import CriterionCategory, HazardLevel, HazardSource, HazardState
@@ -18,10 +18,10 @@ class HazardFilterSet(ScopedFilterSet):
     level = django_filters.ChoiceFilter(choices=HazardLevel.choices, label=_("等级"))
     source = django_filters.ChoiceFilter(choices=HazardSource.choices, label=_("来源"))
     town = django_filters.ModelChoiceFilter(queryset=visible_choices(Town), label=_("镇(街道)"))
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业ID"))
+    enterprise = IdFilter(field_name="enterprise_id", label=_("企业ID"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("未销号"))
-    due_within = django_filters.NumberFilter(method="filter_due_within", label=_("N日内到期"))
+    due_within = DaysFilter(method="filter_due_within", label=_("N日内到期"))
     reported_from = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__gte", label=_("发现日期起"))
     reported_to = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__lte", label=_("发现日期止"))
 

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.forms import DateInput, ScopedModelForm
+from safeserve.core.forms import BoundedForm, DateInput, ScopedModelForm
+from safeserve.core.validation import MAX_YEAR, MIN_YEAR, id_validators
 from safeserve.registry.forms import EnterpriseByCodeField
 from safeserve.registry.models import Agency, Enterprise
 from safeserve.services.forms import MultipleImageField
@@ -23,7 +24,7 @@ def _style(form):
         )
 
 
-class HazardReportForm(forms.Form):
+class HazardReportForm(BoundedForm):
     enterprise = EnterpriseByCodeField(label=_("企业(统一社会信用代码)"))
     source = forms.ChoiceField(label=_("来源"), choices=HazardSource.choices, required=False)
     level = forms.ChoiceField(
@@ -60,7 +61,7 @@ class HazardReportForm(forms.Form):
         _style(self)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(BoundedForm):
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photos = MultipleImageField(label=_("照片"))
     acceptor_agency = forms.ModelChoiceField(label=_("受委托验收机构"), queryset=Agency.objects.none(), required=False)
@@ -84,14 +85,24 @@ class CriterionForm(ScopedModelForm):
         fields = ["code", "category", "sector", "article", "text", "is_active"]
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(BoundedForm):
     start = forms.DateField(label=_("起始日期"), widget=DateInput())
     end = forms.DateField(label=_("截止日期"), widget=DateInput())
-    town = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    enterprise = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    town = forms.IntegerField(required=False, widget=forms.HiddenInput, validators=id_validators())
+    enterprise = forms.IntegerField(required=False, widget=forms.HiddenInput, validators=id_validators())
 
     def clean(self):
         d = super().clean()
         if d.get("start") and d.get("end") and d["end"] < d["start"]:
             raise forms.ValidationError(_("截止日期不能早于起始日期"))
         return d
+
+
+class StatisticsForm(BoundedForm):
+    """Quarterly statistics: which quarter, grouped how (query parameters of the statistics page)."""
+
+    year = forms.IntegerField(label=_("年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
+    quarter = forms.TypedChoiceField(label=_("季度"), choices=[(q, q) for q in range(1, 5)], coerce=int)
+    by = forms.ChoiceField(
+        label=_("统计口径"), choices=[("town", _("按镇(街道)")), ("enterprise", _("按企业"))], required=False
+    )

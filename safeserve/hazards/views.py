@@ -13,7 +13,7 @@ from django.views import View
 
 from safeserve.core.excel import workbook_response
 from safeserve.core.scoping import get_visible_or_404
-from safeserve.core.views import Column, ObjectConfig, _apply_validation_error
+from safeserve.core.views import Column, ObjectConfig, _apply_validation_error, bad_input, filtered_or_none
 from safeserve.registry.models import Enterprise, Town
 from safeserve.services.models import ServiceVisit
 
@@ -56,7 +56,7 @@ class HazardListView(LoginRequiredMixin, View):
             raise PermissionDenied
         base = queries.hazards_for(request.user)
         fs = filters.HazardFilterSet(request.GET or None, queryset=base, request=request)
-        qs = fs.qs if fs.is_bound and fs.is_valid() else base
+        qs = filtered_or_none(fs, base)
         page = Paginator(qs.order_by("-reported_at", "-id"), 50).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -265,7 +265,7 @@ class LedgerView(LoginRequiredMixin, View):
         form = forms.PeriodForm(request.GET or {"start": start, "end": end})
         towns = Town.objects.visible_to(request.user)
         if not form.is_valid():
-            return render(request, "hazards/ledger.html", {"form": form, "towns": towns})
+            return render(request, "hazards/ledger.html", {"form": form, "towns": towns}, status=400)
         d = form.cleaned_data
         town = get_visible_or_404(Town, request.user, pk=d["town"]) if d.get("town") else None
         enterprise = get_visible_or_404(Enterprise, request.user, pk=d["enterprise"]) if d.get("enterprise") else None
@@ -277,7 +277,7 @@ class LedgerView(LoginRequiredMixin, View):
         scope = enterprise.name if enterprise else town.name if town else org_name(request.user) or _("全县")
         title = _("隐患台账")
         return workbook_response(
-            f"hazard-ledger-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", [(f"{title}-{scope}"[:31], headers, rows)]
+            f"hazard-ledger-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", [(f"{title}-{scope}", headers, rows)]
         )
 
 
@@ -288,17 +288,11 @@ class StatisticsView(LoginRequiredMixin, View):
         if not request.user.has_perm("hazards.view_hazard"):
             raise PermissionDenied
         today = timezone.localdate()
-        try:
-            year = int(request.GET.get("year", today.year))
-            quarter = int(request.GET.get("quarter", (today.month - 1) // 3 + 1))
-        except ValueError:
-            year, quarter = today.year, (today.month - 1) // 3 + 1
-        quarter = min(4, max(1, quarter))
-        by = (
-            request.GET.get("by")
-            if request.GET.get("by") in ("town", "enterprise")
-            else ("town" if request.user.role in ("county",) else "enterprise")
-        )
+        form = forms.StatisticsForm({"year": today.year, "quarter": (today.month - 1) // 3 + 1, **request.GET.dict()})
+        if not form.is_valid():
+            return bad_input(request, form)
+        year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
+        by = form.cleaned_data["by"] or ("town" if request.user.role in ("county",) else "enterprise")
         stats = queries.quarterly_statistics(request.user, year, quarter, by=by)
         if "download" in request.GET:
             return workbook_response(

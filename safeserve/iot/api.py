@@ -3,8 +3,6 @@
 import base64
 import binascii
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -14,7 +12,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer, _as_drf
+from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer
 
 from . import actions, filters, queries
 from . import models as m
@@ -231,12 +229,7 @@ class DeviceViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer):
         data, _m2m = self._split(serializer)
-        try:
-            device, secret = actions.device_create(actor=self.request.user, data=data)
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+        device, secret = actions.device_create(actor=self.request.user, data=data)  # errors: core.drf handler
         device.n_active = 0
         device.secret = secret
         serializer.instance = device
@@ -339,12 +332,7 @@ class AlarmViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _run(self, fn, **kwargs):
         alarm = self.get_object()
-        try:
-            alarm = fn(actor=self.request.user, alarm=alarm, **kwargs)
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+        alarm = fn(actor=self.request.user, alarm=alarm, **kwargs)  # errors: the core.drf exception handler
         return Response(AlarmSerializer(alarm, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: AlarmSerializer, **ERRORS})

@@ -1,11 +1,9 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, routers, serializers
+from rest_framework import routers, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer, _as_drf
+from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer
 from safeserve.core.scoping import get_visible_or_404
 
 from . import actions, filters
@@ -177,22 +175,13 @@ class LeaveSerializer(serializers.Serializer):
     left_on = serializers.DateField(required=False, allow_null=True)
 
 
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise _as_drf(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(str(exc)) from exc
-
-
 class ConfirmMixin:
     @extend_schema(request=None, responses={200: None, **ERRORS})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """县局核验: the county confirms the certificate or qualification as entered."""
         obj = get_visible_or_404(self.model, request.user, "change", pk=pk)
-        obj = _call(actions.confirm_certificate, actor=request.user, instance=obj)
+        obj = actions.confirm_certificate(actor=request.user, instance=obj)
         return Response(self.get_serializer(obj).data)
 
 
@@ -208,9 +197,7 @@ class AgencyStaffActions(ConfirmMixin, AgencyStaffViewSet):
         staff = get_visible_or_404(m.AgencyStaff, request.user, "change", pk=pk)
         s = LeaveSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        staff = _call(
-            actions.staff_deactivate, actor=request.user, staff=staff, left_on=s.validated_data.get("left_on")
-        )
+        staff = actions.staff_deactivate(actor=request.user, staff=staff, left_on=s.validated_data.get("left_on"))
         return Response(self.get_serializer(staff).data)
 
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.core.forms import DateInput, ScopedModelForm
 from safeserve.core.identity import normalize_code, normalize_text
+from safeserve.core.validation import parse_id
 
 from . import models as m
 from .choices import ServiceType
@@ -100,7 +101,7 @@ class EnterpriseForm(NormalizingForm):
             {"data-depends-on": "id_town", "data-source": "/api/v1/registry/villages/?town="}
         )
         town_id = self["town"].value()  # the posted town, or the stored one when the field is disabled
-        if town_id and str(town_id).isdigit():
+        if parse_id(town_id):
             self.fields["village"].queryset = self.fields["village"].queryset.filter(town_id=town_id)
         else:
             self.fields["village"].queryset = self.fields["village"].queryset.none()

@@ -1,28 +1,21 @@
 """REST API of the services app: contracts, checklists, visits (with photos) and ratings."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
+from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedPrimaryKeyRelatedField, ScopedSerializer, _as_drf
+from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedPrimaryKeyRelatedField, ScopedSerializer
+from safeserve.core.drf import BoundedModelSerializer, BoundedSerializer, JSONParser
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.registry.models import AgencyStaff, Enterprise
 
 from . import actions, filters
 from .choices import ItemResult, ServiceItem
 from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit, VisitRating
-
-
-def _drf(exc):
-    if isinstance(exc, DjangoValidationError):
-        return _as_drf(exc)
-    return exceptions.PermissionDenied(str(exc))
 
 
 class ContractSerializer(ScopedSerializer):
@@ -55,7 +48,7 @@ class ContractSerializer(ScopedSerializer):
         read_only_fields = ["terminated_on"]
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(BoundedSerializer):
     action = serializers.ChoiceField(choices=list(actions.CONTRACT_TRANSITIONS))
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -80,10 +73,7 @@ class ContractViewSet(ScopedModelViewSet):
         contract = get_visible_or_404(ServiceContract, request.user, "view", pk=pk)
         s = TransitionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            contract = actions.contract_transition(actor=request.user, contract=contract, **s.validated_data)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        contract = actions.contract_transition(actor=request.user, contract=contract, **s.validated_data)
         return Response(ContractSerializer(contract, context={"request": request}).data)
 
 
@@ -122,13 +112,13 @@ class ChecklistItemViewSet(ScopedModelViewSet):
     ordering = ("template", "order", "id")
 
 
-class ResultSerializer(serializers.Serializer):
+class ResultSerializer(BoundedSerializer):
     item = serializers.IntegerField()
     result = serializers.ChoiceField(choices=ItemResult.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(BoundedModelSerializer):
     serializer_related_field = ScopedPrimaryKeyRelatedField  # staff: only those the caller may see
 
     results = serializers.SerializerMethodField()
@@ -168,7 +158,7 @@ class VisitSerializer(serializers.ModelSerializer):
         return {"score": r.score, "comment": r.comment} if r else None
 
 
-class VisitCreateSerializer(serializers.Serializer):
+class VisitCreateSerializer(BoundedSerializer):
     contract = serializers.IntegerField()
     enterprise = serializers.IntegerField()
     visited_at = serializers.DateTimeField()
@@ -180,7 +170,7 @@ class VisitCreateSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.ImageField(), required=False)
 
 
-class RatingSerializer(serializers.Serializer):
+class RatingSerializer(BoundedSerializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -219,21 +209,18 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if d.get("template"):
             template = get_object_or_404(ChecklistTemplate.objects.visible_to(user), pk=d["template"])
         results = {r["item"]: (r["result"], r["note"]) for r in d.get("results", [])}
-        try:
-            visit = actions.visit_record(
-                actor=user,
-                contract=contract,
-                enterprise=enterprise,
-                visited_at=d["visited_at"],
-                staff=staff,
-                template=template,
-                results=results,
-                findings=d["findings"],
-                signed_by=d["signed_by"],
-                photos=d.get("photos", []),
-            )
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        visit = actions.visit_record(
+            actor=user,
+            contract=contract,
+            enterprise=enterprise,
+            visited_at=d["visited_at"],
+            staff=staff,
+            template=template,
+            results=results,
+            findings=d["findings"],
+            signed_by=d["signed_by"],
+            photos=d.get("photos", []),
+        )
         visit = self.get_queryset().get(pk=visit.pk)
         return Response(VisitSerializer(visit, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
@@ -246,17 +233,14 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         visit = get_visible_or_404(ServiceVisit, request.user, "view", pk=pk)
         s = RatingSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            r = actions.visit_rate(actor=request.user, visit=visit, **s.validated_data)
-        except (DjangoValidationError, DjangoPermissionDenied) as exc:
-            raise _drf(exc) from exc
+        r = actions.visit_rate(actor=request.user, visit=visit, **s.validated_data)
         return Response({"score": r.score})
 
 
 class RatingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = VisitRating.objects.none()
 
-    class _S(serializers.ModelSerializer):
+    class _S(BoundedModelSerializer):
         class Meta:
             model = VisitRating
             fields = ["id", "visit", "agency", "score", "comment"]

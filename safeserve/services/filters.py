@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import ScopedFilterSet, visible_choices
+from safeserve.core.filters import IdFilter, ScopedFilterSet, visible_choices
 from safeserve.registry.models import Agency
 
 from .choices import ContractStatus, PayerType
@@ -13,7 +13,7 @@ class ContractFilterSet(ScopedFilterSet):
     status = django_filters.ChoiceFilter(choices=ContractStatus.choices, label=_("状态"))
     payer_type = django_filters.ChoiceFilter(choices=PayerType.choices, label=_("付费方"))
     agency = django_filters.ModelChoiceFilter(queryset=visible_choices(Agency), label=_("服务机构"))
-    enterprise = django_filters.NumberFilter(method="filter_enterprise", label=_("企业ID"))
+    enterprise = IdFilter(method="filter_enterprise", label=_("企业ID"))
 
     class Meta:
         model = ServiceContract
@@ -43,8 +43,8 @@ class ChecklistItemFilterSet(ScopedFilterSet):
 
 class VisitFilterSet(ScopedFilterSet):
     search_fields = ("enterprise__name__icontains", "findings__icontains")
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业ID"))
-    contract = django_filters.NumberFilter(field_name="contract_id", label=_("合同ID"))
+    enterprise = IdFilter(field_name="enterprise_id", label=_("企业ID"))
+    contract = IdFilter(field_name="contract_id", label=_("合同ID"))
     date_from = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte", label=_("起始日期"))
     date_to = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte", label=_("截止日期"))
 

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.forms import DateInput, ScopedModelForm
+from safeserve.core.forms import BoundedForm, DateInput, ScopedModelForm
 from safeserve.core.identity import normalize_code
 from safeserve.registry.models import AgencyStaff, Enterprise
 
@@ -119,7 +119,7 @@ class MultipleImageField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class VisitForm(forms.Form):
+class VisitForm(BoundedForm):
     """The mobile-friendly visit form; checklist results come as ``result_<item id>`` fields."""
 
     contract = forms.ModelChoiceField(label=_("服务合同"), queryset=ServiceContract.objects.none())
@@ -171,7 +171,7 @@ class VisitForm(forms.Form):
         }
 
 
-class RatingForm(forms.Form):
+class RatingForm(BoundedForm):
     score = forms.TypedChoiceField(
         label=_("评分"), coerce=int, choices=[(i, "★" * i) for i in range(5, 0, -1)], widget=forms.RadioSelect
     )

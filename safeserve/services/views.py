@@ -11,7 +11,8 @@ from django.views import View
 
 from safeserve.core.display import visible_related
 from safeserve.core.scoping import get_visible_or_404
-from safeserve.core.views import Column, ObjectConfig, Related, _apply_validation_error
+from safeserve.core.validation import parse_id
+from safeserve.core.views import Column, ObjectConfig, Related, _apply_validation_error, filtered_or_none
 
 from . import actions, chain, filters, forms, queries
 from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit, VisitPhoto
@@ -124,7 +125,7 @@ class VisitListView(LoginRequiredMixin, View):
             raise PermissionDenied
         base = queries.visits_for(request.user)
         fs = filters.VisitFilterSet(request.GET or None, queryset=base, request=request)
-        qs = fs.qs if fs.is_bound and fs.is_valid() else base
+        qs = filtered_or_none(fs, base)
         page = Paginator(qs.order_by("-visited_at", "-id"), 50).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -145,7 +146,7 @@ class VisitCreateView(LoginRequiredMixin, View):
         tid = request.POST.get("template") or request.GET.get("template")
         qs = ChecklistTemplate.objects.visible_to(request.user).filter(is_active=True)
         if tid:
-            return qs.filter(pk=tid).first()
+            return qs.filter(pk=tid).first() if parse_id(tid) else None
         return qs.filter(industry__isnull=True).order_by("id").first()
 
     def _check(self, request):
