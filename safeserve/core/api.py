@@ -3,11 +3,12 @@
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
-from . import actions
+from . import actions, uploads
 from .fieldperms import refused_fields
 from .identity import mask
 
@@ -89,6 +90,24 @@ class ScopedSerializer(WritableFieldsMixin, serializers.ModelSerializer):
                 if data.get(name):
                     data[name] = mask(data[name], kind)
         return data
+
+
+class VerifiedImageField(serializers.FileField):
+    """One photo, checked by content and re-encoded (core/uploads.py); validates to a ``VerifiedImage``."""
+
+    def to_internal_value(self, data):
+        if not hasattr(data, "read") or not hasattr(data, "name"):
+            raise ValidationError(_("请以文件形式上传照片（multipart/form-data）"), code="invalid")
+        try:
+            return uploads.verify_image(data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.messages, code="invalid_image") from None
+
+
+def image_list_field(**kwargs) -> serializers.ListField:
+    """The ``photos`` field of every API door: verified photos, at most UPLOAD_IMAGE_MAX_FILES."""
+    kwargs.setdefault("max_length", uploads.limit("UPLOAD_IMAGE_MAX_FILES"))
+    return serializers.ListField(child=VerifiedImageField(), **kwargs)
 
 
 def _as_drf(exc: DjangoValidationError) -> ValidationError:

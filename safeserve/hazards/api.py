@@ -9,8 +9,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, _as_drf
+from safeserve.core.api import ERRORS, ScopedModelViewSet, _as_drf, image_list_field
 from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import photo_evidence
 from safeserve.registry.models import Agency, Enterprise
 from safeserve.services.models import ServiceVisit
 
@@ -59,7 +60,7 @@ class HazardSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_photos(self, obj) -> list[dict]:
-        return [{"id": p.pk, "stage": p.stage, "sha256": p.sha256} for p in obj.photos.all()]
+        return [{"id": p.pk, "stage": p.stage, "sha256": p.sha256, **photo_evidence(p)} for p in obj.photos.all()]
 
     def get_events(self, obj) -> list[dict]:
         return [
@@ -85,14 +86,14 @@ class HazardReportSerializer(serializers.Serializer):
     description = serializers.CharField()
     responsible_person = serializers.CharField(max_length=50)
     deadline = serializers.DateField(required=False)
-    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+    photos = image_list_field(required=False)
 
 
 class StepSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[a for a in transitions.ACTIONS if a != "plan"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     acceptor_agency = serializers.IntegerField(required=False)
-    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+    photos = image_list_field(required=False)
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -103,7 +104,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 class EvidenceSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    photos = serializers.ListField(child=serializers.ImageField(), min_length=1)
+    photos = image_list_field(min_length=1)
 
 
 class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

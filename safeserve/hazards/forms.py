@@ -1,10 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.forms import DateInput, ScopedModelForm
+from safeserve.core.forms import DateInput, MultipleImageField, ScopedModelForm
 from safeserve.registry.forms import EnterpriseByCodeField
 from safeserve.registry.models import Agency, Enterprise
-from safeserve.services.forms import MultipleImageField
 
 from . import conf
 from .choices import HazardLevel, HazardSource

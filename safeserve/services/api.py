@@ -10,8 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer, _as_drf
+from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer, _as_drf, image_list_field
 from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import photo_evidence
 from safeserve.registry.models import AgencyStaff, Enterprise
 
 from . import actions, filters
@@ -156,7 +157,7 @@ class VisitSerializer(serializers.ModelSerializer):
         return [{"item": r.item_id, "result": r.result, "note": r.note} for r in obj.results.all()]
 
     def get_photos(self, obj) -> list[dict]:
-        return [{"id": p.pk, "sha256": p.sha256, "name": p.name} for p in obj.photos.all()]
+        return [{"id": p.pk, "sha256": p.sha256, "name": p.name, **photo_evidence(p)} for p in obj.photos.all()]
 
     def get_rating(self, obj) -> dict | None:
         r = getattr(obj, "rating", None)
@@ -172,7 +173,7 @@ class VisitCreateSerializer(serializers.Serializer):
     results = ResultSerializer(many=True, required=False)
     findings = serializers.CharField(required=False, allow_blank=True, default="")
     signed_by = serializers.CharField(required=False, allow_blank=True, default="")
-    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+    photos = image_list_field(required=False)
 
 
 class RatingSerializer(serializers.Serializer):
