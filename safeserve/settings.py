@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "safeserve.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -192,8 +193,27 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# Browsers never guess a content type (in every mode; stored photos set it again themselves).
+SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (core/middleware.py, ADR 0010): no inline or eval'd script, no plugins, no
+# framing. Inline style *attributes* stay allowed (ECharts tooltips and a few templates use them);
+# <style> elements do not (htmx's indicator style is in safeserve.css instead).
+SAFESERVE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+SAFESERVE_CSP_REPORT_ONLY = env_bool("SAFESERVE_CSP_REPORT_ONLY", False)
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {
@@ -210,6 +230,10 @@ FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 SAFESERVE = {
     "QUALIFICATION_EXPIRY_WARNING_DAYS": int(os.environ.get("SAFESERVE_QUAL_WARN_DAYS", "60")),
     "LIST_PAGE_SIZE": 50,
+    # Uploaded photos (core/uploads.py, ADR 0010): checked by content, re-encoded, within these limits.
+    "UPLOAD_IMAGE_MAX_BYTES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_MB", "15")) * 1024 * 1024,
+    "UPLOAD_IMAGE_MAX_PIXELS": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_PIXELS", str(40_000_000))),
+    "UPLOAD_IMAGE_MAX_FILES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_FILES", "20")),
 }
 
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),
