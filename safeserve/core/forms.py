@@ -9,9 +9,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
-from .fieldperms import writable_fields_for
-
 from . import uploads
+from .fieldperms import writable_fields_for
 
 
 class ScopedModelForm(forms.ModelForm):
