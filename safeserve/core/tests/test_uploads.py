@@ -7,12 +7,20 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from PIL import Image
 
 from safeserve.core import uploads
 from safeserve.core.testfiles import SCRIPT, hostile_photos, image_bytes, upload, xlsx_bytes
 
 SOURCE = Path(settings.BASE_DIR) / "safeserve"
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Messages are asserted in Chinese whatever language an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.mark.parametrize(

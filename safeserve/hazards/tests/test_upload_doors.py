@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from safeserve.core import uploads
 from safeserve.core.testfiles import SCRIPT, hostile_photos, jpeg_with_exif, upload
@@ -30,6 +30,13 @@ from safeserve.services.testing import general_template, make_contract
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = hostile_photos()
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Actions called from code answer in the active language: Chinese, whatever an earlier test left."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture
