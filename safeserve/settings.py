@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "safeserve.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -200,8 +201,27 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# Browsers never guess a content type (in every mode; stored photos set it again themselves).
+SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (core/middleware.py, ADR 0010): no inline or eval'd script, no plugins, no
+# framing. Inline style *attributes* stay allowed (ECharts tooltips and a few templates use them);
+# <style> elements do not (htmx's indicator style is in safeserve.css instead).
+SAFESERVE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+SAFESERVE_CSP_REPORT_ONLY = env_bool("SAFESERVE_CSP_REPORT_ONLY", False)
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {
@@ -221,6 +241,10 @@ SAFESERVE = {
     # Service types that need the agency's own licence (应急管理部令第1号: 安全评价, 检测检验; 职业卫生
     # 技术服务): a visit under a contract with such an item needs a valid, county-confirmed qualification.
     "LICENSED_SERVICE_TYPES": env_list("SAFESERVE_LICENSED_SERVICE_TYPES", "evaluation,testing,occupational"),
+    # Uploaded photos (core/uploads.py, ADR 0010): checked by content, re-encoded, within these limits.
+    "UPLOAD_IMAGE_MAX_BYTES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_MB", "15")) * 1024 * 1024,
+    "UPLOAD_IMAGE_MAX_PIXELS": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_PIXELS", str(40_000_000))),
+    "UPLOAD_IMAGE_MAX_FILES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_FILES", "20")),
 }
 
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),

@@ -1,13 +1,15 @@
 """API base: scoped viewsets whose writes go through the audited actions."""
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.relations import MANY_RELATION_KWARGS, ManyRelatedField
 
-from . import actions
+from . import actions, uploads
 from .drf import BoundedFieldsMixin, Conflict
 from .fieldperms import refused_fields
 from .identity import mask
@@ -138,6 +140,24 @@ class ScopedSerializer(WritableFieldsMixin, BoundedFieldsMixin, serializers.Mode
                 if data.get(name):
                     data[name] = mask(data[name], kind)
         return data
+
+
+class VerifiedImageField(serializers.FileField):
+    """One photo, checked by content and re-encoded (core/uploads.py); validates to a ``VerifiedImage``."""
+
+    def to_internal_value(self, data):
+        if not hasattr(data, "read") or not hasattr(data, "name"):
+            raise ValidationError(_("请以文件形式上传照片（multipart/form-data）"), code="invalid")
+        try:
+            return uploads.verify_image(data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.messages, code="invalid_image") from None
+
+
+def image_list_field(**kwargs) -> serializers.ListField:
+    """The ``photos`` field of every API door: verified photos, at most UPLOAD_IMAGE_MAX_FILES."""
+    kwargs.setdefault("max_length", uploads.limit("UPLOAD_IMAGE_MAX_FILES"))
+    return serializers.ListField(child=VerifiedImageField(), **kwargs)
 
 
 # Explicit error responses for custom actions; generic operations get them from core.schema.AutoSchema.

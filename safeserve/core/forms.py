@@ -9,6 +9,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
+from . import uploads
 from .fieldperms import writable_fields_for
 from .validation import bound_form_fields
 
@@ -123,3 +124,33 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Any number of photos, each checked by content and re-encoded (core/uploads.py).
+
+    Cleans to a list of ``VerifiedImage``; a refused file is a field error naming the file and why.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={"accept": uploads.ACCEPT, "capture": "environment", "class": "form-control form-control-lg"}
+            ),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = list(data) if isinstance(data, list | tuple) else [data]
+        files = [f for f in files if f]
+        if not files:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        return uploads.verify_images(files)

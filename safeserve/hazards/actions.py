@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core import uploads
 from safeserve.core.audit import AuditAction, record
 from safeserve.notifications.actions import notify
 from safeserve.notifications.models import Level
 from safeserve.notifications.queries import agency_users, county_officers, enterprise_users, town_officers
 from safeserve.registry.models import Enterprise
-from safeserve.services.chain import sha256_file
 
 from . import conf, transitions
 from .choices import HazardLevel, HazardSource, HazardState, PhotoStage
@@ -40,18 +40,21 @@ def _event(hazard, actor, action, from_state, note=""):
     )
 
 
-def _save_photos(hazard, event, actor, photos, stage):
-    for upload in photos or ():
-        digest = sha256_file(upload)
+def _save_photos(hazard, event, actor, images, stage):
+    """Store photos already verified (``uploads.verify_images``) before anything was written."""
+    for image in images:
         p = HazardPhoto(
             hazard=hazard,
             event=event,
             stage=stage,
-            sha256=digest,
-            name=getattr(upload, "name", "")[:200],
+            sha256=image.sha256,
+            name=image.name[:200],
+            taken_at=image.taken_at,
+            latitude=image.latitude,
+            longitude=image.longitude,
             uploaded_by=actor,
         )
-        p.file.save(getattr(upload, "name", "photo.jpg"), upload, save=False)
+        uploads.save_image(p.file, image)
         p.save()
 
 
@@ -63,6 +66,7 @@ def _label(hazard):
     return f"{hazard.enterprise.name} · {hazard.location}"
 
 
+@uploads.discard_files_on_error
 @transaction.atomic
 def hazard_report(
     *,
@@ -102,6 +106,7 @@ def hazard_report(
         source = source or HazardSource.INSPECTION
     if level == HazardLevel.MAJOR and criterion is None:
         raise ValidationError({"criterion": _("重大事故隐患须注明判定依据(判定标准条款)")})
+    images = uploads.verify_images(photos, field="photos")
     if level == HazardLevel.GENERAL:
         criterion = None
     hazard = Hazard(
@@ -124,7 +129,7 @@ def hazard_report(
         raise ValidationError({"deadline": _("整改期限不能早于今天")})
     hazard.save()
     event = _event(hazard, actor, "report", "", note)
-    _save_photos(hazard, event, actor, photos, PhotoStage.BEFORE)
+    _save_photos(hazard, event, actor, images, PhotoStage.BEFORE)
     record(actor=actor, action=AuditAction.CREATE, instance=hazard, changes={"state": [None, hazard.state]}, note=note)
     title = _("新隐患:%(h)s,整改期限 %(d)s") % {"h": _label(hazard), "d": hazard.deadline.isoformat()}
     notify(
@@ -191,6 +196,7 @@ def hazard_save_plan(*, actor, hazard, note: str = "", **elements) -> Remediatio
     return plan
 
 
+@uploads.discard_files_on_error
 @transaction.atomic
 def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), acceptor_agency=None) -> Hazard:
     """Take one step from the table; guards that are not about roles are checked here too."""
@@ -203,7 +209,8 @@ def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), 
         plan = RemediationPlan.objects.filter(hazard=fresh).first()
         if plan is None or not plan.is_complete:
             raise ValidationError(_("重大事故隐患须先制定包含六项要素的治理方案,才能开始整改"))
-    if action == "submit" and not photos and not note:
+    images = uploads.verify_images(photos, field="photos")
+    if action == "submit" and not images and not note:
         raise ValidationError(_("申请验收须上传整改后照片或填写整改说明"))
     if action == "reject" and not note:
         raise ValidationError(_("退回整改须说明原因"))
@@ -219,8 +226,7 @@ def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), 
     fresh.full_clean()
     fresh.save()
     event = _event(fresh, actor, action, before, note)
-    if photos:
-        _save_photos(fresh, event, actor, photos, PhotoStage.AFTER if action == "submit" else PhotoStage.BEFORE)
+    _save_photos(fresh, event, actor, images, PhotoStage.AFTER if action == "submit" else PhotoStage.BEFORE)
     record(
         actor=actor,
         action=AuditAction.TRANSITION,
@@ -271,6 +277,7 @@ def _notify_step(hazard, action, note, event):
         )
 
 
+@uploads.discard_files_on_error
 @transaction.atomic
 def hazard_add_evidence(*, actor, hazard, photos, note: str = "") -> Hazard:
     """Upload rectification photos while rectifying (enterprise or agency), without changing state."""
@@ -279,10 +286,11 @@ def hazard_add_evidence(*, actor, hazard, photos, note: str = "") -> Hazard:
         raise ValidationError(_("只有整改中的隐患可以上传整改照片"))
     if not transitions.relations(actor, fresh) & {transitions.ENTERPRISE, transitions.AGENCY}:
         raise PermissionDenied(_("只有企业或服务机构可以上传整改照片"))
-    if not photos:
+    images = uploads.verify_images(photos, field="photos")
+    if not images:
         raise ValidationError(_("请选择照片"))
     event = _event(fresh, actor, "evidence", fresh.state, note or _("上传整改照片"))
-    _save_photos(fresh, event, actor, photos, PhotoStage.AFTER)
+    _save_photos(fresh, event, actor, images, PhotoStage.AFTER)
     return fresh
 
 

@@ -7,9 +7,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet
+from safeserve.core.api import ERRORS, ScopedModelViewSet, image_list_field
 from safeserve.core.drf import BoundedModelSerializer, BoundedSerializer, JSONParser
 from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import photo_evidence
 from safeserve.registry.models import Agency, Enterprise
 from safeserve.services.models import ServiceVisit
 
@@ -52,7 +53,7 @@ class HazardSerializer(BoundedModelSerializer):
         read_only_fields = fields
 
     def get_photos(self, obj) -> list[dict]:
-        return [{"id": p.pk, "stage": p.stage, "sha256": p.sha256} for p in obj.photos.all()]
+        return [{"id": p.pk, "stage": p.stage, "sha256": p.sha256, **photo_evidence(p)} for p in obj.photos.all()]
 
     def get_events(self, obj) -> list[dict]:
         return [
@@ -78,14 +79,14 @@ class HazardReportSerializer(BoundedSerializer):
     description = serializers.CharField()
     responsible_person = serializers.CharField(max_length=50)
     deadline = serializers.DateField(required=False)
-    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+    photos = image_list_field(required=False)
 
 
 class StepSerializer(BoundedSerializer):
     action = serializers.ChoiceField(choices=[a for a in transitions.ACTIONS if a != "plan"])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     acceptor_agency = serializers.IntegerField(required=False)
-    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+    photos = image_list_field(required=False)
 
 
 class PlanSerializer(BoundedModelSerializer):
@@ -96,7 +97,7 @@ class PlanSerializer(BoundedModelSerializer):
 
 class EvidenceSerializer(BoundedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
-    photos = serializers.ListField(child=serializers.ImageField(), min_length=1)
+    photos = image_list_field(min_length=1)
 
 
 class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,11 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.forms import BoundedForm, DateInput, ScopedModelForm
+from safeserve.core.forms import BoundedForm, DateInput, MultipleImageField, ScopedModelForm
 from safeserve.core.validation import MAX_YEAR, MIN_YEAR, id_validators
 from safeserve.registry.forms import EnterpriseByCodeField
 from safeserve.registry.models import Agency, Enterprise
-from safeserve.services.forms import MultipleImageField
 
 from . import conf
 from .choices import HazardLevel, HazardSource

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
+from safeserve.core.uploads import storage_name
 
 from .choices import CriterionCategory, HazardLevel, HazardSource, HazardState, PhotoStage
 
@@ -192,11 +193,7 @@ class RemediationPlan(ScopedModel):
 
 
 def hazard_photo_path(instance, filename):
-    import os
-
-    ext = os.path.splitext(filename)[1].lower()
-    ext = ext if ext in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"} else ".bin"
-    return f"hazards/{instance.sha256[:2]}/{instance.sha256}{ext}"
+    return storage_name("hazards", instance.sha256, filename)
 
 
 class HazardEvent(models.Model):
@@ -229,6 +226,9 @@ class HazardPhoto(models.Model):
     file = models.FileField(_("照片"), upload_to=hazard_photo_path, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     name = models.CharField(_("文件名"), max_length=200, blank=True)
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.views import View
 
 from safeserve.core.excel import workbook_response
 from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import serve_stored_image
 from safeserve.core.views import Column, ObjectConfig, _apply_validation_error, bad_input, filtered_or_none
 from safeserve.registry.models import Enterprise, Town
 from safeserve.services.models import ServiceVisit
@@ -172,7 +173,8 @@ class HazardActionView(LoginRequiredMixin, View):
         hazard = get_visible_or_404(Hazard, request.user, pk=pk)
         form = forms.TransitionForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
-            messages.error(request, _("输入无效"))
+            # Say why (e.g. which photo was refused and for what), not just that something was wrong.
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
             return redirect(hazard.get_absolute_url())
         d = form.cleaned_data
         try:
@@ -230,13 +232,10 @@ class HazardPlanView(LoginRequiredMixin, View):
 class HazardPhotoView(LoginRequiredMixin, View):
     def get(self, request, pk):
         photo = HazardPhoto.objects.filter(pk=pk).first()
-        if photo is None or not Hazard.objects.visible_to(request.user).filter(pk=photo.hazard_id).exists():
+        if photo is None:
             raise Http404
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError:  # the record exists but its file is gone: a 404, not a crash
-            raise Http404 from None
-        return FileResponse(handle, filename=photo.name or None)
+        get_visible_or_404(Hazard, request.user, pk=photo.hazard_id)
+        return serve_stored_image(photo.file, name=photo.name)
 
 
 class HazardNoticeView(LoginRequiredMixin, View):

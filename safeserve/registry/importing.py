@@ -45,6 +45,7 @@ from safeserve.core.excel import from_text_cell
 from safeserve.core.fieldperms import writable_fields_for
 from safeserve.core.identity import credit_code_check_char, normalize_code, normalize_text
 from safeserve.core.models import AuditLog
+from safeserve.core.uploads import check_xlsx
 
 from .choices import EnterpriseStatus, ExpertPool, RiskLevel, ServiceType, SizeClass, StandardizationGrade
 from .models import Agency, Enterprise, Expert, Industry, Town, Village
@@ -229,6 +230,10 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
         raise ImportFileError(_("不支持旧版 .xls 格式,请在 Excel 中另存为 .xlsx 后上传"))
     if not magic.startswith(b"PK\x03\x04"):
         raise ImportFileError(_("不是有效的 .xlsx 文件,请使用下载的模板填写后上传"))
+    try:
+        check_xlsx(path)  # a real workbook zip, bounded when unpacked (no zip bombs)
+    except ValidationError as exc:
+        raise ImportFileError(exc.messages[0]) from None
 
     from openpyxl import load_workbook
 

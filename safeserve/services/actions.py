@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core import uploads
 from safeserve.core.audit import AuditAction, record
 from safeserve.registry.choices import ServiceType
 from safeserve.registry.models import Agency, AgencyQualification, AgencyStaff
@@ -158,6 +159,7 @@ def missing_licences(agency_id, items, day) -> list[str]:
     return sorted(needed - held)
 
 
+@uploads.discard_files_on_error
 @transaction.atomic
 def visit_record(
     *,
@@ -177,6 +179,7 @@ def visit_record(
 
     ``results`` maps a checklist item id to (result, note). Every staff member present must be
     qualified on the day of the visit; otherwise the whole record is refused, naming the person.
+    ``photos`` are uploads or ``VerifiedImage``s; each is checked by content and stored re-encoded.
     """
     if actor is None or actor.role != Role.AGENCY or not actor.has_perm("services.add_servicevisit"):
         raise PermissionDenied(_("只有服务机构人员可以录入服务记录"))
@@ -240,6 +243,7 @@ def visit_record(
             _fail("results", _("“存在问题”的检查项须填写说明"))
     if signed_by and signed_at is None:
         signed_at = timezone.now()
+    images = uploads.verify_images(photos, field="photos")
 
     # Serialise the agency's chain: the agency row is the lock.
     Agency.objects.select_for_update().filter(pk=actor.agency_id).first()
@@ -264,13 +268,18 @@ def visit_record(
     VisitItemResult.objects.bulk_create(
         [VisitItemResult(visit=visit, item_id=i, result=r, note=(n or "").strip()) for i, (r, n) in results.items()]
     )
-    hashes = []
-    for upload in photos:
-        digest = chain.sha256_file(upload)
-        photo = VisitPhoto(visit=visit, sha256=digest, name=getattr(upload, "name", "")[:200])
-        photo.file.save(getattr(upload, "name", "photo.jpg"), upload, save=False)
+    for image in images:
+        # The hash is of the bytes actually stored (the re-encoded image), as verification reads them.
+        photo = VisitPhoto(
+            visit=visit,
+            sha256=image.sha256,
+            name=image.name[:200],
+            taken_at=image.taken_at,
+            latitude=image.latitude,
+            longitude=image.longitude,
+        )
+        uploads.save_image(photo.file, image)
         photo.save()
-        hashes.append(digest)
     # Round-trip visited_at through the database's precision before hashing.
     visit.refresh_from_db(fields=["visited_at", "signed_at"])
     content, _problems = chain.stored_content(visit, check_files=False)

@@ -8,9 +8,16 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedPrimaryKeyRelatedField, ScopedSerializer
+from safeserve.core.api import (
+    ERRORS,
+    ScopedModelViewSet,
+    ScopedPrimaryKeyRelatedField,
+    ScopedSerializer,
+    image_list_field,
+)
 from safeserve.core.drf import BoundedModelSerializer, BoundedSerializer, JSONParser
 from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import photo_evidence
 from safeserve.registry.models import AgencyStaff, Enterprise
 
 from . import actions, filters
@@ -151,7 +158,7 @@ class VisitSerializer(BoundedModelSerializer):
         return [{"item": r.item_id, "result": r.result, "note": r.note} for r in obj.results.all()]
 
     def get_photos(self, obj) -> list[dict]:
-        return [{"id": p.pk, "sha256": p.sha256, "name": p.name} for p in obj.photos.all()]
+        return [{"id": p.pk, "sha256": p.sha256, "name": p.name, **photo_evidence(p)} for p in obj.photos.all()]
 
     def get_rating(self, obj) -> dict | None:
         r = getattr(obj, "rating", None)
@@ -167,7 +174,7 @@ class VisitCreateSerializer(BoundedSerializer):
     results = ResultSerializer(many=True, required=False)
     findings = serializers.CharField(required=False, allow_blank=True, default="")
     signed_by = serializers.CharField(required=False, allow_blank=True, default="")
-    photos = serializers.ListField(child=serializers.ImageField(), required=False)
+    photos = image_list_field(required=False)
 
 
 class RatingSerializer(BoundedSerializer):

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.forms import BoundedForm, DateInput, ScopedModelForm
+from safeserve.core.forms import BoundedForm, DateInput, MultipleFileInput, MultipleImageField, ScopedModelForm
 from safeserve.core.identity import normalize_code
 from safeserve.registry.models import AgencyStaff, Enterprise
 
@@ -95,28 +95,6 @@ class ChecklistItemForm(ScopedModelForm):
     class Meta:
         model = ChecklistItem
         fields = ["template", "order", "category", "text"]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget",
-            MultipleFileInput(
-                attrs={"accept": "image/*", "capture": "environment", "class": "form-control form-control-lg"}
-            ),
-        )
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class VisitForm(BoundedForm):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
+from safeserve.core.uploads import storage_name
 
 from .choices import ContractStatus, ItemResult, PayerType, ServiceItem
 
@@ -330,14 +331,7 @@ class VisitItemResult(models.Model):
 
 
 def visit_photo_path(instance, filename):
-    return f"visits/{instance.sha256[:2]}/{instance.sha256}{_ext(filename)}"
-
-
-def _ext(filename):
-    import os
-
-    ext = os.path.splitext(filename)[1].lower()
-    return ext if ext in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"} else ".bin"
+    return storage_name("visits", instance.sha256, filename)
 
 
 class VisitPhoto(models.Model):
@@ -345,6 +339,10 @@ class VisitPhoto(models.Model):
     file = models.FileField(_("照片"), upload_to=visit_photo_path, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     name = models.CharField(_("文件名"), max_length=200, blank=True)
+    # Read from the photo's EXIF when present (and kept in the stored file, which the hash covers).
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

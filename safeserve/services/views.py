@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views import View
 
 from safeserve.core.display import visible_related
 from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import serve_stored_image
 from safeserve.core.validation import parse_id
 from safeserve.core.views import Column, ObjectConfig, Related, _apply_validation_error, filtered_or_none
 
@@ -240,14 +241,11 @@ class VisitPhotoView(LoginRequiredMixin, View):
     """Photos are served only to those who may see the visit (no public media URL)."""
 
     def get(self, request, pk):
-        photo = VisitPhoto.objects.filter(pk=pk).select_related("visit").first()
-        if photo is None or not ServiceVisit.objects.visible_to(request.user).filter(pk=photo.visit_id).exists():
+        photo = VisitPhoto.objects.filter(pk=pk).first()
+        if photo is None:
             raise Http404
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError:  # the record exists but its file is gone: a 404, not a crash
-            raise Http404 from None
-        return FileResponse(handle, filename=photo.name or None)
+        get_visible_or_404(ServiceVisit, request.user, pk=photo.visit_id)
+        return serve_stored_image(photo.file, name=photo.name)
 
 
 class VisitsDueView(LoginRequiredMixin, View):

@@ -163,7 +163,7 @@ def test_visit_form_mobile_and_records(world, client_for):
     t = general_template()
     agency = client_for("agency_a")
     page = agency.get(reverse("services:visit_add") + f"?contract={c.pk}").content.decode()
-    assert 'accept="image/*"' in page and "capture" in page
+    assert 'accept="image/jpeg,image/png,image/webp"' in page and "capture" in page
     data = {
         "contract": c.pk,
         "enterprise": world["ent_a"].pk,

@@ -18,3 +18,15 @@ document.addEventListener("change", async (event) => {
     }
   }
 });
+
+// No inline handlers (the Content-Security-Policy forbids them): behaviour comes from data attributes.
+// <select data-autosubmit> submits its form when changed (the language switch).
+document.addEventListener("change", (event) => {
+  const el = event.target;
+  if (el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+});
+// <form data-confirm="question"> asks before submitting.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});

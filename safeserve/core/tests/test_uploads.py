@@ -1,0 +1,150 @@
+"""core/uploads.py on its own: what is accepted and how it is re-encoded; the list of upload doors."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from PIL import Image
+
+from safeserve.core import uploads
+from safeserve.core.testfiles import SCRIPT, hostile_photos, image_bytes, upload, xlsx_bytes
+
+SOURCE = Path(settings.BASE_DIR) / "safeserve"
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Messages are asserted in Chinese whatever language an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "extra"),
+    [
+        ("CMYK", "JPEG", {}),
+        ("L", "JPEG", {}),
+        ("P", "PNG", {"transparency": 0}),
+        ("LA", "PNG", {}),
+        ("I;16", "PNG", {}),
+        ("RGBA", "WEBP", {}),
+    ],
+)
+def test_modes_are_normalised_and_the_format_kept(mode, fmt, extra):
+    img = Image.new(mode, (20, 10))
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **extra)
+    out = uploads.verify_image(upload(f"x.{fmt.lower()}", buf.getvalue()))
+    assert out.format == fmt and (out.width, out.height) == (20, 10)
+    again = Image.open(io.BytesIO(out.content))
+    assert again.format == fmt and again.mode in ("L", "RGB", "RGBA")
+
+
+def test_an_animation_keeps_its_first_frame():
+    frames = [Image.new("RGB", (16, 16), c) for c in ((255, 0, 0), (0, 255, 0))]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="WEBP", save_all=True, append_images=frames[1:])
+    out = uploads.verify_image(upload("a.webp", buf.getvalue()))
+    assert getattr(Image.open(io.BytesIO(out.content)), "n_frames", 1) == 1
+
+
+def test_limits_are_settings(settings):
+    settings.SAFESERVE = {**settings.SAFESERVE, "UPLOAD_IMAGE_MAX_BYTES": 1000, "UPLOAD_IMAGE_MAX_PIXELS": 50}
+    with pytest.raises(ValidationError, match="照片上限为 0 MB"):
+        uploads.verify_image(upload("big.jpg", image_bytes("JPEG", size=(64, 64), noise=True)))
+    with pytest.raises(ValidationError, match=r"像素过多（8×8）"):
+        uploads.verify_image(upload("p.png", image_bytes("PNG", size=(8, 8))))
+
+
+def test_truncated_images_are_refused_even_after_weasyprint_relaxed_pillow():
+    import weasyprint.images  # noqa: F401 - sets ImageFile.LOAD_TRUNCATED_IMAGES = True process-wide
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    name, content, _fmt, reason = hostile_photos()["truncated_jpeg"]
+    with pytest.raises(ValidationError, match=reason):
+        uploads.verify_image(upload(name, content))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as WeasyPrint wants it
+
+
+def test_a_refusal_is_one_sentence_naming_the_file():
+    with pytest.raises(ValidationError) as info:
+        uploads.verify_images([upload(n, b) for n, b, fmt, _r in hostile_photos().values() if fmt is None][:3])
+    assert len(info.value.messages) == 3
+    assert all(m.startswith("「") for m in info.value.messages)
+
+
+def test_a_verified_image_passes_through_unchanged():
+    first = uploads.verify_image(upload("a.png", image_bytes("PNG")))
+    assert uploads.verify_image(first) is first
+    assert uploads.verify_images([first]) == [first]
+    with pytest.raises(TypeError):
+        uploads.save_image(None, upload("a.png", image_bytes("PNG")))  # raw uploads are never stored
+
+
+def test_storage_names_only_use_verified_extensions():
+    assert uploads.storage_name("visits", "ab" * 32, "x.jpg").endswith(".jpg")
+    assert uploads.storage_name("visits", "ab" * 32, "x.html").endswith(".bin")
+    assert uploads.storage_name("visits", "ab" * 32, "x.svg").startswith("visits/ab/")
+
+
+def test_check_xlsx_accepts_a_real_workbook(tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(xlsx_bytes())
+    uploads.check_xlsx(path)
+    path.write_bytes(b"PK\x03\x04" + SCRIPT)
+    with pytest.raises(ValidationError, match="文件已损坏"):
+        uploads.check_xlsx(path)
+
+
+# Every place a file can come in. A new one must go through core/uploads.py and be added here
+# (and to the hostile-upload suite in hazards/tests/test_upload_doors.py).
+DOORS = {
+    "forms.FileField": {"core/forms.py"},
+    "forms.ImageField": set(),
+    "serializers.FileField": {"core/api.py"},
+    "serializers.ImageField": set(),
+    "models.FileField": {"services/models.py", "hazards/models.py"},
+    "models.ImageField": set(),
+    "request.FILES": {"services/views.py", "hazards/views.py", "registry/imports.py", "core/views.py"},
+    "FileUploadParser": set(),
+}
+
+
+def test_every_upload_door_is_known():
+    found = {pattern: set() for pattern in DOORS}
+    for path in SOURCE.rglob("*.py"):
+        rel = path.relative_to(SOURCE).as_posix()
+        if "/tests/" in rel or "/migrations/" in rel:
+            continue
+        text = path.read_text()
+        for pattern in DOORS:
+            if re.search(re.escape(pattern) + r"\b", text):
+                found[pattern].add(rel)
+    assert found == DOORS
+
+
+def _configs(patterns):
+    for p in patterns:
+        if hasattr(p, "url_patterns"):
+            yield from _configs(p.url_patterns)
+        else:
+            config = getattr(p.callback, "view_initkwargs", {}).get("config")
+            if config is not None:
+                yield config
+
+
+def test_no_generic_form_takes_a_file():
+    """core/views.py hands request.FILES to the generic object forms: none of them has a file field."""
+    from django import forms
+    from django.urls import get_resolver
+
+    configs = list(_configs(get_resolver().url_patterns))
+    assert configs
+    for config in configs:
+        fields = config.form.base_fields.values() if config.form is not None else ()
+        assert not [f for f in fields if isinstance(f, forms.FileField)], config.model
