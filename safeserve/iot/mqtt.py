@@ -184,6 +184,19 @@ def make_client(
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak resident memory.
+
+    ``VmHWM`` belongs to the process's address space, which ``exec`` replaces. ``ru_maxrss`` does not:
+    Linux carries it across ``fork`` + ``exec``, so a worker started by a large parent (a long test
+    run) would report the parent's size. It is only the fallback where /proc is missing.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
