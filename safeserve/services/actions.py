@@ -1,6 +1,5 @@
 """Every write of the services app: contracts, visits (hash-chained), ratings, and the jobs."""
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -16,77 +15,43 @@ from safeserve.core.audit import AuditAction, record
 from safeserve.registry.choices import ServiceType
 from safeserve.registry.models import Agency, AgencyQualification, AgencyStaff
 
-from . import chain
+from . import chain, transitions
 from .choices import ITEM_SERVICE_TYPE, ContractStatus, ItemResult
 from .models import ServiceContract, ServiceVisit, VisitItemResult, VisitPhoto, VisitRating
 
 
-@dataclass(frozen=True)
-class ContractTransition:
-    source: str
-    target: str
-    roles: frozenset
-
-
-# The contract lifecycle as data: action -> (from, to, roles). "system" is the daily job.
-CONTRACT_TRANSITIONS = {
-    "activate": ContractTransition(
-        ContractStatus.DRAFT, ContractStatus.ACTIVE, frozenset({Role.AGENCY, Role.TOWN, Role.COUNTY})
-    ),
-    "terminate": ContractTransition(
-        ContractStatus.ACTIVE,
-        ContractStatus.TERMINATED,
-        frozenset({Role.AGENCY, Role.ENTERPRISE, Role.TOWN, Role.COUNTY}),
-    ),
-    "expire": ContractTransition(ContractStatus.ACTIVE, ContractStatus.EXPIRED, frozenset({Role.COUNTY, "system"})),
-}
-CONTRACT_ACTION_LABELS = {"activate": _("生效"), "terminate": _("终止"), "expire": _("到期")}
-
-
-def _owned(user, contract_id) -> bool:
-    """The contract is the user's to act on: the payer's, the county's, or the serving agency's."""
-    q = ServiceContract.owner_q(user)
-    if q is None:
-        return False
-    return ServiceContract.objects.visible_to(user, "view").filter(q, pk=contract_id).exists()
-
-
 def contract_actions_for(user, contract) -> list[str]:
-    names = [
-        name
-        for name, t in CONTRACT_TRANSITIONS.items()
-        if t.source == contract.status and user.role in t.roles and name != "expire"
-    ]
-    return names if names and _owned(user, contract.pk) else []
+    """The steps ``user`` may take on ``contract`` now, as the table (services/transitions.py) says."""
+    return transitions.available_actions(user, contract)
 
 
 @transaction.atomic
 def contract_transition(*, actor, contract, action: str, note: str = "", today: date | None = None):
-    t = CONTRACT_TRANSITIONS.get(action)
-    if t is None:
+    """Take one step of the contract lifecycle, if the table allows it for the actor's relation."""
+    if action not in transitions.ACTIONS:
         raise ValidationError(_("未知操作"))
-    role = "system" if actor is None else actor.role
-    if role not in t.roles:
+    party = transitions.role_party(actor)
+    if party not in transitions.parties_for(action):
         raise PermissionDenied(_("您的角色不能执行该操作"))
     rows = ServiceContract.objects.all()
     if actor is not None:
         # Only the contract's owner acts on it (ServiceContract.owner_q): seeing it is not enough.
-        owner = ServiceContract.owner_q(actor)
-        if owner is None:
-            raise PermissionDenied(_("该记录超出您的数据权限范围"))
         if not rows.visible_to(actor, "view").filter(pk=contract.pk).exists():
             raise PermissionDenied(_("该记录超出您的数据权限范围"))
-        if not rows.filter(owner, pk=contract.pk).exists():
+        if party not in transitions.relations(actor, contract):
             raise PermissionDenied(_("该合同由付费方(或县应急管理局)管理,您不能变更其状态"))
     try:
         fresh = rows.select_for_update(of=("self",)).get(pk=contract.pk)
     except ServiceContract.DoesNotExist:
         raise PermissionDenied(_("该记录超出您的数据权限范围")) from None
-    if fresh.status != t.source:
+    t = transitions.lookup(fresh.status, action)
+    if t is None:
         raise ValidationError(
             _("合同当前状态为“%(s)s”,不能执行“%(a)s”")
-            % {"s": fresh.get_status_display(), "a": CONTRACT_ACTION_LABELS[action]}
+            % {"s": fresh.get_status_display(), "a": transitions.ACTIONS[action]}
         )
+    if party not in t.parties:
+        raise PermissionDenied(_("您的角色不能执行该操作"))
     if action == "activate":
         if not fresh.links.exists():
             raise ValidationError(_("合同没有服务企业,不能生效"))
@@ -103,7 +68,7 @@ def contract_transition(*, actor, contract, action: str, note: str = "", today: 
         action=AuditAction.TRANSITION,
         instance=fresh,
         changes={"status": [before, fresh.status]},
-        note=note or str(CONTRACT_ACTION_LABELS[action]),
+        note=note or str(transitions.ACTIONS[action]),
     )
     return fresh
 

@@ -20,7 +20,7 @@ from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import photo_evidence
 from safeserve.registry.models import AgencyStaff, Enterprise
 
-from . import actions, filters
+from . import actions, filters, transitions
 from .choices import ItemResult, ServiceItem
 from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit, VisitRating
 
@@ -56,7 +56,7 @@ class ContractSerializer(ScopedSerializer):
 
 
 class TransitionSerializer(BoundedSerializer):
-    action = serializers.ChoiceField(choices=list(actions.CONTRACT_TRANSITIONS))
+    action = serializers.ChoiceField(choices=list(transitions.ACTIONS))
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

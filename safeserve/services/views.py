@@ -15,7 +15,7 @@ from safeserve.core.uploads import serve_stored_image
 from safeserve.core.validation import parse_id
 from safeserve.core.views import Column, ObjectConfig, Related, _apply_validation_error, filtered_or_none
 
-from . import actions, chain, filters, forms, queries
+from . import actions, chain, filters, forms, queries, transitions
 from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit, VisitPhoto
 
 STATUS_BADGES = {"draft": "secondary", "active": "success", "expired": "dark", "terminated": "danger"}
@@ -268,7 +268,7 @@ def contract_context(user, contract):
     """Extra blocks on a contract page: state buttons, served enterprises and due visits."""
     return {
         "transitions": [
-            (a, actions.CONTRACT_ACTION_LABELS[a], reverse("services:contract_transition", args=[contract.pk, a]))
+            (a, transitions.ACTIONS[a], reverse("services:contract_transition", args=[contract.pk, a]))
             for a in actions.contract_actions_for(user, contract)
         ],
         "visits": queries.visits_for(user).filter(contract=contract).order_by("-visited_at")[:50],
