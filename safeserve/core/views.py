@@ -60,6 +60,12 @@ class ObjectConfig:
     detail_template: str = "core/object_detail.html"
     extra_actions: list[tuple[str, str]] = field(default_factory=list)  # (route name, label) on the list page
     annotate: Any = None  # callable(queryset) -> queryset, for computed columns
+    # The scoped rows, when an app reads them through its own query (callable(user, action)); the
+    # default is ``visible_to``. Either way the list, export and detail pages read the same rows.
+    rows: Any = None
+    routes: dict[str, str] = field(default_factory=dict)  # action -> route name, where not <model>_<action>
+    results_template: str = "core/_object_table.html"  # the part htmx swaps when a filter changes
+    list_context: Any = None  # callable(request) -> extra context for list_template
 
     @property
     def opts(self):
@@ -74,10 +80,10 @@ class ObjectConfig:
         return self.opts.app_label
 
     def route(self, action: str) -> str:
-        return f"{self.namespace}:{self.key}_{action}"
+        return self.routes.get(action) or f"{self.namespace}:{self.key}_{action}"
 
     def queryset(self, user, action="view"):
-        qs = self.model.objects.visible_to(user, action)
+        qs = self.rows(user, action) if self.rows else self.model.objects.visible_to(user, action)
         if self.select_related:
             qs = qs.select_related(*self.select_related)
         if self.annotate:
@@ -182,9 +188,10 @@ class ObjectListView(ConfigView):
             sort_querystring=sort_query.urlencode(),
             columns=c.columns,
             export_url=reverse(c.route("export")) + ("?" + query.urlencode() if query else ""),
+            **(c.list_context(request) if c.list_context else {}),
         )
         if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
-            return render(request, "core/_object_table.html", context)
+            return render(request, c.results_template, context)
         return render(request, c.list_template, context)
 
 

@@ -8,6 +8,7 @@ app_name = "hazards"
 
 urlpatterns = [
     path("", views.HazardListView.as_view(), name="hazard_list"),
+    path("export.xlsx", views.HazardExportView.as_view(), name="hazard_export"),
     path("new/", views.HazardCreateView.as_view(), name="hazard_add"),
     path("ledger/", views.LedgerView.as_view(), name="ledger"),
     path("statistics/", views.StatisticsView.as_view(), name="statistics"),

@@ -62,6 +62,7 @@ def _plan(world):
 
 ROUTE_CHECKS = [
     RouteCheck("hazards:hazard_list", SIDE, "hazard_a", "hazard_b", label="location"),
+    RouteCheck("hazards:hazard_export", SIDE, "hazard_a", "hazard_b", label="location", kind="xlsx"),
     # The report form: an agency picks from the enterprises it serves; officers type a credit code;
     # an enterprise reports for itself.
     RouteCheck("hazards:hazard_add", {**dict.fromkeys(WORKING, ""), "agency_a": "a"}, "ent_a", "ent_b"),
