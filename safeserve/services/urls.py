@@ -13,6 +13,7 @@ urlpatterns = [
         name="contract_transition",
     ),
     path("visits/", views.VisitListView.as_view(), name="visit_list"),
+    path("visits/export.xlsx", views.VisitExportView.as_view(), name="visit_export"),
     path("visits/new/", views.VisitCreateView.as_view(), name="visit_add"),
     path("visits/due/", views.VisitsDueView.as_view(), name="visit_due"),
     path("visits/<int:pk>/", views.VisitDetailView.as_view(), name="visit_detail"),

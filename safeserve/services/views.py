@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +12,14 @@ from safeserve.core.display import visible_related
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
 from safeserve.core.validation import parse_id
-from safeserve.core.views import Column, ObjectConfig, Related, _apply_validation_error, filtered_or_none
+from safeserve.core.views import (
+    Column,
+    ObjectConfig,
+    ObjectExportView,
+    ObjectListView,
+    Related,
+    _apply_validation_error,
+)
 
 from . import actions, chain, filters, forms, queries, transitions
 from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit, VisitPhoto
@@ -120,26 +126,43 @@ class ContractTransitionView(LoginRequiredMixin, View):
         return redirect(contract.get_absolute_url())
 
 
-class VisitListView(LoginRequiredMixin, View):
-    def get(self, request):
-        if not request.user.has_perm("services.view_servicevisit"):
-            raise PermissionDenied
-        base = queries.visits_for(request.user)
-        fs = filters.VisitFilterSet(request.GET or None, queryset=base, request=request)
-        qs = filtered_or_none(fs, base)
-        page = Paginator(qs.order_by("-visited_at", "-id"), 50).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        return render(
-            request,
-            "services/visit_list.html",
-            {
-                "filterset": fs,
-                "page": page,
-                "querystring": query.urlencode(),
-                "can_add": request.user.has_perm("services.add_servicevisit") and request.user.role == "agency",
-            },
-        )
+def _visit_list_context(request):
+    user = request.user
+    return {"can_add": user.has_perm("services.add_servicevisit") and user.role == "agency"}
+
+
+# The visit list and its export on the generic list machinery (core.views: scoped rows, htmx
+# filtering, sorting, two-step pagination, export). Rows come from ``queries.visits_for``;
+# visits are recorded through VisitCreateView (actions.visit_record), never a generic form.
+VISIT = ObjectConfig(
+    model=ServiceVisit,
+    filterset=filters.VisitFilterSet,
+    form=None,
+    columns=[
+        Column("visited_at", _l("服务时间"), sort="visited_at", link=True),
+        Column("enterprise", _l("企业"), sort="enterprise__name"),
+        Column("agency", _l("服务机构"), sort="agency__name"),
+        Column("contract", _l("合同"), sort="contract__number"),
+        Column("signed_by", _l("企业签字")),
+        Column("rating__score", _l("评价")),
+    ],
+    detail_fields=[],
+    export_fields=["visited_at", "enterprise", "agency", "contract", "findings", "signed_by", "signed_at"],
+    rows=lambda user, action: queries.visits_for(user) if action == "view" else ServiceVisit.objects.none(),
+    ordering=("-visited_at", "-id"),
+    routes={"list": "services:visit_list", "add": "services:visit_add", "export": "services:visit_export"},
+    list_template="services/visit_list.html",
+    results_template="services/_visit_table.html",
+    list_context=_visit_list_context,
+)
+
+
+class VisitListView(ObjectListView):
+    config = VISIT
+
+
+class VisitExportView(ObjectExportView):
+    config = VISIT
 
 
 class VisitCreateView(LoginRequiredMixin, View):

@@ -106,6 +106,7 @@ RATE = {"see": {"ent_a": "a"}, "visible": {"county": "ab", "town_a": "a", "town_
 ACTIVATE = {"see": {"county": "ab", "agency_a": "a"}, "visible": {"ent_a": "a", "town_a": "a", "town_b": "b"}}
 ROUTE_CHECKS = [
     RouteCheck("services:visit_list", SIDE, "visit_a", "visit_b", label=_enterprise_name),
+    RouteCheck("services:visit_export", SIDE, "visit_a", "visit_b", label=_enterprise_name, kind="xlsx"),
     # Related rows on a visible record: a contract spanning two towns names, to each town and to
     # the enterprise, only what they may see.
     RouteCheck(

@@ -268,3 +268,33 @@ def test_missing_visits_flagged_to_agency_and_town(world):
     # 93 days after that visit it is due again.
     with time_machine.travel(timezone.now() + timedelta(days=94)):
         assert len(missing_visits(None)) == 1
+
+
+def test_visit_list_sorts_filters_by_htmx_and_exports(world, client_for):
+    """The visit list runs on the generic list machinery: sorting, the htmx results part, export."""
+    import io
+
+    from openpyxl import load_workbook
+
+    c = make_contract(world)
+    record(world, c, when=timezone.now() - timedelta(days=3), findings="旧记录")
+    record(world, c, when=timezone.now() - timedelta(hours=2), findings="新记录")
+    client = client_for("town_a")
+    url = reverse("services:visit_list")
+    first, second = ServiceVisit.objects.order_by("visited_at")
+    page = client.get(url + "?sort=visited_at").content.decode()
+    assert page.index(first.get_absolute_url()) < page.index(second.get_absolute_url())
+    page = client.get(url + "?sort=-visited_at").content.decode()
+    assert page.index(second.get_absolute_url()) < page.index(first.get_absolute_url())
+    part = client.get(url + "?sort=-visited_at", headers={"HX-Request": "true", "HX-Target": "results"})
+    part = part.content.decode()
+    assert 'data-testid="visit-table"' in part and "<html" not in part
+    resp = client.get(reverse("services:visit_export"))
+    ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
+    cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row]
+    assert "旧记录" in cells and "新记录" in cells
+    # Another town sees neither row in the export.
+    ws = load_workbook(
+        io.BytesIO(b"".join(client_for("town_b").get(reverse("services:visit_export")).streaming_content))
+    )
+    assert "新记录" not in [str(v) for row in ws.active.iter_rows(values_only=True) for v in row]
