@@ -187,7 +187,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class CriterionSerializer(BoundedModelSerializer):
     class Meta:
         model = MajorHazardCriterion
-        fields = ["id", "code", "category", "sector", "article", "text", "is_active"]
+        fields = ["id", *MajorHazardCriterion.FIELDS]
 
 
 class CriterionViewSet(ScopedModelViewSet):

@@ -81,7 +81,7 @@ class PlanForm(ScopedModelForm):
 class CriterionForm(ScopedModelForm):
     class Meta:
         model = MajorHazardCriterion
-        fields = ["code", "category", "sector", "article", "text", "is_active"]
+        fields = MajorHazardCriterion.FIELDS
 
 
 class PeriodForm(BoundedForm):

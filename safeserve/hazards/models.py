@@ -24,6 +24,9 @@ class MajorHazardCriterion(ScopedModel):
     text = models.CharField(_("判定情形"), max_length=300)
     is_active = models.BooleanField(_("启用"), default=True)
 
+    # Declared once: the form, the detail page and the API read the same list.
+    FIELDS = ("code", "category", "sector", "article", "text", "is_active")
+
     class Meta:
         verbose_name = _("重大事故隐患判定标准")
         verbose_name_plural = _("重大事故隐患判定标准")

@@ -41,7 +41,7 @@ CRITERION = ObjectConfig(
         Column("text", link=True),
         Column("is_active"),
     ],
-    detail_fields=["code", "category", "sector", "article", "text", "is_active"],
+    detail_fields=MajorHazardCriterion.FIELDS,
     ordering=("code",),
 )
 

@@ -35,23 +35,7 @@ class ContractSerializer(ScopedSerializer):
 
     class Meta:
         model = ServiceContract
-        fields = [
-            "id",
-            "number",
-            "agency",
-            "payer_type",
-            "payer_town",
-            "enterprises",
-            "items",
-            "start_date",
-            "end_date",
-            "fee",
-            "visits_per_year",
-            "staff",
-            "status",
-            "terminated_on",
-            "note",
-        ]
+        fields = ["id", *ServiceContract.FIELDS]
         read_only_fields = ["terminated_on"]
 
 
@@ -87,7 +71,7 @@ class ContractViewSet(ScopedModelViewSet):
 class ChecklistItemSerializer(ScopedSerializer):
     class Meta:
         model = ChecklistItem
-        fields = ["id", "template", "order", "category", "text"]
+        fields = ["id", *ChecklistItem.FIELDS]
 
 
 class ChecklistTemplateSerializer(ScopedSerializer):
@@ -95,7 +79,7 @@ class ChecklistTemplateSerializer(ScopedSerializer):
 
     class Meta:
         model = ChecklistTemplate
-        fields = ["id", "name", "industry", "is_active", "items"]
+        fields = ["id", *ChecklistTemplate.FIELDS, "items"]
 
 
 class ChecklistTemplateViewSet(ScopedModelViewSet):

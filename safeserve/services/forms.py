@@ -24,19 +24,7 @@ class ContractForm(ScopedModelForm):
 
     class Meta:
         model = ServiceContract
-        fields = [
-            "number",
-            "agency",
-            "payer_type",
-            "payer_town",
-            "items",
-            "start_date",
-            "end_date",
-            "fee",
-            "visits_per_year",
-            "staff",
-            "note",
-        ]
+        fields = ServiceContract.FORM_FIELDS
         widgets = {"start_date": DateInput(), "end_date": DateInput(), "staff": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
@@ -88,13 +76,13 @@ class ContractForm(ScopedModelForm):
 class ChecklistTemplateForm(ScopedModelForm):
     class Meta:
         model = ChecklistTemplate
-        fields = ["name", "industry", "is_active"]
+        fields = ChecklistTemplate.FIELDS
 
 
 class ChecklistItemForm(ScopedModelForm):
     class Meta:
         model = ChecklistItem
-        fields = ["template", "order", "category", "text"]
+        fields = ChecklistItem.FIELDS
 
 
 class VisitForm(BoundedForm):

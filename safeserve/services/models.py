@@ -67,6 +67,28 @@ class ServiceContract(ScopedModel):
     terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)
 
+    # Declared once: the detail page and the API show these; the export leaves out the last two;
+    # the form edits those a draft's owner types (not the enterprises, given as credit codes, nor
+    # the status and termination date, which only the transitions set).
+    FIELDS = (
+        "number",
+        "agency",
+        "payer_type",
+        "payer_town",
+        "enterprises",
+        "items",
+        "start_date",
+        "end_date",
+        "fee",
+        "visits_per_year",
+        "staff",
+        "status",
+        "terminated_on",
+        "note",
+    )
+    EXPORT_FIELDS = FIELDS[:-2]
+    FORM_FIELDS = tuple(f for f in FIELDS if f not in ("enterprises", "status", "terminated_on"))
+
     class Meta:
         verbose_name = _("服务合同")
         verbose_name_plural = _("服务合同")
@@ -187,6 +209,8 @@ class ChecklistTemplate(ScopedModel):
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
+    FIELDS = ("name", "industry", "is_active")  # form, detail page and API
+
     class Meta:
         verbose_name = _("检查表模板")
         verbose_name_plural = _("检查表模板")
@@ -211,6 +235,8 @@ class ChecklistItem(ScopedModel):
     order = models.PositiveSmallIntegerField(_("序号"), default=0)
     category = models.CharField(_("检查类别"), max_length=50)
     text = models.CharField(_("检查内容"), max_length=300)
+
+    FIELDS = ("template", "order", "category", "text")  # form, detail page and API
 
     class Meta:
         verbose_name = _("检查项")

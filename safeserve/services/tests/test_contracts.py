@@ -225,3 +225,28 @@ def test_enterprise_commissions_its_own_contract(world, client_for):
     assert resp.status_code == 302, resp.content.decode()[:2000]
     c = ServiceContract.objects.get(number="QY-001")
     assert list(c.enterprises.all()) == [world["ent_a"]] and c.payer_type == "enterprise"
+
+
+def test_contract_field_list_is_declared_once(world, client_for):
+    """Form, detail page, export and API all read ServiceContract.FIELDS (models.py)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from safeserve.core.display import field_label
+    from safeserve.services.forms import ContractForm
+
+    c = make_contract(world)
+    county = client_for("county")
+    assert list(ContractForm._meta.fields) == [
+        f for f in ServiceContract.FIELDS if f not in ("enterprises", "status", "terminated_on")
+    ]
+    api = county.get(f"/api/v1/services/contracts/{c.pk}/").json()
+    assert list(api) == ["id", *ServiceContract.FIELDS]
+    page = county.get(c.get_absolute_url()).content.decode()
+    for name in ServiceContract.FIELDS:
+        assert str(field_label(ServiceContract, name)) in page, name
+    resp = county.get(reverse("services:servicecontract_export"))
+    ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
+    headers = [v for v in next(ws.iter_rows(values_only=True)) if v]
+    assert headers == [str(field_label(ServiceContract, n)) for n in ServiceContract.FIELDS[:-2]]
