@@ -16,7 +16,7 @@ from safeserve.notifications.models import Level
 from safeserve.notifications.queries import agency_users, county_officers, enterprise_users, town_officers
 from safeserve.registry.models import Enterprise
 
-from . import conf, transitions
+from . import conf, queries, transitions
 from .choices import HazardLevel, HazardSource, HazardState, PhotoStage
 from .models import Hazard, HazardEvent, HazardPhoto, MajorHazardCriterion, RemediationPlan
 
@@ -217,6 +217,13 @@ def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), 
     if action == "appoint":
         if acceptor_agency is None:
             raise ValidationError({"acceptor_agency": _("请选择受委托验收的服务机构")})
+        if not queries.appointable_agencies(actor).filter(pk=acceptor_agency.pk).exists():
+            raise ValidationError(
+                {
+                    "acceptor_agency": _("%(a)s 不在服务机构名录中(不在册)或不在您的数据权限范围内,不能受委托验收")
+                    % {"a": acceptor_agency.name}
+                }
+            )
         fresh.acceptor_agency = acceptor_agency
         note = note or _("委托 %(a)s 验收") % {"a": acceptor_agency.name}
     before = fresh.state

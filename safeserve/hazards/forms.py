@@ -6,7 +6,7 @@ from safeserve.core.validation import MAX_YEAR, MIN_YEAR, id_validators
 from safeserve.registry.forms import EnterpriseByCodeField
 from safeserve.registry.models import Agency, Enterprise
 
-from . import conf
+from . import conf, queries
 from .choices import HazardLevel, HazardSource
 from .models import MajorHazardCriterion, RemediationPlan
 
@@ -67,7 +67,7 @@ class TransitionForm(BoundedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["acceptor_agency"].queryset = Agency.objects.visible_to(user).filter(is_active=True)
+        self.fields["acceptor_agency"].queryset = queries.appointable_agencies(user)
         _style(self)
 
 

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeserve.registry.models import Agency
+
 from .choices import HazardLevel, HazardSource, HazardState
 from .models import Hazard
 
@@ -25,6 +27,11 @@ def overdue_q(today: date | None = None) -> Q:
     """Overdue is computed, never stored: the deadline has passed and the hazard is not closed."""
     today = today or timezone.localdate()
     return Q(deadline__lt=today, state__in=OPEN_STATES)
+
+
+def appointable_agencies(user):
+    """The agencies ``user`` may appoint to accept a major hazard: those in the register they see."""
+    return Agency.objects.visible_to(user).filter(is_active=True)
 
 
 def hazards_for(user, action: str = "view"):

@@ -476,3 +476,27 @@ def test_statistics_of_a_past_quarter_count_hazards_closed_later_as_overdue(serv
         q2 = queries.quarterly_statistics(served.user("town_a"), 2026, 2)
     assert q1["rows"] == [["罗星街道", 1, 0, 0, 0, 1, 0]]
     assert q2["rows"] == [["罗星街道", 0, 0, 1, 0, 0, 0]]
+
+
+def test_only_an_agency_in_the_register_is_appointed_to_accept(served, client_for):
+    """Which agency may be appointed is the actions layer's rule (queries.appointable_agencies),
+    not only the page form's: the API and direct callers are refused an agency no longer in the register."""
+    h = report(served, level=HazardLevel.MAJOR)
+    gone = served["agency_b"]
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    resp = client_for("town_a").post(
+        f"/api/v1/hazards/hazards/{h.pk}/step/",
+        {"action": "appoint", "acceptor_agency": gone.pk},
+        content_type="application/json",
+    )
+    assert resp.status_code == 400, resp.content
+    assert "不在册" in resp.content.decode()
+    h.refresh_from_db()
+    assert h.acceptor_agency_id is None
+    with pytest.raises(ValidationError, match="不在册"):
+        actions.hazard_transition(actor=served.user("county"), hazard=h, action="appoint", acceptor_agency=gone)
+    h = actions.hazard_transition(
+        actor=served.user("county"), hazard=h, action="appoint", acceptor_agency=served["agency_a"]
+    )
+    assert h.acceptor_agency_id == served["agency_a"].pk
