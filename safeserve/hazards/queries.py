@@ -265,3 +265,8 @@ def home_summary(user) -> dict:
             }
         )
     return {"cards": cards, "charts": charts}
+
+
+def visit_hazards(user, visit):
+    """Hazards found on one service visit that ``user`` may see."""
+    return Hazard.objects.visible_to(user).filter(visit=visit).select_related("criterion")

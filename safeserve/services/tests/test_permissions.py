@@ -130,7 +130,7 @@ ROUTE_CHECKS = [
     RouteCheck("services:visit_add", {"agency_a": "a"}, "ent_a", "ent_b"),
     RouteCheck("services:visit_add", {"agency_a": ""}, method="post", data={"findings": "伪造"}, ok=(200, 302)),
     RouteCheck("services:visit_detail", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk),
-    RouteCheck("services:visit_notice", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk, kind="pdf"),
+    RouteCheck("hazards:visit_notice", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk, kind="pdf"),
     RouteCheck("services:visit_photo", SIDE, "visit_photo", "visit_photo_b", args=_pk, kind="file"),
     RouteCheck(
         "services:visit_rate",
