@@ -14,7 +14,7 @@ from safeserve.hazards.choices import HazardLevel, HazardState
 from safeserve.hazards.models import Hazard, MajorHazardCriterion
 from safeserve.notifications.models import Notification
 from safeserve.services import actions as service_actions
-from safeserve.services.testing import all_ok, general_template, make_contract, png
+from safeserve_dev.services_fixtures import all_ok, general_template, make_contract, png
 
 pytestmark = pytest.mark.django_db
 TZ = timezone.get_fixed_timezone(8 * 60)

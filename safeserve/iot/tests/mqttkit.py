@@ -138,7 +138,7 @@ class ExternalDB:
             self.env,
             "shell",
             "-c",
-            f"import json; from safeserve.iot.simulator import provision; print(json.dumps(provision({n}, {prefix!r})))",
+            f"import json; from safeserve_dev.iot_simulator import provision; print(json.dumps(provision({n}, {prefix!r})))",
         )
         return [tuple(p) for p in json.loads(out.stdout.strip().splitlines()[-1])]
 

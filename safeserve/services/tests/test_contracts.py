@@ -10,7 +10,7 @@ from safeserve.services import actions
 from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ServiceContract
 from safeserve.services.queries import has_socialized_service
-from safeserve.services.testing import make_contract
+from safeserve_dev.services_fixtures import make_contract
 
 pytestmark = pytest.mark.django_db
 PERSONA_ROLES = {"county": "county", "town_a": "town", "ent_a": "enterprise", "agency_a": "agency"}

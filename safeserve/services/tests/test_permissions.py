@@ -5,14 +5,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from safeserve.core import permsuite
-from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve.services import models as m
 from safeserve.services import queries
 from safeserve.services import views as v
 from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ServiceVisit
-from safeserve.services.testing import extend_world, make_contract
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
+from safeserve_dev.services_fixtures import extend_world, make_contract
 
 API = "/api/v1/services/"
 # Visits, ratings and contracts: the county all; a town its own; the enterprise its own; the agency

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MOSQUITTO = "/usr/sbin/mosquitto"
 TOPIC_PREFIX = "safeserve/v1/telemetry/"
 
@@ -100,7 +100,7 @@ class BenchDB:
             self.env,
             "shell",
             "-c",
-            f"import json; from safeserve.iot.simulator import provision; print(json.dumps(provision({n}, 'BEN')))",
+            f"import json; from safeserve_dev.iot_simulator import provision; print(json.dumps(provision({n}, 'BEN')))",
         )
         return [tuple(p) for p in json.loads(out.stdout.strip().splitlines()[-1])]
 
@@ -431,7 +431,7 @@ def pipeline_main(devices_file, n_messages, poison_per_mille, out_file):
 
 
 def spawn_python(env, func: str, *args) -> subprocess.Popen:
-    code = f"import sys; from safeserve.iot.benchmark import {func} as f; f(*{list(args)!r})"
+    code = f"import sys; from safeserve_dev.iot_bench import {func} as f; f(*{list(args)!r})"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)  # noqa: S603 - our own code
 
 
