@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeserve.registry.models import Enterprise, Town
+
 from .choices import HazardLevel, HazardSource, HazardState
 from .models import Hazard
 
@@ -153,8 +155,6 @@ def quarterly_statistics(user, year: int, quarter: int, by: str = "town"):
         for r in base.filter(cond).values(key[0], "level").annotate(n=Count("id")):
             names[r[key[0]]] = None
             counts[(r[key[0]], name, r["level"])] = counts.get((r[key[0]], name, r["level"]), 0) + r["n"]
-    from safeserve.registry.models import Enterprise, Town
-
     model = Town if by == "town" else Enterprise
     ids = list(names)
     for i in range(0, len(ids), 5000):
@@ -236,8 +236,6 @@ def home_summary(user) -> dict:
             "colors": [s[2] for s in states],
         }
     )
-    from safeserve.registry.models import Town
-
     towns = list(Town.objects.visible_to(user).values_list("pk", "name")) if user.role == "county" else []
     if len(towns) > 1:
         counts = dict(qs.filter(overdue_q(today)).values_list("town_id").annotate(n=Count("id")).order_by())
