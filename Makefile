@@ -35,7 +35,7 @@ help:
 	@echo "make setup          .venv + pip install, npm ci, copy front-end assets"
 	@echo "make migrate        apply migrations (SQLite in var/ unless DATABASE_URL is set)"
 	@echo "make demo           load demo data if the database has none"
-	@echo "make lint           ruff check + ruff format --check"
+	@echo "make lint           ruff check + ruff format --check + lint-imports (the layer contract)"
 	@echo "make format         ruff format + ruff check --fix"
 	@echo "make test-postgres  pytest on PostgreSQL ($(PG_URL))"
 
@@ -130,6 +130,7 @@ check: $(VENV_STAMP)
 lint: $(VENV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV_STAMP)
 	$(BIN)/ruff format .

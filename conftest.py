@@ -4,7 +4,7 @@ from django.test import Client
 
 @pytest.fixture
 def world(db):
-    from safeserve.core.testkit import build_world
+    from safeserve_dev.testkit import build_world
 
     return build_world()
 

@@ -237,7 +237,13 @@ FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 # Domain settings (DOMAIN.md marks these as configurable).
 SAFESERVE = {
     "QUALIFICATION_EXPIRY_WARNING_DAYS": int(os.environ.get("SAFESERVE_QUAL_WARN_DAYS", "60")),
-    "LIST_PAGE_SIZE": 50,
+    # Hazard deadlines (hazards/conf.py): 一般隐患整改期限, 重大隐患治理期限 default, reminder lead time,
+    # hours within which a major hazard reaches the regulator, days for on-site acceptance.
+    "HAZARD_GENERAL_DAYS": int(os.environ.get("SAFESERVE_HAZARD_GENERAL_DAYS", "15")),
+    "HAZARD_MAJOR_DAYS": int(os.environ.get("SAFESERVE_HAZARD_MAJOR_DAYS", "60")),
+    "HAZARD_REMINDER_DAYS": int(os.environ.get("SAFESERVE_HAZARD_REMINDER_DAYS", "3")),
+    "HAZARD_MAJOR_REPORT_HOURS": int(os.environ.get("SAFESERVE_HAZARD_MAJOR_REPORT_HOURS", "2")),
+    "HAZARD_ACCEPTANCE_DAYS": int(os.environ.get("SAFESERVE_HAZARD_ACCEPTANCE_DAYS", "10")),
     # Service types that need the agency's own licence (应急管理部令第1号: 安全评价, 检测检验; 职业卫生
     # 技术服务): a visit under a contract with such an item needs a valid, county-confirmed qualification.
     "LICENSED_SERVICE_TYPES": env_list("SAFESERVE_LICENSED_SERVICE_TYPES", "evaluation,testing,occupational"),

@@ -2,9 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.forms import ScopedModelForm
-from safeserve.registry.forms import EnterpriseByCodeField
-from safeserve.registry.models import Enterprise
+from safeserve.core.forms import EnterpriseByCodeField, ScopedModelForm
 
 from .models import ROLE_LINK, User
 
@@ -38,7 +36,8 @@ class UserForm(ScopedModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
+        field = self.fields["enterprise"]
+        field.queryset = field.queryset.model.objects.visible_to(user)
 
     def clean(self):
         data = super().clean()

@@ -5,24 +5,15 @@ REGISTRY = _("主体库")
 SYSTEM = _("系统设置")
 
 # (route, label, permission[, group]) — an item shows only to users holding the permission;
-# items with a group appear in that group's dropdown.
-NAV = [
-    ("home", _("工作台"), None),
-    ("registry:enterprise_list", _("生产经营单位"), "registry.view_enterprise"),
-]
-NAV_TAIL = [
-    ("registry:agency_list", _("服务机构"), "registry.view_agency", REGISTRY),
-    ("registry:agencyqualification_list", _("机构资质"), "registry.view_agencyqualification", REGISTRY),
-    ("registry:agencystaff_list", _("机构人员"), "registry.view_agencystaff", REGISTRY),
-    ("registry:expert_list", _("专家"), "registry.view_expert", REGISTRY),
-    ("registry:insurer_list", _("保险机构"), "registry.view_insurer", REGISTRY),
-    ("registry:association_list", _("行业协会"), "registry.view_association", REGISTRY),
-    ("registry:town_list", _("镇(街道)"), "registry.change_town", SYSTEM),
-    ("registry:village_list", _("村(社区)"), "registry.change_village", SYSTEM),
-    ("registry:industry_list", _("行业"), "registry.change_industry", SYSTEM),
-    ("accounts:user_list", _("账号"), "accounts.change_user", SYSTEM),
-]
-EXTRA_NAV: list = []  # capability apps append (route, label, permission[, group]) in AppConfig.ready()
+# items with a group appear in that group's dropdown. core names no route of an app above it: the
+# apps register their entries in AppConfig.ready() (registry: the enterprise list into NAV and its
+# directory/system items at the head of NAV_TAIL; capability apps into EXTRA_NAV; accounts and
+# notifications append to NAV_TAIL).
+NAV = [("home", _("工作台"), None)]
+EXTRA_NAV: list = []
+NAV_TAIL: list = []
+# ``provider(user) -> dict`` merged into the shell's context (e.g. notifications: the unread count).
+SHELL_CONTEXT: list = []
 
 
 def shell(request):
@@ -50,6 +41,7 @@ def shell(request):
     scope = None
     if user.role and user.role != "county":
         scope = getattr(user, user.role if user.role != "enterprise" else "enterprise", None)
-    from safeserve.notifications.queries import unread_count
-
-    return {"nav_items": items, "scope_label": scope, "unread_count": unread_count(user)}
+    ctx = {"nav_items": items, "scope_label": scope}
+    for provider in SHELL_CONTEXT:
+        ctx.update(provider(user))
+    return ctx

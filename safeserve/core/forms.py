@@ -5,12 +5,15 @@ form, saves."""
 import copy
 
 from django import forms
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import uploads
 from .fieldperms import writable_fields_for
+from .identity import normalize_code
 from .validation import bound_form_fields
 
 
@@ -154,3 +157,33 @@ class MultipleImageField(forms.FileField):
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return []
         return uploads.verify_images(files)
+
+
+class EnterpriseByCodeField(forms.ModelChoiceField):
+    """Pick an enterprise by its credit code: a select of 200,000 names is of no use to anyone.
+
+    The model is named, not imported: core sits below registry in the layers. Forms narrow
+    ``queryset`` to what the user may see.
+    """
+
+    widget = forms.TextInput
+    # One answer for "no such code" and "not yours": the field never tells whose code it is.
+    default_error_messages = {
+        "invalid_choice": gettext_lazy("未找到该统一社会信用代码的企业,或该企业不在您的数据范围内")
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", gettext_lazy("填写统一社会信用代码"))
+        super().__init__(
+            queryset=apps.get_model("registry", "Enterprise").objects.none(), to_field_name="credit_code", **kwargs
+        )
+
+    def to_python(self, value):
+        if isinstance(value, int):  # the stored value of a disabled field is a primary key
+            value = self.prepare_value(value)
+        return super().to_python(normalize_code(value) if value else value)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return self.queryset.model.objects.filter(pk=value).values_list("credit_code", flat=True).first() or ""
+        return super().prepare_value(value)

@@ -431,6 +431,16 @@ def discard_files_on_error(func):
     return wrapper
 
 
+def sha256_file(fileobj) -> str:
+    """SHA-256 of a stored file, read in chunks (the evidence chain re-checks photos with it)."""
+    h = hashlib.sha256()
+    fileobj.seek(0)
+    for chunk in iter(lambda: fileobj.read(65536), b""):
+        h.update(chunk)
+    fileobj.seek(0)
+    return h.hexdigest()
+
+
 def photo_evidence(photo) -> dict:
     """The EXIF evidence of a stored photo, for API output (ISO time, decimal degrees as text)."""
     return {

@@ -15,6 +15,7 @@ from safeserve.notifications.actions import notify
 from safeserve.notifications.models import Level
 from safeserve.notifications.queries import agency_users, county_officers, enterprise_users, town_officers
 from safeserve.registry.models import Enterprise
+from safeserve.services.models import ServiceVisit
 
 from . import conf, queries, transitions
 from .choices import HazardLevel, HazardSource, HazardState, PhotoStage
@@ -89,8 +90,6 @@ def hazard_report(
         raise PermissionDenied(_("该企业不在您的数据权限范围内"))
     agency_id = None
     if visit is not None:
-        from safeserve.services.models import ServiceVisit
-
         if not ServiceVisit.objects.visible_to(actor).filter(pk=visit.pk).exists():
             raise PermissionDenied(_("该服务记录不在您的数据权限范围内"))
         if visit.enterprise_id != enterprise.pk:

@@ -8,9 +8,9 @@ class HazardsConfig(AppConfig):
     verbose_name = _("隐患排查治理")
 
     def ready(self):
-        from safeserve.core import context_processors, home
+        from safeserve.core import context_processors, home, hooks
 
-        from . import queries
+        from . import queries, views
 
         context_processors.EXTRA_NAV.extend(
             [
@@ -19,3 +19,4 @@ class HazardsConfig(AppConfig):
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)
+        hooks.VISIT_PANELS.append(views.visit_panel)

@@ -1,6 +1,5 @@
-"""Hazard settings (DOMAIN.md marks them as settings): ``settings.SAFESERVE`` keys, then env, then default."""
-
-import os
+"""Hazard settings (DOMAIN.md marks them as settings): ``settings.SAFESERVE`` keys (read from the
+environment by the settings module only), else these defaults (a test may override SAFESERVE partly)."""
 
 from django.conf import settings
 
@@ -15,6 +14,4 @@ DEFAULTS = {
 
 def get(name: str) -> int:
     configured = getattr(settings, "SAFESERVE", {}).get(name)
-    if configured is not None:
-        return int(configured)
-    return int(os.environ.get(f"SAFESERVE_{name}", DEFAULTS[name]))
+    return int(configured if configured is not None else DEFAULTS[name])

@@ -10,6 +10,7 @@ from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import storage_name
+from safeserve.services.models import served_enterprise_ids
 
 from .choices import CriterionCategory, HazardLevel, HazardSource, HazardState, PhotoStage
 
@@ -146,8 +147,6 @@ class Hazard(ScopedModel):
         if user.role == Role.ENTERPRISE:
             return models.Q(enterprise_id=user.enterprise_id)
         if user.role == Role.AGENCY:
-            from safeserve.services.models import served_enterprise_ids
-
             # Hazards of the enterprises it serves (which include every hazard it reported itself),
             # plus the few 重大 hazards an officer appointed it to accept. The appointments are read
             # as a short id list: an OR with a second index would make SQLite scan every hazard.

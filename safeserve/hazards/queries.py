@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safeserve.registry.models import Agency
+from safeserve.registry.models import Agency, Enterprise, Town
 
 from .choices import HazardLevel, HazardSource, HazardState
 from .models import Hazard
@@ -160,8 +160,6 @@ def quarterly_statistics(user, year: int, quarter: int, by: str = "town"):
         for r in base.filter(cond).values(key[0], "level").annotate(n=Count("id")):
             names[r[key[0]]] = None
             counts[(r[key[0]], name, r["level"])] = counts.get((r[key[0]], name, r["level"]), 0) + r["n"]
-    from safeserve.registry.models import Enterprise, Town
-
     model = Town if by == "town" else Enterprise
     ids = list(names)
     for i in range(0, len(ids), 5000):
@@ -243,8 +241,6 @@ def home_summary(user) -> dict:
             "colors": [s[2] for s in states],
         }
     )
-    from safeserve.registry.models import Town
-
     towns = list(Town.objects.visible_to(user).values_list("pk", "name")) if user.role == "county" else []
     if len(towns) > 1:
         counts = dict(qs.filter(overdue_q(today)).values_list("town_id").annotate(n=Count("id")).order_by())
@@ -272,3 +268,8 @@ def home_summary(user) -> dict:
             }
         )
     return {"cards": cards, "charts": charts}
+
+
+def visit_hazards(user, visit):
+    """Hazards found on one service visit that ``user`` may see."""
+    return Hazard.objects.visible_to(user).filter(visit=visit).select_related("criterion")

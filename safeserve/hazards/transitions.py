@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
+from safeserve.services.models import served_enterprise_ids
 
 from .choices import HazardLevel, HazardState
 
@@ -77,8 +78,6 @@ def relations(user, hazard) -> set[str]:
         if hazard.agency_id == user.agency_id:
             rel.add(AGENCY)
         else:
-            from safeserve.services.models import served_enterprise_ids
-
             if served_enterprise_ids(user.agency_id).filter(enterprise_id=hazard.enterprise_id).exists():
                 rel.add(AGENCY)
     return rel

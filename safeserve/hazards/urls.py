@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/plan/", views.HazardPlanView.as_view(), name="hazard_plan"),
     path("<int:pk>/notice.pdf", views.HazardNoticeView.as_view(), name="hazard_notice"),
     path("<int:pk>/do/<str:action>/", views.HazardActionView.as_view(), name="hazard_action"),
+    path("visits/<int:pk>/notice.pdf", views.VisitNoticeView.as_view(), name="visit_notice"),
     path("photos/<int:pk>/", views.HazardPhotoView.as_view(), name="hazard_photo"),
 ]
 urlpatterns += object_urls(views.CRITERION, "criteria")

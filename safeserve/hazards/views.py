@@ -282,6 +282,36 @@ class HazardNoticeView(LoginRequiredMixin, View):
         return resp
 
 
+class VisitNoticeView(LoginRequiredMixin, View):
+    """隐患整改通知书 for every hazard found on one service visit (linked from the visit's hazards panel)."""
+
+    def get(self, request, pk):
+        visit = get_visible_or_404(ServiceVisit.objects.select_related("enterprise", "agency"), request.user, pk=pk)
+        hazards = queries.visit_hazards(request.user, visit).order_by("id")
+        if not hazards:
+            raise Http404
+        pdf = documents.rectification_notice_pdf(
+            enterprise=visit.enterprise,
+            hazards=hazards,
+            issuer=str(request.user),
+            issuer_org=visit.agency.name,
+            visit=visit,
+        )
+        resp = HttpResponse(pdf, content_type="application/pdf")
+        resp["Content-Disposition"] = f'inline; filename="notice-visit-{visit.pk}.pdf"'
+        return resp
+
+
+def visit_panel(request, visit):
+    """The service visit page's panel (core.hooks.VISIT_PANELS): hazards found on the visit, their notice."""
+    hazards = queries.visit_hazards(request.user, visit)
+    return {
+        "template": "hazards/_visit_panel.html",
+        "actions_template": "hazards/_visit_actions.html",
+        "context": {"visit": visit, "hazards": hazards},
+    }
+
+
 def _year_start():
     today = timezone.localdate()
     return date(today.year, 1, 1), today

@@ -9,6 +9,7 @@ deleted: they leave (``staff_deactivate``), and the database protects the link (
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,10 @@ from django.utils.translation import gettext as _
 from safeserve.accounts.choices import Role
 from safeserve.core import actions as core_actions
 from safeserve.core.audit import AuditAction, diff, record, snapshot
+from safeserve.core.models import AuditLog
 
+from . import models as m
+from . import reference as ref
 from .models import AgencyQualification, AgencyStaff
 
 STAFF_CERTIFICATE_FIELDS = ("is_registered_engineer", "engineer_certificate_no", "engineer_certificate_valid_until")
@@ -104,3 +108,31 @@ def staff_deactivate(*, actor, staff, left_on: date | None = None, note: str = "
 def register_hooks():
     core_actions.WRITE_HOOKS[AgencyStaff] = prepare_staff
     core_actions.WRITE_HOOKS[AgencyQualification] = prepare_qualification
+
+
+def load_reference() -> dict:
+    """Towns, villages and industries (update_or_create). Returns how many rows were created."""
+    created = {"town": 0, "village": 0, "industry": 0}
+    with transaction.atomic():
+        created["industry"] = ref.load_industries(m.Industry)[0]
+        for t in ref.TOWNS:
+            town, new = m.Town.objects.update_or_create(
+                name=t.name, defaults={"code": t.code, "sort_order": t.sort_order}
+            )
+            created["town"] += new
+            for code, name in ref.village_codes(t):
+                _v, new = m.Village.objects.update_or_create(town=town, name=name, defaults={"code": code})
+                created["village"] += new
+        for key, model in (("town", m.Town), ("village", m.Village), ("industry", m.Industry)):
+            if created[key]:
+                AuditLog.objects.create(
+                    actor=None,
+                    actor_name="load_reference",
+                    action=AuditAction.IMPORT,
+                    content_type=ContentType.objects.get_for_model(model),
+                    object_id="*",
+                    object_repr=f"{model._meta.verbose_name_plural} × {created[key]}",
+                    changes={"count": created[key]},
+                    note="load_reference",
+                )
+    return created

@@ -1,34 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.forms import DateInput, ScopedModelForm
+from safeserve.core.forms import DateInput, EnterpriseByCodeField, ScopedModelForm
 from safeserve.core.identity import normalize_code, normalize_text
 from safeserve.core.validation import parse_id
 
 from . import models as m
+
+__all__ = ["EnterpriseByCodeField"]  # re-exported: the field lives in core so accounts can use it
 from .choices import ServiceType
-
-
-class EnterpriseByCodeField(forms.ModelChoiceField):
-    """Pick an enterprise by its credit code: a select of 200,000 names is of no use to anyone."""
-
-    widget = forms.TextInput
-    # One answer for "no such code" and "not yours": the field never tells whose code it is.
-    default_error_messages = {"invalid_choice": _("未找到该统一社会信用代码的企业,或该企业不在您的数据范围内")}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("填写统一社会信用代码"))
-        super().__init__(queryset=m.Enterprise.objects.none(), to_field_name="credit_code", **kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, int):  # the stored value of a disabled field is a primary key
-            value = self.prepare_value(value)
-        return super().to_python(normalize_code(value) if value else value)
-
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            return m.Enterprise.objects.filter(pk=value).values_list("credit_code", flat=True).first() or ""
-        return super().prepare_value(value)
 
 
 class NormalizingForm(ScopedModelForm):

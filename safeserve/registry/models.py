@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core import hooks
 from safeserve.core.identity import validate_credit_code, validate_id_number
 from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
@@ -174,10 +175,8 @@ class Enterprise(ScopedModel):
         if user.role == Role.ASSOCIATION and action == "view":
             return models.Q(associations=user.association_id)
         if user.role == Role.AGENCY and action == "view":
-            # Enterprises the agency serves under a current or past contract (a subquery: no duplicates).
-            from safeserve.services.models import served_enterprise_ids
-
-            return models.Q(pk__in=served_enterprise_ids(user.agency_id))
+            # Enterprises the agency serves (a relation the services app provides; none without it).
+            return models.Q(pk__in=hooks.related_ids("agency_enterprises", user.agency_id))
         return None
 
     def pii_visible_to(self, user) -> bool:
@@ -383,16 +382,8 @@ class AgencyStaff(AgencyChild):
     @classmethod
     def scope_q(cls, user, action):
         if user.role == Role.ENTERPRISE and action == "view":
-            # The people who serve the enterprise: assigned to its contracts or present at its visits.
-            from safeserve.services.models import ContractStaff, VisitStaff
-
-            on_contracts = ContractStaff.objects.filter(
-                servicecontract__links__enterprise_id=user.enterprise_id
-            ).values("agencystaff_id")
-            on_visits = VisitStaff.objects.filter(servicevisit__enterprise_id=user.enterprise_id).values(
-                "agencystaff_id"
-            )
-            return models.Q(pk__in=on_contracts) | models.Q(pk__in=on_visits)
+            # The people who serve the enterprise (a relation the services app provides; none without it).
+            return models.Q(pk__in=hooks.related_ids("enterprise_agency_staff", user.enterprise_id))
         return super().scope_q(user, action)
 
     def is_qualified_on(self, day) -> bool:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from safeserve.core.views import object_urls
 
-from . import imports, views
+from . import roster_views, views
 
 app_name = "registry"
 
@@ -20,10 +20,10 @@ PREFIXES = {
 }
 
 urlpatterns = [
-    path("enterprises/import/", imports.ImportView.as_view(kind="enterprise"), name="enterprise_import"),
-    path("agencies/import/", imports.ImportView.as_view(kind="agency"), name="agency_import"),
-    path("experts/import/", imports.ImportView.as_view(kind="expert"), name="expert_import"),
-    path("import/<str:kind>/template.xlsx", imports.TemplateView.as_view(), name="import_template"),
+    path("enterprises/import/", roster_views.ImportView.as_view(kind="enterprise"), name="enterprise_import"),
+    path("agencies/import/", roster_views.ImportView.as_view(kind="agency"), name="agency_import"),
+    path("experts/import/", roster_views.ImportView.as_view(kind="expert"), name="expert_import"),
+    path("import/<str:kind>/template.xlsx", roster_views.TemplateView.as_view(), name="import_template"),
     path("agency-staff/<int:pk>/deactivate/", views.StaffDeactivateView.as_view(), name="agencystaff_deactivate"),
     path("confirm/<str:kind>/<int:pk>/", views.CertificateConfirmView.as_view(), name="certificate_confirm"),
 ]

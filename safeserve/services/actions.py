@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from safeserve.accounts.choices import Role
 from safeserve.core import uploads
 from safeserve.core.audit import AuditAction, record
+from safeserve.notifications.actions import notify
+from safeserve.notifications.models import Level
+from safeserve.notifications.queries import agency_users, town_officers
 from safeserve.registry.choices import ServiceType
 from safeserve.registry.models import Agency, AgencyQualification, AgencyStaff
 
@@ -286,10 +289,6 @@ def visit_rate(*, actor, visit, score: int, comment: str = "") -> VisitRating:
 
 def flag_missing_visits(today: date | None = None) -> int:
     """Job: tell the agency and the town office about visits overdue against the contract frequency."""
-    from safeserve.notifications.actions import notify
-    from safeserve.notifications.models import Level
-    from safeserve.notifications.queries import agency_users, town_officers
-
     from .queries import missing_visits
 
     today = today or timezone.localdate()

@@ -9,10 +9,10 @@ class ServicesConfig(AppConfig):
 
     def ready(self):
         from safeserve.core import actions as core_actions
-        from safeserve.core import context_processors, home
+        from safeserve.core import context_processors, home, hooks
 
         from . import actions, queries
-        from .models import ChecklistItem
+        from .models import ChecklistItem, enterprise_agency_staff_ids, served_enterprise_ids
 
         context_processors.EXTRA_NAV.extend(
             [
@@ -21,5 +21,7 @@ class ServicesConfig(AppConfig):
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)
+        hooks.register_relation("agency_enterprises", served_enterprise_ids)
+        hooks.register_relation("enterprise_agency_staff", enterprise_agency_staff_ids)
         # An item answered on a signed visit keeps its wording (services.actions.prepare_checklist_item).
         core_actions.WRITE_HOOKS[ChecklistItem] = actions.prepare_checklist_item

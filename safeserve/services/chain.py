@@ -11,16 +11,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from safeserve.core.uploads import sha256_file
+
 GENESIS = ""
-
-
-def sha256_file(fileobj) -> str:
-    h = hashlib.sha256()
-    fileobj.seek(0)
-    for chunk in iter(lambda: fileobj.read(65536), b""):
-        h.update(chunk)
-    fileobj.seek(0)
-    return h.hexdigest()
 
 
 def canonical_content(visit, *, staff_ids, results, photo_hashes) -> dict:

@@ -13,6 +13,7 @@ from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import storage_name
+from safeserve.registry.models import AgencyStaff
 
 from .choices import ContractStatus, ItemResult, PayerType, ServiceItem
 
@@ -25,6 +26,15 @@ def served_enterprise_ids(agency_id):
     return ContractEnterprise.objects.filter(contract__agency_id=agency_id, contract__status__in=SERVING_STATES).values(
         "enterprise_id"
     )
+
+
+def enterprise_agency_staff_ids(enterprise_id):
+    """Agency staff an enterprise may see: those on its contracts or present at its visits (ids)."""
+    on_contracts = ContractStaff.objects.filter(servicecontract__links__enterprise_id=enterprise_id).values(
+        "agencystaff_id"
+    )
+    on_visits = VisitStaff.objects.filter(servicevisit__enterprise_id=enterprise_id).values("agencystaff_id")
+    return AgencyStaff.objects.filter(models.Q(pk__in=on_contracts) | models.Q(pk__in=on_visits)).values("pk")
 
 
 class ServiceContract(ScopedModel):

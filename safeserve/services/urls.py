@@ -2,7 +2,7 @@ from django.urls import path
 
 from safeserve.core.views import object_urls
 
-from . import documents, views
+from . import views
 
 app_name = "services"
 
@@ -18,7 +18,6 @@ urlpatterns = [
     path("visits/due/", views.VisitsDueView.as_view(), name="visit_due"),
     path("visits/<int:pk>/", views.VisitDetailView.as_view(), name="visit_detail"),
     path("visits/<int:pk>/rate/", views.VisitRateView.as_view(), name="visit_rate"),
-    path("visits/<int:pk>/notice.pdf", documents.VisitNoticeView.as_view(), name="visit_notice"),
     path("visit-photos/<int:pk>/", views.VisitPhotoView.as_view(), name="visit_photo"),
     path("ratings/", views.RatingsView.as_view(), name="ratings"),
 ]

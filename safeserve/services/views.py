@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from safeserve.core import hooks
 from safeserve.core.display import visible_related
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
@@ -195,9 +196,7 @@ class VisitDetailView(LoginRequiredMixin, View):
         staff = visible_related(visit.staff, request.user)
         rating = getattr(visit, "rating", None) if hasattr(visit, "rating") else None
         can_rate = request.user.role == "enterprise" and request.user.enterprise_id == visit.enterprise_id
-        from safeserve.hazards.models import Hazard
-
-        hazards = Hazard.objects.visible_to(request.user).filter(visit=visit).select_related("criterion")
+        panels = [panel(request, visit) for panel in hooks.VISIT_PANELS]
         return render(
             request,
             "services/visit_detail.html",
@@ -211,7 +210,7 @@ class VisitDetailView(LoginRequiredMixin, View):
                 )
                 if can_rate
                 else None,
-                "hazards": hazards,
+                "panels": panels,
                 "can_report": request.user.role == "agency" and request.user.agency_id == visit.agency_id,
             },
         )

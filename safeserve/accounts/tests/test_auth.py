@@ -4,7 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from safeserve.core.testkit import PASSWORD
+from safeserve_dev.testkit import PASSWORD
 
 
 def _login(c, username, password):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from safeserve.accounts.demo import DEMO_PASSWORD
-from safeserve.registry.seeding import DEMO_ACCOUNTS, ensure_demo_accounts
+from safeserve_dev.registry_seed import DEMO_ACCOUNTS, ensure_demo_accounts
 
 DEMO_USERNAMES = [row[0] for row in DEMO_ACCOUNTS]
 API = "/api/v1/registry/industries/"  # readable by every role
@@ -66,7 +66,7 @@ def test_open_demo_session_stops_working_when_debug_is_off(demo, settings, usern
 
 
 def test_other_accounts_still_sign_in_without_debug(world, settings):
-    from safeserve.core.testkit import PASSWORD
+    from safeserve_dev.testkit import PASSWORD
 
     settings.DEBUG = False
     c = Client()

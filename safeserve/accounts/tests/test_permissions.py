@@ -2,8 +2,8 @@
 
 from safeserve.accounts.models import User
 from safeserve.accounts.views import USER
-from safeserve.core import permsuite
-from safeserve.core.permsuite import PermissionCase, body_tests, permission_tests
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import PermissionCase, body_tests, permission_tests
 
 world = permsuite.shared_world()
 

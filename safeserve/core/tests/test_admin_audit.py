@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from safeserve.core.admin import AuditedAdmin
 from safeserve.core.models import AuditAction, AuditLog
-from safeserve.core.testkit import make_id_number
+from safeserve_dev.testkit import make_id_number
 
 # Rows that only the system writes (or that record what happened): no add, change or delete in the
 # admin, not even for a superuser. Listed by label so that registering one later is caught too.

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import browser_login
-from safeserve.core.testkit import PASSWORD
+from safeserve_dev.testkit import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -53,7 +53,7 @@ def device(world):
 
 
 def test_pages_with_scripts_work_without_csp_violations(page, world, device, problems):
-    from safeserve.services.testing import make_contract
+    from safeserve_dev.services_fixtures import make_contract
 
     contract = make_contract(world)
     browser_login(page, "county", PASSWORD)

@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import browser_login
-from safeserve.core.testkit import PASSWORD
+from safeserve_dev.testkit import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import browser_login
-from safeserve.core.testkit import PASSWORD, make_credit_code
 from safeserve.registry.models import Enterprise
+from safeserve_dev.testkit import PASSWORD, make_credit_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -17,8 +17,8 @@ from safeserve.core.excel import FORMULA_TRIGGERS, as_text_cell, from_text_cell
 from safeserve.core.tests.test_route_coverage import all_route_names
 from safeserve.hazards import actions as hazard_actions
 from safeserve.registry import models as m
-from safeserve.registry.importing import get_importer
-from safeserve.services.testing import make_contract
+from safeserve.registry.roster_import import get_importer
+from safeserve_dev.services_fixtures import make_contract
 
 # No ":" or "/" here: the ledger names its sheet after the enterprise (sheet titles are another fix).
 HOSTILE = '=HYPERLINK("https"&CHAR(58)&B3,"点我")'

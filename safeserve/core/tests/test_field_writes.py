@@ -21,9 +21,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from safeserve.core import fieldperms
-from safeserve.core.testkit import make_credit_code, make_id_number
 from safeserve.core.views import ObjectEditView
 from safeserve.registry.forms import EnterpriseByCodeField
+from safeserve_dev.testkit import make_credit_code, make_id_number
 
 EVERYTHING = "every editable field"
 ENTERPRISE_OWN = {"address", "employees", "legal_representative", "safety_manager", "safety_manager_phone"}

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from safeserve.core import actions, fieldperms
 from safeserve.core.models import AuditLog
-from safeserve.core.testkit import make_credit_code, make_id_number
 from safeserve.registry.models import Enterprise, Expert
+from safeserve_dev.testkit import make_credit_code, make_id_number
 
 OFFICERS_ONLY = {
     "risk_level": "red",
@@ -86,7 +86,7 @@ def test_a_struck_off_agency_cannot_reactivate_itself(world, client_for):
 
 
 def test_a_read_only_serializer_field_sent_is_refused_not_dropped(world, client_for):
-    from safeserve.services.testing import make_contract
+    from safeserve_dev.services_fixtures import make_contract
 
     contract = make_contract(world)
     contract.status = "draft"
@@ -159,7 +159,7 @@ def test_a_model_without_a_declaration_is_writable_by_nobody_but_the_system(worl
 def test_whoever_may_import_may_write_every_column(world, kind):
     """Imports create records: the roles allowed to import must be allowed every column (the importer
     refuses a column otherwise, so narrowing a role's create fields shows up here first)."""
-    from safeserve.registry.importing import IMPORTERS
+    from safeserve.registry.roster_import import IMPORTERS
 
     importer = IMPORTERS[kind]
     opts = importer.model._meta

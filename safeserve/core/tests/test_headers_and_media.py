@@ -94,7 +94,7 @@ def reload_urls(settings):
 @pytest.mark.parametrize("debug", [True, False])
 def test_media_is_never_served_statically(world, client_for, settings, tmp_path, reload_urls, debug):
     from safeserve.hazards import actions
-    from safeserve.services.testing import png
+    from safeserve_dev.services_fixtures import png
 
     settings.MEDIA_ROOT = tmp_path / "media"
     hazard = actions.hazard_report(

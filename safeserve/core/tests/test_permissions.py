@@ -1,7 +1,7 @@
 """Permission checks for the platform shell: the home page (the inbox is notifications')."""
 
-from safeserve.core import permsuite
-from safeserve.core.permsuite import RouteCheck, route_tests
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import RouteCheck, route_tests
 
 LOGGED_IN = ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole")
 

@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 
 import safeserve
-from safeserve.core import permsuite
+from safeserve_dev import permsuite
 
 
 def all_route_names():

@@ -15,8 +15,8 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from safeserve.core.testkit import PASSWORD
 from safeserve.wsgi import application
+from safeserve_dev.testkit import PASSWORD
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 PERSONAS = ("county", "town_a", "ent_a", "agency_a", "anon")

@@ -44,7 +44,7 @@ def test_expiry_and_escalation_jobs_write_summaries(world):
     from safeserve.hazards import tasks as hazard_tasks
     from safeserve.services import tasks as service_tasks
     from safeserve.services.choices import ContractStatus
-    from safeserve.services.testing import make_contract
+    from safeserve_dev.services_fixtures import make_contract
 
     today = timezone.localdate()
     make_contract(world, start=today - timedelta(days=400), end=today - timedelta(days=1))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from safeserve.core.testkit import PASSWORD
 from safeserve.hazards.choices import HazardState
 from safeserve.hazards.models import Hazard
 from safeserve.services.models import ServiceVisit
-from safeserve.services.testing import make_contract
+from safeserve_dev.services_fixtures import make_contract
+from safeserve_dev.testkit import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

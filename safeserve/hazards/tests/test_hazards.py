@@ -14,7 +14,7 @@ from safeserve.hazards.choices import HazardLevel, HazardState
 from safeserve.hazards.models import Hazard, MajorHazardCriterion
 from safeserve.notifications.models import Notification
 from safeserve.services import actions as service_actions
-from safeserve.services.testing import all_ok, general_template, make_contract, png
+from safeserve_dev.services_fixtures import all_ok, general_template, make_contract, png
 
 pytestmark = pytest.mark.django_db
 TZ = timezone.get_fixed_timezone(8 * 60)
@@ -230,7 +230,7 @@ def test_pdf_notice_from_visit(served, client_for):
     )
     report(served, visit=v, location="一号仓库")
     report(served, visit=v, location="二号车间")
-    resp = client_for("ent_a").get(reverse("services:visit_notice", args=[v.pk]))
+    resp = client_for("ent_a").get(reverse("hazards:visit_notice", args=[v.pk]))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
     assert "一号仓库" in text and "二号车间" in text and "嘉善安达安全咨询有限公司" in text
 

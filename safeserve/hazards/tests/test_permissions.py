@@ -3,12 +3,12 @@ from the policy (roles.py and the transition table in hazards/transitions.py).""
 
 from datetime import date
 
-from safeserve.core import permsuite
-from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve.hazards import queries
 from safeserve.hazards import views as v
 from safeserve.hazards.models import Hazard
-from safeserve.services.testing import extend_world
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
+from safeserve_dev.services_fixtures import extend_world
 
 world = permsuite.shared_world(extend_world)
 media_root = permsuite.shared_media_root

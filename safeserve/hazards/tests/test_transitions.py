@@ -11,7 +11,7 @@ from safeserve.accounts.models import User
 from safeserve.hazards import actions, transitions
 from safeserve.hazards.choices import HazardLevel, HazardState
 from safeserve.hazards.models import Hazard, HazardEvent, MajorHazardCriterion, RemediationPlan
-from safeserve.services.testing import make_contract, png
+from safeserve_dev.services_fixtures import make_contract, png
 
 pytestmark = pytest.mark.django_db
 

@@ -20,13 +20,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from safeserve.core import uploads
-from safeserve.core.testfiles import SCRIPT, hostile_photos, jpeg_with_exif, upload
 from safeserve.hazards import actions as hazard_actions
 from safeserve.hazards.models import Hazard, HazardEvent, HazardPhoto
 from safeserve.services import actions as visit_actions
 from safeserve.services import chain
 from safeserve.services.models import ServiceVisit, VisitPhoto
-from safeserve.services.testing import general_template, make_contract
+from safeserve_dev.services_fixtures import general_template, make_contract
+from safeserve_dev.testfiles import SCRIPT, hostile_photos, jpeg_with_exif, upload
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = hostile_photos()
@@ -249,7 +249,7 @@ def test_every_refusal_at_once_names_each_file(site, client_for):
 
 def test_too_many_photos_in_one_go(site, client_for, settings):
     settings.SAFESERVE = {**settings.SAFESERVE, "UPLOAD_IMAGE_MAX_FILES": 2}
-    from safeserve.core.testfiles import image_bytes
+    from safeserve_dev.testfiles import image_bytes
 
     files = [upload(f"p{i}.png", image_bytes("PNG")) for i in range(3)]
     resp = client_for("agency_a").post(reverse("hazards:hazard_add"), {**_report_fields(site), "photos": files})
@@ -294,7 +294,7 @@ def test_exif_time_without_offset_is_county_time(site):
 
 def test_files_an_action_stored_are_removed_when_it_fails(site):
     """A write that fails after storing its photos leaves no file behind."""
-    from safeserve.core.testfiles import image_bytes
+    from safeserve_dev.testfiles import image_bytes
 
     image = uploads.verify_image(upload("a.png", image_bytes("PNG")))
     before = snapshot(site)["files"]
@@ -344,7 +344,7 @@ def test_a_stored_file_that_is_not_a_verified_raster_is_an_opaque_attachment(sit
 
 
 def test_served_type_comes_from_the_stored_format_not_the_client_name(site, client_for):
-    from safeserve.core.testfiles import image_bytes
+    from safeserve_dev.testfiles import image_bytes
 
     hazard_actions.hazard_add_evidence(
         actor=site.world.user("ent_a"), hazard=site.hazard, photos=[upload("我的照片.gif", image_bytes("WEBP"))]
@@ -358,7 +358,7 @@ def test_served_type_comes_from_the_stored_format_not_the_client_name(site, clie
 
 @pytest.mark.parametrize("persona", ["town_b", "expert_a", "norole", "anon"])
 def test_photos_stay_behind_the_scope_of_their_record(site, client_for, persona):
-    from safeserve.core.testfiles import image_bytes
+    from safeserve_dev.testfiles import image_bytes
 
     visit = action_visit_record(site, None, upload("v.png", image_bytes("PNG")))
     hazard_photo = HazardPhoto.objects.filter(hazard=site.hazard).first() or _legacy_photo(

@@ -37,7 +37,7 @@ def make_device(enterprise, code, name, **extra):
 @pytest.fixture
 def world(world):
     from safeserve.iot.models import DeviceProfile
-    from safeserve.services.testing import make_contract
+    from safeserve_dev.services_fixtures import make_contract
 
     o = world.objs
     o["contract_a"] = make_contract(world)  # agency_a serves ent_a: it sees ent_a's devices and alarms

@@ -1,11 +1,9 @@
 """Real infrastructure for the MQTT tests: a Mosquitto on a free loopback port, a migrated database
 file that worker processes share with the test, and worker processes that can be killed with -9."""
 
-import getpass
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,64 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-MOSQUITTO = "/usr/sbin/mosquitto"
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Broker:
-    def __init__(self, workdir: Path, port: int | None = None):
-        self.dir = workdir
-        self.port = port or free_port()
-        self.proc = None
-        (workdir / "persist").mkdir(parents=True, exist_ok=True)
-        self.conf = workdir / "mosquitto.conf"
-        self.conf.write_text(
-            "\n".join(
-                [
-                    f"listener {self.port} 127.0.0.1",
-                    "allow_anonymous true",
-                    "persistence true",
-                    f"persistence_location {workdir / 'persist'}/",
-                    "autosave_interval 1",
-                    "max_inflight_messages 1000",
-                    "max_queued_messages 1000000",
-                    "log_dest none",
-                    # Run as root, Mosquitto drops to the "mosquitto" user and cannot write our temp dir.
-                    f"user {getpass.getuser()}",
-                    "",
-                ]
-            )
-        )
-
-    @property
-    def url(self):
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
-
-    def stop(self):
-        """Graceful stop: Mosquitto writes its persistence file (sessions, queued messages)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(10)
-        self.proc = None
+from safeserve_dev.mqtt_broker import MOSQUITTO, ROOT, Broker, free_port, manage  # noqa: F401 - the shared harness
 
 
 def django_env(db_url: str, **extra) -> dict:
@@ -80,18 +21,6 @@ def django_env(db_url: str, **extra) -> dict:
     env["SAFESERVE_LOG_LEVEL"] = "ERROR"
     env.update(extra)
     return env
-
-
-def manage(env, *args, timeout=120, check=True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=check,
-    )
 
 
 PG_ADMIN = os.environ.get("IOT_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -138,7 +67,7 @@ class ExternalDB:
             self.env,
             "shell",
             "-c",
-            f"import json; from safeserve.iot.simulator import provision; print(json.dumps(provision({n}, {prefix!r})))",
+            f"import json; from safeserve_dev.iot_simulator import provision; print(json.dumps(provision({n}, {prefix!r})))",
         )
         return [tuple(p) for p in json.loads(out.stdout.strip().splitlines()[-1])]
 

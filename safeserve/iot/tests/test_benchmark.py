@@ -11,7 +11,7 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
-from safeserve.iot import benchmark as b
+from safeserve_dev import iot_bench as b
 
 from .mqttkit import MOSQUITTO, ROOT, Broker, wait_until
 
@@ -60,7 +60,7 @@ def test_the_raw_socket_subscriber_counts_every_message(tmp_path):
         [
             sys.executable,
             "-c",
-            f"from safeserve.iot.benchmark import socket_subscriber_main as f; f({broker.url!r}, 2000, {out!r}, 'c')",
+            f"from safeserve_dev.iot_bench import socket_subscriber_main as f; f({broker.url!r}, 2000, {out!r}, 'c')",
         ],
         cwd=ROOT,
     )

@@ -6,8 +6,8 @@ import urllib.request
 
 import pytest
 
-from safeserve.core.testkit import PASSWORD
 from safeserve.iot.models import Alarm
+from safeserve_dev.testkit import PASSWORD
 
 from .conftest import now_ms
 

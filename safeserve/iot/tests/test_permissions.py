@@ -2,11 +2,11 @@
 written from the policy (roles.py: county all, a town its own, an enterprise its own, an agency the
 enterprises it serves under a contract in force; only the county reads dead letters)."""
 
-from safeserve.core import permsuite
-from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve.iot import actions, views
 from safeserve.iot import models as m
 from safeserve.iot.models import Device
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 
 from .conftest import make_device, msg, now_ms
 
@@ -19,7 +19,7 @@ API = "/api/v1/iot/"
 def _iot_world(world):
     """Two devices (towns A and B), an alarm on each, two dead letters; agency A serves enterprise A."""
     from safeserve.iot.models import Alarm, DeadLetter, DeviceProfile
-    from safeserve.services.testing import make_contract
+    from safeserve_dev.services_fixtures import make_contract
 
     o = world.objs
     o["contract_a"] = make_contract(world)

@@ -237,7 +237,7 @@ def test_two_thousand_bad_messages_never_make_an_internal_error_or_a_5xx(world):
 
 
 def test_poison_messages_are_refused_before_the_transaction_without_splitting_the_batch(world, caplog):
-    from safeserve.iot.benchmark import POISON
+    from safeserve_dev.iot_bench import POISON
 
     d, secret = world["device_a"], world["secret_a"]
     base = now_ms() - 100_000

@@ -256,7 +256,7 @@ def _raise_alarm(world):
 
 @pytest.mark.parametrize("action", [_report_hazard, _raise_alarm], ids=["hazard_report", "iot_alarm"])
 def test_a_slow_webhook_does_not_slow_the_action(world, webhook, job_queue, action, django_capture_on_commit_callbacks):
-    from safeserve.services.testing import make_contract
+    from safeserve_dev.services_fixtures import make_contract
 
     make_contract(world)
     hook = webhook(delay=3.0)

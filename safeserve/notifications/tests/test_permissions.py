@@ -1,9 +1,9 @@
 """Every notifications route × every persona: the inbox (each user's own messages) and the county's
 page of deliveries that have not gone out (rows, scope, forged writes)."""
 
-from safeserve.core import permsuite
-from safeserve.core.permsuite import RouteCheck, route_tests
 from safeserve.notifications.models import Notification
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import RouteCheck, route_tests
 
 LOGGED_IN = ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole")
 

@@ -4,9 +4,9 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import browser_login
-from safeserve.core.testkit import PASSWORD, make_credit_code
-from safeserve.registry.importing import EnterpriseImporter
 from safeserve.registry.models import Enterprise
+from safeserve.registry.roster_import import EnterpriseImporter
+from safeserve_dev.testkit import PASSWORD, make_credit_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -21,10 +21,10 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from safeserve.core.models import AuditLog
-from safeserve.core.testkit import make_credit_code, make_id_number
-from safeserve.registry import importing
-from safeserve.registry.importing import EnterpriseImporter, ImportResult, import_rows
+from safeserve.registry import roster_import as importing
 from safeserve.registry.models import Agency, Enterprise, Expert
+from safeserve.registry.roster_import import EnterpriseImporter, ImportResult, import_rows
+from safeserve_dev.testkit import make_credit_code, make_id_number
 
 ENT_HEADERS = [c.header for c in EnterpriseImporter.columns]
 

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl.utils import get_column_letter
 
-from safeserve.registry.importing import import_rows
 from safeserve.registry.models import Enterprise
+from safeserve.registry.roster_import import import_rows
 from safeserve.registry.tests.test_import import ENT_HEADERS, ent_row, write_xlsx
 
 EMPLOYEES = get_column_letter(ENT_HEADERS.index("从业人数") + 1)

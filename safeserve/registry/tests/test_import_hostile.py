@@ -7,8 +7,8 @@ bytes are never answered back (the stored upload has no URL; only the generated 
 import pytest
 from django.urls import reverse
 
-from safeserve.core.testfiles import SCRIPT, hostile_rosters, upload
 from safeserve.registry.models import Enterprise
+from safeserve_dev.testfiles import SCRIPT, hostile_rosters, upload
 
 pytestmark = pytest.mark.django_db
 ROSTERS = hostile_rosters()
@@ -40,7 +40,7 @@ def test_hostile_roster_is_refused_and_nothing_stays(world, client_for, upload_d
 
 
 def test_zip_bomb_limit_is_a_setting(world, client_for, upload_dir, settings):
-    from safeserve.core.testfiles import zip_bomb_xlsx
+    from safeserve_dev.testfiles import zip_bomb_xlsx
 
     settings.SAFESERVE = {**settings.SAFESERVE, "IMPORT_MAX_UNCOMPRESSED_BYTES": 5 * 1024 * 1024}
     resp = client_for("county").post(

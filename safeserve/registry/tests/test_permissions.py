@@ -1,10 +1,10 @@
 """Every registry route × every persona, from the expectations below (written from the policy)."""
 
-from safeserve.core import permsuite
-from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve.registry import models as m
 from safeserve.registry import views as v
 from safeserve.registry.models import Enterprise
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 
 world = permsuite.shared_world()
 

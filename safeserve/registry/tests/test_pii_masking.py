@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from safeserve.core import actions
 from safeserve.core.identity import mask
-from safeserve.core.testkit import PERSONAS, make_id_number
 from safeserve.registry.urls import PREFIXES
+from safeserve_dev.testkit import PERSONAS, make_id_number
 
 # model label -> the world object whose personal data is changed and then read back
 INSTANCES = {

@@ -21,7 +21,7 @@ from safeserve.hazards import actions as hazard_actions
 from safeserve.registry.models import Agency, AgencyStaff, Enterprise
 from safeserve.services import actions
 from safeserve.services.models import ChecklistItem, ChecklistTemplate, ServiceVisit
-from safeserve.services.testing import all_ok, general_template, make_contract
+from safeserve_dev.services_fixtures import all_ok, general_template, make_contract
 
 pytestmark = pytest.mark.django_db
 

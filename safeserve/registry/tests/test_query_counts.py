@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from safeserve.core.testkit import make_credit_code
 from safeserve.registry.models import Enterprise
+from safeserve_dev.testkit import make_credit_code
 
 
 def _grow(world, start, n):

@@ -16,7 +16,7 @@ from safeserve.core.identity import validate_credit_code, validate_id_number
 from safeserve.core.models import AuditLog
 from safeserve.registry import models as m
 from safeserve.registry import reference as ref
-from safeserve.registry.seeding import ensure_demo_accounts, org_code_check
+from safeserve_dev.registry_seed import ensure_demo_accounts, org_code_check
 
 pytestmark = pytest.mark.django_db
 

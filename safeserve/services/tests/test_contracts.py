@@ -10,7 +10,7 @@ from safeserve.services import actions
 from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ServiceContract
 from safeserve.services.queries import has_socialized_service
-from safeserve.services.testing import make_contract
+from safeserve_dev.services_fixtures import make_contract
 
 pytestmark = pytest.mark.django_db
 

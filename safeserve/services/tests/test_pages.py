@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from safeserve.core.testkit import PERSONAS
 from safeserve.hazards import actions as hazard_actions
 from safeserve.services import actions
-from safeserve.services.testing import all_ok, general_template, make_contract
+from safeserve_dev.services_fixtures import all_ok, general_template, make_contract
+from safeserve_dev.testkit import PERSONAS
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from safeserve.core import permsuite
-from safeserve.core.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve.services import models as m
 from safeserve.services import queries
 from safeserve.services import views as v
 from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ServiceVisit
-from safeserve.services.testing import extend_world, make_contract
+from safeserve_dev import permsuite
+from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
+from safeserve_dev.services_fixtures import extend_world, make_contract
 
 API = "/api/v1/services/"
 # Visits, ratings and contracts: the county all; a town its own; the enterprise its own; the agency
@@ -131,7 +131,7 @@ ROUTE_CHECKS = [
     RouteCheck("services:visit_add", {"agency_a": "a"}, "ent_a", "ent_b"),
     RouteCheck("services:visit_add", {"agency_a": ""}, method="post", data={"findings": "伪造"}, ok=(200, 302)),
     RouteCheck("services:visit_detail", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk),
-    RouteCheck("services:visit_notice", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk, kind="pdf"),
+    RouteCheck("hazards:visit_notice", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk, kind="pdf"),
     RouteCheck("services:visit_photo", SIDE, "visit_photo", "visit_photo_b", args=_pk, kind="file"),
     RouteCheck(
         "services:visit_rate",

@@ -15,11 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from safeserve.core.models import AuditLog
-from safeserve.core.testkit import make_id_number
 from safeserve.registry.models import AgencyQualification, AgencyStaff
 from safeserve.services import actions, chain
 from safeserve.services.models import ServiceContract
-from safeserve.services.testing import make_contract
+from safeserve_dev.services_fixtures import make_contract
+from safeserve_dev.testkit import make_id_number
 
 pytestmark = pytest.mark.django_db
 

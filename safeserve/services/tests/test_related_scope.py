@@ -19,7 +19,7 @@ from safeserve.registry.models import Association
 from safeserve.services import actions
 from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ContractEnterprise, ServiceContract
-from safeserve.services.testing import all_ok, general_template, make_contract
+from safeserve_dev.services_fixtures import all_ok, general_template, make_contract
 
 pytestmark = pytest.mark.django_db
 

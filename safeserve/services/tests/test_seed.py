@@ -7,7 +7,7 @@ from safeserve.hazards.models import Hazard
 from safeserve.registry.models import Agency, Enterprise
 from safeserve.services.chain import verify_all
 from safeserve.services.models import ServiceContract, ServiceVisit
-from safeserve.services.seed import seed_services
+from safeserve_dev.services_seed import seed_services
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from safeserve.core.audit import AuditLog
 from safeserve.services import actions, transitions
 from safeserve.services.choices import ContractStatus, PayerType
 from safeserve.services.models import ServiceContract
-from safeserve.services.testing import make_contract
+from safeserve_dev.services_fixtures import make_contract
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from safeserve.core.testkit import make_id_number
 from safeserve.notifications.models import Notification
 from safeserve.registry.models import AgencyStaff
 from safeserve.services import actions, chain
 from safeserve.services.models import ServiceVisit, VisitItemResult, VisitPhoto
 from safeserve.services.queries import agency_ratings, missing_visits
-from safeserve.services.testing import all_ok, general_template, make_contract, png
+from safeserve_dev.services_fixtures import all_ok, general_template, make_contract, png
+from safeserve_dev.testkit import make_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from safeserve.iot import benchmark as b
+from safeserve_dev import iot_bench as b
 
 
 def pct(values, q):

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from safeserve.iot import actions, simulator
+from safeserve.iot import actions
 from safeserve.iot.choices import Source
+from safeserve_dev import iot_simulator as simulator
 
 
 class HttpSender:

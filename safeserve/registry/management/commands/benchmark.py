@@ -9,10 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from safeserve.accounts.choices import Role
-from safeserve.registry import benchmarking as b
 from safeserve.registry import models as m
 from safeserve.registry.management.commands.seed_demo import progress_printer
-from safeserve.registry.seeding import Seeder, reset_registry
+from safeserve_dev import registry_bench as b
+from safeserve_dev.registry_seed import Seeder, reset_registry
 
 BENCH_USER = "bench_town"
 

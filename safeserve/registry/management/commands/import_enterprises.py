@@ -1,6 +1,6 @@
-"""`manage.py import_enterprises FILE.xlsx [--dry-run] [--user USERNAME]`: see registry/importing.py."""
+"""`manage.py import_enterprises FILE.xlsx [--dry-run] [--user USERNAME]`: see registry/roster_import.py."""
 
-from safeserve.registry.importing import ImportCommand
+from safeserve.registry.roster_import import ImportCommand
 
 
 class Command(ImportCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from safeserve.registry.seeding import load_reference
+from safeserve.registry.actions import load_reference
 
 
 class Command(BaseCommand):

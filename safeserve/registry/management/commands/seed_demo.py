@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
 
 from safeserve.registry import models as m
-from safeserve.registry.seeding import Seeder, ensure_demo_accounts, reset_registry
+from safeserve_dev.registry_seed import Seeder, ensure_demo_accounts, reset_registry
 
 
 def progress_printer(stdout, label: str):
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         if opts["reset"]:
             self.stdout.write("清除已有主体库数据……")
             try:
-                from safeserve.services.seed import reset_services
+                from safeserve_dev.services_seed import reset_services
 
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
@@ -88,7 +88,7 @@ class Command(BaseCommand):
             scale = opts["services_scale"]
             scale = opts["enterprises"] / 20000 if scale is None else scale
             if scale > 0:
-                from safeserve.services.seed import seed_services
+                from safeserve_dev.services_seed import seed_services
 
                 self.stdout.write(f"服务合同、服务记录与隐患(规模 {scale:g}):")
                 counts = seed_services(

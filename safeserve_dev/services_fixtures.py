@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from .choices import ContractStatus
-from .models import ChecklistTemplate, ContractEnterprise, ServiceContract
+from safeserve.services.choices import ContractStatus
+from safeserve.services.models import ChecklistTemplate, ContractEnterprise, ServiceContract
 
 
 def png(name="photo.png", colour=(200, 30, 30)) -> SimpleUploadedFile:
@@ -123,8 +123,7 @@ def _extend_world_b(world):
     from safeserve.accounts.choices import Role
     from safeserve.accounts.models import User
     from safeserve.hazards import actions as hazard_actions
-
-    from . import actions
+    from safeserve.services import actions
 
     o = world.objs
     agency_b = User.objects.create(username="agency_b_staff", role=Role.AGENCY, agency=o["agency_b"])

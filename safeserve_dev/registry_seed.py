@@ -19,9 +19,8 @@ from django.utils import timezone
 from safeserve.accounts.choices import Role
 from safeserve.core.identity import CREDIT_CHARSET, credit_code_check_char, id_number_check_char
 from safeserve.core.models import AuditAction, AuditLog
-
-from . import models as m
-from . import reference as ref
+from safeserve.registry import models as m
+from safeserve.registry import reference as ref
 
 BATCH = 5000
 SEED_NOTE = "seed_demo"
@@ -356,6 +355,8 @@ class Seeder:
     # ---- reference data ----------------------------------------------------------------
     def reference(self):
         """Towns, villages and industries (idempotent: update_or_create)."""
+        from safeserve.registry.actions import load_reference
+
         created = load_reference()
         self.towns = list(m.Town.objects.filter(name__in=[t.name for t in ref.TOWNS]).order_by("sort_order"))
         self.villages = {}
@@ -632,34 +633,6 @@ class Seeder:
             self.audit_summary(m.Expert, len(rows), ids=[x.pk for x in rows])
         self.say(f"  专家 {len(rows)} 人\n")
         return rows
-
-
-def load_reference() -> dict:
-    """Towns, villages and industries (update_or_create). Returns how many rows were created."""
-    created = {"town": 0, "village": 0, "industry": 0}
-    with transaction.atomic():
-        created["industry"] = ref.load_industries(m.Industry)[0]
-        for t in ref.TOWNS:
-            town, new = m.Town.objects.update_or_create(
-                name=t.name, defaults={"code": t.code, "sort_order": t.sort_order}
-            )
-            created["town"] += new
-            for code, name in ref.village_codes(t):
-                _v, new = m.Village.objects.update_or_create(town=town, name=name, defaults={"code": code})
-                created["village"] += new
-        for key, model in (("town", m.Town), ("village", m.Village), ("industry", m.Industry)):
-            if created[key]:
-                AuditLog.objects.create(
-                    actor=None,
-                    actor_name="load_reference",
-                    action=AuditAction.IMPORT,
-                    content_type=ContentType.objects.get_for_model(model),
-                    object_id="*",
-                    object_repr=f"{model._meta.verbose_name_plural} × {created[key]}",
-                    changes={"count": created[key]},
-                    note="load_reference",
-                )
-    return created
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from safeserve.core.audit import AuditAction, audit_entry, diff, snapshot
 from safeserve.core.excel import from_text_cell
 from safeserve.core.fieldperms import writable_fields_for
-from safeserve.core.identity import credit_code_check_char, normalize_code, normalize_text
+from safeserve.core.identity import credit_code_check_char, id_number_check_char, normalize_code, normalize_text
 from safeserve.core.models import AuditLog
 from safeserve.core.uploads import check_xlsx
 
@@ -909,8 +909,6 @@ class ExpertImporter(Importer):
         return _("系统中已存在该身份证号的专家")
 
     def example_row(self):
-        from safeserve.core.identity import id_number_check_char
-
         body = "33042119800101001"
         return {
             "name": "孙示例",

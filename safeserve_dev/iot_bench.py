@@ -6,10 +6,8 @@ Everything heavy runs in its own process, so the figures of the worker are the w
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -19,63 +17,18 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-MOSQUITTO = "/usr/sbin/mosquitto"
+from safeserve_dev.mqtt_broker import ROOT, Broker, manage
+
 TOPIC_PREFIX = "safeserve/v1/telemetry/"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LocalBroker:
-    """Mosquitto on a free loopback port, configured as docs/iot-protocol.md recommends."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        (workdir / "persist").mkdir(parents=True, exist_ok=True)
-        self.conf = workdir / "mosquitto.conf"
-        self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-            f"persistence_location {workdir / 'persist'}/\nautosave_interval 60\n"
-            f"max_inflight_messages 5000\nmax_queued_messages 1000000\nlog_dest none\nuser {getpass.getuser()}\n"
-        )
-        self.proc = None
-
-    @property
-    def url(self):
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.proc = subprocess.Popen(  # noqa: S603 - our own broker binary and config
-            [MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(30)
+def LocalBroker(workdir: Path) -> Broker:
+    """The shared harness, tuned for throughput: a minute between autosaves, a wide in-flight window."""
+    return Broker(workdir, autosave_interval=60, max_inflight=5000)
 
 
 def run_manage(env, *args, timeout=600, capture=True):
-    return subprocess.run(  # noqa: S603 - this interpreter and manage.py
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=capture,
-        text=True,
-        timeout=timeout,
-        check=True,
-    )
+    return manage(env, *args, timeout=timeout, capture=capture)
 
 
 class BenchDB:
@@ -100,7 +53,7 @@ class BenchDB:
             self.env,
             "shell",
             "-c",
-            f"import json; from safeserve.iot.simulator import provision; print(json.dumps(provision({n}, 'BEN')))",
+            f"import json; from safeserve_dev.iot_simulator import provision; print(json.dumps(provision({n}, 'BEN')))",
         )
         return [tuple(p) for p in json.loads(out.stdout.strip().splitlines()[-1])]
 
@@ -431,7 +384,7 @@ def pipeline_main(devices_file, n_messages, poison_per_mille, out_file):
 
 
 def spawn_python(env, func: str, *args) -> subprocess.Popen:
-    code = f"import sys; from safeserve.iot.benchmark import {func} as f; f(*{list(args)!r})"
+    code = f"import sys; from safeserve_dev.iot_bench import {func} as f; f(*{list(args)!r})"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)  # noqa: S603 - our own code
 
 

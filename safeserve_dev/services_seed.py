@@ -13,12 +13,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from safeserve.core.testkit import make_id_number
 from safeserve.registry.models import AgencyQualification, AgencyStaff
-
-from . import chain
-from .choices import ITEM_SERVICE_TYPE, ContractStatus, ItemResult, PayerType, ServiceItem
-from .models import ChecklistTemplate, ContractEnterprise, ServiceContract, ServiceVisit, VisitItemResult, VisitRating
+from safeserve.services import chain
+from safeserve.services.choices import ITEM_SERVICE_TYPE, ContractStatus, ItemResult, PayerType, ServiceItem
+from safeserve.services.models import (
+    ChecklistTemplate,
+    ContractEnterprise,
+    ServiceContract,
+    ServiceVisit,
+    VisitItemResult,
+    VisitRating,
+)
+from safeserve_dev.testkit import make_id_number
 
 BATCH = 5000
 FINDINGS = [
@@ -204,7 +210,7 @@ def seed_services(rng, enterprises, agencies, scale: float = 1.0, *, contracts=N
     ]
     VisitRating.objects.bulk_create(ratings, batch_size=BATCH)
 
-    from safeserve.hazards.seed import seed_hazards
+    from safeserve_dev.hazards_seed import seed_hazards
 
     n_h = seed_hazards(rng, enterprises, saved, n_hazards)
     return {"contracts": len(created), "visits": len(saved), "hazards": n_h}

@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from . import models as m
+from safeserve.registry import models as m
 
 PAGE_TARGET_MS = 150.0
 IMPORT_TARGET_S = 20.0
@@ -296,7 +296,7 @@ class ImportFigure:
 
 
 def run_import(seeder, user, rows: int, *, file_format: str = "excel", progress=None) -> ImportFigure:
-    from .importing import import_rows
+    from safeserve.registry.roster_import import import_rows
 
     with tempfile.TemporaryDirectory() as tmp:
         path = IMPORT_WRITERS[file_format](

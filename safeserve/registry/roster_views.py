@@ -25,7 +25,7 @@ from django.views import View
 
 from safeserve.core.excel import workbook_response
 
-from .importing import IMPORTERS, RowError, import_rows, max_bytes, template_sheets
+from .roster_import import IMPORTERS, RowError, import_rows, max_bytes, template_sheets
 
 SESSION_KEY = "registry_imports"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")

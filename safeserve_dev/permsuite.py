@@ -43,9 +43,9 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from .scoping import ALL
-from .testkit import PERSONAS, build_world
-from .views import ObjectConfig
+from safeserve.core.scoping import ALL
+from safeserve.core.views import ObjectConfig
+from safeserve_dev.testkit import PERSONAS, build_world
 
 WRITES = ("post", "put", "patch", "delete")
 LOGIN_URL = "/accounts/login/"

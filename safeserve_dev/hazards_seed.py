@@ -4,8 +4,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from .choices import HazardLevel, HazardSource, HazardState
-from .models import Hazard, HazardEvent, MajorHazardCriterion, RemediationPlan
+from safeserve.hazards.choices import HazardLevel, HazardSource, HazardState
+from safeserve.hazards.models import Hazard, HazardEvent, MajorHazardCriterion, RemediationPlan
 
 BATCH = 5000
 PLACES = ["冲压车间", "抛光车间", "配电房", "仓库", "喷漆房", "锅炉房", "除尘器", "叉车通道", "危化品库", "宿舍楼"]

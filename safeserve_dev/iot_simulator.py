@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from . import actions
-from .models import Device
+from safeserve.iot import actions
+from safeserve.iot.models import Device
 
 
 def sim_secret(code: str) -> str:
@@ -24,8 +24,8 @@ def sim_secret(code: str) -> str:
 
 
 def _sim_enterprises(n: int):
-    from safeserve.core.testkit import make_credit_code
     from safeserve.registry.models import Enterprise, Industry, Town
+    from safeserve_dev.testkit import make_credit_code
 
     existing = list(Enterprise.objects.order_by("id")[: max(1, min(n, 50))])
     if existing:

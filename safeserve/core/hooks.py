@@ -1,0 +1,42 @@
+"""Extension points that apps higher in the layers fill in their ``AppConfig.ready()``.
+
+core, accounts and registry never import a capability app (the import contract in pyproject.toml
+holds that). Where a lower layer needs an answer only a higher app knows, it asks here, and the app
+that knows registers the answer. Every hook fails closed: with no provider, a relation is empty.
+
+Navigation and home panels live beside the shell (``core.context_processors.NAV``/``EXTRA_NAV``/
+``NAV_TAIL``/``SHELL_CONTEXT``, ``core.home.HOME_PROVIDERS``); writes have ``core.actions.WRITE_HOOKS``.
+"""
+
+from collections.abc import Callable
+
+# ---------------------------------------------------------------- scope relations
+# name -> provider(*args) returning a values() subquery of ids (or any iterable of ids).
+#   "agency_enterprises": provider(agency_id) — the enterprises an agency serves (services registers it).
+#   "enterprise_agency_staff": provider(enterprise_id) — the agency staff an enterprise may see
+#       (those on its contracts or present at its visits; services registers it).
+SCOPE_RELATIONS: dict[str, Callable] = {}
+
+
+def register_relation(name: str, provider: Callable) -> None:
+    SCOPE_RELATIONS[name] = provider
+
+
+def related_ids(name: str, *args):
+    """The ids the relation ``name`` gives for ``args``; nothing at all when no app provides it."""
+    provider = SCOPE_RELATIONS.get(name)
+    return provider(*args) if provider is not None else []
+
+
+# ---------------------------------------------------------------- panels
+# provider(request, obj) -> list of {"title": str, "template": str, "context": dict}; appended in ready().
+ENTERPRISE_PANELS: list[Callable] = []  # the enterprise 360° page (registry enterprise detail)
+VISIT_PANELS: list[Callable] = []  # a service visit's detail page (e.g. hazards: the visit's hazards)
+
+# ---------------------------------------------------------------- extension points for coming capabilities
+# Coverage channels: how a duty reaches an enterprise (a service contract, an insurance policy, an
+# association membership, a device). name -> provider(enterprise_ids) returning the covered ids.
+COVERAGE_CHANNELS: dict[str, Callable] = {}
+# Indicator sources: named figures for dashboards and evaluations (e.g. "hazards.open_major").
+# name -> provider(user, **filters) returning a number or a mapping of numbers, read through visible_to.
+INDICATOR_SOURCES: dict[str, Callable] = {}
