@@ -326,7 +326,7 @@ def bulk_insert_main(rows_total, out_file):
     django.setup()
     from django.db import transaction
 
-    from safeserve.iot.actions import _insert_readings
+    from safeserve.iot.ingest.storage import insert_readings
     from safeserve.iot.models import Device
 
     ids = list(Device.objects.values_list("id", flat=True))
@@ -338,7 +338,7 @@ def bulk_insert_main(rows_total, out_file):
     while done < rows_total:
         rows = [(ids[(done + j) % len(ids)], base + (done + j) // len(ids), *row) for j in range(batch)]
         with transaction.atomic():
-            _insert_readings(rows)
+            insert_readings(rows)
         done += batch
     elapsed = time.time() - started
     Path(out_file).write_text(json.dumps({"rows": done, "seconds": elapsed}))
@@ -358,7 +358,7 @@ def pipeline_main(devices_file, n_messages, poison_per_mille, out_file):
     import django
 
     django.setup()
-    from safeserve.iot import actions
+    from safeserve.iot import ingest
 
     devices = json.loads(Path(devices_file).read_text())
     base = int(time.time() * 1000) - 3_600_000 + int(poison_per_mille) * 60_000  # each run its own ts
@@ -372,11 +372,11 @@ def pipeline_main(devices_file, n_messages, poison_per_mille, out_file):
             poisoned += 1
         else:
             body = '{"secret":"%s","ts":%d,"values":%s}' % (secret, ts, values)  # noqa: UP031
-        msgs.append(actions.Message(body=body.encode("utf-8", "surrogatepass"), source="mqtt", device_code=code))
+        msgs.append(ingest.Message(body=body.encode("utf-8", "surrogatepass"), source="mqtt", device_code=code))
     started = time.time()
     stored = 0
     for i in range(0, len(msgs), 2000):
-        stored += actions.ingest(msgs[i : i + 2000]).stored
+        stored += ingest.ingest(msgs[i : i + 2000]).stored
     elapsed = time.time() - started
     Path(out_file).write_text(
         json.dumps({"messages": n_messages, "poisoned": poisoned, "stored": stored, "seconds": elapsed})

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from safeserve.iot import actions
+from safeserve.iot.ingest import devices
 from safeserve.iot.models import Device
 
 
@@ -70,7 +71,7 @@ def provision(n: int, prefix: str = "SIM", interval_s: int = 60) -> list[tuple[s
                     rated_current_a=63,
                     interval_s=interval_s,
                     profile=profile,
-                    secret_hash=actions.hash_secret(sim_secret(code)),
+                    secret_hash=devices.hash_secret(sim_secret(code)),
                 )
             )
         with transaction.atomic():

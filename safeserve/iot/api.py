@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from safeserve.core.api import ERRORS, ScopedModelViewSet, ScopedSerializer
 
-from . import actions, filters, queries
+from . import actions, filters, ingest, queries
 from . import models as m
 from .choices import DeadLetterReason, Source
 from .throttling import TelemetryThrottle
@@ -137,15 +137,15 @@ class TelemetryView(APIView):
         # Read at most one byte past the limit from the stream, whatever Content-Length says (a
         # missing or malformed one reads as 0): an oversized body is refused with 413 unread.
         body = request._request.read(limit + 1)
-        msg = actions.Message(body=body, source=Source.HTTP, device_code=code, secret=secret)
+        msg = ingest.Message(body=body, source=Source.HTTP, device_code=code, secret=secret)
         try:
             if not json_media_type(request.META.get("CONTENT_TYPE", "")):
                 detail = _("只接受 application/json 报文")
-                actions.dead_letter(message=msg, reason=DeadLetterReason.MEDIA_TYPE, detail=detail)
+                ingest.dead_letter(message=msg, reason=DeadLetterReason.MEDIA_TYPE, detail=detail)
                 throttle.record(code=code, ip=ip, accepted=False)
                 return Response({"error": DeadLetterReason.MEDIA_TYPE, "detail": detail}, status=415)
-            result = actions.ingest([msg])
-        except actions.DB_DOWN:
+            result = ingest.ingest([msg])
+        except ingest.DB_DOWN:
             return Response({"error": "unavailable", "detail": "database unavailable"}, status=503)
         outcome = result.outcomes[0]
         rejected = [{"reason": r, "detail": d} for r, d in outcome.rejected]

@@ -9,7 +9,7 @@ table inside one huge transaction.
 A raw reading is deleted only once the rollup of its hour is confirmed: the rows of every hour are
 counted along the key and compared with ``ReadingHour.n``. Readings are only ever inserted, so equal
 counts mean the rollup covers exactly these rows; a missing or stale hour is recomputed first
-(``actions.rollup_readings``). The same comparison finds the hours that late readings (devices
+(``jobs.rollup_readings``). The same comparison finds the hours that late readings (devices
 uploading buffered data up to ``MAX_TS_AGE_DAYS`` old) changed after the 5-minute job had rolled
 them up: ``rollup_late_readings`` recomputes only those. See docs/decisions/0006-iot-ingestion.md.
 """
@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from safeserve.core.audit import record_job
 
-from . import actions
+from . import jobs
 from .models import DeadLetter, Device, Reading, ReadingHour, dt_to_ms, iot_setting, ms_to_dt
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def stale_hours(device_id: int, counts: dict[int, int]) -> set[int]:
 
 
 def rollup_windows(hours) -> list[tuple[int, int]]:
-    """Group epoch hours into [since_ms, until_ms) windows for ``actions.rollup_readings``: at most
+    """Group epoch hours into [since_ms, until_ms) windows for ``jobs.rollup_readings``: at most
     one per UTC day, from its first to its last listed hour (each call scans by ``ts``, so fewer and
     whole-hour windows are cheaper than many)."""
     by_day = defaultdict(list)
@@ -108,7 +108,7 @@ def rollup_windows(hours) -> list[tuple[int, int]]:
 def _recompute(windows, progress: Progress | None) -> int:
     rows = 0
     for i, (since, until) in enumerate(windows, 1):
-        rows += actions.rollup_readings(since_ms=since, until_ms=until)
+        rows += jobs.rollup_readings(since_ms=since, until_ms=until)
         _report(progress, "rollup", i, len(windows), rows, force=True)
     return rows
 
@@ -189,7 +189,7 @@ def purge_readings(
     """Delete raw readings older than ``RAW_RETENTION_DAYS``, device by device, in batches.
 
     First every out-of-retention hour is checked against its rollup; the days holding a missing or
-    stale one are recomputed (``actions.rollup_readings``), then checked again: an hour whose rollup
+    stale one are recomputed (``jobs.rollup_readings``), then checked again: an hour whose rollup
     still does not match is kept (and logged), so no hour ever loses both its readings and its rollup.
     """
     result = result or PurgeResult(dry_run=dry_run)

@@ -37,7 +37,7 @@ DEFAULTS = {
     "DEVICE_CACHE_SECONDS": 5,
     "LAST_SEEN_RESOLUTION_SECONDS": 10,
     # Alarms follow a device's readings in ts order; a reading more than this far behind the device's
-    # newest reading is stored but changes no alarm (ADR 0010, safeserve/iot/alarm_order.py).
+    # newest reading is stored but changes no alarm (ADR 0010, safeserve/iot/ingest/alarm_order.py).
     "ALARM_LATENESS_SECONDS": 600,
     # Retention (safeserve.iot.maintenance): raw readings, hourly rollups, dead letters.
     "RAW_RETENTION_DAYS": 90,

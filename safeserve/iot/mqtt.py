@@ -414,7 +414,7 @@ class IngestWorker:
         return self.inbox.get_batch(self.batch_size, 0.2, self.batch_wait)
 
     def _process(self, batch: list):
-        from . import actions  # here, so that publishers and bare subscribers need no Django setup
+        from . import ingest  # here, so that publishers and bare subscribers need no Django setup
 
         self.stats.max_backlog = max(self.stats.max_backlog, len(batch) + self.inbox.qsize())
 
@@ -423,13 +423,13 @@ class IngestWorker:
             topic = m.topic
             code = topic[len(TOPIC_PREFIX) :] if topic.startswith(TOPIC_PREFIX) else ""
             messages.append(
-                actions.Message(body=m.payload, source=Source.MQTT, device_code=code, secret=None, topic=topic)
+                ingest.Message(body=m.payload, source=Source.MQTT, device_code=code, secret=None, topic=topic)
             )
         while True:
             try:
-                result = actions.ingest(messages)
+                result = ingest.ingest(messages)
                 break
-            except actions.DB_DOWN as exc:  # the database is away: keep the messages unacknowledged and retry
+            except ingest.DB_DOWN as exc:  # the database is away: keep the messages unacknowledged and retry
                 self.stats.db_retries += 1
                 log.warning("mqtt: database unavailable (%s); retrying", exc)
                 connection.close()

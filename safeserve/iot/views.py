@@ -27,6 +27,7 @@ from safeserve.core.views import (
 from . import actions, filters, forms, queries
 from . import models as m
 from .choices import METRICS, AlarmType, DeviceStatus, Severity
+from .ingest import bookkeeping
 
 STATUS_BADGES = {
     DeviceStatus.ONLINE: "success",
@@ -271,7 +272,7 @@ class DeviceRotateView(LoginRequiredMixin, View):
 
 def handler_candidates(alarm):
     """People who may handle an alarm: its enterprise's users, its town office, its contracted agency."""
-    agencies = actions.agencies_of(alarm.enterprise_id)
+    agencies = bookkeeping.agencies_of(alarm.enterprise_id)
     return User.objects.filter(
         Q(role=Role.ENTERPRISE, enterprise_id=alarm.enterprise_id)
         | Q(role=Role.TOWN, town_id=alarm.enterprise.town_id)

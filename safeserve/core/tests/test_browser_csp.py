@@ -30,7 +30,7 @@ def _violations(seen):
 
 @pytest.fixture
 def device(world):
-    from safeserve.iot import actions
+    from safeserve.iot import actions, ingest
     from safeserve.iot.choices import Source
 
     d, secret = actions.device_create(
@@ -48,7 +48,7 @@ def device(world):
     now = int(time.time() * 1000)
     for i in range(5):
         body = json.dumps({"ts": now - (5 - i) * 60_000, "values": {"residual_ma": 100 + i, "t1_c": 40, "ua_v": 220}})
-        actions.ingest([actions.Message(body=body, source=Source.HTTP, device_code=d.code, secret=secret)])
+        ingest.ingest([ingest.Message(body=body, source=Source.HTTP, device_code=d.code, secret=secret)])
     return d
 
 

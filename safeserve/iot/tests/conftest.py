@@ -5,18 +5,19 @@ import time
 
 import pytest
 
-from safeserve.iot import actions
+from safeserve.iot import actions, ingest
 from safeserve.iot.choices import Source
+from safeserve.iot.ingest import devices
 
 
 @pytest.fixture(autouse=True)
 def _fresh_device_cache():
     from django.core.cache import cache
 
-    actions.device_cache.clear()
+    devices.device_cache.clear()
     cache.clear()  # the telemetry door's rate-limit counters
     yield
-    actions.device_cache.clear()
+    devices.device_cache.clear()
     cache.clear()
 
 
@@ -50,9 +51,9 @@ def world(world):
     ts = now_ms() - 5000
     for key in ("a", "b"):
         d = o[f"device_{key}"]
-        actions.ingest([msg(d.code, o[f"secret_{key}"], {"ts": ts, "values": {"residual_ma": 480}})])
+        ingest.ingest([msg(d.code, o[f"secret_{key}"], {"ts": ts, "values": {"residual_ma": 480}})])
         o[f"alarm_{key}"] = Alarm.objects.get(device=d)
-    actions.ingest([msg("UNKNOWN-1", "x", {"values": {"t1_c": 1}})])
+    ingest.ingest([msg("UNKNOWN-1", "x", {"values": {"t1_c": 1}})])
     o["deadletter"] = DeadLetter.objects.get(device_code="UNKNOWN-1")
     return world
 
@@ -64,7 +65,7 @@ def now_ms():
 def msg(device_code, secret, body, source=Source.HTTP):
     if not isinstance(body, (str, bytes)):
         body = json.dumps(body)
-    return actions.Message(body=body, source=source, device_code=device_code, secret=secret)
+    return ingest.Message(body=body, source=source, device_code=device_code, secret=secret)
 
 
 @pytest.fixture
@@ -77,6 +78,6 @@ def send(world):
         body = {"values": values}
         if ts is not None:
             body["ts"] = ts
-        return actions.ingest([msg(d.code, secret or world[key], body)])
+        return ingest.ingest([msg(d.code, secret or world[key], body)])
 
     return _send

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safeserve.iot import actions, alarm_order
+from safeserve.iot import actions, ingest
 from safeserve.iot.choices import AlarmType
+from safeserve.iot.ingest import alarm_order, devices, thresholds
 from safeserve.iot.models import Alarm, DeviceAlarmState, Reading
 
 from .conftest import msg, now_ms
@@ -35,7 +36,7 @@ def history(device_id=None):
 
 def expected_history(readings, th):
     """The oracle: one pass over the readings in ts order."""
-    episodes, _open, _quiet = alarm_order.replay({}, sorted(readings), th, actions.evaluate, (0, None))
+    episodes, _open, _quiet = alarm_order.replay({}, sorted(readings), th, thresholds.evaluate, (0, None))
     return sorted((e.type, e.started_ts, e.last_ts, e.count, e.peak_value, not e.cleared) for e in episodes)
 
 
@@ -43,7 +44,7 @@ def deliver(world, readings, batches, device="device_a"):
     """Send (ts, values) readings as messages grouped into the given batches (lists of indexes)."""
     d, secret = world[device], world["secret_a" if device == "device_a" else "secret_b"]
     for batch in batches:
-        actions.ingest([msg(d.code, secret, {"ts": readings[i][0], "values": readings[i][1]}) for i in batch])
+        ingest.ingest([msg(d.code, secret, {"ts": readings[i][0], "values": readings[i][1]}) for i in batch])
 
 
 def two_shared_workers(n, per_batch):
@@ -93,7 +94,7 @@ def test_a_late_breach_merges_two_episodes_and_late_normals_split_one(world):
     base = now_ms() - 100_000
     v = [400, 100, 100, 400, 100, 100, 100, 400]  # in ts order: one episode cleared at index 6, then another
     readings = [(base + i * 1000, {"residual_ma": x}) for i, x in enumerate(v)]
-    th = actions.device_cache.get_many([world["device_a"].code])[world["device_a"].code].thresholds
+    th = devices.device_cache.get_many([world["device_a"].code])[world["device_a"].code].thresholds
     deliver(world, readings, [[0, 1, 2, 4, 5, 6, 7]])  # without index 3: cleared at 4, new one at 7
     assert len(history()) == 2
     deliver(world, readings, [[3]])  # late: the first episode lasts to index 6
@@ -128,7 +129,7 @@ def test_any_arrival_order_and_batching_gives_the_ts_order_history(world, values
     rnd = random.Random(seed)
     base = now_ms() - 200_000
     readings = [(base + i * 1000, v) for i, v in enumerate(values)]
-    th = actions.device_cache.get_many([world["device_a"].code])[world["device_a"].code].thresholds
+    th = devices.device_cache.get_many([world["device_a"].code])[world["device_a"].code].thresholds
     want = expected_history(readings, th)
 
     fresh(world)
@@ -153,10 +154,10 @@ def test_any_arrival_order_and_batching_gives_the_ts_order_history(world, values
 WORKER = r"""
 import json, sys, django
 django.setup()
-from safeserve.iot import actions
+from safeserve.iot import ingest
 plan = json.load(open(sys.argv[1]))
 for batch in plan:
-    actions.ingest([actions.Message(body=json.dumps(m["body"]), source="mqtt", device_code=m["code"]) for m in batch])
+    ingest.ingest([ingest.Message(body=json.dumps(m["body"]), source="mqtt", device_code=m["code"]) for m in batch])
 """
 
 

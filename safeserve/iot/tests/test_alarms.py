@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from safeserve.iot import actions, queries
+from safeserve.iot import actions, ingest, jobs, queries
 from safeserve.iot.choices import AlarmState, AlarmType, DeviceStatus, Severity
 from safeserve.iot.models import Alarm, ReadingHour, dt_to_ms
 from safeserve.notifications.models import Notification
@@ -32,7 +32,7 @@ def history_from_t0(world):
 def arc(world, at, device="device_a"):
     key = "secret_a" if device == "device_a" else "secret_b"
     d = world[device]
-    return actions.ingest([msg(d.code, world[key], {"ts": dt_to_ms(at), "values": {"arc": 1}})])
+    return ingest.ingest([msg(d.code, world[key], {"ts": dt_to_ms(at), "values": {"arc": 1}})])
 
 
 def test_handling_acknowledge_assign_record_close(world):
@@ -126,15 +126,15 @@ def test_critical_alarm_escalates_once_per_step_with_a_frozen_clock(history_from
     alarm = Alarm.objects.get(type=AlarmType.ARC)
     assert alarm.severity == Severity.CRITICAL and alarm.raised_at == T0
     with time_machine.travel(T0 + timedelta(minutes=9), tick=False):
-        assert actions.escalate_alarms() == 0
+        assert jobs.escalate_alarms() == 0
     with time_machine.travel(T0 + timedelta(minutes=11), tick=False):
-        assert actions.escalate_alarms() == 1
-        assert actions.escalate_alarms() == 0
+        assert jobs.escalate_alarms() == 1
+        assert jobs.escalate_alarms() == 0
     step1 = Notification.objects.filter(dedup_key=f"alarm:{alarm.pk}:step:1")
     assert [n.recipient.username for n in step1] == ["town_a"]
     with time_machine.travel(T0 + timedelta(minutes=61), tick=False):
-        assert actions.escalate_alarms() == 1
-        assert actions.escalate_alarms() == 0
+        assert jobs.escalate_alarms() == 1
+        assert jobs.escalate_alarms() == 0
     step2 = Notification.objects.filter(dedup_key=f"alarm:{alarm.pk}:step:2")
     assert [n.recipient.username for n in step2] == ["county"]
     step0 = Notification.objects.filter(dedup_key=f"alarm:{alarm.pk}:step:0").order_by("recipient__username")
@@ -153,7 +153,7 @@ def test_an_acknowledged_or_non_critical_alarm_does_not_escalate(history_from_t0
     actions.alarm_acknowledge(actor=world.user("ent_a"), alarm=a)
     with time_machine.travel(T0 + timedelta(hours=3), tick=False):
         # Only device_b's arc, overdue for both steps at once; the residual alarms are "major".
-        assert actions.escalate_alarms() == 2
+        assert jobs.escalate_alarms() == 2
     assert not Notification.objects.filter(recipient=world.user("town_a"), kind="iot_alarm_escalation").exists()
     assert Notification.objects.filter(recipient=world.user("town_b"), kind="iot_alarm_escalation").count() == 1
 
@@ -163,18 +163,18 @@ def test_offline_after_three_missed_intervals_and_back_online(world):
     d.refresh_from_db()
     seen = d.last_seen_at
     assert seen is not None
-    assert actions.detect_offline(now=seen + timedelta(seconds=190)) == 0  # 3 × 60 s + 10 s resolution
+    assert jobs.detect_offline(now=seen + timedelta(seconds=190)) == 0  # 3 × 60 s + 10 s resolution
     seen_b = world["device_b"].__class__.objects.get(pk=world["device_b"].pk).last_seen_at
     later = max(seen, seen_b) + timedelta(seconds=191)
-    assert actions.detect_offline(now=later) == 2  # both world devices
-    assert actions.detect_offline(now=seen + timedelta(seconds=400)) == 0  # no duplicate
+    assert jobs.detect_offline(now=later) == 2  # both world devices
+    assert jobs.detect_offline(now=seen + timedelta(seconds=400)) == 0  # no duplicate
     off = Alarm.objects.get(type=AlarmType.OFFLINE, device=d)
     assert off.device == d and off.active and off.severity == Severity.WARNING
     d.refresh_from_db()
     assert d.status(now=seen + timedelta(seconds=191)) == DeviceStatus.OFFLINE
     from .conftest import now_ms
 
-    actions.ingest([msg(d.code, world["secret_a"], {"ts": now_ms(), "values": {"t1_c": 30}})])
+    ingest.ingest([msg(d.code, world["secret_a"], {"ts": now_ms(), "values": {"t1_c": 30}})])
     off.refresh_from_db()
     assert not off.active and off.state == AlarmState.CLEARED_UNACK
 
@@ -184,9 +184,9 @@ def test_hourly_rollup_is_idempotent_and_feeds_the_30_day_chart(world):
     base = (dt_to_ms(T0) // 3_600_000) * 3_600_000
     with time_machine.travel(T0 + timedelta(hours=3), tick=False):
         body = [{"ts": base + i * 600_000, "values": {"residual_ma": 100 + i * 10, "ua_v": 220 - i}} for i in range(12)]
-        assert actions.ingest([msg(d.code, world["secret_a"], body)]).stored == 12
-        assert actions.rollup_readings(since_ms=base) == 2
-        assert actions.rollup_readings(since_ms=base) == 2
+        assert ingest.ingest([msg(d.code, world["secret_a"], body)]).stored == 12
+        assert jobs.rollup_readings(since_ms=base) == 2
+        assert jobs.rollup_readings(since_ms=base) == 2
         rows = list(ReadingHour.objects.filter(device=d).order_by("hour"))
         assert len(rows) == 2
         assert (rows[0].n, rows[0].residual_ma_max, rows[0].residual_ma_avg) == (6, 150, 125)
@@ -316,15 +316,15 @@ def test_offline_never_early_and_never_for_a_device_on_schedule(world, interval)
     for k in range(reports):  # on schedule, with a job run just before each report and just after it
         at = T0 + timedelta(seconds=k * interval)
         with time_machine.travel(at, tick=False):
-            actions.ingest([msg(d.code, secret, {"ts": dt_to_ms(at), "values": {"t1_c": 30}})])
+            ingest.ingest([msg(d.code, secret, {"ts": dt_to_ms(at), "values": {"t1_c": 30}})])
         with time_machine.travel(at + timedelta(milliseconds=1), tick=False):
-            assert actions.detect_offline() == 0
+            assert jobs.detect_offline() == 0
         just_before_next = at + timedelta(seconds=interval) - timedelta(milliseconds=1)
         with time_machine.travel(just_before_next, tick=False):
-            assert actions.detect_offline() == 0, f"false offline {k} reports in"
+            assert jobs.detect_offline() == 0, f"false offline {k} reports in"
         last = at
     documented = last + timedelta(seconds=3 * interval)  # 3 missed intervals after the last report
     for probe in (documented - timedelta(milliseconds=1), documented):
-        assert actions.detect_offline(now=probe) == 0, "offline before the documented time"
-    assert actions.detect_offline(now=documented + timedelta(seconds=resolution, milliseconds=1)) == 1
+        assert jobs.detect_offline(now=probe) == 0, "offline before the documented time"
+    assert jobs.detect_offline(now=documented + timedelta(seconds=resolution, milliseconds=1)) == 1
     assert Alarm.objects.filter(device=d, type=AlarmType.OFFLINE, active=True).count() == 1

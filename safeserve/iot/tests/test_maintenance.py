@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from safeserve.iot import actions, maintenance, tasks
+from safeserve.iot import ingest, jobs, maintenance, tasks
 from safeserve.iot.apps import check_retention
 from safeserve.iot.models import DeadLetter, Reading, ReadingHour, dt_to_ms
 
@@ -30,7 +30,7 @@ def put(device, *ts_list, residual=100.0):
 
 
 def rollup_hour(ts):
-    actions.rollup_readings(since_ms=ts // H * H, until_ms=ts // H * H + H)
+    jobs.rollup_readings(since_ms=ts // H * H, until_ms=ts // H * H + H)
 
 
 def ts_of(device):
@@ -88,7 +88,7 @@ def test_purge_deletes_along_the_key_in_bounded_batches(world, now):
     a = world["device_a"]
     cutoff = maintenance.retention_cutoff_ms(90, now=now)
     put(a, *(cutoff - DAY + i * 60_000 for i in range(25)))
-    actions.rollup_readings(since_ms=cutoff - DAY, until_ms=cutoff)
+    jobs.rollup_readings(since_ms=cutoff - DAY, until_ms=cutoff)
     with CaptureQueriesContext(connection) as ctx:
         assert maintenance.purge_readings(now=now, batch=10).readings == 25
     deletes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("DELETE")]
@@ -97,7 +97,7 @@ def test_purge_deletes_along_the_key_in_bounded_batches(world, now):
 
 
 def test_purge_keeps_hours_whose_rollup_cannot_be_confirmed(world, now, old_data, monkeypatch):
-    monkeypatch.setattr(actions, "rollup_readings", lambda **kwargs: 0)  # a rollup that silently fails
+    monkeypatch.setattr(jobs, "rollup_readings", lambda **kwargs: 0)  # a rollup that silently fails
     a, o = world["device_a"], old_data
     result = maintenance.purge_readings(now=now)
     assert result.kept_hours == 2  # device_a's H2 and device_b's stale hour
@@ -147,7 +147,7 @@ def test_late_readings_are_rolled_up_by_the_daily_job(world, now):
     a = world["device_a"]
     hour = (dt_to_ms(now) - 3 * DAY) // H * H
     body = [{"ts": hour + i * 60_000, "values": {"residual_ma": 100}} for i in range(3)]
-    assert actions.ingest([msg(a.code, world["secret_a"], body)]).stored == 3
+    assert ingest.ingest([msg(a.code, world["secret_a"], body)]).stored == 3
     recent = dt_to_ms(now) // H * H - H  # left to the 5-minute job
     put(a, recent + 1)
     first = maintenance.rollup_late_readings(now=now)
@@ -158,7 +158,7 @@ def test_late_readings_are_rolled_up_by_the_daily_job(world, now):
 
     # A device uploads a buffered reading for that hour, 3 days late (the pipeline accepts 30 days).
     late = [{"ts": hour + 30 * 60_000, "values": {"residual_ma": 900}}]
-    assert actions.ingest([msg(a.code, world["secret_a"], late)]).stored == 1
+    assert ingest.ingest([msg(a.code, world["secret_a"], late)]).stored == 1
     assert rollups_of(a)[hour // H] == 3  # the 5-minute job never looks that far back
     result = maintenance.rollup_late_readings(now=now)
     assert (result.devices, result.stale_hours) == (1, 1)

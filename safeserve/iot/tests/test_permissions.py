@@ -2,7 +2,7 @@
 written from the policy (roles.py: county all, a town its own, an enterprise its own, an agency the
 enterprises it serves under a contract in force; only the county reads dead letters)."""
 
-from safeserve.iot import actions, views
+from safeserve.iot import ingest, views
 from safeserve.iot import models as m
 from safeserve.iot.models import Device
 from safeserve_dev import permsuite
@@ -30,10 +30,10 @@ def _iot_world(world):
     ts = now_ms() - 5000
     for key in ("a", "b"):
         d = o[f"device_{key}"]
-        actions.ingest([msg(d.code, o[f"secret_{key}"], {"ts": ts, "values": {"residual_ma": 480}})])
+        ingest.ingest([msg(d.code, o[f"secret_{key}"], {"ts": ts, "values": {"residual_ma": 480}})])
         o[f"alarm_{key}"] = Alarm.objects.get(device=d)
-    actions.ingest([msg("UNKNOWN-A1", "x", {"values": {"t1_c": 1}})])
-    actions.ingest([msg("UNKNOWN-B2", "x", {"values": {"t1_c": 1}})])
+    ingest.ingest([msg("UNKNOWN-A1", "x", {"values": {"t1_c": 1}})])
+    ingest.ingest([msg("UNKNOWN-B2", "x", {"values": {"t1_c": 1}})])
     o["deadletter"] = DeadLetter.objects.get(device_code="UNKNOWN-A1")
     o["deadletter_b"] = DeadLetter.objects.get(device_code="UNKNOWN-B2")
     return world

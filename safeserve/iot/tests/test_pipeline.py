@@ -5,8 +5,9 @@ import math
 
 import pytest
 
-from safeserve.iot import actions
+from safeserve.iot import actions, ingest
 from safeserve.iot.choices import AlarmState, AlarmType, DeadLetterReason, Severity
+from safeserve.iot.ingest import bookkeeping, devices, parsing, pipeline, thresholds
 from safeserve.iot.models import Alarm, DeadLetter, Reading
 from safeserve.notifications.models import Notification
 
@@ -71,13 +72,13 @@ def th(**over):
     ],
 )
 def test_default_thresholds(values, kind, breached):
-    result = {k: b for k, b, _v, _t in actions.evaluate(values, th())}
+    result = {k: b for k, b, _v, _t in thresholds.evaluate(values, th())}
     assert result[kind] is breached
 
 
 def test_metrics_not_reported_say_nothing():
-    assert actions.evaluate({"foo": 1}, th()) == []
-    assert {k for k, *_ in actions.evaluate({"residual_ma": 10}, th())} == {AlarmType.RESIDUAL}
+    assert thresholds.evaluate({"foo": 1}, th()) == []
+    assert {k for k, *_ in thresholds.evaluate({"residual_ma": 10}, th())} == {AlarmType.RESIDUAL}
 
 
 def test_device_overrides_and_profile_apply(world):
@@ -93,7 +94,7 @@ def test_device_overrides_and_profile_apply(world):
 def test_secret_is_stored_hashed_only(world):
     d = world["device_a"]
     assert world["secret_a"] not in d.secret_hash
-    assert d.secret_hash == actions.hash_secret(world["secret_a"])
+    assert d.secret_hash == devices.hash_secret(world["secret_a"])
     assert len(world["secret_a"]) >= 40
 
 
@@ -119,12 +120,12 @@ def test_batch_with_duplicates_inside_and_a_bad_reading(world):
         {"ts": ts + 2000, "values": {"residual_ma": 110}},
     ]
     body = json.dumps(batch)  # NaN becomes the JSON constant NaN
-    result = actions.ingest([msg(d.code, world["secret_a"], body)])
+    result = ingest.ingest([msg(d.code, world["secret_a"], body)])
     # The whole body contains a NaN constant: refused as non-finite before anything is stored.
     assert result.stored == 0
     assert DeadLetter.objects.get().reason == DeadLetterReason.NOT_FINITE
     batch[2]["values"]["residual_ma"] = 1e7  # absurd, but finite
-    result = actions.ingest([msg(d.code, world["secret_a"], json.dumps(batch))])
+    result = ingest.ingest([msg(d.code, world["secret_a"], json.dumps(batch))])
     assert (result.stored, result.duplicates, result.dead) == (2, 1, 1)
     assert DeadLetter.objects.filter(reason=DeadLetterReason.ABSURD_VALUE, detail__startswith="#2").count() == 1
 
@@ -153,19 +154,19 @@ MALFORMED = [
 @pytest.mark.parametrize(("body", "reason"), MALFORMED, ids=[r for _b, r in MALFORMED])
 def test_each_malformed_kind_is_dead_lettered_with_its_reason(world, body, reason):
     d = world["device_a"]
-    result = actions.ingest([msg(d.code, world["secret_a"], body)])
+    result = ingest.ingest([msg(d.code, world["secret_a"], body)])
     assert result.stored == 0 and result.dead == 1
     dl = DeadLetter.objects.get()
     assert dl.reason == reason
     assert dl.device_code == d.code
-    assert len(dl.payload) <= actions.PAYLOAD_KEEP
+    assert len(dl.payload) <= parsing.PAYLOAD_KEEP
     assert not Reading.objects.exists()
 
 
 def test_deeply_nested_json_is_dead_lettered(world):
     d = world["device_a"]
     body = b"[" * 20000 + b"]" * 20000
-    result = actions.ingest([msg(d.code, world["secret_a"], body)])
+    result = ingest.ingest([msg(d.code, world["secret_a"], body)])
     assert result.dead == 1
     assert DeadLetter.objects.get().reason in (DeadLetterReason.BAD_JSON, DeadLetterReason.BAD_SHAPE)
 
@@ -173,7 +174,7 @@ def test_deeply_nested_json_is_dead_lettered(world):
 def test_unknown_device_wrong_secret_and_disabled_device(world):
     d = world["device_a"]
     good = {"values": {"residual_ma": 100}}
-    r = actions.ingest(
+    r = ingest.ingest(
         [
             msg("NO-SUCH-DEVICE", "x", good),
             msg(d.code, "wrong-secret", good),
@@ -188,8 +189,8 @@ def test_unknown_device_wrong_secret_and_disabled_device(world):
     )
     d.is_active = False
     d.save()
-    actions.device_cache.invalidate(d.code)
-    r = actions.ingest([msg(d.code, world["secret_a"], good)])
+    devices.device_cache.invalidate(d.code)
+    r = ingest.ingest([msg(d.code, world["secret_a"], good)])
     assert r.dead == 1 and DeadLetter.objects.filter(reason=DeadLetterReason.DISABLED).exists()
 
 
@@ -202,7 +203,7 @@ def test_a_thousand_malformed_payloads_are_all_dead_lettered_and_good_data_still
         messages.append(msg(d.code, world["secret_a"], body))
     messages.append(msg(d.code, world["secret_a"], {"ts": ts, "values": {"residual_ma": 100}}))
     for i in range(0, len(messages), 200):
-        actions.ingest(messages[i : i + 200])
+        ingest.ingest(messages[i : i + 200])
     assert DeadLetter.objects.count() == 1000
     assert Reading.objects.filter(device=d, ts=ts).exists()
     counts = dict(
@@ -214,16 +215,16 @@ def test_a_thousand_malformed_payloads_are_all_dead_lettered_and_good_data_still
 def test_an_internal_error_in_one_message_is_isolated(world, monkeypatch):
     """A bug triggered by one message dead-letters that message; the rest of the batch is stored."""
     d = world["device_a"]
-    real = actions.clean_reading
+    real = parsing.clean_reading
 
     def flaky(item, now, limits=None):
         if item.get("values", {}).get("poison"):
             raise RuntimeError("boom")
         return real(item, now, limits)
 
-    monkeypatch.setattr(actions, "clean_reading", flaky)
+    monkeypatch.setattr(pipeline, "clean_reading", flaky)  # the name the pipeline calls
     ts = now_ms()
-    r = actions.ingest(
+    r = ingest.ingest(
         [
             msg(d.code, world["secret_a"], {"ts": ts, "values": {"residual_ma": 1}}),
             msg(d.code, world["secret_a"], {"ts": ts + 1, "values": {"poison": 1}}),
@@ -280,7 +281,7 @@ def test_clearing_within_one_batch_is_ordered_by_ts(world):
     ts = now_ms()
     batch = [{"ts": ts + i, "values": {"t1_c": v}} for i, v in enumerate([20, 80, 30, 30, 30])]
     batch.reverse()  # arrival order does not matter, ts does
-    actions.ingest([msg(d.code, world["secret_a"], batch)])
+    ingest.ingest([msg(d.code, world["secret_a"], batch)])
     a = Alarm.objects.get()
     assert a.type == AlarmType.TEMPERATURE and a.severity == Severity.CRITICAL
     assert not a.active and a.count == 1 and a.peak_value == 80
@@ -321,7 +322,7 @@ def test_one_active_alarm_per_device_and_type_is_enforced_by_the_database(world,
 def test_losing_the_insert_race_updates_the_existing_alarm(world):
     """Simulate the other worker: the alarm appears between our snapshot and our insert."""
     d = world["device_a"]
-    info = actions.device_cache.get_many([d.code])[d.code]
+    info = devices.device_cache.get_many([d.code])[d.code]
     other = Alarm.objects.create(
         device=d,
         enterprise=d.enterprise,
@@ -334,7 +335,7 @@ def test_losing_the_insert_race_updates_the_existing_alarm(world):
         started_ts=1,
         last_ts=1,
     )
-    t = actions.Track(device=info, type=AlarmType.RESIDUAL, alarm_id=None, threshold=300)
+    t = bookkeeping.Track(device=info, type=AlarmType.RESIDUAL, alarm_id=None, threshold=300)
     t.first_value = t.last_value = t.peak_value = 450.0
     t.started_ts = t.last_ts = 2
     t.count_inc = 1
@@ -342,15 +343,15 @@ def test_losing_the_insert_race_updates_the_existing_alarm(world):
     from django.utils import timezone
 
     with transaction.atomic():
-        assert actions._open_alarm(t, timezone.now()) is None
+        assert bookkeeping.open_alarm(t, timezone.now()) is None
     other.refresh_from_db()
     assert Alarm.objects.count() == 1
     assert (other.count, other.peak_value, other.last_ts) == (2, 450, 2)
 
 
 def test_non_finite_helper_rejects():
-    with pytest.raises(actions.Reject):
-        actions._number(math.inf, "x")
+    with pytest.raises(parsing.Reject):
+        parsing._number(math.inf, "x")
 
 
 def test_cache_follows_code_changes_and_deletions(world, settings):
@@ -359,15 +360,15 @@ def test_cache_follows_code_changes_and_deletions(world, settings):
     settings.SAFESERVE_IOT = {**settings.SAFESERVE_IOT, "DEVICE_CACHE_SECONDS": 0}
     d = world["device_a"]
     good = {"values": {"t1_c": 20}}
-    assert actions.ingest([msg(d.code, world["secret_a"], good)]).stored == 1
+    assert ingest.ingest([msg(d.code, world["secret_a"], good)]).stored == 1
     core_actions.update_record(actor=None, instance=d, data={"code": "JS-A-RENAMED"})
-    r = actions.ingest([msg("JS-A-0001", world["secret_a"], good), msg("JS-A-RENAMED", world["secret_a"], good)])
+    r = ingest.ingest([msg("JS-A-0001", world["secret_a"], good), msg("JS-A-RENAMED", world["secret_a"], good)])
     assert [o.rejected[0][0] if o.rejected else "ok" for o in r.outcomes] == [DeadLetterReason.UNKNOWN_DEVICE, "ok"]
     b = world["device_b"]
-    assert actions.ingest([msg(b.code, world["secret_b"], good)]).stored == 1
+    assert ingest.ingest([msg(b.code, world["secret_b"], good)]).stored == 1
     Alarm.objects.filter(device=b).delete()
     b.delete()
-    r = actions.ingest([msg(b.code, world["secret_b"], good)])
+    r = ingest.ingest([msg(b.code, world["secret_b"], good)])
     assert r.outcomes[0].rejected[0][0] == DeadLetterReason.UNKNOWN_DEVICE
 
 
@@ -375,7 +376,7 @@ def test_nul_characters_never_break_storage(world):
     d = world["device_a"]
     ts = now_ms()
     body = json.dumps({"ts": ts, "values": {"t1_c": 20, "note": "a\u0000b"}})
-    r = actions.ingest([msg(d.code, world["secret_a"], body), msg("BAD\x00CODE", "x", b"\x00\x00")])
+    r = ingest.ingest([msg(d.code, world["secret_a"], body), msg("BAD\x00CODE", "x", b"\x00\x00")])
     assert r.stored == 1 and r.dead == 1
     assert Reading.objects.get(device=d, ts=ts).extra == {"note": "ab"}
     assert "\x00" not in DeadLetter.objects.get().device_code
@@ -410,7 +411,7 @@ def test_the_fast_breach_check_agrees_with_evaluate_on_random_readings():
             values[name] = float(centre + rng.choice([-1, 0, 0.5, 1, -60, 40]))
         if rng.random() < 0.7:
             values["arc"] = rng.choice([0, 1])
-        expected = any(breached for _kind, breached, _v, _t in actions.evaluate(values, th))
-        if actions.any_breach(values, th) != expected:
+        expected = any(breached for _kind, breached, _v, _t in thresholds.evaluate(values, th))
+        if thresholds.any_breach(values, th) != expected:
             disagreements.append((n, values, th, expected))
     assert disagreements == []

@@ -7,8 +7,9 @@ import random
 import pytest
 from django.test import Client
 
-from safeserve.iot import actions
+from safeserve.iot import ingest
 from safeserve.iot.choices import DeadLetterReason, Source
+from safeserve.iot.ingest import parsing, pipeline
 from safeserve.iot.models import DeadLetter, Reading
 
 from .conftest import msg, now_ms
@@ -32,25 +33,25 @@ def creds(world, secret=None):
 def test_readings_without_ts_are_all_stored(world):
     d = world["device_a"]
     before = Reading.objects.filter(device=d).count()
-    result = actions.ingest([msg(d.code, world["secret_a"], {"values": {"residual_ma": i}}) for i in range(20)])
+    result = ingest.ingest([msg(d.code, world["secret_a"], {"values": {"residual_ma": i}}) for i in range(20)])
     assert (result.stored, result.duplicates) == (20, 0)
     assert Reading.objects.filter(device=d).count() == before + 20
     # In one message too, next to a reading sent with a ts (a second ahead: the first 20 took the
     # milliseconds from the receipt time on, and a sent ts equal to one of them is a true duplicate).
     ts = now_ms() + 1000
     body = [{"values": {"t1_c": 30}}, {"values": {"t1_c": 31}}, {"ts": ts, "values": {"t1_c": 32}}]
-    result = actions.ingest([msg(d.code, world["secret_a"], body)])
+    result = ingest.ingest([msg(d.code, world["secret_a"], body)])
     assert (result.stored, result.duplicates) == (3, 0)
 
 
 def test_a_reading_without_ts_never_collides_with_a_stored_one(world, monkeypatch):
     d = world["device_a"]
     ts = now_ms() + 50  # the receipt time of the next batch will meet these stored readings
-    actions.ingest([msg(d.code, world["secret_a"], [{"ts": ts + i, "values": {"t1_c": 1}} for i in range(5)])])
+    ingest.ingest([msg(d.code, world["secret_a"], [{"ts": ts + i, "values": {"t1_c": 1}} for i in range(5)])])
     import time_machine
 
     with time_machine.travel(ts / 1000, tick=False):
-        result = actions.ingest([msg(d.code, world["secret_a"], {"values": {"t1_c": 2}}) for _ in range(3)])
+        result = ingest.ingest([msg(d.code, world["secret_a"], {"values": {"t1_c": 2}}) for _ in range(3)])
     assert (result.stored, result.duplicates) == (3, 0)
     assert Reading.objects.filter(device=d, t1_c=2).count() == 3
 
@@ -58,8 +59,8 @@ def test_a_reading_without_ts_never_collides_with_a_stored_one(world, monkeypatc
 def test_a_true_duplicate_is_still_a_duplicate(world):
     d = world["device_a"]
     body = {"ts": now_ms(), "values": {"t1_c": 20}}
-    actions.ingest([msg(d.code, world["secret_a"], body)])
-    result = actions.ingest([msg(d.code, world["secret_a"], body)])
+    ingest.ingest([msg(d.code, world["secret_a"], body)])
+    result = ingest.ingest([msg(d.code, world["secret_a"], body)])
     assert (result.stored, result.duplicates) == (0, 1)
 
 
@@ -70,8 +71,8 @@ def test_a_true_duplicate_is_still_a_duplicate(world):
 def test_a_non_ascii_secret_is_a_bad_secret_over_mqtt(world, secret):
     d = world["device_a"]
     for _twice in range(2):  # the second time with the device's verified secret cached
-        actions.ingest([msg(d.code, world["secret_a"], {"values": {"t1_c": 20}})])
-        r = actions.ingest([msg(d.code, None, json.dumps({"secret": secret, "values": {"t1_c": 1}}), Source.MQTT)])
+        ingest.ingest([msg(d.code, world["secret_a"], {"values": {"t1_c": 20}})])
+        r = ingest.ingest([msg(d.code, None, json.dumps({"secret": secret, "values": {"t1_c": 1}}), Source.MQTT)])
         assert r.outcomes[0].rejected[0][0] == DeadLetterReason.BAD_SECRET
 
 
@@ -108,7 +109,7 @@ def test_a_malformed_content_length_is_a_400_not_a_500(world):
 def test_a_21_mb_body_is_413(world):
     r = post(b'{"values": {"x": "' + b"a" * (21 * 1024 * 1024) + b'"}}', **creds(world))
     assert r.status_code == 413 and r.json()["error"] == DeadLetterReason.OVERSIZED
-    assert len(DeadLetter.objects.get(reason=DeadLetterReason.OVERSIZED).payload) <= actions.PAYLOAD_KEEP
+    assert len(DeadLetter.objects.get(reason=DeadLetterReason.OVERSIZED).payload) <= parsing.PAYLOAD_KEEP
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "", "application/x-www-form-urlencoded", "multipart/form-data"])
@@ -131,7 +132,7 @@ def test_json_media_types_are_accepted(world, content_type):
 def test_a_topic_with_extra_or_missing_levels_is_dead_lettered(world, topic):
     code = topic[len("safeserve/v1/telemetry/") :] if topic.startswith("safeserve/v1/telemetry/") else ""
     body = json.dumps({"secret": world["secret_a"], "values": {"t1_c": 1}})
-    r = actions.ingest([actions.Message(body=body, source=Source.MQTT, device_code=code, topic=topic)])
+    r = ingest.ingest([ingest.Message(body=body, source=Source.MQTT, device_code=code, topic=topic)])
     assert r.outcomes[0].rejected[0][0] == DeadLetterReason.BAD_TOPIC
     assert DeadLetter.objects.filter(reason=DeadLetterReason.BAD_TOPIC).count() == 1
 
@@ -213,12 +214,12 @@ def test_two_thousand_bad_messages_never_make_an_internal_error_or_a_5xx(world):
     # MQTT: in batches, as a worker takes them.
     for i in range(0, 1200, 100):
         batch = [
-            actions.Message(body=b, source=Source.MQTT, device_code=rnd.choice(codes), topic=None)
+            ingest.Message(body=b, source=Source.MQTT, device_code=rnd.choice(codes), topic=None)
             for b in bodies[i : i + 100]
         ]
         for m in batch:
             m.topic = topics[m.device_code]
-        result = actions.ingest(batch)
+        result = ingest.ingest(batch)
         assert not any(r == DeadLetterReason.INTERNAL for o in result.outcomes for r, _d in o.rejected)
     # HTTP: one request each, with hostile credentials now and then.
     from django.core.cache import cache
@@ -244,14 +245,14 @@ def test_poison_messages_are_refused_before_the_transaction_without_splitting_th
     batch = []
     for i in range(200):
         body = '{"secret":"%s","ts":%d,"values":{"residual_ma":120}}' % (secret, base + i)  # noqa: UP031
-        batch.append(actions.Message(body=body, source=Source.MQTT, device_code=d.code))
+        batch.append(ingest.Message(body=body, source=Source.MQTT, device_code=d.code))
         if i % 40 == 7:
             bad = POISON[(i // 40) % len(POISON)].format(s=secret, ts=base + 10_000 + i)
             batch.append(
-                actions.Message(body=bad.encode("utf-8", "surrogatepass"), source=Source.MQTT, device_code=d.code)
+                ingest.Message(body=bad.encode("utf-8", "surrogatepass"), source=Source.MQTT, device_code=d.code)
             )
-    with caplog.at_level("WARNING", logger="safeserve.iot.actions"):
-        result = actions.ingest(batch)
+    with caplog.at_level("WARNING", logger="safeserve.iot.ingest.pipeline"):
+        result = ingest.ingest(batch)
     assert "splitting" not in caplog.text
     assert (result.stored, result.dead) == (200 + 1, 4)  # the surrogate in an extra metric is stored, replaced
     assert not DeadLetter.objects.filter(reason=DeadLetterReason.INTERNAL).exists()
@@ -260,7 +261,7 @@ def test_poison_messages_are_refused_before_the_transaction_without_splitting_th
 def test_a_batch_the_database_refuses_is_halved_not_rerun_message_by_message(world, monkeypatch):
     d, secret = world["device_a"], world["secret_a"]
     base = now_ms() - 100_000
-    real, calls = actions._ingest_batch, []
+    real, calls = pipeline._ingest_batch, []
 
     def failing(messages, cache):
         calls.append(len(messages))
@@ -268,13 +269,13 @@ def test_a_batch_the_database_refuses_is_halved_not_rerun_message_by_message(wor
             raise RuntimeError("the database refused a row")
         return real(messages, cache)
 
-    monkeypatch.setattr(actions, "_ingest_batch", failing)
+    monkeypatch.setattr(pipeline, "_ingest_batch", failing)
     batch = [
         msg(d.code, None, '{"secret":"%s","ts":%d,"values":{"t1_c":20}}' % (secret, base + i))  # noqa: UP031
         for i in range(64)
     ]
     for m in batch:
         m.body = m.body.encode()
-    result = actions.ingest(batch)
+    result = ingest.ingest(batch)
     assert result.stored == 63 and result.dead == 1
     assert len(calls) <= 2 * 6 + 1, calls

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safeserve.iot import actions, maintenance
+from safeserve.iot import jobs, maintenance
 from safeserve.iot.models import Device, Reading, dt_to_ms
 
 
@@ -64,7 +64,7 @@ class Command(BaseCommand):
             since_ms = dt_to_ms(start)
             until_ms = min(dt_to_ms(start + timedelta(days=1)), dt_to_ms(now))
             t = time.perf_counter()
-            rows = actions.rollup_readings(since_ms=since_ms, until_ms=until_ms) if until_ms > since_ms else 0
+            rows = jobs.rollup_readings(since_ms=since_ms, until_ms=until_ms) if until_ms > since_ms else 0
             total_rows += rows
             days += 1
             self.stdout.write(

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from safeserve.iot import actions
+from safeserve.iot import ingest
 from safeserve.iot.choices import Source
 from safeserve_dev import iot_simulator as simulator
 
@@ -101,13 +101,13 @@ class Command(BaseCommand):
                         sender.send(d.code, d.secret, reading)
                     else:
                         batch.append(
-                            actions.Message(
+                            ingest.Message(
                                 body=json.dumps(reading), source=Source.OTHER, device_code=d.code, secret=d.secret
                             )
                         )
                     sent += 1
                 if batch:
-                    actions.ingest(batch)
+                    ingest.ingest(batch)
                 tick += 1
                 delay = started + tick * period - time.monotonic()
                 if delay > 0:

@@ -26,8 +26,11 @@ from django.utils.translation import gettext as _
 
 from safeserve.core.audit import AuditAction, record
 
-from .choices import DEFAULT_SEVERITY, METRIC_NAMES, AlarmState, AlarmType
-from .models import Alarm, DeviceAlarmState, Reading, iot_setting
+from ..choices import DEFAULT_SEVERITY, METRIC_NAMES, AlarmState, AlarmType
+from ..models import Alarm, DeviceAlarmState, Reading, iot_setting
+from .bookkeeping import active_alarms, clear_alarms, notify_new_alarm
+from .storage import id_list
+from .thresholds import evaluate
 
 READING_TYPES = frozenset(t for t in AlarmType.values if t != AlarmType.OFFLINE)
 
@@ -142,9 +145,7 @@ def needs_evaluation(state, batch_min_ts: int, breached: bool, has_open: bool) -
 
 
 def load_states(device_ids) -> dict[int, tuple]:
-    from .actions import _id_list
-
-    in_ids, params = _id_list("device_id", device_ids)
+    in_ids, params = id_list("device_id", device_ids)
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT device_id, watermark, checkpoint, breach_ts FROM {DeviceAlarmState._meta.db_table} WHERE {in_ids}",  # noqa: S608
@@ -184,12 +185,10 @@ def _handled(alarm: Alarm) -> bool:
 
 def evaluate_devices(batch: dict[int, tuple], breaching: set[int], now, result) -> None:
     """Evaluate the devices of a committed batch. ``batch``: {device id: (DeviceInfo, min ts)}."""
-    from .actions import _active_alarms, _clear_alarms, evaluate
-
     if not batch:
         return
     states = load_states(batch)
-    active = _active_alarms(batch)
+    active = active_alarms(batch)
     offline = [pk for (d, kind), (pk, _s) in active.items() if kind == AlarmType.OFFLINE and batch[d][2]]
     open_devices = {d for (d, kind) in active if kind != AlarmType.OFFLINE}
     todo = sorted(
@@ -202,7 +201,7 @@ def evaluate_devices(batch: dict[int, tuple], breaching: set[int], now, result) 
     window_ms = iot_setting("ALARM_LATENESS_SECONDS") * 1000
     with transaction.atomic():
         if offline:
-            _clear_alarms(offline, now)
+            clear_alarms(offline, now)
             result.alarms_cleared += len(offline)
         if not todo:
             return
@@ -284,8 +283,6 @@ def evaluate_devices(batch: dict[int, tuple], breaching: set[int], now, result) 
 
 def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool, now, result, recipients_cache):
     """Make the device's alarm rows say what the episodes say."""
-    from .actions import _notify_new_alarm
-
     by_id = {a.pk: a for a in rows}
     pairs: list[tuple[Alarm | None, Episode]] = []
     retract: list[Alarm] = []
@@ -365,6 +362,6 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
             alarm.active, alarm.state, alarm.cleared_at = False, AlarmState.CLEARED_UNACK, now
         alarm.save()
         record(actor=None, action=AuditAction.CREATE, instance=alarm, changes={}, note=_("设备读数触发"))
-        _notify_new_alarm(alarm, info, recipients_cache)
+        notify_new_alarm(alarm, info, recipients_cache)
         result.alarms_opened += 1
         result.opened_alarm_ts.append(e.started_ts)
