@@ -15,7 +15,6 @@ import resource
 import signal
 import socket
 import ssl
-import struct
 import sys
 import threading
 import time
@@ -27,7 +26,9 @@ from urllib.parse import unquote, urlsplit
 import paho.mqtt.client as mqtt
 from django.db import close_old_connections, connection
 
+from . import paho_private
 from .choices import Source
+from .paho_private import ack_many, lighten_paho
 
 log = logging.getLogger(__name__)
 
@@ -64,111 +65,10 @@ def parse_url(url: str) -> BrokerURL:
     )
 
 
-class _BufferedSocket:
-    """paho reads a packet with 3-4 ``recv`` calls (type, length bytes, body); this serves them from
-    one 256 KiB read. ``pending()`` tells paho's loop that buffered bytes are waiting (it asks the
-    same of TLS sockets), so nothing stalls in select()."""
-
-    def __init__(self, sock):
-        self._sock = sock
-        self._buf = b""
-        self._pos = 0
-
-    def recv(self, bufsize: int) -> bytes:
-        available = len(self._buf) - self._pos
-        if not available:
-            self._buf, self._pos = self._sock.recv(262_144), 0
-            available = len(self._buf)
-            if not available:
-                return b""
-        take = min(bufsize, available)
-        chunk = self._buf[self._pos : self._pos + take]
-        self._pos += take
-        return chunk
-
-    def pending(self) -> int:
-        inner = self._sock.pending() if hasattr(self._sock, "pending") else 0
-        return len(self._buf) - self._pos + inner
-
-    def __getattr__(self, name):
-        return getattr(self._sock, name)
-
-
-class _LazyInfoMessage(mqtt.MQTTMessage):
-    """A received message without its eager ``MQTTMessageInfo``: paho builds one, with a
-    threading.Condition, for every message it receives, although only published messages use it.
-    That was 13 % of a worker's time (py-spy); here it is built on first use instead."""
-
-    __slots__ = ("_lazy_info",)
-
-    def __init__(self, mid: int = 0, topic: bytes = b""):
-        self.timestamp = 0.0
-        self.state = mqtt.mqtt_ms_invalid
-        self.dup = False
-        self.mid = mid
-        self._topic = topic
-        self.payload = b""
-        self.qos = 0
-        self.retain = False
-        self._lazy_info = None
-        self.properties = None
-
-    @property
-    def info(self):
-        if self._lazy_info is None:
-            self._lazy_info = mqtt.MQTTMessageInfo(self.mid)
-        return self._lazy_info
-
-    @info.setter
-    def info(self, value):
-        self._lazy_info = value
-
-
-_PAHO_MESSAGE_SLOTS = ("_topic", "dup", "info", "mid", "payload", "properties", "qos", "retain", "state", "timestamp")
-
-
-class _WorkerClient(mqtt.Client):
-    """paho's client with a buffered socket (see ``_BufferedSocket``), and every message handed
-    straight to ``on_message``: paho walks its per-topic callback tree for each message first (6 %
-    of a worker's time in py-spy), although the worker registers no per-topic callback."""
-
-    def _create_socket(self):
-        return _BufferedSocket(super()._create_socket())
-
-    def message_callback_add(self, sub, callback):
-        raise TypeError("the ingest worker takes every message through on_message")
-
-    def _handle_on_message(self, message):
-        mutex = getattr(self, "_in_callback_mutex", None)
-        if mutex is None:  # another paho: its own way
-            return super()._handle_on_message(message)
-        on_message = self.on_message
-        if on_message is None:
-            return None
-        with mutex:
-            try:
-                on_message(self, self._userdata, message)
-            except Exception as err:
-                self._easy_log(mqtt.MQTT_LOG_ERR, "Caught exception in on_message: %s", err)
-                if not self.suppress_exceptions:
-                    raise
-
-
-def lighten_paho() -> bool:
-    """Use ``_LazyInfoMessage`` for the messages paho creates in this process, if this paho's
-    message has exactly the fields it replicates (paho 2.x); otherwise leave paho as it is."""
-    if tuple(sorted(getattr(mqtt.MQTTMessage, "__slots__", ()))) != tuple(sorted(_PAHO_MESSAGE_SLOTS)):
-        return False
-    if mqtt.MQTTMessage is not _LazyInfoMessage and hasattr(mqtt, "mqtt_ms_invalid"):
-        mqtt.MQTTMessage = _LazyInfoMessage
-    return mqtt.MQTTMessage is _LazyInfoMessage
-
-
 def make_client(
     url: BrokerURL, client_id: str, *, clean_session: bool, manual_ack: bool = False, worker: bool = False
 ) -> mqtt.Client:
-    tuned = all(hasattr(mqtt.Client, name) for name in ("_create_socket", "_handle_on_message"))
-    client = (_WorkerClient if worker and tuned else mqtt.Client)(
+    client = (paho_private.worker_client_class() if worker else mqtt.Client)(
         mqtt.CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=clean_session,
@@ -485,27 +385,6 @@ class IngestWorker:
         signal.signal(signal.SIGINT, stop)
 
 
-def ack_many(client: mqtt.Client, messages) -> None:
-    """Acknowledge a committed batch with one write instead of one wake-up and one send per message.
-
-    ``client.ack()`` queues each 4-byte PUBACK separately and wakes paho's network thread for each;
-    at thousands of messages per second that costs more than parsing them. The PUBACKs of a batch are
-    concatenated into one queued packet (MQTT allows any number of packets in one TCP write). Falls
-    back to ``client.ack()`` if paho's internal queue is not there (another paho version).
-    """
-    mids = [m.mid for m in messages if m.qos == 1]
-    queue_packet = getattr(client, "_packet_queue", None)
-    if queue_packet is None:
-        for m in messages:
-            client.ack(m.mid, m.qos)
-        return
-    if mids:
-        queue_packet(mqtt.PUBACK, b"".join(_PUBACK.pack(0x40, 2, mid) for mid in mids), 0, 0)
-
-
-_PUBACK = struct.Struct("!BBH")
-
-
 def forget_session(url: str, client_id: str, timeout: float = 10.0) -> bool:
     """Delete a worker's persistent session on the broker (connect once with a clean session).
 
@@ -554,7 +433,7 @@ class Publisher:
         return self.client.publish(TOPIC_PREFIX + device_code, payload, qos=qos)
 
     def pending(self) -> int:
-        return len(self.client._out_messages)
+        return paho_private.unacknowledged(self.client)
 
     def flush(self, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
