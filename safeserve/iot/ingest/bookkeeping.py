@@ -25,8 +25,11 @@ from ..models import (
     Alarm,
     ms_to_dt,
 )
+from ..transitions import clear_targets
 from .devices import DeviceInfo
 from .storage import id_list
+
+CLEARED = clear_targets()  # the alarm state table's clear step: {active state: cleared state}
 
 
 @dataclass
@@ -74,8 +77,8 @@ def update_alarm(t: Track, now) -> bool:
             active=False,
             cleared_at=now,
             state=Case(
-                When(acknowledged_at__isnull=True, then=Value(AlarmState.CLEARED_UNACK)),
-                default=Value(AlarmState.CLEARED_ACK),
+                When(acknowledged_at__isnull=True, then=Value(CLEARED[AlarmState.ACTIVE_UNACK])),
+                default=Value(CLEARED[AlarmState.ACTIVE_ACK]),
             ),
         )
     n = Alarm.objects.filter(pk=t.alarm_id, active=True).update(**changes)
@@ -127,8 +130,8 @@ def clear_alarms(ids, now):
         active=False,
         cleared_at=now,
         state=Case(
-            When(acknowledged_at__isnull=True, then=Value(AlarmState.CLEARED_UNACK)),
-            default=Value(AlarmState.CLEARED_ACK),
+            When(acknowledged_at__isnull=True, then=Value(CLEARED[AlarmState.ACTIVE_UNACK])),
+            default=Value(CLEARED[AlarmState.ACTIVE_ACK]),
         ),
     )
 
