@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from safeserve.core import actions as core_actions
 from safeserve.core.audit import AuditAction, diff, record, snapshot
 
-from . import transitions
+from . import queries, transitions
 from .choices import (
     AlarmState,
 )
@@ -122,7 +122,11 @@ def alarm_acknowledge(*, actor, alarm: Alarm) -> Alarm:
 @transaction.atomic
 def alarm_assign(*, actor, alarm: Alarm, assignee) -> Alarm:
     fresh = _locked(actor, alarm, "assign")
-    if assignee is None or not Alarm.objects.visible_to(assignee, "change").filter(pk=fresh.pk).exists():
+    if (
+        assignee is None
+        or not queries.alarm_handlers(fresh).filter(pk=assignee.pk).exists()
+        or not Alarm.objects.visible_to(assignee, "change").filter(pk=fresh.pk).exists()
+    ):
         raise ValidationError({"assignee": _("处置人无权处理该报警")})
     before = snapshot(fresh)
     fresh.assignee, fresh.assigned_at = assignee, timezone.now()
@@ -161,6 +165,11 @@ def alarm_close(*, actor, alarm: Alarm, measures: str, result: str) -> Alarm:
     fresh.closed_at, fresh.closed_by = now, actor
     fresh.close_seconds = _seconds_since_raised(fresh, now)
     return _save_transition(actor, fresh, before, _("处置完成,关闭报警"))
+
+
+def may_make_hazard(user, alarm: Alarm) -> bool:
+    """Whether the page offers turning the alarm into a hazard (``alarm_to_hazard`` checks again)."""
+    return alarm.hazard_id is None and user.has_perm("hazards.add_hazard") and user.has_perm("iot.change_alarm")
 
 
 @transaction.atomic

@@ -152,3 +152,24 @@ def _columns(rows, key, scale, fields) -> dict:
 
 def latest_reading(device):
     return Reading.objects.filter(device=device).order_by("-ts").first()
+
+
+def agencies_of(enterprise_id) -> list[int]:
+    """Agencies serving an enterprise under a contract in force today: they hear of its alarms."""
+    from safeserve.services.queries import agencies_in_force_for
+
+    return agencies_in_force_for(enterprise_id)
+
+
+def alarm_handlers(alarm):
+    """People who may be assigned an alarm: its enterprise's users, its town office, its contracted
+    agency (active accounts). ``actions.alarm_assign`` enforces it; the page offers exactly these."""
+    from safeserve.accounts.choices import Role
+    from safeserve.accounts.models import User
+
+    return User.objects.filter(
+        Q(role=Role.ENTERPRISE, enterprise_id=alarm.enterprise_id)
+        | Q(role=Role.TOWN, town_id=alarm.enterprise.town_id)
+        | Q(role=Role.AGENCY, agency_id__in=agencies_of(alarm.enterprise_id)),
+        is_active=True,
+    ).order_by("role", "username")

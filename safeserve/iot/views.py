@@ -9,8 +9,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
-from safeserve.accounts.choices import Role
-from safeserve.accounts.models import User
 from safeserve.core import actions as core_actions
 from safeserve.core.display import history_rows
 from safeserve.core.scoping import get_visible_or_404
@@ -27,7 +25,6 @@ from safeserve.core.views import (
 from . import actions, filters, forms, queries
 from . import models as m
 from .choices import METRICS, AlarmType, DeviceStatus, Severity
-from .ingest import bookkeeping
 
 STATUS_BADGES = {
     DeviceStatus.ONLINE: "success",
@@ -270,17 +267,6 @@ class DeviceRotateView(LoginRequiredMixin, View):
         return redirect(device.get_absolute_url())
 
 
-def handler_candidates(alarm):
-    """People who may handle an alarm: its enterprise's users, its town office, its contracted agency."""
-    agencies = bookkeeping.agencies_of(alarm.enterprise_id)
-    return User.objects.filter(
-        Q(role=Role.ENTERPRISE, enterprise_id=alarm.enterprise_id)
-        | Q(role=Role.TOWN, town_id=alarm.enterprise.town_id)
-        | Q(role=Role.AGENCY, agency_id__in=agencies),
-        is_active=True,
-    ).order_by("role", "username")
-
-
 class AlarmPageView(ReadOnlyContext, ConfigView):
     """The handling page (处置): acknowledge, assign, record measures and result, close."""
 
@@ -295,7 +281,7 @@ class AlarmPageView(ReadOnlyContext, ConfigView):
             object=alarm,
             alarm=alarm,
             allowed=allowed,
-            assign_form=assign_form or forms.AssignForm(candidates=handler_candidates(alarm)),
+            assign_form=assign_form or forms.AssignForm(candidates=queries.alarm_handlers(alarm)),
             handling_form=handling_form
             or forms.HandlingForm(initial={"measures": alarm.measures, "result": alarm.result}),
             started_at=m.ms_to_dt(alarm.started_ts),
@@ -304,9 +290,7 @@ class AlarmPageView(ReadOnlyContext, ConfigView):
             severity_badges=SEVERITY_BADGES,
             state_badges=STATE_BADGES,
             history=history_rows(alarm, user, 50),
-            can_make_hazard=alarm.hazard_id is None
-            and user.has_perm("hazards.add_hazard")
-            and user.has_perm("iot.change_alarm"),
+            can_make_hazard=actions.may_make_hazard(user, alarm),
         )
         return render(self.request, "iot/alarm_page.html", context, status=status)
 
@@ -322,7 +306,7 @@ class AlarmPageView(ReadOnlyContext, ConfigView):
                 actions.alarm_acknowledge(actor=request.user, alarm=alarm)
                 messages.success(request, _("已确认报警"))
             elif op == "assign":
-                assign_form = forms.AssignForm(request.POST, candidates=handler_candidates(alarm))
+                assign_form = forms.AssignForm(request.POST, candidates=queries.alarm_handlers(alarm))
                 if not assign_form.is_valid():
                     return self.render_page(alarm, assign_form=assign_form, status=400)
                 actions.alarm_assign(actor=request.user, alarm=alarm, assignee=assign_form.cleaned_data["assignee"])

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from safeserve.core.audit import AuditAction, record
 from safeserve.notifications.models import Level
 
+from .. import queries
 from ..choices import (
     DEFAULT_SEVERITY,
     AlarmState,
@@ -146,19 +147,12 @@ def alarm_recipients(enterprise_id: int, step: int):
 
     if step == 0:
         users = list(enterprise_users(enterprise_id))
-        for agency_id in agencies_of(enterprise_id):
+        for agency_id in queries.agencies_of(enterprise_id):
             users += list(agency_users(agency_id))
         return users
     if step == 1:
         return list(town_officers(Enterprise.objects.values_list("town_id", flat=True).get(pk=enterprise_id)))
     return list(county_officers())
-
-
-def agencies_of(enterprise_id) -> list[int]:
-    """Agencies serving an enterprise under a contract in force today: they hear of its alarms."""
-    from safeserve.services.queries import agencies_in_force_for
-
-    return agencies_in_force_for(enterprise_id)
 
 
 def alarm_text(alarm: Alarm, device_code: str) -> tuple[str, str]:

@@ -89,3 +89,18 @@ def test_no_person_clears_and_the_system_takes_no_peoples_step():
     for (_state, action), cell in transitions.TABLE.items():
         assert (cell.parties == {transitions.SYSTEM}) == (action == "clear")
     assert set(transitions.ACTIONS) == {a for _s, a in transitions.TABLE}
+
+
+def test_only_the_alarms_handlers_may_be_assigned(world):
+    """The rule lives in queries/actions, not in the page's form: a county officer sees the alarm but
+    is not one of its handlers, so the action refuses them even without the form."""
+    from safeserve.iot import queries
+
+    alarm, ent = world["alarm_a"], world.user("ent_a")
+    handlers = set(queries.alarm_handlers(alarm).values_list("username", flat=True))
+    assert {"ent_a", "town_a", "agency_a"} <= handlers and not handlers & {"county", "town_b", "ent_b"}
+    before = row(alarm)
+    with pytest.raises(ValidationError) as exc:
+        actions.alarm_assign(actor=ent, alarm=alarm, assignee=world.user("county"))
+    assert "assignee" in exc.value.message_dict and row(alarm) == before
+    assert actions.alarm_assign(actor=ent, alarm=alarm, assignee=world.user("agency_a")).assignee.username == "agency_a"
