@@ -16,15 +16,9 @@ from safeserve.core import actions as core_actions
 from safeserve.core.audit import AuditAction, diff, record, snapshot
 
 from . import queries, transitions
-from .choices import (
-    AlarmState,
-)
+from .choices import AlarmState
 from .ingest.devices import device_cache, hash_secret, new_secret
-from .models import (
-    Alarm,
-    Device,
-    DeviceProfile,
-)
+from .models import Alarm, Device, DeviceProfile
 
 # ----------------------------------------------------------------------------- devices (people)
 

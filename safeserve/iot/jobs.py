@@ -13,22 +13,10 @@ from django.utils.translation import gettext as _
 from safeserve.core.audit import AuditAction, record
 from safeserve.notifications.models import Level
 
-from .choices import (
-    AlarmType,
-    Severity,
-)
+from .choices import AlarmType, Severity
 from .ingest.bookkeeping import Track, alarm_recipients, alarm_text, open_alarm
 from .ingest.devices import DeviceInfo
-from .models import (
-    ROLLUP_FIELDS,
-    Alarm,
-    Device,
-    Reading,
-    ReadingHour,
-    dt_to_ms,
-    iot_setting,
-    offline_after,
-)
+from .models import ROLLUP_FIELDS, Alarm, Device, Reading, ReadingHour, dt_to_ms, iot_setting, offline_after
 
 
 def escalate_alarms(*, now=None) -> int:

@@ -16,16 +16,8 @@ from safeserve.core.audit import AuditAction, record
 from safeserve.notifications.models import Level
 
 from .. import queries
-from ..choices import (
-    DEFAULT_SEVERITY,
-    AlarmState,
-    AlarmType,
-    Severity,
-)
-from ..models import (
-    Alarm,
-    ms_to_dt,
-)
+from ..choices import DEFAULT_SEVERITY, AlarmState, AlarmType, Severity
+from ..models import Alarm, ms_to_dt
 from ..transitions import clear_targets
 from .devices import DeviceInfo
 from .storage import id_list

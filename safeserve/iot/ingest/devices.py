@@ -12,11 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ..models import (
-    Device,
-    DeviceProfile,
-    iot_setting,
-)
+from ..models import Device, DeviceProfile, iot_setting
 
 # ----------------------------------------------------------------------------- device secrets
 

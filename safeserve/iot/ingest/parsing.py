@@ -12,15 +12,8 @@ import orjson
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import (
-    METRICS,
-    DeadLetterReason,
-    Source,
-)
-from ..models import (
-    DeadLetter,
-    iot_setting,
-)
+from ..choices import METRICS, DeadLetterReason, Source
+from ..models import DeadLetter, iot_setting
 
 PAYLOAD_KEEP = 2000  # characters of a refused payload kept in the dead-letter list
 EXTRA_ABS_MAX = 1e12

@@ -1,8 +1,7 @@
 """``ingest(messages)``: the pipeline behind both doors (HTTP and MQTT).
 
-Validate, dead-letter
-what is malformed, store the readings in bulk (idempotently), evaluate thresholds on the rows that
-were really new, and open, update or clear alarms. It never raises for a bad message; it raises only
+Validate, dead-letter what is malformed, store the readings in bulk (idempotently), evaluate
+thresholds on the rows that were really new, and open, update or clear alarms. It never raises for a bad message; it raises only
 when the database itself is unreachable, so that a worker retries instead of acknowledging.
 """
 
@@ -15,14 +14,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import (
-    DeadLetterReason,
-)
-from ..models import (
-    DeadLetter,
-    dt_to_ms,
-    iot_setting,
-)
+from ..choices import DeadLetterReason
+from ..models import DeadLetter, dt_to_ms, iot_setting
 from . import alarm_order
 from .devices import DeviceCache, device_cache
 from .parsing import (

@@ -7,14 +7,8 @@ from datetime import timedelta
 
 from django.db import connection
 
-from ..choices import (
-    METRIC_NAMES,
-)
-from ..models import (
-    Device,
-    Reading,
-    iot_setting,
-)
+from ..choices import METRIC_NAMES
+from ..models import Device, Reading, iot_setting
 
 INSERT_COLUMNS = ("device_id", "ts", *METRIC_NAMES, "extra")
 

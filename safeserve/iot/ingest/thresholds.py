@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from ..choices import (
-    AMPS,
-    TEMPS,
-    VOLTS,
-    AlarmType,
-)
+from ..choices import AMPS, TEMPS, VOLTS, AlarmType
 
 # ----------------------------------------------------------------------------- thresholds
 
