@@ -162,7 +162,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    # Bad input is a 4xx with a Chinese reason, never a 500 (docs/decisions/0010-badinput-validation.md).
+    # Bad input is a 4xx with a Chinese reason, never a 500 (docs/decisions/0015-input-validation.md).
     "DEFAULT_PARSER_CLASSES": [
         "safeserve.core.drf.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -282,7 +282,7 @@ CACHES = {
 SAFESERVE_NOTIFY_CHANNELS = env_list("SAFESERVE_NOTIFY_CHANNELS", "log")
 SAFESERVE_NOTIFY_WEBHOOK_URL = os.environ.get("SAFESERVE_NOTIFY_WEBHOOK_URL", "")
 # Delivery is a queued job (notifications.tasks): attempts per delivery, and the first retry delay in
-# seconds (each later one 4x longer). docs/decisions/0010-notifyadmin-queued-delivery.md
+# seconds (each later one 4x longer). docs/decisions/0017-queued-delivery.md
 SAFESERVE_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SAFESERVE_NOTIFY_MAX_ATTEMPTS", "5"))
 SAFESERVE_NOTIFY_RETRY_SECONDS = int(os.environ.get("SAFESERVE_NOTIFY_RETRY_SECONDS", "60"))
 EMAIL_TIMEOUT = 10  # seconds: a hung mail server must not hold the delivery job (and its claim) forever

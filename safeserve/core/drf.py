@@ -1,6 +1,6 @@
 """DRF plumbing every API endpoint shares: a guarded JSON parser, one exception handler, bounded fields.
 
-Whatever a client sends answers 4xx with a Chinese message, never 500 (docs/decisions/0010-badinput-validation.md).
+Whatever a client sends answers 4xx with a Chinese message, never 500 (docs/decisions/0015-input-validation.md).
 Set in settings.REST_FRAMEWORK (DEFAULT_PARSER_CLASSES, EXCEPTION_HANDLER).
 """
 

@@ -1,7 +1,7 @@
 """Excel export: any scoped, filtered queryset to a streamed .xlsx workbook.
 
 Every cell of every workbook we write passes through ``as_text_cell``: text that a spreadsheet
-could take for a formula is written as literal text (ADR 0010-authmask-excel-formula-injection).
+could take for a formula is written as literal text (ADR 0013).
 """
 
 import re

@@ -3,7 +3,7 @@
 huey matches a ``crontab`` against its own clock, which is UTC (``utc=True``, its default and ours):
 ``crontab(hour="8")`` fires at 16:00 in Asia/Shanghai. Every periodic job in SafeServe therefore
 names a **local** time, in ``settings.TIME_ZONE``, through ``local_crontab``; the queue itself
-(retry times, scheduled jobs) stays in UTC. docs/decisions/0010-notifyadmin-queued-delivery.md
+(retry times, scheduled jobs) stays in UTC. docs/decisions/0017-queued-delivery.md
 """
 
 from datetime import UTC

@@ -2,7 +2,7 @@
 
 Anything a client types reaches the database or date arithmetic only inside these bounds, so a
 hostile value is a 400 with a Chinese message instead of an OverflowError (ids past SQLite's
-64-bit integers, ``date.max + timedelta``, years outside 1..9999). docs/decisions/0010-badinput-validation.md
+64-bit integers, ``date.max + timedelta``, years outside 1..9999). docs/decisions/0015-input-validation.md
 """
 
 from datetime import date, datetime

@@ -300,5 +300,5 @@ def purge(*, now=None, batch: int = BATCH, dry_run: bool = False, progress: Prog
 
 
 def purge_summary(result: PurgeResult) -> dict:
-    """The purge's audit summary: counts, and cut-offs as datetimes (docs/decisions/0010-...)."""
+    """The purge's audit summary: counts, and cut-offs as datetimes (docs/decisions/0017-queued-delivery.md)."""
     return {**asdict(result), "cutoffs": {k: ms_to_dt(v) for k, v in result.cutoffs.items()}}

@@ -37,7 +37,7 @@ DEFAULTS = {
     "DEVICE_CACHE_SECONDS": 5,
     "LAST_SEEN_RESOLUTION_SECONDS": 10,
     # Alarms follow a device's readings in ts order; a reading more than this far behind the device's
-    # newest reading is stored but changes no alarm (ADR 0010, safeserve/iot/ingest/alarm_order.py).
+    # newest reading is stored but changes no alarm (ADR 0016, safeserve/iot/ingest/alarm_order.py).
     "ALARM_LATENESS_SECONDS": 600,
     # Retention (safeserve.iot.maintenance): raw readings, hourly rollups, dead letters.
     "RAW_RETENTION_DAYS": 90,
@@ -418,7 +418,7 @@ class Alarm(ScopedModel):
 
 
 class DeviceAlarmState(models.Model):
-    """Where the ts-ordered alarm evaluation of one device stands (ADR 0010); also its lock row.
+    """Where the ts-ordered alarm evaluation of one device stands (ADR 0016); also its lock row.
 
     ``watermark``: the newest reading ts evaluated. ``checkpoint``: a ts at which the device had no
     open episode; readings after it are replayed in ts order when a late one arrives, readings at or

@@ -1,4 +1,4 @@
-"""Every use of paho-mqtt's private internals, in one place (issue 9 §5, ADR 0011).
+"""Every use of paho-mqtt's private internals, in one place (issue 9 §5, ADR 0021).
 
 The ingest worker reaches past paho's public API in five ways, each measured to matter (ADR 0009):
 a buffered socket (``Client._create_socket``), no per-topic callback walk

@@ -4,7 +4,7 @@ Idempotent per (recipient, dedup_key): calling it again with the same key sends 
 an alarm or an escalation step can never notify the same person twice. The inbox entry and one
 ``pending`` Delivery per channel are written in the caller's transaction; the delivery job is
 queued after it commits (a rolled-back write notifies nobody) and runs in the huey worker, never
-in the committing process (docs/decisions/0010-notifyadmin-queued-delivery.md).
+in the committing process (docs/decisions/0017-queued-delivery.md).
 """
 
 from collections.abc import Iterable

@@ -1,7 +1,7 @@
 """The delivery job's body: claim, send, record. Runs in the huey worker, never in the process that
 wrote the notification (web request, MQTT ingestion worker).
 
-Semantics (docs/decisions/0010-notifyadmin-queued-delivery.md):
+Semantics (docs/decisions/0017-queued-delivery.md):
 - **Claim first.** One conditional UPDATE moves a row ``pending`` -> ``sending``; a second job for
   the same row (a retry, a duplicate enqueue, two workers) finds nothing to claim and sends nothing.
 - **Known failures are retried** (an exception from the channel, including a timeout) with backoff

@@ -62,7 +62,7 @@ class Delivery(models.Model):
     (``pending`` -> ``sending``, one conditional UPDATE), sends, then records ``sent``, or
     ``pending`` again with a later ``next_attempt_at`` (retry with backoff), or ``failed`` after the
     last attempt. A row left ``sending`` by a crashed worker becomes ``unknown``: it is never resent
-    automatically (docs/decisions/0010-notifyadmin-queued-delivery.md).
+    automatically (docs/decisions/0017-queued-delivery.md).
     """
 
     notification = models.ForeignKey(

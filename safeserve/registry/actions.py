@@ -1,6 +1,6 @@
 """Registry writes beyond plain records: certificate confirmation and staff leaving.
 
-Docs: decisions/0010-relscope-qualifications.md. An agency keeps its own staff and qualifications,
+Docs: decisions/0014-related-rows-and-qualifications.md. An agency keeps its own staff and qualifications,
 but a certificate or qualification it enters or changes counts for visits only once the county has
 confirmed it; until then the validity the county confirmed last still holds (so an agency cannot
 extend an expired certificate and use it at once). People named on signed records are never

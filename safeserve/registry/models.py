@@ -303,7 +303,7 @@ class AgencyQualification(AgencyChild):
         help_text=_("该资质许可的服务类型;安全评价、检测检验、职业卫生服务须持有对应的有效资质"),
     )
     valid_until = models.DateField(_("有效期至"), db_index=True)
-    # Docs: decisions/0010-relscope-qualifications.md. A change by the agency itself waits for the county.
+    # Docs: decisions/0014-related-rows-and-qualifications.md. A change by the agency itself waits for the county.
     verified = models.BooleanField(_("县局已核验"), default=True, editable=False)
     verified_valid_until = models.DateField(_("已核验的有效期至"), null=True, blank=True, editable=False)
 
@@ -354,7 +354,7 @@ class AgencyStaff(AgencyChild):
     other_certificates = models.CharField(_("其他证书编号"), max_length=300, blank=True)
     is_active = models.BooleanField(_("在职"), default=True)
     left_on = models.DateField(_("离职日期"), null=True, blank=True, editable=False)
-    # Docs: decisions/0010-relscope-qualifications.md. A certificate the agency itself entered or
+    # Docs: decisions/0014-related-rows-and-qualifications.md. A certificate the agency itself entered or
     # changed counts only once the county has confirmed it; until then the last confirmed validity holds.
     certificate_verified = models.BooleanField(_("证书已核验"), default=True, editable=False)
     certificate_verified_until = models.DateField(_("已核验的证书有效期至"), null=True, blank=True, editable=False)

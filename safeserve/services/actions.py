@@ -113,7 +113,7 @@ def missing_licences(agency_id, items, day) -> list[str]:
     """Licensed service types the contract's items need but the agency holds no qualification for on ``day``.
 
     Only a qualification of that service type, valid on the day as far as the county has confirmed
-    it (``AgencyQualification.counts_on``), counts. Docs: decisions/0010-relscope-qualifications.md.
+    it (``AgencyQualification.counts_on``), counts. Docs: decisions/0014-related-rows-and-qualifications.md.
     """
     licensed = set(settings.SAFESERVE["LICENSED_SERVICE_TYPES"])
     needed = {ITEM_SERVICE_TYPE.get(i) for i in items or ()} & licensed

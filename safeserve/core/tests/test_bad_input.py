@@ -2,7 +2,7 @@
 
 Hand-written cases for each reported 500, then every GET route without path parameters (derived from
 the URL resolver, pages and API alike) with hostile values in every filter it declares, and every add
-form with hostile values in every field. docs/decisions/0010-badinput-validation.md
+form with hostile values in every field. docs/decisions/0015-input-validation.md
 """
 
 import re

@@ -1,7 +1,7 @@
 """The ingestion pipeline: ``ingest(messages)`` is its one entry (see ``pipeline``).
 
 Modules: ``parsing`` (validation, dead letters), ``thresholds``, ``storage`` (SQL), ``bookkeeping`` and
-``alarm_order`` (alarm rows, ADR 0010), ``devices`` (secrets and the device cache).
+``alarm_order`` (alarm rows, ADR 0016), ``devices`` (secrets and the device cache).
 """
 
 from .parsing import IngestResult, Message, dead_letter

@@ -1,4 +1,4 @@
-"""Alarms as a function of a device's readings in ts order (ADR 0010). Part of the actions layer:
+"""Alarms as a function of a device's readings in ts order (ADR 0016). Part of the actions layer:
 ``ingest`` calls ``mark_breaches`` inside its storage transaction and ``evaluate_devices`` after it.
 
 Per device, one ``DeviceAlarmState`` row is the lock: evaluations of one device run one at a time

@@ -185,7 +185,7 @@ def _ingest_batch(messages: list[Message], cache: DeviceCache) -> IngestResult:
         if new_by_device:
             touch_last_seen(new_by_device, now)
         alarm_order.mark_breaches(breach_ts)
-    # Alarms after the commit, from the committed readings in ts order (ADR 0010). Duplicates count
+    # Alarms after the commit, from the committed readings in ts order (ADR 0016). Duplicates count
     # too: a batch redelivered after a crash between the two steps is evaluated then.
     batch: dict[int, list] = {}
     for (device_id, ts), (_std, _outcome, info) in pending.items():

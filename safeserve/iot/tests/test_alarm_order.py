@@ -1,4 +1,4 @@
-"""Alarms are a function of a device's readings in ts order (ADR 0010): whatever the number of
+"""Alarms are a function of a device's readings in ts order (ADR 0016): whatever the number of
 workers, the batch boundaries or the arrival order within the lateness window."""
 
 import json

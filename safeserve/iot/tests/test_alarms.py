@@ -21,7 +21,7 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def history_from_t0(world):
     """The frozen-clock tests go back to T0, before the world's sample readings: start the devices'
-    history there (a reading far behind a device's newest one changes no alarm, ADR 0010)."""
+    history there (a reading far behind a device's newest one changes no alarm, ADR 0016)."""
     from safeserve.iot.models import DeviceAlarmState, Reading
 
     Reading.objects.all().delete()

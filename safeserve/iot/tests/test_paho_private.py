@@ -1,4 +1,4 @@
-"""Canary for paho-mqtt's private internals (safeserve/iot/paho_private.py, ADR 0011).
+"""Canary for paho-mqtt's private internals (safeserve/iot/paho_private.py, ADR 0021).
 
 At run time a paho that no longer matches falls back to its public API and loses throughput
 (ADR 0009); here it fails, so an upgrade is noticed before it reaches a worker.

@@ -1,6 +1,6 @@
 """Agency qualifications and staff certificates when a visit is recorded (issue 8 item 12).
 
-Docs: decisions/0010-relscope-qualifications.md.
+Docs: decisions/0014-related-rows-and-qualifications.md.
 1. A contract item of a licensed kind (安全评价, 检测检验, 职业卫生) needs the agency's qualification of
    that service type, valid on the visit day; an agency struck off the register records nothing.
 2. An agency cannot change the number or validity of a declared certificate or qualification
