@@ -14,6 +14,7 @@ from django.views import View
 from safeserve.core.excel import workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
+from safeserve.core.validation import parse_id
 from safeserve.core.views import (
     Column,
     ObjectConfig,
@@ -23,6 +24,7 @@ from safeserve.core.views import (
     bad_input,
 )
 from safeserve.registry.models import Enterprise, Town
+from safeserve.services.choices import ItemResult
 from safeserve.services.models import ServiceVisit
 
 from . import actions, documents, filters, forms, queries, transitions
@@ -108,6 +110,17 @@ class HazardExportView(ObjectExportView):
     config = HAZARD
 
 
+def _from_item(visit, item_id) -> dict:
+    """Initial values from a checklist item answered 存在问题 on the visit (``?visit=&item=``)."""
+    if visit is None or not item_id or not parse_id(item_id):
+        return {}
+    row = visit.results.select_related("item").filter(item_id=item_id, result=ItemResult.PROBLEM).first()
+    if row is None:
+        return {}
+    text = row.item.text + (f"：{row.note}" if row.note else "")
+    return {"location": row.item.category[:200], "description": text}
+
+
 class HazardCreateView(LoginRequiredMixin, View):
     def _visit(self, request):
         vid = request.POST.get("visit") or request.GET.get("visit")
@@ -122,7 +135,9 @@ class HazardCreateView(LoginRequiredMixin, View):
     def get(self, request):
         self._check(request)
         visit = self._visit(request)
-        form = forms.HazardReportForm(user=request.user, visit=visit)
+        form = forms.HazardReportForm(
+            user=request.user, visit=visit, initial=_from_item(visit, request.GET.get("item"))
+        )
         return render(request, "hazards/hazard_form.html", {"form": form, "visit": visit})
 
     def post(self, request):
@@ -305,10 +320,12 @@ class VisitNoticeView(LoginRequiredMixin, View):
 def visit_panel(request, visit):
     """The service visit page's panel (core.hooks.VISIT_PANELS): hazards found on the visit, their notice."""
     hazards = queries.visit_hazards(request.user, visit)
+    # Each 存在问题 item of the checklist offers "上报隐患", prefilled from the item.
+    problems = [r for r in visit.results.all() if r.result == ItemResult.PROBLEM]
     return {
         "template": "hazards/_visit_panel.html",
         "actions_template": "hazards/_visit_actions.html",
-        "context": {"visit": visit, "hazards": hazards},
+        "context": {"visit": visit, "hazards": hazards, "problems": problems},
     }
 
 

@@ -1,6 +1,10 @@
 """Every write of the services app: contracts, visits (hash-chained), ratings, and the jobs."""
 
+import hashlib
+import hmac
+import secrets
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +24,24 @@ from safeserve.registry.models import Agency, AgencyQualification, AgencyStaff
 
 from . import chain, transitions
 from .choices import ITEM_SERVICE_TYPE, ContractStatus, ItemResult
-from .models import ServiceContract, ServiceVisit, VisitItemResult, VisitPhoto, VisitRating
+from .models import (
+    ConfirmMethod,
+    PendingPhoto,
+    ServiceContract,
+    ServiceVisit,
+    VisitConfirmation,
+    VisitItemResult,
+    VisitPhoto,
+    VisitRating,
+)
+
+# Photos chosen on the visit form wait as PendingPhoto rows for this long, at most this many per user.
+PENDING_PHOTO_HOURS = 24
+PENDING_PHOTO_MAX = 60
+# The enterprise's one-time confirmation code: digits, minutes valid, wrong tries before it is void.
+CONFIRM_CODE_DIGITS = 6
+CONFIRM_CODE_MINUTES = 15
+CONFIRM_CODE_MAX_TRIES = 5
 
 
 def contract_actions_for(user, contract) -> list[str]:
@@ -142,8 +163,16 @@ def visit_record(
     signed_by: str = "",
     signed_at: datetime | None = None,
     photos=(),
+    pending_photos=(),
+    latitude=None,
+    longitude=None,
+    location_accuracy=None,
 ) -> ServiceVisit:
     """Record one visit, chained to the agency's previous record.
+
+    ``pending_photos`` are ids of the actor's own ``PendingPhoto`` rows (uploaded when chosen): they
+    are moved onto the visit. ``latitude``/``longitude`` come from the browser (asked on a tap); the
+    time stamp (``recorded_at``) is the server's clock, never the phone's.
 
     ``results`` maps a checklist item id to (result, note). Every staff member present must be
     qualified on the day of the visit; otherwise the whole record is refused, naming the person.
@@ -201,9 +230,9 @@ def visit_record(
     item_ids = {i.pk for i in items}
     if set(results) - item_ids:
         _fail("results", _("检查结果含有不属于该检查表的项目"))
-    missing = [i for i in items if i.pk not in results]
+    missing = [i for i in items if i.pk not in results or not results[i.pk][0]]
     if missing:
-        _fail("results", _("检查项未填写结果:%(item)s") % {"item": missing[0].text})
+        _fail("results", unanswered_message(items, missing))
     for item_id, (res, _note) in results.items():
         if res not in ItemResult.values:
             _fail("results", _("检查结果无效"))
@@ -211,7 +240,13 @@ def visit_record(
             _fail("results", _("“存在问题”的检查项须填写说明"))
     if signed_by and signed_at is None:
         signed_at = timezone.now()
+    position = _position(latitude, longitude, location_accuracy)
     images = uploads.verify_images(photos, field="photos")
+    pending = _own_pending(actor, pending_photos)
+    if len(images) + len(pending) > uploads.limit("UPLOAD_IMAGE_MAX_FILES"):
+        _fail("photos", _("一次最多上传 %(n)d 张照片") % {"n": uploads.limit("UPLOAD_IMAGE_MAX_FILES")})
+    # A pending photo was verified when chosen; it goes through the same check again as it moves.
+    images += [uploads.verify_image(p.file, name=p.name) for p in pending]
 
     # Serialise the agency's chain: the agency row is the lock.
     Agency.objects.select_for_update().filter(pk=actor.agency_id).first()
@@ -226,6 +261,10 @@ def visit_record(
         signed_by=signed_by.strip(),
         signed_at=signed_at,
         recorded_by=actor,
+        recorded_at=timezone.now(),
+        latitude=position[0],
+        longitude=position[1],
+        location_accuracy=position[2],
         seq=(last["seq"] + 1) if last else 1,
         prev_hash=last["content_hash"] if last else chain.GENESIS,
         content_hash="0" * 64,
@@ -249,7 +288,7 @@ def visit_record(
         uploads.save_image(photo.file, image)
         photo.save()
     # Round-trip visited_at through the database's precision before hashing.
-    visit.refresh_from_db(fields=["visited_at", "signed_at"])
+    visit.refresh_from_db(fields=["visited_at", "signed_at", "recorded_at", "latitude", "longitude"])
     content, _problems = chain.stored_content(visit, check_files=False)
     visit.content_hash = chain.digest(content)
     ServiceVisit.objects.filter(pk=visit.pk).update(content_hash=visit.content_hash)
@@ -259,7 +298,219 @@ def visit_record(
         instance=visit,
         changes={"content_hash": [None, visit.content_hash], "seq": [None, visit.seq]},
     )
+    if pending:
+        stale = [(p.file.storage, p.file.name) for p in pending]
+        PendingPhoto.objects.filter(pk__in=[p.pk for p in pending]).delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in stale])
     return visit
+
+
+def unanswered_message(items, missing) -> str:
+    """检查项 n“…”未作答 — naming the first few unanswered items by number and text."""
+    number = {item.pk: n for n, item in enumerate(items, start=1)}
+    named = "；".join(_("第 %(n)d 项“%(text)s”") % {"n": number[i.pk], "text": i.text} for i in missing[:3])
+    more = _("等 %(count)d 项") % {"count": len(missing)} if len(missing) > 3 else ""
+    return _("检查项未作答：%(items)s%(more)s。每一项都须选择“符合”“存在问题”或“不适用”") % {
+        "items": named,
+        "more": more,
+    }
+
+
+def _position(latitude, longitude, accuracy):
+    """(lat, lng, accuracy) checked: both or neither, within the earth's ranges."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None, None
+    try:
+        lat = Decimal(str(latitude)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        lng = Decimal(str(longitude)).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError):
+        _fail("latitude", _("位置无效：纬度和经度须为数字"))
+    if not (lat.is_finite() and lng.is_finite()):
+        _fail("latitude", _("位置无效：纬度和经度须为数字"))
+    if not (Decimal(-90) <= lat <= Decimal(90)):
+        _fail("latitude", _("位置无效：纬度须在 -90 到 90 之间"))
+    if not (Decimal(-180) <= lng <= Decimal(180)):
+        _fail("longitude", _("位置无效：经度须在 -180 到 180 之间"))
+    acc = None
+    if accuracy not in (None, ""):
+        try:
+            acc = max(0, min(100_000, round(float(accuracy))))
+        except (ValueError, TypeError, OverflowError):
+            acc = None
+    return lat, lng, acc
+
+
+def _own_pending(actor, ids) -> list:
+    """The actor's own pending photos by id; any other id (someone else's, expired) is refused."""
+    wanted = []
+    for raw in ids or ():
+        pk = raw.pk if isinstance(raw, PendingPhoto) else raw
+        try:
+            wanted.append(int(pk))
+        except (TypeError, ValueError):
+            _fail("photos", _("照片已失效，请重新选择"))
+    if not wanted:
+        return []
+    found = list(PendingPhoto.objects.select_for_update().filter(owner=actor, pk__in=set(wanted)).order_by("pk"))
+    if len(found) != len(set(wanted)):
+        _fail("photos", _("部分照片已失效（超过 %(h)d 小时未提交），请重新选择") % {"h": PENDING_PHOTO_HOURS})
+    return found
+
+
+@uploads.discard_files_on_error
+@transaction.atomic
+def pending_photo_add(*, actor, upload) -> PendingPhoto:
+    """Verify one photo the moment it is chosen on the visit form and keep it for its uploader."""
+    if actor is None or actor.role != Role.AGENCY or not actor.has_perm("services.add_servicevisit"):
+        raise PermissionDenied(_("只有服务机构人员可以上传服务记录照片"))
+    since = timezone.now() - timedelta(hours=PENDING_PHOTO_HOURS)
+    if PendingPhoto.objects.filter(owner=actor, created_at__gte=since).count() >= PENDING_PHOTO_MAX:
+        _fail("photo", _("待提交的照片已达 %(n)d 张，请先保存服务记录") % {"n": PENDING_PHOTO_MAX})
+    if not upload:
+        _fail("photo", _("请选择照片"))
+    image = uploads.verify_image(upload)
+    photo = PendingPhoto(
+        owner=actor,
+        sha256=image.sha256,
+        name=image.name[:200],
+        taken_at=image.taken_at,
+        latitude=image.latitude,
+        longitude=image.longitude,
+    )
+    uploads.save_image(photo.file, image)
+    photo.full_clean()
+    photo.save()
+    return photo
+
+
+def purge_pending_photos(now: datetime | None = None) -> int:
+    """Daily job: photos chosen but never saved with a visit are deleted after PENDING_PHOTO_HOURS."""
+    cutoff = (now or timezone.now()) - timedelta(hours=PENDING_PHOTO_HOURS)
+    n = 0
+    for photo in PendingPhoto.objects.filter(created_at__lt=cutoff).iterator():
+        photo.file.delete(save=False)
+        photo.delete()
+        n += 1
+    return n
+
+
+# ---------------------------------------------------------------- the enterprise confirms
+
+
+def _code_hash(visit_id, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"visit-confirm:{visit_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _confirmation(visit) -> VisitConfirmation:
+    conf, _created = VisitConfirmation.objects.select_for_update().get_or_create(visit=visit)
+    return conf
+
+
+def _already_confirmed(conf):
+    if conf.confirmed_at:
+        raise ValidationError(
+            _("本次服务已于 %(t)s 确认") % {"t": f"{timezone.localtime(conf.confirmed_at):%Y-%m-%d %H:%M}"}
+        )
+
+
+@transaction.atomic
+def visit_confirm_code_issue(*, actor, visit) -> str:
+    """The agency shows a new one-time code on its phone; any earlier code is void. Returns the code."""
+    if actor is None or actor.role != Role.AGENCY or actor.agency_id != visit.agency_id:
+        raise PermissionDenied(_("只有录入本记录的服务机构可以生成确认码"))
+    conf = _confirmation(visit)
+    _already_confirmed(conf)
+    code = "".join(secrets.choice("0123456789") for _i in range(CONFIRM_CODE_DIGITS))
+    conf.code_hash = _code_hash(visit.pk, code)
+    conf.code_expires_at = timezone.now() + timedelta(minutes=CONFIRM_CODE_MINUTES)
+    conf.failed_attempts = 0
+    conf.save()
+    record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=conf,
+        changes={"code_expires_at": [None, conf.code_expires_at.isoformat()]},
+        note=_("生成企业现场确认码"),
+    )
+    return code
+
+
+def visit_confirm_by_code(*, visit, code: str, name: str, actor=None) -> VisitConfirmation:
+    """The enterprise's contact types the code shown on the agency's phone (no account needed).
+
+    A wrong code counts against it (and is audited) even though the caller gets an error: the count
+    is committed first, then the error raised; the fifth wrong try voids the code.
+    """
+    conf, error = _try_code(visit=visit, code=code, name=name, actor=actor)
+    if error is not None:
+        raise ValidationError(error)
+    return conf
+
+
+@transaction.atomic
+def _try_code(*, visit, code, name, actor):
+    name = (name or "").strip()
+    conf = _confirmation(visit)
+    if conf.confirmed_at:
+        t = f"{timezone.localtime(conf.confirmed_at):%Y-%m-%d %H:%M}"
+        return conf, _("本次服务已于 %(t)s 确认") % {"t": t}
+    if not conf.code_hash:
+        return conf, _("确认码无效：请服务人员在手机上重新生成确认码")
+    if conf.code_expires_at is None or conf.code_expires_at < timezone.now():
+        return conf, _("确认码已过期（有效期 %(m)d 分钟）：请服务人员重新生成") % {"m": CONFIRM_CODE_MINUTES}
+    code = "".join((code or "").split())
+    if not hmac.compare_digest(conf.code_hash, _code_hash(visit.pk, code)):
+        conf.failed_attempts += 1
+        left = CONFIRM_CODE_MAX_TRIES - conf.failed_attempts
+        if left <= 0:
+            conf.code_hash, conf.code_expires_at = "", None
+        conf.save()
+        record(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=AuditAction.UPDATE,
+            instance=conf,
+            changes={"failed_attempts": [conf.failed_attempts - 1, conf.failed_attempts]},
+            note=_("确认码错误"),
+        )
+        if left <= 0:
+            return conf, _("确认码错误次数过多，已失效：请服务人员重新生成确认码")
+        return conf, _("确认码错误，还可尝试 %(n)d 次") % {"n": left}
+    if not name:
+        return conf, {"name": _("请填写企业确认人姓名")}
+    return _confirm(conf, actor=actor, method=ConfirmMethod.CODE, name=name[:50]), None
+
+
+def _confirm(conf, *, actor, method, name):
+    conf.code_hash, conf.code_expires_at = "", None
+    conf.confirmed_at = timezone.now()
+    conf.method = method
+    conf.confirmed_by = actor if actor is not None and actor.is_authenticated else None
+    conf.confirmer_name = name
+    conf.full_clean()
+    conf.save()
+    record(
+        actor=conf.confirmed_by,
+        action=AuditAction.UPDATE,
+        instance=conf,
+        changes={
+            "confirmed_at": [None, conf.confirmed_at.isoformat()],
+            "method": [None, method],
+            "confirmer_name": [None, name],
+        },
+        note=_("企业确认服务"),
+    )
+    return conf
+
+
+@transaction.atomic
+def visit_confirm_by_login(*, actor, visit) -> VisitConfirmation:
+    """A user of the enterprise served confirms the visit on its own account."""
+    if actor is None or actor.role != Role.ENTERPRISE or actor.enterprise_id != visit.enterprise_id:
+        raise PermissionDenied(_("只有被服务企业可以确认本次服务"))
+    conf = _confirmation(visit)
+    _already_confirmed(conf)
+    return _confirm(conf, actor=actor, method=ConfirmMethod.LOGIN, name=(actor.get_full_name() or actor.username)[:50])
 
 
 @transaction.atomic

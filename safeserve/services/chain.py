@@ -17,8 +17,12 @@ GENESIS = ""
 
 
 def canonical_content(visit, *, staff_ids, results, photo_hashes) -> dict:
-    """What the hash covers. ``results`` is [(item_id, result, note)]."""
-    return {
+    """What the hash covers. ``results`` is [(item_id, result, note)].
+
+    The server's time stamp and the position are covered when present (records made before they
+    existed keep their hash: the keys are absent, not null).
+    """
+    content = {
         "v": 1,
         "agency": visit.agency_id,
         "seq": visit.seq,
@@ -34,6 +38,11 @@ def canonical_content(visit, *, staff_ids, results, photo_hashes) -> dict:
         "photos": sorted(photo_hashes),
         "prev": visit.prev_hash,
     }
+    if visit.recorded_at is not None:
+        content["recorded_at"] = timezone.localtime(visit.recorded_at).isoformat(timespec="seconds")
+    if visit.latitude is not None and visit.longitude is not None:
+        content["position"] = [str(visit.latitude), str(visit.longitude), visit.location_accuracy]
+    return content
 
 
 def digest(content: dict) -> str:

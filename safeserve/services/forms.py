@@ -7,8 +7,8 @@ from safeserve.core.forms import BoundedForm, DateInput, MultipleFileInput, Mult
 from safeserve.core.identity import normalize_code
 from safeserve.registry.models import AgencyStaff, Enterprise
 
-from .choices import ServiceItem
-from .models import ChecklistItem, ChecklistTemplate, ServiceContract
+from .choices import ContractStatus, ItemResult, ServiceItem
+from .models import ChecklistItem, ChecklistTemplate, PendingPhoto, ServiceContract
 
 
 class ContractForm(ScopedModelForm):
@@ -86,7 +86,13 @@ class ChecklistItemForm(ScopedModelForm):
 
 
 class VisitForm(BoundedForm):
-    """The mobile-friendly visit form; checklist results come as ``result_<item id>`` fields."""
+    """The phone visit form; checklist results come as ``result_<item id>`` fields, each unanswered at first.
+
+    Started from a contract (``?contract=``) it offers that contract's enterprises (the only one
+    chosen) and ticks its assigned staff. Staff who may not be named today are shown disabled with
+    the reason. Photos chosen with JavaScript are already uploaded (``pending_photo`` ids); the plain
+    file field is the fallback without it.
+    """
 
     contract = forms.ModelChoiceField(label=_("服务合同"), queryset=ServiceContract.objects.none())
     enterprise = forms.ModelChoiceField(label=_("服务企业"), queryset=Enterprise.objects.none())
@@ -100,41 +106,161 @@ class VisitForm(BoundedForm):
     findings = forms.CharField(label=_("发现问题及建议"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     signed_by = forms.CharField(label=_("企业签字确认人"), max_length=50, required=False)
     photos = MultipleImageField(label=_("现场照片"))
+    pending_photo = forms.ModelMultipleChoiceField(
+        label=_("现场照片"),
+        queryset=PendingPhoto.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "invalid_choice": _("部分照片已失效，请重新选择"),
+            "invalid_pk_value": _("照片已失效，请重新选择"),
+        },
+    )
+    latitude = forms.DecimalField(
+        label=_("位置纬度"), required=False, min_value=-90, max_value=90, decimal_places=6, widget=forms.HiddenInput
+    )
+    longitude = forms.DecimalField(
+        label=_("位置经度"), required=False, min_value=-180, max_value=180, decimal_places=6, widget=forms.HiddenInput
+    )
+    location_accuracy = forms.IntegerField(
+        label=_("定位精度(米)"), required=False, min_value=0, max_value=100_000, widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args, user, template=None, **kwargs):
+    def __init__(self, *args, user, template=None, contract=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        from .choices import ContractStatus
-
+        self.contract = contract
         self.fields["contract"].queryset = ServiceContract.objects.visible_to(user).filter(status=ContractStatus.ACTIVE)
-        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
-        self.fields["staff"].queryset = AgencyStaff.objects.visible_to(user).filter(is_active=True)
+        enterprises = Enterprise.objects.visible_to(user)
+        if contract is not None:
+            enterprises = enterprises.filter(contract_links__contract=contract)
+        self.fields["enterprise"].queryset = enterprises.order_by("name")
+        self.fields["staff"].queryset = AgencyStaff.objects.visible_to(user).filter(is_active=True).order_by("name")
         self.fields["template"].queryset = ChecklistTemplate.objects.visible_to(user).filter(is_active=True)
+        self.fields["pending_photo"].queryset = PendingPhoto.objects.visible_to(user)
         self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
+        if contract is not None and not self.is_bound:
+            self.initial.setdefault("contract", contract.pk)
+            only = list(self.fields["enterprise"].queryset.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                self.initial.setdefault("enterprise", only[0])
+            day = timezone.localdate()
+            assigned = contract.staff.filter(agency_id=user.agency_id, is_active=True)
+            self.initial.setdefault("staff", [s.pk for s in assigned if s.is_qualified_on(day)])
         self.template = template
         self.items = list(template.items.all()) if template else []
-        from .choices import ItemResult
-
         for item in self.items:
             self.fields[f"result_{item.pk}"] = forms.ChoiceField(
-                label=item.text, choices=ItemResult.choices, widget=forms.RadioSelect, initial=ItemResult.OK
+                label=item.text, choices=ItemResult.choices, widget=forms.RadioSelect, required=False
             )
             self.fields[f"note_{item.pk}"] = forms.CharField(label=_("说明"), required=False, max_length=300)
         for name, f in self.fields.items():
             w = f.widget
-            if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple | MultipleFileInput):
+            if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple | MultipleFileInput | forms.HiddenInput):
                 continue
             w.attrs.setdefault(
                 "class", "form-select form-select-lg" if isinstance(w, forms.Select) else "form-control form-control-lg"
             )
 
+    def staff_rows(self):
+        """(person, checked, reason why not selectable or "") for every active staff member of the agency."""
+        day = self.visit_day()
+        if self.is_bound:
+            chosen = {str(v) for v in self.data.getlist("staff")} if hasattr(self.data, "getlist") else set()
+        else:
+            chosen = {str(v) for v in self.initial.get("staff") or ()}
+        rows = []
+        for person in self.fields["staff"].queryset:
+            reason = ""
+            if not person.is_qualified_on(day):
+                if person.certificate_pending_on(day):
+                    reason = _("证书待县应急管理局核验")
+                elif not person.is_registered_engineer:
+                    reason = _("无注册安全工程师证书")
+                else:
+                    reason = _("证书已于 %(d)s 过期") % {"d": person.engineer_certificate_valid_until}
+            rows.append((person, str(person.pk) in chosen and not reason, reason))
+        return rows
+
+    def visit_day(self):
+        value = self.cleaned_data.get("visited_at") if hasattr(self, "cleaned_data") else None
+        return timezone.localtime(value).date() if value else timezone.localdate()
+
+    def clean_staff(self):
+        staff = self.cleaned_data["staff"]
+        day = self.visit_day()
+        for person in staff:
+            if not person.is_qualified_on(day):
+                raise ValidationError(
+                    _("%(name)s 在 %(day)s 没有有效的执业资格(注册安全工程师证书),不能作为到场人员")
+                    % {"name": person.name, "day": day.isoformat()}
+                )
+        return staff
+
+    def clean(self):
+        data = super().clean()
+        missing = [i for i in self.items if not data.get(f"result_{i.pk}")]
+        if missing:
+            from .actions import unanswered_message
+
+            self.unanswered = {i.pk for i in missing}
+            self.add_error(None, ValidationError(unanswered_message(self.items, missing), code="unanswered"))
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("latitude", _("位置须同时有纬度和经度，请重新记录位置"))
+        return data
+
     def item_rows(self):
-        return [(item, self[f"result_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]
+        unanswered = getattr(self, "unanswered", set())
+        return [
+            (n, item, self[f"result_{item.pk}"], self[f"note_{item.pk}"], item.pk in unanswered)
+            for n, item in enumerate(self.items, start=1)
+        ]
+
+    def chosen_pending(self):
+        """The already uploaded photos this form carries (kept across a failed submit)."""
+        ids = self.data.getlist("pending_photo") if self.is_bound and hasattr(self.data, "getlist") else []
+        ids = [i for i in ids if str(i).isdigit()]
+        return list(PendingPhoto.objects.visible_to(self.user).filter(pk__in=ids)) if ids else []
+
+    def error_summary(self):
+        """Every error of the form, each with the anchor of the field it belongs to (for the summary on top)."""
+        first = min(getattr(self, "unanswered", ()) or [0])
+        rows = []
+        for e in self.non_field_errors().as_data():
+            anchor = f"item-{first}" if e.code == "unanswered" and first else "visit-form"
+            rows.append((None, " ".join(e.messages), anchor))
+        anchors = {"pending_photo": "id_photos", "latitude": "visit-location", "longitude": "visit-location"}
+        for name, errors in self.errors.items():
+            if name == "__all__" or name not in self.fields:
+                continue
+            label = self.fields[name].label
+            if name.startswith(("result_", "note_")):
+                label, anchor = _("检查项"), f"item-{name.split('_')[1]}"
+            else:
+                anchor = anchors.get(name, f"id_{name}")
+            for e in errors:
+                rows.append((label, e, anchor))
+        return rows
 
     def results(self):
         return {
             i.pk: (self.cleaned_data[f"result_{i.pk}"], self.cleaned_data.get(f"note_{i.pk}", "")) for i in self.items
         }
+
+
+class ConfirmCodeForm(BoundedForm):
+    code = forms.CharField(
+        label=_("确认码"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "form-control form-control-lg"}
+        ),
+    )
+    name = forms.CharField(
+        label=_("企业确认人姓名"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-lg"}),
+    )
 
 
 class RatingForm(BoundedForm):

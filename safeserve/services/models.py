@@ -294,6 +294,28 @@ class ServiceVisit(ScopedModel):
         on_delete=models.PROTECT,  # a user who recorded a visit is deactivated, never deleted
         related_name="+",
     )
+    # Stamped on the phone: the server's clock when the record was saved, and the browser's position
+    # when the user tapped "记录位置" (geolocation asked only on that tap, never on page load).
+    recorded_at = models.DateTimeField(_("录入时间(服务器)"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("位置纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("位置经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    location_accuracy = models.PositiveIntegerField(
+        _("定位精度(米)"), null=True, blank=True, validators=[MaxValueValidator(100_000)]
+    )
     seq = models.PositiveIntegerField(_("机构记录序号"))
     prev_hash = models.CharField(_("前一记录哈希"), max_length=64, blank=True)
     content_hash = models.CharField(_("记录哈希"), max_length=64)
@@ -387,6 +409,84 @@ class VisitPhoto(models.Model):
         return self.name or self.sha256
 
 
+def pending_photo_path(instance, filename):
+    return storage_name("pending", instance.sha256, filename)
+
+
+class PendingPhoto(ScopedModel):
+    """A photo uploaded (and verified) as soon as it is chosen on the visit form, before the visit exists.
+
+    Only its uploader sees or uses it; saving the visit moves it onto the record (``VisitPhoto``), and a
+    daily job deletes those left behind (``actions.purge_pending_photos``).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(_("照片"), upload_to=pending_photo_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    name = models.CharField(_("文件名"), max_length=200, blank=True)
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待提交照片")
+        verbose_name_plural = _("待提交照片")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self):
+        return self.name or self.sha256
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if user.role == Role.AGENCY and user.has_perm("services.add_servicevisit"):
+            return models.Q(owner_id=user.pk)
+        return None
+
+
+class ConfirmMethod(models.TextChoices):
+    LOGIN = "login", _("企业账号确认")
+    CODE = "code", _("现场确认码")
+
+
+class VisitConfirmation(models.Model):
+    """The enterprise's confirmation of a visit: by its own login, or by a one-time code.
+
+    The code is shown on the agency's phone; the enterprise's contact, standing next to it, types it on
+    the confirmation page (``/services/confirm/<visit>/``, their own phone, no account needed). Only its
+    hash is stored; it expires, is single-use, and a few wrong tries void it. Kept outside the visit's
+    hashed content (like the rating): confirming comes after the record is sealed.
+    """
+
+    visit = models.OneToOneField(ServiceVisit, on_delete=models.CASCADE, related_name="confirmation")
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(_("企业确认时间"), null=True, blank=True)
+    method = models.CharField(_("确认方式"), max_length=10, choices=ConfirmMethod.choices, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认账号"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmer_name = models.CharField(_("企业确认人"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("服务确认")
+        verbose_name_plural = _("服务确认")
+
+    def __str__(self):
+        return f"{self.visit_id}:{self.method or '-'}"
+
+    def get_absolute_url(self):
+        return self.visit.get_absolute_url()
+
+
 class VisitRating(ScopedModel):
     """The enterprise's rating of one visit (kept outside the visit's hashed content)."""
 
@@ -437,8 +537,10 @@ __all__ = [
     "ContractEnterprise",
     "ContractStaff",
     "ItemResult",
+    "PendingPhoto",
     "ServiceContract",
     "ServiceVisit",
+    "VisitConfirmation",
     "VisitItemResult",
     "VisitPhoto",
     "VisitRating",

@@ -24,6 +24,7 @@ ROLE_PERMISSIONS = {
     | perms("registry", "enterprise", VIEW)
     | perms(APP, "servicecontract", VIEW)
     | perms(APP, "servicevisit", VIEW, ADD)
+    | perms(APP, "pendingphoto", VIEW, ADD)
     | perms(APP, "visitrating", VIEW),
 }
 
@@ -41,4 +42,7 @@ WRITABLE_FIELDS = {
     "checklistitem": {Role.COUNTY: ALL},
     "servicevisit": {},
     "visitrating": {},
+    # Photos chosen on the visit form (pending_photo_add) and the enterprise's confirmation
+    # (visit_confirm_*) are written only by their actions.
+    "pendingphoto": {},
 }

@@ -1,5 +1,6 @@
 """Scheduled jobs (huey), at local times (Asia/Shanghai): contracts expire at 00:20, missing visits are
-flagged at 07:30. Bodies live in actions.py so tests call them with a frozen clock."""
+flagged at 07:30, photos chosen but never saved with a visit are deleted at 03:40. Bodies live in
+actions.py so tests call them with a frozen clock."""
 
 from django.utils import timezone
 from huey.contrib.djhuey import db_periodic_task
@@ -8,7 +9,7 @@ from safeserve.core.audit import record_job
 from safeserve.core.jobs import local_crontab
 
 from . import actions
-from .models import ServiceContract, ServiceVisit
+from .models import PendingPhoto, ServiceContract, ServiceVisit
 
 
 @db_periodic_task(local_crontab(hour="0", minute="20"))
@@ -25,3 +26,10 @@ def flag_missing_visits_daily():
     sent = actions.flag_missing_visits(today)
     record_job(job="services.flag_missing_visits", model=ServiceVisit, summary={"notified": sent, "today": today})
     return sent
+
+
+@db_periodic_task(local_crontab(hour="3", minute="40"))
+def purge_pending_photos_daily():
+    n = actions.purge_pending_photos()
+    record_job(job="services.purge_pending_photos", model=PendingPhoto, summary={"deleted": n})
+    return n

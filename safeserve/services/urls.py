@@ -19,6 +19,11 @@ urlpatterns = [
     path("visits/<int:pk>/", views.VisitDetailView.as_view(), name="visit_detail"),
     path("visits/<int:pk>/rate/", views.VisitRateView.as_view(), name="visit_rate"),
     path("visit-photos/<int:pk>/", views.VisitPhotoView.as_view(), name="visit_photo"),
+    path("visit-photos/pending/", views.PendingPhotoUploadView.as_view(), name="pending_photo_add"),
+    path("visit-photos/pending/<int:pk>/", views.PendingPhotoView.as_view(), name="pending_photo"),
+    path("visits/<int:pk>/confirm-code/", views.VisitConfirmCodeView.as_view(), name="visit_confirm_code"),
+    path("visits/<int:pk>/confirm/", views.VisitConfirmView.as_view(), name="visit_confirm"),
+    path("confirm/<int:pk>/", views.VisitConfirmPublicView.as_view(), name="visit_confirm_public"),
     path("ratings/", views.RatingsView.as_view(), name="ratings"),
 ]
 for config, prefix in views.CONFIGS.values():

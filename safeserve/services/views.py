@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +23,15 @@ from safeserve.core.views import (
 )
 
 from . import actions, chain, filters, forms, queries, transitions
-from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit, VisitPhoto
+from .models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    PendingPhoto,
+    ServiceContract,
+    ServiceVisit,
+    VisitConfirmation,
+    VisitPhoto,
+)
 
 STATUS_BADGES = {"draft": "secondary", "active": "success", "expired": "dark", "terminated": "danger"}
 
@@ -146,6 +154,13 @@ class VisitCreateView(LoginRequiredMixin, View):
             return qs.filter(pk=tid).first() if parse_id(tid) else None
         return qs.filter(industry__isnull=True).order_by("id").first()
 
+    def _contract(self, request):
+        """The contract the visit was started from (``?contract=``): only an active one the user sees."""
+        cid = request.POST.get("contract") or request.GET.get("contract")
+        if not cid or not parse_id(cid):
+            return None
+        return ServiceContract.objects.visible_to(request.user).filter(pk=cid, status="active").first()
+
     def _check(self, request):
         if request.user.role != "agency" or not request.user.has_perm("services.add_servicevisit"):
             raise PermissionDenied
@@ -153,16 +168,18 @@ class VisitCreateView(LoginRequiredMixin, View):
     def get(self, request):
         self._check(request)
         template = self._template(request)
+        contract = self._contract(request)
         initial = {k: request.GET[k] for k in ("contract", "enterprise") if request.GET.get(k)}
         if template:
             initial["template"] = template.pk
-        form = forms.VisitForm(user=request.user, template=template, initial=initial)
-        return render(request, "services/visit_form.html", {"form": form})
+        form = forms.VisitForm(user=request.user, template=template, contract=contract, initial=initial)
+        return render(request, "services/visit_form.html", {"form": form, "contract": contract})
 
     def post(self, request):
         self._check(request)
         template = self._template(request)
-        form = forms.VisitForm(request.POST, request.FILES, user=request.user, template=template)
+        contract = self._contract(request)
+        form = forms.VisitForm(request.POST, request.FILES, user=request.user, template=template, contract=contract)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -177,14 +194,120 @@ class VisitCreateView(LoginRequiredMixin, View):
                     findings=d["findings"],
                     signed_by=d["signed_by"],
                     photos=d["photos"],
+                    pending_photos=d["pending_photo"],
+                    latitude=d["latitude"],
+                    longitude=d["longitude"],
+                    location_accuracy=d["location_accuracy"],
                 )
-                messages.success(request, _("服务记录已保存(记录哈希 %(h)s…)") % {"h": visit.content_hash[:12]})
+                messages.success(request, _("服务记录已保存"))
                 return redirect(visit.get_absolute_url())
             except ValidationError as exc:
                 _apply_validation_error(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
-        return render(request, "services/visit_form.html", {"form": form}, status=200)
+        _keep_chosen_photos(request, form)
+        return render(request, "services/visit_form.html", {"form": form, "contract": contract}, status=200)
+
+
+def _keep_chosen_photos(request, form):
+    """A refused visit keeps the photos chosen without JavaScript: each good one becomes a pending photo."""
+    files = request.FILES.getlist("photos")
+    if not files or form.has_error("photos"):
+        return
+    data = form.data.copy()
+    ids = data.getlist("pending_photo")
+    for f in files:
+        try:
+            ids.append(str(actions.pending_photo_add(actor=request.user, upload=f).pk))
+        except (ValidationError, PermissionDenied):
+            continue
+    data.setlist("pending_photo", ids)
+    form.data = data
+
+
+class PendingPhotoUploadView(LoginRequiredMixin, View):
+    """A photo chosen on the visit form is verified and kept at once (answers JSON for visit_form.js)."""
+
+    def post(self, request):
+        try:
+            photo = actions.pending_photo_add(actor=request.user, upload=request.FILES.get("photo"))
+        except PermissionDenied as exc:
+            return JsonResponse({"error": str(exc)}, status=403)
+        except ValidationError as exc:
+            return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+        url = reverse("services:pending_photo", args=[photo.pk])
+        return JsonResponse({"id": photo.pk, "name": photo.name, "url": url}, status=201)
+
+
+class PendingPhotoView(LoginRequiredMixin, View):
+    """A pending photo is shown only to whoever uploaded it."""
+
+    def get(self, request, pk):
+        photo = get_visible_or_404(PendingPhoto.objects.filter(owner=request.user), request.user, pk=pk)
+        return serve_stored_image(photo.file, name=photo.name)
+
+
+class VisitConfirmCodeView(LoginRequiredMixin, View):
+    """The agency's phone shows a one-time code for the enterprise's contact (POST: a new code)."""
+
+    def post(self, request, pk):
+        visit = get_visible_or_404(ServiceVisit.objects.select_related("enterprise"), request.user, pk=pk)
+        try:
+            code = actions.visit_confirm_code_issue(actor=request.user, visit=visit)
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(visit.get_absolute_url())
+        confirm_url = request.build_absolute_uri(reverse("services:visit_confirm_public", args=[visit.pk]))
+        return render(
+            request,
+            "services/visit_code.html",
+            {"visit": visit, "code": code, "minutes": actions.CONFIRM_CODE_MINUTES, "confirm_url": confirm_url},
+        )
+
+
+class VisitConfirmView(LoginRequiredMixin, View):
+    """The enterprise served confirms the visit on its own account."""
+
+    def post(self, request, pk):
+        visit = get_visible_or_404(ServiceVisit, request.user, pk=pk)
+        try:
+            actions.visit_confirm_by_login(actor=request.user, visit=visit)
+            messages.success(request, _("已确认本次服务"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(visit.get_absolute_url())
+
+
+class VisitConfirmPublicView(View):
+    """Where the enterprise's contact types the code shown on the agency's phone (no account needed).
+
+    Nothing of the visit shows before the code is right; wrong codes count against it (five void it).
+    """
+
+    def _visit(self, pk):
+        visit = ServiceVisit.objects.select_related("enterprise", "agency").filter(pk=pk).first()
+        if visit is None:
+            raise Http404
+        return visit
+
+    def get(self, request, pk):
+        self._visit(pk)
+        return render(request, "services/visit_confirm.html", {"form": forms.ConfirmCodeForm(), "pk": pk})
+
+    def post(self, request, pk):
+        visit = self._visit(pk)
+        form = forms.ConfirmCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                conf = actions.visit_confirm_by_code(
+                    visit=visit, code=form.cleaned_data["code"], name=form.cleaned_data["name"], actor=request.user
+                )
+                return render(request, "services/visit_confirm.html", {"done": conf, "visit": visit, "pk": pk})
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+        return render(request, "services/visit_confirm.html", {"form": form, "pk": pk})
 
 
 class VisitDetailView(LoginRequiredMixin, View):
@@ -197,6 +320,7 @@ class VisitDetailView(LoginRequiredMixin, View):
         rating = getattr(visit, "rating", None) if hasattr(visit, "rating") else None
         can_rate = request.user.role == "enterprise" and request.user.enterprise_id == visit.enterprise_id
         panels = [panel(request, visit) for panel in hooks.VISIT_PANELS]
+        confirmation = VisitConfirmation.objects.filter(visit=visit).first()
         return render(
             request,
             "services/visit_detail.html",
@@ -212,6 +336,9 @@ class VisitDetailView(LoginRequiredMixin, View):
                 else None,
                 "panels": panels,
                 "can_report": request.user.role == "agency" and request.user.agency_id == visit.agency_id,
+                "confirmation": confirmation,
+                "can_issue_code": request.user.role == "agency" and request.user.agency_id == visit.agency_id,
+                "can_confirm": can_rate,
             },
         )
 
