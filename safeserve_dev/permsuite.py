@@ -628,6 +628,10 @@ EXCLUDED = {
     "accounts/login/": "authentication form, no rows (accounts/tests/test_auth.py)",
     "accounts/logout/": "ends the session, no rows (accounts/tests/test_auth.py)",
     "accounts/password/": "the user's own password change form, no rows (accounts/tests/test_auth.py)",
+    "services/confirm/": (
+        "the enterprise contact's one-time-code page, open to anyone by design: nothing of the visit shows "
+        "before the right code; wrong codes count and void it (services/tests/test_visit_phone.py)"
+    ),
 }
 FORMAT_SUFFIX = ("(?P<format>", "<drf_format_suffix:format>")  # DRF format-suffix variants of a route
 SKIPPED_METHODS = {"head", "options"}  # HEAD is GET without a body; OPTIONS describes methods, no rows

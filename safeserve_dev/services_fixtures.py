@@ -90,6 +90,7 @@ def extend_world(world):
         photos=[png()],
     )
     o["visit_photo"] = o["visit_a"].photos.get()
+    o["pending_a"] = actions.pending_photo_add(actor=world.user("agency_a"), upload=png("pending.png"))
     o["hazard_a"] = hazard_actions.hazard_report(
         actor=world.user("agency_a"),
         enterprise=world["ent_a"],
@@ -146,6 +147,7 @@ def _extend_world_b(world):
         photos=[png("b.png", (30, 30, 200))],
     )
     o["visit_photo_b"] = o["visit_b"].photos.get()
+    o["pending_b"] = actions.pending_photo_add(actor=agency_b, upload=png("pending-b.png", (30, 30, 200)))
     o["rating_a"] = actions.visit_rate(actor=world.user("ent_a"), visit=o["visit_a"], score=5, comment="认真负责")
     o["rating_b"] = actions.visit_rate(actor=ent_b, visit=o["visit_b"], score=2, comment="走过场")
     o["hazard_b"] = hazard_actions.hazard_report(

@@ -243,7 +243,7 @@ class PendingPhotoView(LoginRequiredMixin, View):
     """A pending photo is shown only to whoever uploaded it."""
 
     def get(self, request, pk):
-        photo = get_visible_or_404(PendingPhoto.objects.filter(owner=request.user), request.user, pk=pk)
+        photo = get_visible_or_404(PendingPhoto, request.user, pk=pk)
         return serve_stored_image(photo.file, name=photo.name)
 
 

@@ -12,7 +12,7 @@ from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ServiceVisit
 from safeserve_dev import permsuite
 from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
-from safeserve_dev.services_fixtures import extend_world, make_contract
+from safeserve_dev.services_fixtures import extend_world, make_contract, png
 
 API = "/api/v1/services/"
 # Visits, ratings and contracts: the county all; a town its own; the enterprise its own; the agency
@@ -133,6 +133,37 @@ ROUTE_CHECKS = [
     RouteCheck("services:visit_detail", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk),
     RouteCheck("hazards:visit_notice", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk, kind="pdf"),
     RouteCheck("services:visit_photo", SIDE, "visit_photo", "visit_photo_b", args=_pk, kind="file"),
+    # Photos chosen on the visit form before the visit exists: only their uploader sees them (agency
+    # B's staff member uploaded pending_b; no persona but agency_a's own user reaches pending_a).
+    RouteCheck("services:pending_photo", {"agency_a": "a"}, "pending_a", "pending_b", args=_pk, kind="file"),
+    RouteCheck(
+        "services:pending_photo_add",
+        {"agency_a": ""},
+        method="post",
+        data=lambda w: {"photo": png("forged.png")},
+        ok=(201,),
+    ),
+    # The one-time code is shown by the agency that recorded the visit; the enterprise served
+    # confirms on its own login. The others who see the visit are refused (403).
+    RouteCheck(
+        "services:visit_confirm_code",
+        a="visit_a",
+        b="visit_b",
+        args=_pk,
+        method="post",
+        see={"agency_a": "a"},
+        visible={"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"},
+    ),
+    RouteCheck(
+        "services:visit_confirm",
+        a="visit_a",
+        b="visit_b",
+        args=_pk,
+        method="post",
+        ok=(302,),
+        see={"ent_a": "a"},
+        visible={"county": "ab", "town_a": "a", "town_b": "b", "agency_a": "a"},
+    ),
     RouteCheck(
         "services:visit_rate",
         a="visit_a",
@@ -197,7 +228,7 @@ ROUTE_CHECKS = [
 test_routes = route_tests(ROUTE_CHECKS)
 # Left out: ChecklistTemplate and ChecklistItem (reference data, already every row).
 test_a_widened_scope_is_reported = permsuite.widening_tests(
-    [m.ServiceContract, m.ServiceVisit, m.VisitRating], CASES, ROUTE_CHECKS
+    [m.ServiceContract, m.ServiceVisit, m.VisitRating, m.PendingPhoto], CASES, ROUTE_CHECKS
 )
 
 
