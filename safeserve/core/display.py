@@ -46,6 +46,8 @@ def display_value(obj, name: str, user) -> str:
         return value.strftime("%Y-%m-%d")
     if isinstance(value, models.Manager):
         return "、".join(str(v) for v in visible_related(value, user))
+    if isinstance(value, list | tuple):  # rows a query already scoped (a prefetch ``to_attr``)
+        return "、".join(str(v) for v in value)
     return str(value)
 
 

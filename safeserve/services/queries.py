@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -180,3 +180,24 @@ def agencies_in_force_for(enterprise_id, on_date: date | None = None) -> list[in
             )
         )
     )
+
+
+def contract_enterprises_for(user):
+    """The enterprises ``user`` is shown on the contracts it sees.
+
+    Those it may see anyway; for an agency, every enterprise its own contracts name, drafts too: it is
+    the other party and decides whether to sign (activate), so it must know whom it would serve. This
+    shows names on its contracts only; it does not open the enterprises' pages (Enterprise.scope_q).
+    """
+    if getattr(user, "role", None) == "agency":
+        return Enterprise.objects.only("id", "name", "town_id").order_by("name")
+    return Enterprise.objects.visible_to(user).only("id", "name", "town_id").order_by("name")
+
+
+def contracts_for(user, action: str = "view"):
+    """Contracts ``user`` may reach for ``action``; for viewing, each with ``named_enterprises``."""
+    qs = ServiceContract.objects.visible_to(user, action)
+    if action != "view":
+        return qs
+    ents = contract_enterprises_for(user)
+    return qs.prefetch_related(Prefetch("enterprises", queryset=ents, to_attr="named_enterprises"))

@@ -42,6 +42,7 @@ CONTRACT = ObjectConfig(
     columns=[
         Column("number", sort="number", link=True),
         Column("agency", sort="agency__name"),
+        Column("named_enterprises", _l("服务企业")),
         Column("payer_type", sort="payer_type"),
         Column("items"),
         Column("start_date", sort="start_date"),
@@ -52,7 +53,8 @@ CONTRACT = ObjectConfig(
     ],
     detail_fields=ServiceContract.FIELDS,
     # The export lists the enterprises and staff too: only those the user may see (core.display).
-    export_fields=ServiceContract.EXPORT_FIELDS,
+    export_fields=[("named_enterprises" if f == "enterprises" else f) for f in ServiceContract.EXPORT_FIELDS],
+    rows=queries.contracts_for,
     select_related=("agency", "payer_town"),
     ordering=("-start_date", "-id"),
     detail_template="services/contract_detail.html",
@@ -395,4 +397,8 @@ def contract_context(user, contract):
         "visits": queries.visits_for(user).filter(contract=contract).order_by("-visited_at")[:50],
         "missing": queries.missing_visits(user, limit=200, contract_id=contract.pk),
         "can_record": user.role == "agency" and user.agency_id == contract.agency_id and contract.status == "active",
+        # The agency party sees whom its contract names, drafts included (queries.contract_enterprises_for).
+        "party_enterprises": getattr(contract, "named_enterprises", None)
+        if user.role == "agency" and user.agency_id == contract.agency_id
+        else None,
     }

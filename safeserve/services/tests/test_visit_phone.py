@@ -238,3 +238,15 @@ def test_a_problem_item_offers_report_as_hazard_prefilled(world, client_for):
     assert link in page
     form = agency.get(link.replace("&amp;", "&")).content.decode()
     assert f"{item.text}：灭火器压力不足" in form and item.category in form
+
+
+def test_contract_list_names_its_enterprises_and_the_agency_sees_those_of_its_drafts(world, client_for):
+    draft = make_contract(world, status="draft", number="HT-DRAFT")
+    listing = client_for("town_a").get(reverse("services:servicecontract_list")).content.decode()
+    assert "服务企业" in listing and world["ent_a"].name in listing
+    agency = client_for("agency_a")
+    assert world["ent_a"].name in agency.get(reverse("services:servicecontract_list")).content.decode()
+    page = agency.get(draft.get_absolute_url()).content.decode()
+    assert world["ent_a"].name in page.split('data-testid="party-enterprises"')[1]
+    # Names on its contract only: the enterprise's own page stays closed while the contract is a draft.
+    assert agency.get(world["ent_a"].get_absolute_url()).status_code == 404
