@@ -19,6 +19,17 @@ def png(name="photo.png", colour=(200, 30, 30)) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
+def pdf(name="合同扫描件.pdf") -> SimpleUploadedFile:
+    """A real one-page PDF (pypdf), as a signed contract scan."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="application/pdf")
+
+
 def make_contract(
     world,
     *,
@@ -73,6 +84,9 @@ def extend_world(world):
         world, status=ContractStatus.DRAFT, number="HT-B", agency="agency_b", enterprises=("ent_b",)
     )
     o["contract_live"] = make_contract(world, number="HT-LIVE")
+    county = world.user("county")
+    for key in ("contract_a", "contract_b"):
+        o[key] = actions.contract_attach_scan(actor=county, contract=o[key], upload=pdf(f"{key}.pdf"))
     t = general_template()
     o["template_a"] = t
     o["template_b"] = ChecklistTemplate.objects.create(name="木制品加工专项检查表", industry=world["industry"])

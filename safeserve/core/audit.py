@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditAction, AuditLog
 
@@ -19,6 +20,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, FieldFile):  # a stored file by its (content-addressed) name
+        return value.name or ""
     if isinstance(value, (list, tuple, set)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -10,6 +10,11 @@ carry them. The stored name comes from the verified format, never from the clien
 Serving: ``serve_stored_image`` answers with the content type of the stored file's verified format,
 ``nosniff``, a sandboxing CSP, and ``inline`` only when the bytes really start as that format.
 
+Documents (signed contract scans): ``verify_pdf`` keeps a PDF's bytes unchanged but only after
+pypdf has parsed it: not encrypted, no JavaScript, no embedded files, no launch or submit actions,
+within byte and page limits. ``verify_scan`` takes a PDF or a photo. Stored as ``<sha256>.pdf``;
+``serve_stored_document`` always answers as an attachment with ``nosniff``.
+
 Rosters: ``check_xlsx`` refuses anything that is not a plausible, bounded .xlsx zip.
 """
 
@@ -39,6 +44,8 @@ DEFAULTS = {
     "UPLOAD_IMAGE_MAX_FILES": 20,
     "IMPORT_MAX_UNCOMPRESSED_BYTES": 200 * MB,
     "IMPORT_MAX_ZIP_ENTRIES": 2000,
+    "UPLOAD_PDF_MAX_BYTES": 20 * MB,
+    "UPLOAD_PDF_MAX_PAGES": 300,
 }
 
 # Pillow format -> (stored extension, content type, leading bytes)
@@ -492,6 +499,197 @@ def serve_stored_image(fieldfile, *, name: str = "") -> FileResponse:
     else:
         ext, ctype, _magic = FORMATS[fmt]
         response = FileResponse(handle, as_attachment=False, filename=f"{stem}{ext}", content_type=ctype)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_CSP
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ----------------------------------------------------------------------------- documents (PDF)
+
+PDF_MAGIC = b"%PDF-"
+# Names that make a PDF do something when opened (or carry other files); none of them belongs in a
+# scanned, signed contract. Checked on the parsed objects (names decoded, streams decompressed).
+PDF_ACTIVE_KEYS = {
+    "/JS",
+    "/JavaScript",
+    "/Launch",
+    "/EmbeddedFile",
+    "/EmbeddedFiles",
+    "/RichMedia",
+    "/XFA",
+    "/SubmitForm",
+    "/ImportData",
+    "/GoToE",
+}
+PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute"}
+_PDF_MAX_OBJECTS = 200_000
+
+
+@dataclass(frozen=True)
+class VerifiedDocument:
+    """A parsed PDF whose bytes are kept as uploaded (a signed scan is evidence: never rewritten)."""
+
+    content: bytes
+    name: str
+    pages: int
+    sha256: str = field(default="", compare=False)
+    ext = ".pdf"
+    content_type = "application/pdf"
+
+    def __post_init__(self):
+        object.__setattr__(self, "sha256", hashlib.sha256(self.content).hexdigest())
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def _pdf_active_part(reader) -> str | None:
+    """The first active name found walking every object reachable from the trailer, or None."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen = set()
+    stack = [reader.trailer]
+    walked = 0
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        walked += 1
+        if walked > _PDF_MAX_OBJECTS:
+            return "/TooManyObjects"
+        if isinstance(obj, DictionaryObject):
+            for k, v in obj.items():
+                if k in PDF_ACTIVE_KEYS:
+                    return str(k)
+                if k == "/S" and str(v) in PDF_ACTIVE_ACTIONS:
+                    return str(v)
+                if k not in ("/Parent", "/P"):
+                    stack.append(v)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return None
+
+
+def verify_pdf(upload, *, name: str | None = None) -> VerifiedDocument:
+    """Check an uploaded PDF by its content; ValidationError names the file and why (in Chinese)."""
+    name = name if name is not None else getattr(upload, "name", "") or ""
+    max_bytes = limit("UPLOAD_PDF_MAX_BYTES")
+    try:
+        data = _read(upload, max_bytes)
+    except OverflowError as exc:
+        _refuse(
+            name,
+            _("文件过大（%(size).1f MB），PDF 上限为 %(limit)d MB")
+            % {"size": exc.args[0] / MB, "limit": max_bytes // MB},
+            "too_large",
+        )
+    if not data:
+        _refuse(name, _("是空文件"), "empty")
+    if _looks_like_markup(data[:1024]):
+        _refuse(name, _("是网页或文本文件，不是 PDF；请上传扫描件的 PDF 或照片"), "not_pdf")
+    if not data.startswith(PDF_MAGIC):
+        _refuse(name, _("不是 PDF 文件（文件开头没有 PDF 标志）；请上传扫描件的 PDF 或照片"), "not_pdf")
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            _refuse(name, _("已加密（设有密码），请上传未加密的 PDF"), "encrypted")
+        pages = len(reader.pages)
+        active = _pdf_active_part(reader)
+    except ValidationError:
+        raise
+    except (PdfReadError, OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        _refuse(name, _("不是有效的 PDF，或文件已损坏、不完整；请重新扫描或导出"), "broken")
+    if active:
+        _refuse(
+            name,
+            _("含有脚本、附件或自动执行的动作（%(part)s），不能作为合同扫描件上传；请用扫描仪或“打印为 PDF”重新生成")
+            % {"part": active.lstrip("/")},
+            "active",
+        )
+    if pages < 1:
+        _refuse(name, _("没有页面"), "broken")
+    if pages > limit("UPLOAD_PDF_MAX_PAGES"):
+        _refuse(
+            name,
+            _("页数过多（%(n)d 页），上限为 %(limit)d 页") % {"n": pages, "limit": limit("UPLOAD_PDF_MAX_PAGES")},
+            "pages",
+        )
+    stem = PurePath(str(name)).stem[:150] or "document"
+    return VerifiedDocument(content=data, name=stem + ".pdf", pages=pages)
+
+
+def verify_scan(upload) -> VerifiedImage | VerifiedDocument:
+    """A scanned document: a PDF (kept as is once checked) or a photo (re-encoded)."""
+    if isinstance(upload, VerifiedImage | VerifiedDocument):
+        return upload
+    try:
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        head = upload.read(1024)
+    finally:
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+    if head.startswith(PDF_MAGIC):
+        return verify_pdf(upload)
+    if _looks_like_markup(head):
+        _refuse(
+            getattr(upload, "name", ""), _("是网页或文本文件，不是 PDF 或照片；请上传扫描件的 PDF 或照片"), "not_scan"
+        )
+    return verify_image(upload)
+
+
+def save_document(fieldfile, document) -> None:
+    """Write a verified scan (PDF or photo) to a FileField, named ``<sha256><verified extension>``."""
+    if isinstance(document, VerifiedImage):
+        save_image(fieldfile, document)
+        return
+    if not isinstance(document, VerifiedDocument):
+        raise TypeError("save_document takes a VerifiedDocument or VerifiedImage; call verify_scan first")
+    fieldfile.save(f"{document.sha256}.pdf", ContentFile(document.content), save=False)
+    frames = getattr(_pending, "frames", None)
+    if frames:
+        frames[-1].append((fieldfile.storage, fieldfile.name))
+
+
+def document_storage_name(prefix: str, digest: str, filename: str) -> str:
+    """``upload_to`` for scans: content-addressed, .pdf or a verified photo extension only."""
+    ext = PurePath(filename or "").suffix.lower()
+    return f"{prefix}/{digest[:2]}/{digest}{ext if ext in EXTENSIONS or ext == '.pdf' else '.bin'}"
+
+
+def serve_stored_document(fieldfile, *, name: str = "") -> FileResponse:
+    """Answer with a stored scan as an attachment: a PDF only if its bytes start as one; photos as photos.
+
+    The caller has already authorised the request.
+    """
+    if not fieldfile:
+        raise Http404
+    if PurePath(fieldfile.name or "").suffix.lower() != ".pdf":
+        response = serve_stored_image(fieldfile, name=name)
+        response["Content-Disposition"] = response["Content-Disposition"].replace("inline", "attachment", 1)
+        return response
+    try:
+        handle = fieldfile.storage.open(fieldfile.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    head = handle.read(len(PDF_MAGIC))
+    handle.seek(0)
+    stem = PurePath(name or fieldfile.name).stem or "document"
+    if head == PDF_MAGIC:
+        response = FileResponse(handle, as_attachment=True, filename=f"{stem}.pdf", content_type="application/pdf")
+    else:
+        response = FileResponse(
+            handle, as_attachment=True, filename=f"{stem}.bin", content_type="application/octet-stream"
+        )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = "private, max-age=3600"

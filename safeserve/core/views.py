@@ -58,6 +58,7 @@ class ObjectConfig:
     related: list[Related] = field(default_factory=list)
     list_template: str = "core/object_list.html"
     detail_template: str = "core/object_detail.html"
+    form_template: str = "core/object_form.html"  # one that extends it, e.g. to add a script
     extra_actions: list[tuple[str, str]] = field(default_factory=list)  # (route name, label) on the list page
     annotate: Any = None  # callable(queryset) -> queryset, for computed columns
     # The scoped rows, when an app reads them through its own query (callable(user, action)); the
@@ -269,7 +270,7 @@ class ObjectEditView(ConfigView):
     def render_form(self, obj, form):
         return render(
             request=self.request,
-            template_name="core/object_form.html",
+            template_name=self.config.form_template,
             context=self.ctx(object=obj, form=form),
         )
 

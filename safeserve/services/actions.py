@@ -97,6 +97,44 @@ def contract_transition(*, actor, contract, action: str, note: str = "", today: 
     return fresh
 
 
+@uploads.discard_files_on_error
+@transaction.atomic
+def contract_attach_scan(*, actor, contract, upload) -> ServiceContract:
+    """The contract's owner (its payer, or the county) attaches the signed contract, scanned.
+
+    A PDF is parsed and refused if encrypted or active (scripts, attachments, launch actions); a
+    photo is re-encoded (core.uploads.verify_scan). A new scan replaces the old; both hashes are in
+    the history.
+    """
+    if actor is None or not actor.has_perm("services.change_servicecontract"):
+        raise PermissionDenied(_("您没有该操作的权限"))
+    owner = ServiceContract.owner_q(actor)
+    mine = owner is not None and ServiceContract.objects.visible_to(actor, "view").filter(owner, pk=contract.pk)
+    if not mine or not mine.exists():
+        raise PermissionDenied(_("该合同由付费方(或县应急管理局)管理,您不能上传其扫描件"))
+    if not upload:
+        _fail("scan", _("请选择签署的合同扫描件（PDF 或照片）"))
+    document = uploads.verify_scan(upload)
+    fresh = ServiceContract.objects.select_for_update().get(pk=contract.pk)
+    before = fresh.scan_sha256 or None
+    old = (fresh.scan.storage, fresh.scan.name) if fresh.scan else None
+    fresh.scan_sha256 = document.sha256
+    fresh.scan_name = document.name[:200]
+    uploads.save_document(fresh.scan, document)
+    fresh.full_clean()
+    fresh.save(update_fields=["scan", "scan_sha256", "scan_name", "updated_at"])
+    record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=fresh,
+        changes={"scan_sha256": [before, fresh.scan_sha256], "scan_name": [None, fresh.scan_name]},
+        note=_("上传合同扫描件"),
+    )
+    if old and old[1] != fresh.scan.name:
+        transaction.on_commit(lambda: old[0].delete(old[1]))
+    return fresh
+
+
 def expire_contracts(today: date | None = None) -> int:
     """Daily job: active contracts past their end date become expired."""
     today = today or timezone.localdate()

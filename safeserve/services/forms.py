@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,14 +12,40 @@ from .choices import ContractStatus, ItemResult, ServiceItem
 from .models import ChecklistItem, ChecklistTemplate, PendingPhoto, ServiceContract
 
 
+class EnterprisePicker(forms.SelectMultiple):
+    """Enterprises chosen by name: a search box (contract_form.js asks the scoped search endpoint) and the
+    chosen ones as ticked boxes. Only the chosen are rendered, never the whole register."""
+
+    template_name = "services/widgets/enterprise_picker.html"
+
+    def get_context(self, name, value, attrs):
+        context = forms.Widget.get_context(self, name, value, attrs)
+        ids = [v for v in (value or []) if str(v).isdigit()]
+        qs = getattr(self.choices, "queryset", None)
+        context["widget"]["selected"] = list(qs.filter(pk__in=ids).order_by("name")) if qs is not None and ids else []
+        context["widget"]["search_url"] = reverse("services:contract_enterprise_search")
+        return context
+
+
 class ContractForm(ScopedModelForm):
-    field_sources = {"enterprise_codes": "enterprises"}
+    """A contract: the agency first, then only its staff (htmx reloads them); enterprises by name."""
+
+    field_sources = {"enterprise_codes": "enterprises", "enterprise_picks": "enterprises"}
+    field_order = ["number", "agency", "staff", "enterprise_picks", "enterprise_codes"]
     items = forms.MultipleChoiceField(
         label=_("服务事项"), choices=ServiceItem.choices, widget=forms.CheckboxSelectMultiple
     )
-    enterprise_codes = forms.CharField(
+    enterprise_picks = forms.ModelMultipleChoiceField(
         label=_("服务企业"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        queryset=Enterprise.objects.none(),
+        required=False,
+        widget=EnterprisePicker,
+        help_text=_("输入企业名称搜索，可选多家"),
+    )
+    enterprise_codes = forms.CharField(
+        label=_("或按统一社会信用代码添加"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         help_text=_("每行填写一个统一社会信用代码;政府购买服务可填写多家企业"),
     )
 
@@ -29,21 +56,32 @@ class ContractForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = (
-            AgencyStaff.objects.visible_to(self.user).filter(is_active=True).select_related("agency")
+        agency_id = self._agency_id()
+        staff = AgencyStaff.objects.visible_to(self.user).filter(is_active=True).order_by("name")
+        self.fields["staff"].queryset = staff.filter(agency_id=agency_id) if agency_id else staff.none()
+        self.fields["staff"].help_text = "" if agency_id else _("请先选择服务机构，再选择该机构的人员")
+        self.fields["staff"].widget.attrs["id"] = "id_staff"
+        self.fields["agency"].widget.attrs.update(
+            {
+                "hx-get": reverse("services:contract_staff_options"),
+                "hx-target": "#staff-options",
+                "hx-trigger": "change",
+            }
         )
-        self.fields["staff"].label_from_instance = lambda s: f"{s.agency.name} · {s.name}"
+        self.fields["enterprise_picks"].queryset = Enterprise.objects.visible_to(self.user)
         if self.instance.pk:
             self.initial["items"] = self.instance.items
             # Only the enterprises the user sees; the others stay on the contract (core.actions._set_m2m).
-            codes = self.instance.enterprises.visible_to(self.user).values_list("credit_code", flat=True)
-            self.initial["enterprise_codes"] = "\n".join(codes)
+            self.initial["enterprise_picks"] = list(
+                self.instance.enterprises.visible_to(self.user).values_list("pk", flat=True)
+            )
         if self.user is not None and self.user.role == "town":
             # A town owns only the contracts it buys (ServiceContract.owner_q).
             self.fields["payer_type"].choices = [("town", _("镇(街道)政府购买"))]
         if self.user is not None and self.user.role == "enterprise":
             self.fields["enterprise_codes"].required = False
             self.fields["enterprise_codes"].widget = forms.HiddenInput()
+            self.fields.pop("enterprise_picks")
             self.fields["payer_type"].choices = [("enterprise", _("企业自费"))]
             self.fields.pop("payer_town")
 
@@ -52,15 +90,26 @@ class ContractForm(ScopedModelForm):
             return [Enterprise.objects.get(pk=self.user.enterprise_id)]
         codes = [normalize_code(c) for c in (self.cleaned_data.get("enterprise_codes") or "").split() if c.strip()]
         if not codes:
-            raise ValidationError(_("至少填写一家服务企业"))
+            return []
         found = {e.credit_code: e for e in Enterprise.objects.visible_to(self.user).filter(credit_code__in=codes)}
         missing = [c for c in codes if c not in found]
         if missing:
             raise ValidationError(_("以下信用代码不存在或不在您的管辖范围内:%(c)s") % {"c": "、".join(missing[:10])})
         return list(dict.fromkeys(found[c] for c in codes))
 
+    def _agency_id(self):
+        raw = self.data.get("agency") if self.is_bound else self.initial.get("agency")
+        if raw in (None, "") and self.instance.pk:
+            raw = self.instance.agency_id
+        return int(raw) if str(raw or "").isdigit() else None
+
     def clean(self):
         data = super().clean()
+        if "enterprise_picks" in self.fields and "enterprise_codes" in data:
+            chosen = list(dict.fromkeys([*(data.get("enterprise_picks") or []), *data["enterprise_codes"]]))
+            if not chosen and not self.has_error("enterprise_codes"):
+                self.add_error("enterprise_picks", _("至少选择一家服务企业"))
+            data["enterprise_codes"] = chosen
         agency, staff = data.get("agency"), data.get("staff")
         if agency and staff and any(s.agency_id != agency.pk for s in staff):
             self.add_error("staff", _("指派人员必须属于所选服务机构"))

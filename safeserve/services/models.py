@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
-from safeserve.core.uploads import storage_name
+from safeserve.core.uploads import document_storage_name, storage_name
 from safeserve.registry.models import AgencyStaff
 
 from .choices import ContractStatus, ItemResult, PayerType, ServiceItem
@@ -35,6 +35,10 @@ def enterprise_agency_staff_ids(enterprise_id):
     )
     on_visits = VisitStaff.objects.filter(servicevisit__enterprise_id=enterprise_id).values("agencystaff_id")
     return AgencyStaff.objects.filter(models.Q(pk__in=on_contracts) | models.Q(pk__in=on_visits)).values("pk")
+
+
+def contract_scan_path(instance, filename):
+    return document_storage_name("contracts", instance.scan_sha256, filename)
 
 
 class ServiceContract(ScopedModel):
@@ -76,6 +80,11 @@ class ServiceContract(ScopedModel):
     )
     terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=300, blank=True)
+    # The signed contract, scanned (PDF or photo), checked by content (core.uploads.verify_scan) and
+    # attached by the contract's owner through actions.contract_attach_scan only.
+    scan = models.FileField(_("合同扫描件"), upload_to=contract_scan_path, max_length=200, blank=True)
+    scan_sha256 = models.CharField(_("扫描件 SHA-256"), max_length=64, blank=True)
+    scan_name = models.CharField(_("扫描件文件名"), max_length=200, blank=True)
 
     # Declared once: the detail page and the API show these; the export leaves out the last two;
     # the form edits those a draft's owner types (not the enterprises, given as credit codes, nor

@@ -201,3 +201,11 @@ def contracts_for(user, action: str = "view"):
         return qs
     ents = contract_enterprises_for(user)
     return qs.prefetch_related(Prefetch("enterprises", queryset=ents, to_attr="named_enterprises"))
+
+
+def contract_enterprise_search(user, q: str, limit: int = 20):
+    """Enterprises ``user`` may name on a contract, matching ``q`` in name or credit code (at most ``limit``)."""
+    rows = Enterprise.objects.visible_to(user).select_related("town").order_by("name")
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(credit_code__istartswith=q))
+    return list(rows[:limit])

@@ -29,9 +29,9 @@ ROLE_PERMISSIONS = {
 }
 
 # Which fields each role may write (core.fieldperms). A contract's state moves only through its
-# transitions; an enterprise pays for its own contracts and never names a paying town. Visits and
+# transitions and its signed scan only through contract_attach_scan; an enterprise pays for its own contracts and never names a paying town. Visits and
 # ratings are written only by their own actions (visit_record, visit_rate), never by a generic door.
-BY_TRANSITION = Except({"status", "terminated_on"})
+BY_TRANSITION = Except({"status", "terminated_on", "scan", "scan_sha256", "scan_name"})
 WRITABLE_FIELDS = {
     "servicecontract": {
         Role.COUNTY: BY_TRANSITION,

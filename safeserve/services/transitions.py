@@ -84,6 +84,12 @@ def relations(user, contract) -> set[str]:
     return {party} if mine else set()
 
 
+def owns(user, contract) -> bool:
+    """Whether ``user`` owns ``contract`` (its payer, or the county): who may attach its signed scan."""
+    party = role_party(user)
+    return party not in (None, SYSTEM, AGENCY) and party in relations(user, contract)
+
+
 def allowed(user, contract, action: str) -> bool:
     t = lookup(contract.status, action)
     return bool(t and relations(user, contract) & t.parties)

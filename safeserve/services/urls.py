@@ -12,6 +12,11 @@ urlpatterns = [
         views.ContractTransitionView.as_view(),
         name="contract_transition",
     ),
+    path(
+        "contracts/enterprise-search/", views.ContractEnterpriseSearchView.as_view(), name="contract_enterprise_search"
+    ),
+    path("contracts/staff-options/", views.ContractStaffOptionsView.as_view(), name="contract_staff_options"),
+    path("contracts/<int:pk>/scan/", views.ContractScanView.as_view(), name="contract_scan"),
     path("visits/", views.VisitListView.as_view(), name="visit_list"),
     path("visits/export.xlsx", views.VisitExportView.as_view(), name="visit_export"),
     path("visits/new/", views.VisitCreateView.as_view(), name="visit_add"),

@@ -11,7 +11,7 @@ from django.views import View
 from safeserve.core import hooks
 from safeserve.core.display import visible_related
 from safeserve.core.scoping import get_visible_or_404
-from safeserve.core.uploads import serve_stored_image
+from safeserve.core.uploads import serve_stored_document, serve_stored_image
 from safeserve.core.validation import parse_id
 from safeserve.core.views import (
     Column,
@@ -58,6 +58,7 @@ CONTRACT = ObjectConfig(
     select_related=("agency", "payer_town"),
     ordering=("-start_date", "-id"),
     detail_template="services/contract_detail.html",
+    form_template="services/contract_form.html",
 )
 
 TEMPLATE = ObjectConfig(
@@ -106,6 +107,47 @@ class ContractTransitionView(LoginRequiredMixin, View):
             messages.success(request, _("合同状态已更新"))
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(contract.get_absolute_url())
+
+
+class ContractEnterpriseSearchView(LoginRequiredMixin, View):
+    """Enterprises by name for the contract form's picker: only those the user may put in a contract."""
+
+    def get(self, request):
+        if not request.user.has_perm("services.add_servicecontract"):
+            raise PermissionDenied
+        q = request.GET.get("q", "").strip()[:50]
+        rows = queries.contract_enterprise_search(request.user, q)
+        return JsonResponse({"results": [{"id": e.pk, "name": e.name, "town": str(e.town)} for e in rows]})
+
+
+class ContractStaffOptionsView(LoginRequiredMixin, View):
+    """The contract form's staff field for the chosen agency (htmx swaps it in when the agency changes)."""
+
+    def get(self, request):
+        if not request.user.has_perm("services.add_servicecontract"):
+            raise PermissionDenied
+        agency = request.GET.get("agency", "")
+        form = forms.ContractForm(user=request.user, initial={"agency": agency if parse_id(agency) else None})
+        return render(request, "services/_contract_staff.html", {"field": form["staff"]})
+
+
+class ContractScanView(LoginRequiredMixin, View):
+    """The signed contract scan: downloaded (as an attachment) by whoever sees the contract, attached by its owner."""
+
+    def get(self, request, pk):
+        contract = get_visible_or_404(ServiceContract, request.user, pk=pk)
+        if not contract.scan:
+            raise Http404
+        return serve_stored_document(contract.scan, name=contract.scan_name or contract.number)
+
+    def post(self, request, pk):
+        contract = get_visible_or_404(ServiceContract, request.user, pk=pk)
+        try:
+            actions.contract_attach_scan(actor=request.user, contract=contract, upload=request.FILES.get("scan"))
+            messages.success(request, _("合同扫描件已上传"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
         return redirect(contract.get_absolute_url())
 
 
@@ -397,6 +439,8 @@ def contract_context(user, contract):
         "visits": queries.visits_for(user).filter(contract=contract).order_by("-visited_at")[:50],
         "missing": queries.missing_visits(user, limit=200, contract_id=contract.pk),
         "can_record": user.role == "agency" and user.agency_id == contract.agency_id and contract.status == "active",
+        "scan_url": reverse("services:contract_scan", args=[contract.pk]) if contract.scan else None,
+        "can_attach_scan": transitions.owns(user, contract),
         # The agency party sees whom its contract names, drafts included (queries.contract_enterprises_for).
         "party_enterprises": getattr(contract, "named_enterprises", None)
         if user.role == "agency" and user.agency_id == contract.agency_id

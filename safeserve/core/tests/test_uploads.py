@@ -1,5 +1,6 @@
 """core/uploads.py on its own: what is accepted and how it is re-encoded; the list of upload doors."""
 
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -108,7 +109,7 @@ DOORS = {
     "forms.ImageField": set(),
     "serializers.FileField": {"core/api.py"},
     "serializers.ImageField": set(),
-    "models.FileField": {"services/models.py", "hazards/models.py"},
+    "models.FileField": {"services/models.py", "hazards/models.py"},  # visit photos, pending photos, contract scans
     "models.ImageField": set(),
     "request.FILES": {"services/views.py", "hazards/views.py", "registry/roster_views.py", "core/views.py"},
     "FileUploadParser": set(),
@@ -148,3 +149,72 @@ def test_no_generic_form_takes_a_file():
     for config in configs:
         fields = config.form.base_fields.values() if config.form is not None else ()
         assert not [f for f in fields if isinstance(f, forms.FileField)], config.model
+
+
+# ---------------------------------------------------------------- PDF (signed contract scans)
+
+
+def _pdf(build=None) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    if build:
+        build(writer)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _with_javascript(writer):
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('x');")}
+    )
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+
+
+def _upload(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def test_a_plain_pdf_is_kept_byte_for_byte():
+    data = _pdf()
+    doc = uploads.verify_pdf(_upload("合同.pdf", data))
+    assert (doc.content, doc.pages, doc.name) == (data, 1, "合同.pdf")
+    assert doc.sha256 == hashlib.sha256(data).hexdigest()
+    assert isinstance(uploads.verify_scan(_upload("合同.pdf", data)), uploads.VerifiedDocument)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            b"<html><script>alert(1)</script></html>",
+            "「合同.pdf」是网页或文本文件，不是 PDF；请上传扫描件的 PDF 或照片",
+        ),
+        (b"MZ\x90\x00 not a pdf", "「合同.pdf」不是 PDF 文件（文件开头没有 PDF 标志）；请上传扫描件的 PDF 或照片"),
+        (
+            _pdf(_with_javascript),
+            "「合同.pdf」含有脚本、附件或自动执行的动作（JavaScript），不能作为合同扫描件上传；"
+            "请用扫描仪或“打印为 PDF”重新生成",
+        ),
+        (_pdf(lambda w: w.add_attachment("a.exe", b"MZ")), "EmbeddedFiles"),
+        (_pdf(lambda w: w.encrypt("secret")), "「合同.pdf」已加密（设有密码），请上传未加密的 PDF"),
+        (b"%PDF-1.7\n garbage", "「合同.pdf」不是有效的 PDF，或文件已损坏、不完整；请重新扫描或导出"),
+    ],
+    ids=["html", "not-pdf", "javascript", "embedded-file", "encrypted", "broken"],
+)
+def test_hostile_pdfs_are_refused_with_the_reason(content, reason):
+    with pytest.raises(ValidationError) as exc:
+        uploads.verify_pdf(_upload("合同.pdf", content))
+    assert reason in exc.value.messages[0]
+
+
+def test_pdf_limits_are_settings(settings):
+    settings.SAFESERVE = {**settings.SAFESERVE, "UPLOAD_PDF_MAX_BYTES": 100}
+    with pytest.raises(ValidationError, match="PDF 上限为 0 MB"):
+        uploads.verify_pdf(_upload("big.pdf", _pdf()))

@@ -12,7 +12,7 @@ from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ServiceVisit
 from safeserve_dev import permsuite
 from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
-from safeserve_dev.services_fixtures import extend_world, make_contract, png
+from safeserve_dev.services_fixtures import extend_world, make_contract, pdf, png
 
 API = "/api/v1/services/"
 # Visits, ratings and contracts: the county all; a town its own; the enterprise its own; the agency
@@ -104,6 +104,31 @@ RATE = {"see": {"ent_a": "a"}, "visible": {"county": "ab", "town_a": "a", "town_
 # A draft is activated by its agency or the county; the enterprise and the town officers see it but may not.
 # (A contract belongs to its payer: contract_a/b are enterprise-paid, so their town officers only read them.)
 ACTIVATE = {"see": {"county": "ab", "agency_a": "a"}, "visible": {"ent_a": "a", "town_a": "a", "town_b": "b"}}
+# The signed scan: downloaded by whoever sees the contract; attached by its owner (the payer or the county).
+SCAN_OWNERS = {"see": {"county": "ab", "ent_a": "a"}, "visible": {"town_a": "a", "town_b": "b", "agency_a": "a"}}
+CONTRACT_MAKERS = {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a"}
+ROUTE_CHECKS_SCAN = [
+    # The contract form's helpers: enterprises by name (those the user may name on a contract) and the
+    # chosen agency's staff (every persona who may add a contract sees agency A's staff, as on the form).
+    RouteCheck("services:contract_enterprise_search", CONTRACT_MAKERS, "ent_a", "ent_b", kind="json"),
+    RouteCheck(
+        "services:contract_staff_options",
+        dict.fromkeys(CONTRACT_MAKERS, ""),
+        query={"agency": "1"},
+        no_rows="the staff checkboxes of the agency asked for, read through AgencyStaff.visible_to",
+    ),
+    RouteCheck("services:contract_scan", SIDE, "contract_a", "contract_b", args=_pk, kind="file"),
+    RouteCheck(
+        "services:contract_scan",
+        a="contract_a",
+        b="contract_b",
+        args=_pk,
+        method="post",
+        data=lambda w: {"scan": pdf("forged.pdf")},
+        ok=(302,),
+        **SCAN_OWNERS,
+    ),
+]
 ROUTE_CHECKS = [
     RouteCheck("services:visit_list", SIDE, "visit_a", "visit_b", label=_enterprise_name),
     RouteCheck("services:visit_export", SIDE, "visit_a", "visit_b", label=_enterprise_name, kind="xlsx"),
@@ -224,6 +249,7 @@ ROUTE_CHECKS = [
         path=API,
         no_rows="the API index: links to the endpoints, no rows",
     ),
+    *ROUTE_CHECKS_SCAN,
 ]
 test_routes = route_tests(ROUTE_CHECKS)
 # Left out: ChecklistTemplate and ChecklistItem (reference data, already every row).

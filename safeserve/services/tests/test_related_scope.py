@@ -172,7 +172,8 @@ def test_town_edit_keeps_the_other_towns_enterprise(world, client_for):
     )
     town = client_for("town_a")
     page = town.get(reverse("services:servicecontract_edit", args=[c.pk])).content.decode()
-    assert world["ent_a"].credit_code in page and world["ent_b"].credit_code not in page
+    # The form names the enterprises it offers (the picker); the other town's is not among them.
+    assert world["ent_a"].name in page and world["ent_b"].name not in page
     resp = town.patch(
         f"/api/v1/services/contracts/{c.pk}/",
         {"enterprises": [world["ent_a"].pk], "note": "改备注"},
