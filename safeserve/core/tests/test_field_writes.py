@@ -336,6 +336,8 @@ def new_value(model, field, obj, user, expect_writable):
         return ((current + 1) if current is not None else defaults.get(name, 5.0), {})
     if isinstance(field, models.IntegerField):
         return ((current or 0) + 1, {})
+    if isinstance(field, models.FileField):  # a forged path: files come in only through their own doors
+        return ("forged/evil.pdf", {})
     if isinstance(field, models.CharField | models.TextField):
         if name == "code" and lbl in CODES:
             return (CODES[lbl], {})

@@ -218,3 +218,11 @@ def test_pdf_limits_are_settings(settings):
     settings.SAFESERVE = {**settings.SAFESERVE, "UPLOAD_PDF_MAX_BYTES": 100}
     with pytest.raises(ValidationError, match="PDF 上限为 0 MB"):
         uploads.verify_pdf(_upload("big.pdf", _pdf()))
+
+
+def test_an_escaped_javascript_name_is_still_found():
+    """``/J#61vaScript`` is ``/JavaScript`` to a reader: the check reads parsed names, not raw bytes."""
+    data = _pdf(_with_javascript).replace(b"/JavaScript", b"/J#61vaScript")
+    assert b"/JavaScript" not in data
+    with pytest.raises(ValidationError, match="（JavaScript）"):
+        uploads.verify_pdf(_upload("合同.pdf", data))
