@@ -121,3 +121,23 @@ def test_agency_records_a_visit_on_a_phone_and_the_enterprise_confirms_by_code(b
         assert VisitConfirmation.objects.get(visit=visit).method == "code"
     finally:
         context.close()
+
+
+def test_town_officer_picks_the_agency_then_its_staff_and_enterprises_by_name(browser, live_server, world):
+    """The new-contract form in Chromium: htmx reloads the staff for the agency; the name search picks."""
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        browser_login(page, "town_a", PASSWORD)
+        page.goto("/services/contracts/add/")
+        expect(page.locator("#staff-options")).to_contain_text("请先选择服务机构")
+        page.select_option("#id_agency", str(world["agency_a"].pk))
+        expect(page.locator("#staff-options")).to_contain_text(world["staff_a"].name)
+        page.get_by_test_id("enterprise-search").press_sequentially("五金")
+        page.get_by_test_id("enterprise-results").get_by_role("button").first.click()
+        picked = page.get_by_test_id("picked-enterprises")
+        expect(picked).to_contain_text(world["ent_a"].name)
+        expect(picked.locator("input[type=checkbox]:checked")).to_have_count(1)
+    finally:
+        context.close()
