@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from safeserve.accounts.views import LoginView
+from safeserve.accounts.views import LoginView, PasswordChangeView
 from safeserve.core.home import HomeView
 from safeserve.hazards.api import router as hazards_router
 from safeserve.iot.api import TelemetryView
@@ -23,7 +23,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("safeserve.accounts.urls")),

@@ -627,6 +627,8 @@ EXCLUDED = {
     "^static/": "static files (DEBUG only)",
     "accounts/login/": "authentication form, no rows (accounts/tests/test_auth.py)",
     "accounts/logout/": "ends the session, no rows (accounts/tests/test_auth.py)",
+    "accounts/password/invite/": "the invite door (no login, a single-use token), no rows "
+    "(accounts/tests/test_provisioning.py: single use, expiry, throttling)",
     "accounts/password/": "the user's own password change form, no rows (accounts/tests/test_auth.py)",
     "services/confirm/": (
         "the enterprise contact's one-time-code page, open to anyone by design: nothing of the visit shows "

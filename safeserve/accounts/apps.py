@@ -9,5 +9,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from safeserve.core import context_processors as nav
+        from safeserve.core import hooks
+
+        from .panels import enterprise_accounts_panel
 
         nav.NAV_TAIL.append(("accounts:user_list", _("账号"), "accounts.change_user", nav.SYSTEM))
+        nav.NAV_TAIL.append(("accounts:user_import", _("批量开通账号"), "accounts.provision_user", nav.SYSTEM))
+        hooks.ENTERPRISE_PANELS.append(enterprise_accounts_panel)

@@ -46,12 +46,18 @@ class User(AbstractUser):
     association = models.ForeignKey(
         "registry.Association", verbose_name=_("所属行业协会"), null=True, blank=True, on_delete=models.PROTECT
     )
+    # Set when someone else chose the password (bulk creation, a reset by the bureau); cleared when the
+    # user sets their own. Not editable: only accounts.actions sets it, and the middleware enforces it.
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=False, editable=False)
 
     objects = ScopedUserManager()
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        # Creating accounts for others without managing every account: a town officer for its own
+        # town's enterprises (accounts.actions.provision_rule).
+        permissions = [("provision_user", _("开通账号"))]
 
     def __str__(self):
         return self.full_name or self.username
@@ -85,3 +91,33 @@ class User(AbstractUser):
         link = ROLE_LINK.get(self.role)
         if link and not getattr(self, f"{link}_id"):
             raise ValidationError({link: _("该角色必须关联所属单位")})
+
+
+class AccountInvite(models.Model):
+    """A single-use, expiring link with which a new user sets their own password (ADR 0024).
+
+    Only the SHA-256 of the token is stored: the link is shown once, to the officer who created it.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="invites")
+    token_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("创建人"), null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"), editable=False)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True, editable=False)
+
+    audit_redacted_fields = ("token_hash",)
+
+    class Meta:
+        verbose_name = _("账号邀请")
+        verbose_name_plural = _("账号邀请")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return str(_("%(user)s 的账号邀请") % {"user": self.user})
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return None  # read only through the token; no list anywhere

@@ -55,16 +55,20 @@ class RoleBackend(BaseBackend):
 
 
 ROLE_PERMISSIONS = {
-    Role.COUNTY: perms("accounts", "user", *CRUD),
+    Role.COUNTY: perms("accounts", "user", *CRUD) | {"accounts.provision_user"},
+    Role.TOWN: {"accounts.provision_user"},
 }
 
 # Which fields each role may write (core.fieldperms). Accounts, and with them a user's role, town and
-# organisation (which decide the user's scope), are the county's alone. Superuser and staff flags,
-# Django groups and permissions are never set through the platform; passwords only by user_save.
+# organisation (which decide the user's scope), are the county's; a town officer only creates
+# enterprise accounts of its own town (accounts.actions.provision_rule, ADR 0024) and changes none.
+# Superuser and staff flags, Django groups and permissions are never set through the platform;
+# passwords only by the account actions.
 WRITABLE_FIELDS = {
     "user": {
         Role.COUNTY: Except(
             {"password", "last_login", "is_superuser", "is_staff", "groups", "user_permissions", "date_joined"}
         ),
+        Role.TOWN: {"add": {"username", "full_name", "phone", "email", "role", "enterprise"}, "change": set()},
     },
 }
