@@ -200,13 +200,13 @@ def safety_manager_account(*, actor, enterprise) -> tuple[User, str, bool]:
     if not provision_rule(actor).allows(data):
         raise PermissionDenied(_("您无权为该企业开通账号"))
     if not enterprise.safety_manager:
-        raise ValidationError(_("该企业未登记安全管理人员姓名,请先在企业信息中补充"))
+        raise ValidationError(_("该企业未登记安全管理人员姓名，请先在企业信息中补充"))
     user = User.objects.filter(username=data["username"]).first()
     created = user is None
     if created:
         user = account_create(actor=actor, data=data, note="一键开通企业安全管理员账号")
     elif user.enterprise_id != enterprise.pk or user.last_login is not None or user.has_usable_password():
-        raise ValidationError(_("该企业的安全管理员账号已启用;如需重置,请联系县局在账号管理中重置密码"))
+        raise ValidationError(_("该企业的安全管理员账号已启用；如需重置，请联系县局在账号管理中重置密码"))
     return user, invite_create(actor=actor, user=user), created
 
 
