@@ -34,7 +34,7 @@ from .choices import Role
 from .models import ROLE_LINK, User
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 200  # each initial password is hashed (PBKDF2): a file is confirmed in one request
+MAX_ROWS = 500  # a file is confirmed in one request (initial passwords: accounts.hashers)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 # (header, key, required)

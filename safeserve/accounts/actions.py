@@ -24,6 +24,7 @@ from safeserve.core.audit import AuditAction, diff, record, snapshot
 from safeserve.core.fieldperms import check_writable
 
 from .choices import Role
+from .hashers import hash_initial_password
 from .models import AccountInvite, User
 
 REDACTED = ["***", "***"]
@@ -142,7 +143,7 @@ def account_create(*, actor, data: dict, password: str | None = None, note: str 
     if password is None:
         user.set_unusable_password()
     else:
-        user.set_password(password)
+        user.password = hash_initial_password(password)
         user.must_change_password = True
     user.full_clean()
     user.save()

@@ -25,6 +25,7 @@ world = permsuite.shared_world()
 def _each_test_in_a_savepoint(world, db):
     """The world is built once for the module; what a test writes is rolled back after it."""
 
+
 IMPORT = "/accounts/users/import/"
 HEADER = ("用户名*", "姓名*", "手机号*", "角色*", "所属镇（街道）", "所属单位", "电子邮箱")
 
@@ -58,7 +59,7 @@ def test_the_template_has_header_dropdowns_example_and_instructions(world):
     assert [c.value for c in ws[1]] == list(HEADER)
     assert ws["B2"].value == "张三（示例）"
     lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert lists["D2:D201"].startswith("'可选值'!$A$2") and lists["E2:E201"].startswith("'可选值'!$B$2")
+    assert lists["D2:D501"].startswith("'可选值'!$A$2") and lists["E2:E501"].startswith("'可选值'!$B$2")
     options = [r for r in wb["可选值"].iter_rows(values_only=True)]
     assert ("企业用户" in [r[0] for r in options]) and ("西塘镇" in [r[1] for r in options])
     assert "仅显示一次" in "".join(r[0] for r in wb["填写说明"].iter_rows(values_only=True))
@@ -207,6 +208,18 @@ def test_an_initial_password_must_be_changed_before_anything_else(world):
     assert c.get("/registry/enterprises/").status_code == 200  # the session survives the change
     entry = AuditLog.objects.filter(object_id=str(user.pk), note="本人修改密码").get()
     assert entry.changes == {"password": ["***", "***"], "must_change_password": [True, False]}
+
+
+def test_initial_passwords_are_hashed_cheaply_and_upgraded_at_login(world, settings):
+    from safeserve.accounts import hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher", hashers.PATH]
+    user = User(username="initial", role="county", password=hashers.hash_initial_password("Xk-7Tq9mWp2Lr4"))
+    user.save()
+    assert user.password.startswith("pbkdf2_sha256_initial$20000$")
+    assert Client().post("/accounts/login/", {"username": "initial", "password": "Xk-7Tq9mWp2Lr4"}).status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("pbkdf2_sha256$")  # re-hashed with the default at the first login
 
 
 def test_a_password_set_by_the_bureau_is_an_initial_one(world):
