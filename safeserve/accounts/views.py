@@ -201,7 +201,11 @@ class AccountImportView(ProvisionAccess):
         parsed = account_import.validate(self.request.user, [(n, cells) for n, cells in pending["cells"]])
         if not parsed.ok:  # the database changed since the preview (e.g. a username was taken)
             return self.render_page(parsed=parsed, filename=pending["name"], **self._errors(parsed))
-        created = accounts_import(actor=self.request.user, rows=parsed.rows, note=f"批量导入：{pending['name']}")
+        try:
+            created = accounts_import(actor=self.request.user, rows=parsed.rows, note=f"批量导入：{pending['name']}")
+        except ValidationError as exc:  # a race past the second check: nothing was created
+            messages.error(self.request, exc.messages[0])
+            return redirect("accounts:user_import")
         rows = [
             [u.username, u.full_name, str(u.get_role_display()), str(getattr(u, ROLE_LINK[u.role] or "", "") or ""), pw]
             for u, pw in created

@@ -151,6 +151,20 @@ def test_a_username_taken_after_the_preview_rolls_the_whole_file_back(world):
     assert not User.objects.filter(username="luoxing_li").exists()
 
 
+def test_the_import_action_writes_all_rows_or_none(world):
+    from django.core.exceptions import ValidationError
+
+    from safeserve.accounts.actions import accounts_import
+
+    rows = [
+        {"username": "first_ok", "full_name": "甲", "phone": "13800000030", "role": "county"},
+        {"username": "town_a", "full_name": "乙", "phone": "13800000031", "role": "county"},  # taken
+    ]
+    with pytest.raises(ValidationError):
+        accounts_import(actor=world.user("county"), rows=rows)
+    assert not User.objects.filter(username="first_ok").exists()
+
+
 def test_a_town_officer_creates_only_its_own_towns_enterprise_accounts(world):
     town_a = _client(world, "town_a")
     resp = _upload(
