@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from safeserve.core.excel import from_text_cell
+from safeserve.core.excel import as_text_cell, from_text_cell
 from safeserve.core.identity import normalize_code, normalize_text
 from safeserve.core.uploads import check_xlsx
 
@@ -348,7 +348,7 @@ def template_workbook(actor):
         ent.name if ent else "某某有限公司",
         "",
     ]
-    ws.append(example)
+    ws.append([as_text_cell(v) for v in example])  # an enterprise's name is data: never a formula
     for cell in ws[2]:
         cell.font = Font(color="808080", italic=True)
         cell.number_format = "@"
@@ -370,7 +370,12 @@ def template_workbook(actor):
         else []
     )
     for i in range(max(len(role_names), len(town_names))):
-        lists.append([role_names[i] if i < len(role_names) else None, town_names[i] if i < len(town_names) else None])
+        lists.append(
+            [
+                as_text_cell(role_names[i]) if i < len(role_names) else None,
+                as_text_cell(town_names[i]) if i < len(town_names) else None,
+            ]
+        )
     last = MAX_ROWS + 1
     dv = DataValidation(type="list", formula1=f"'可选值'!$A$2:$A${len(role_names) + 1}", allow_blank=False)
     dv.error, dv.errorTitle, dv.showErrorMessage = "请从下拉列表中选择角色", "角色", True

@@ -91,7 +91,8 @@ def generate_password(length: int = 14) -> str:
         chars += [secrets.choice(_PASSWORD_SYMBOLS), secrets.choice(string.digits[2:])]
         secrets.SystemRandom().shuffle(chars)
         pw = "".join(chars)
-        if any(c.islower() for c in pw) and any(c.isupper() for c in pw):
+        # Starts with a letter or digit: a spreadsheet never takes it for a formula (core.excel).
+        if pw[0].isalnum() and any(c.islower() for c in pw) and any(c.isupper() for c in pw):
             try:
                 validate_password(pw)
             except ValidationError:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from safeserve.core.display import display_value
 from safeserve.core.excel import workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import Column, ObjectConfig, ObjectEditView
@@ -35,6 +36,7 @@ from .actions import (
     password_changed,
     provision_rule,
     safety_manager_account,
+    safety_manager_username,
     user_save,
 )
 from .demo import DEMO_PASSWORD, demo_accounts, may_authenticate
@@ -250,13 +252,38 @@ class CredentialSheetView(ProvisionAccess):
 class SafetyManagerAccountView(ProvisionAccess):
     """One click on the enterprise page: its safety manager's account and a single-use invite link."""
 
+    def enterprise(self, pk):
+        return get_visible_or_404(apps.get_model("registry", "Enterprise"), self.request.user, pk=pk)
+
+    def get(self, request, pk):
+        enterprise = self.enterprise(pk)
+        if not self.rule.enterprises().filter(pk=enterprise.pk).exists():
+            raise PermissionDenied
+        username = safety_manager_username(enterprise)
+        manager = User.objects.filter(username=username).first()
+        state, can_create = "", bool(enterprise.safety_manager)
+        if not enterprise.safety_manager:
+            state = _("该企业未登记安全管理人员姓名，请先在企业信息中补充")
+        elif manager is not None and (manager.last_login or manager.has_usable_password()):
+            state, can_create = _("该企业的安全管理员账号已启用；如需重置，请联系县局在账号管理中重置密码"), False
+        context = {
+            "enterprise": enterprise,
+            "manager": manager,
+            "username": username,
+            "phone": display_value(enterprise, "safety_manager_phone", request.user),
+            "state": state,
+            "can_create": can_create,
+            "hours": invite_hours(),
+        }
+        return render(request, "accounts/safety_manager_confirm.html", context)
+
     def post(self, request, pk):
-        enterprise = get_visible_or_404(apps.get_model("registry", "Enterprise"), request.user, pk=pk)
+        enterprise = self.enterprise(pk)
         try:
             user, token, created = safety_manager_account(actor=request.user, enterprise=enterprise)
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
-            return redirect(enterprise.get_absolute_url())
+            return redirect("accounts:safety_manager_account", pk=enterprise.pk)
         link = request.build_absolute_uri(reverse("accounts:invite", args=[token]))
         context = {
             "enterprise": enterprise,

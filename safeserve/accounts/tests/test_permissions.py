@@ -48,6 +48,13 @@ ROUTE_CHECKS = [
         a="ent_a",
         b="ent_b",
         args=lambda o: [o.pk],
+    ),
+    RouteCheck(
+        "accounts:safety_manager_account",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        a="ent_a",
+        b="ent_b",
+        args=lambda o: [o.pk],
         method="post",
     ),
 ]

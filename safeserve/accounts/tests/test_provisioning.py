@@ -70,6 +70,18 @@ def test_the_template_has_header_dropdowns_example_and_instructions(world):
     assert wb["账号"]["F2"].value == "嘉善甲五金有限公司"
 
 
+def test_the_template_writes_names_as_text_never_as_formulas(world):
+    from safeserve.registry.models import Enterprise, Town
+
+    Enterprise.objects.filter(pk=world["ent_a"].pk).update(name='=HYPERLINK("http://x","a")')
+    Town.objects.filter(pk=world["town_b"].pk).update(name="@SUM(A1)")
+    for persona in ("county", "town_a"):
+        resp = _client(world, persona).get(reverse("accounts:user_import_template"))
+        wb = load_workbook(io.BytesIO(b"".join(resp.streaming_content)))
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+        assert cells and [c.coordinate for c in cells if c.data_type == "f"] == [], persona
+
+
 def test_row_errors_are_exact_and_one_bad_row_creates_nobody(world):
     before = User.objects.count()
     resp = _upload(
@@ -293,11 +305,11 @@ def test_one_click_account_gives_a_single_use_invite_link(world):
     assert anon.get(second).status_code == 404  # used: single use
     assert "已使用或已过期" in anon.get(second).content.decode()
     assert Client().post("/accounts/login/", {"username": user.username, "password": new}).status_code == 302
-    # Once the manager has a password, one click no longer hands out a link.
-    resp = _client(world, "county").post(
-        reverse("accounts:safety_manager_account", args=[world["ent_a"].pk]), follow=True
-    )
+    # Once the manager has a password, one click no longer hands out a link (nor offers to).
+    url = reverse("accounts:safety_manager_account", args=[world["ent_a"].pk])
+    resp = _client(world, "county").post(url, follow=True)
     assert "安全管理员账号已启用" in resp.content.decode()
+    assert "开通并生成邀请链接" not in resp.content.decode()
     assert AccountInvite.objects.filter(user=user).count() == 2
 
 
@@ -325,12 +337,15 @@ def test_forged_one_click_requests_change_nothing(world, persona):
     assert permsuite.changed_tables(before, permsuite.snapshot()) == []
 
 
-def test_the_enterprise_panel_offers_the_button_to_whom_may_use_it(world):
-    from django.test import RequestFactory
+def test_the_enterprise_panel_leads_to_the_button_for_whom_may_use_it(world):
+    from types import SimpleNamespace
 
     from safeserve.accounts.panels import enterprise_accounts_panel
 
-    request = RequestFactory().get("/")
     for persona, shown in (("county", True), ("town_a", True), ("town_b", False), ("ent_a", False)):
-        request.user = world.user(persona)
-        assert bool(enterprise_accounts_panel(request, world["ent_a"])) is shown, persona
+        panels = enterprise_accounts_panel(SimpleNamespace(user=world.user(persona)), world["ent_a"])
+        assert bool(panels) is shown, persona
+    (panel,) = enterprise_accounts_panel(SimpleNamespace(user=world.user("town_a")), world["ent_a"])
+    assert [i["text"] for i in panel["items"]] == ["ent_a · ent_a"] and panel["items"][0]["url"] is None
+    page = _client(world, "town_a").get(panel["url"]).content.decode()
+    assert "李四" in page and "qy" in page and "开通并生成邀请链接" in page

@@ -34,6 +34,8 @@ PAYLOADS = {
 OTHER_WORKBOOK_ROUTES = {"hazards:ledger", "hazards:statistics", "registry:import_template"} | {
     f"registry:{k}_import" for k in ("enterprise", "agency", "expert")
 }
+# The account template and credential sheet: accounts/tests/test_provisioning.py checks them inert.
+OTHER_WORKBOOK_ROUTES |= {"accounts:user_import", "accounts:user_import_template", "accounts:user_import_credentials"}
 
 
 @pytest.fixture
