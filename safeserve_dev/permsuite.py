@@ -190,7 +190,12 @@ class Probe:
         scope, on a route the persona otherwise uses, must be a 404 (no hint that it exists)."""
         code = resp.status_code
         if self.anon:
-            ok = code in (401, 403) or (code == 302 and resp["Location"].startswith(LOGIN_URL))
+            ok = (
+                code in (401, 403)
+                or (code == 302 and resp["Location"].startswith(LOGIN_URL))
+                # an htmx request is sent to the login page as a whole page (accounts.middleware)
+                or (code == 204 and resp.get("HX-Redirect", "").startswith(LOGIN_URL))
+            )
             self.expect(ok, f"{what}: anon not refused ({code})")
         elif exists:
             self.expect(code == 404, f"{what}: expected 404, got {code}")

@@ -267,6 +267,13 @@ def test_an_expired_session_says_so_in_chinese(world):
     assert resp.redirect_chain[-1][0].startswith("/accounts/login/?next=")
     assert "登录已超时，请重新登录。" in resp.content.decode()
     assert "登录已超时" not in Client().get("/accounts/login/").content.decode()  # a first visit is no timeout
+    # An htmx filter request on an expired session: the whole page goes to the login, not the table.
+    resp = c.get(
+        "/registry/enterprises/?q=x",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/registry/enterprises/?town=1"},
+    )
+    assert resp.status_code == 204
+    assert resp["HX-Redirect"] == "/accounts/login/?next=%2Fregistry%2Fenterprises%2F%3Ftown%3D1"
 
 
 # ----------------------------------------------------------------------------- the safety manager's invite
