@@ -262,6 +262,8 @@ SAFESERVE = {
     "UPLOAD_IMAGE_MAX_BYTES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_MB", "15")) * 1024 * 1024,
     "UPLOAD_IMAGE_MAX_PIXELS": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_PIXELS", str(40_000_000))),
     "UPLOAD_IMAGE_MAX_FILES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_FILES", "20")),
+    # Hours an account invite link (the safety manager's, ADR 0024) stays valid; it works once.
+    "INVITE_HOURS": int(os.environ.get("SAFESERVE_INVITE_HOURS", "72")),
 }
 
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),
