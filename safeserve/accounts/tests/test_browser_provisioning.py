@@ -20,7 +20,9 @@ def test_bulk_creation_and_the_invite_link_in_a_browser(world, page, browser, tm
 
     # Bulk: upload, preview, confirm; the password is on the result page and nowhere after it.
     sheet = tmp_path / "账号.xlsx"
-    sheet.write_bytes(xlsx_bytes([HEADER, ("jia_wang", "王安全", "13911112222", "企业用户", "", "嘉善甲五金有限公司", "")]))
+    sheet.write_bytes(
+        xlsx_bytes([HEADER, ("jia_wang", "王安全", "13911112222", "企业用户", "", "嘉善甲五金有限公司", "")])
+    )
     page.goto("/accounts/users/import/")
     page.set_input_files("#id_file", str(sheet))
     page.get_by_role("button", name="上传并预览").click()
