@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from safeserve.accounts.views import LoginView, PasswordChangeView
 from safeserve.core.home import HomeView
+from safeserve.core.views import AutocompleteView
 from safeserve.hazards.api import router as hazards_router
 from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
@@ -26,6 +27,7 @@ urlpatterns = [
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("autocomplete/<str:kind>/", AutocompleteView.as_view(), name="autocomplete"),
     path("accounts/", include("safeserve.accounts.urls")),
     path("registry/", include("safeserve.registry.urls")),
     path("iot/", include("safeserve.iot.urls")),

@@ -1,6 +1,7 @@
 """One way to show a field's value to a user: choices, relations, booleans, dates and masking."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
@@ -48,6 +49,27 @@ def display_value(obj, name: str, user) -> str:
         return "、".join(str(v) for v in visible_related(value, user))
     if isinstance(value, list | tuple):  # rows a query already scoped (a prefetch ``to_attr``)
         return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def export_value(obj, name: str, user):
+    """The value of ``obj.<name>`` for a spreadsheet cell: the same text as the page (choices,
+    relations, masking), but numbers stay numbers and dates stay dates (local time, naive, as
+    Excel stores them)."""
+    pii = getattr(obj, "pii_fields", {})
+    if name in pii:
+        return display_value(obj, name, user)
+    value = raw_value(obj, name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, date | int | float | Decimal):
+        return value
+    if isinstance(value, models.Manager):
+        return "、".join(str(v) for v in visible_related(value, user))
     return str(value)
 
 

@@ -1,4 +1,9 @@
-"""Excel export: any scoped, filtered queryset to a streamed .xlsx workbook.
+"""Excel export: any scoped, filtered queryset to an .xlsx workbook that reads as a report.
+
+A list export is a real spreadsheet (docs/decisions/0023-exports.md): a title block (the list's
+title, the filter conditions in words, the period, the export time in Asia/Shanghai), then the
+header row, frozen, with an autofilter; numbers and dates are typed cells; column widths follow
+the content. The file name is Chinese (RFC 6266 ``filename*``) with an ASCII fallback.
 
 Every cell of every workbook we write passes through ``as_text_cell``: text that a spreadsheet
 could take for a formula is written as literal text (ADR 0013).
@@ -6,16 +11,29 @@ could take for a formula is written as literal text (ADR 0013).
 
 import re
 import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import quote
 
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
-from .display import display_value
+from .display import export_value
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+TITLE_FONT = Font(bold=True, size=14)
+NOTE_FONT = Font(color="595959")
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WIDTH_SAMPLE = 200  # rows looked at to size the columns (the rest stream without being held)
 
 # OWASP CSV/formula injection: a text starting with one of these may be read as a formula by
 # Excel or LibreOffice (also after "save as CSV" or an edit of the cell). Full-width forms too:
@@ -43,10 +61,66 @@ def from_text_cell(text: str) -> str:
     return text
 
 
-def write_sheet(ws, headers, rows):
-    """Append a styled header row and the data rows to a write-only worksheet."""
-    from openpyxl.cell import WriteOnlyCell
+def display_width(value) -> int:
+    """Roughly how many character widths a value takes (a Chinese character counts two)."""
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
+
+def _typed(ws, value):
+    """A write-only cell: dates get a date format (typed, sortable); everything else as it is."""
+    value = as_text_cell(value)
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = DATETIME_FORMAT
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    return value
+
+
+@dataclass
+class Sheet:
+    """One worksheet: optional title block lines above a frozen, filterable header row."""
+
+    title: str
+    headers: list
+    rows: object  # an iterable of lists; consumed once, streaming
+    heading: list[str] = field(default_factory=list)  # title block: first line bold, then notes
+
+
+def write_sheet(ws, headers, rows, heading=()):
+    """Write the title block, a styled header row and the data rows to a write-only worksheet.
+
+    The header row is frozen and carries the autofilter; columns are sized from the header and
+    the first ``WIDTH_SAMPLE`` rows. Returns the number of data rows written.
+    """
+    rows = iter(rows)
+    sample = []
+    for row in rows:
+        sample.append(row)
+        if len(sample) >= WIDTH_SAMPLE:
+            break
+    ncols = max(1, len(headers))
+    for i, text in enumerate(headers):
+        widest = max([display_width(text), *(display_width(r[i]) for r in sample if i < len(r) and r[i] is not None)])
+        ws.column_dimensions[get_column_letter(i + 1)].width = max(8, min(50, widest + 2))
+    header_row = len(heading) + 1
+    ws.freeze_panes = f"A{header_row + 1}"
+    last_col = get_column_letter(ncols)
+    for n, line in enumerate(heading):
+        cell = WriteOnlyCell(ws, value=as_text_cell(str(line)))
+        cell.font = TITLE_FONT if n == 0 else NOTE_FONT
+        cell.alignment = Alignment(vertical="center")
+        ws.append([cell])
+        if ncols > 1:
+            ws.merged_cells.add(f"A{n + 1}:{last_col}{n + 1}")
     header_cells = []
     for text in headers:
         cell = WriteOnlyCell(ws, value=as_text_cell(str(text)))
@@ -54,16 +128,16 @@ def write_sheet(ws, headers, rows):
         cell.fill = HEADER_FILL
         header_cells.append(cell)
     ws.append(header_cells)
-    for width_col, text in enumerate(headers, start=1):
-        ws.column_dimensions[_col_letter(width_col)].width = max(12, min(40, len(str(text)) * 2 + 4))
+    count = 0
+    for row in sample:
+        ws.append([_typed(ws, v) for v in row])
+        count += 1
     for row in rows:
-        ws.append([as_text_cell(value) for value in row])
-
-
-def _col_letter(n: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(n)
+        ws.append([_typed(ws, v) for v in row])
+        count += 1
+    if headers:
+        ws.auto_filter.ref = f"A{header_row}:{last_col}{header_row + max(count, 1)}"
+    return count
 
 
 SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("/\\?*[]:" + "".join(map(chr, range(32))), " "))
@@ -79,30 +153,73 @@ def sheet_title(text) -> str:
     return title or "Sheet"
 
 
-def workbook_response(filename: str, sheets) -> FileResponse:
-    """``sheets`` is an iterable of (title, headers, rows); the file streams from a temp file."""
+FILENAME_FORBIDDEN = str.maketrans(dict.fromkeys('/\\?*[]:"<>|;' + "".join(map(chr, range(32))), "_"))
+
+
+def content_disposition(filename: str, ascii_fallback: str) -> str:
+    """RFC 6266 / RFC 5987: ``filename*=UTF-8''<percent-encoded>`` for the Chinese name, and a plain
+    ASCII ``filename=`` for clients that do not read ``filename*``."""
+    name = " ".join(str(filename).translate(FILENAME_FORBIDDEN).split()) or "export.xlsx"
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_fallback).strip("-") or "export.xlsx"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def export_stamp() -> str:
+    return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+def workbook_response(filename: str, sheets, *, ascii_name: str | None = None) -> FileResponse:
+    """``sheets``: ``Sheet`` objects or (title, headers, rows) tuples; the file streams from a temp file.
+
+    ``filename`` may be Chinese (it is the name users see); ``ascii_name`` is the fallback name
+    (default: the file name with every non-ASCII run replaced)."""
     wb = Workbook(write_only=True)
-    for title, headers, rows in sheets:
-        ws = wb.create_sheet(title=sheet_title(title))
-        write_sheet(ws, headers, rows)
+    for sheet in sheets:
+        if not isinstance(sheet, Sheet):
+            sheet = Sheet(*sheet)
+        ws = wb.create_sheet(title=sheet_title(sheet.title))
+        write_sheet(ws, sheet.headers, sheet.rows, sheet.heading)
     tmp = tempfile.TemporaryFile(suffix=".xlsx")
     wb.save(tmp)
     tmp.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        tmp,
-        as_attachment=True,
-        filename=f"{filename}-{stamp}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    stamp = export_stamp()
+    resp = FileResponse(tmp, content_type=XLSX)
+    resp["Content-Disposition"] = content_disposition(
+        f"{filename}-{stamp}.xlsx", f"{ascii_name or filename}-{stamp}.xlsx"
     )
+    return resp
 
 
-def export_queryset(queryset, columns, user, filename: str, title: str) -> FileResponse:
-    """Export rows exactly as the user sees them on the page, masking included."""
+def heading_lines(title: str, conditions: list[tuple[str, str]] = (), period: str | None = None) -> list[str]:
+    """The title block: the title; the filter conditions in words (镇（街道）：城关镇；状态：整改中);
+    the period, when the list has one; the export time in the configured time zone."""
+    lines = [str(title)]
+    words = "；".join(f"{label}：{value}" for label, value in conditions)
+    lines.append(_("筛选条件：%(c)s") % {"c": words or _("全部")})
+    if period:
+        lines.append(_("统计期间：%(p)s") % {"p": period})
+    now = timezone.localtime()
+    lines.append(_("导出时间：%(t)s（%(tz)s）") % {"t": now.strftime("%Y-%m-%d %H:%M"), "tz": now.tzinfo})
+    return lines
+
+
+def export_queryset(
+    queryset,
+    columns,
+    user,
+    filename: str,
+    title: str,
+    *,
+    conditions: list[tuple[str, str]] = (),
+    period: str | None = None,
+    ascii_name: str | None = None,
+) -> FileResponse:
+    """Export rows exactly as the user sees them on the page (masking included), typed."""
     headers = [label for _, label in columns]
 
     def rows():
         for obj in queryset.iterator(chunk_size=2000):
-            yield [display_value(obj, name, user) for name, _ in columns]
+            yield [export_value(obj, name, user) for name, _ in columns]
 
-    return workbook_response(filename, [(title, headers, rows())])
+    sheet = Sheet(title, headers, rows(), heading_lines(title, conditions, period))
+    return workbook_response(filename, [sheet], ascii_name=ascii_name)

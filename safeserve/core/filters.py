@@ -7,6 +7,44 @@ from django.utils.translation import gettext_lazy as _
 
 from .validation import MAX_DAYS, bound_form_fields, id_validators
 
+DATE_HINT = _("格式:YYYY-MM-DD")
+
+
+class DateInput(forms.DateInput):
+    """A date picker (``type=date``) that still accepts typed text; the value is ISO (YYYY-MM-DD)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "YYYY-MM-DD", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class AutocompleteSelect(forms.Select):
+    """A record chosen by name: renders only the selected option; safeserve/static/js/autocomplete.js
+    adds a search box that asks ``/autocomplete/<kind>/?q=`` (scoped, bounded) as the user types.
+    The submitted value is still the id, so links such as ``?enterprise=12`` keep working."""
+
+    def __init__(self, kind: str, attrs=None):
+        self.kind = kind
+        super().__init__(attrs={"data-autocomplete": kind, **(attrs or {})})
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = {str(v) for v in value if v not in (None, "")}
+        choices, self.choices = self.choices, [(k, v) for k, v in self.choices if k == "" or str(k) in chosen]
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = choices
+
+
+class AutocompleteFilter(django_filters.ModelChoiceFilter):
+    """A foreign-key filter by name: scoped choices (``visible_to``), an autocomplete widget."""
+
+    def __init__(self, *args, kind: str, model, **kwargs):
+        kwargs.setdefault("queryset", visible_choices(model))
+        kwargs.setdefault("widget", AutocompleteSelect(kind))
+        super().__init__(*args, **kwargs)
+
 
 class IdFilter(django_filters.NumberFilter):
     """A record id: a whole number in 1..2^63-1 (``1e30`` or ``1.5`` are a form error, not a 500)."""
@@ -68,8 +106,59 @@ class ScopedFilterSet(django_filters.FilterSet):
                 f.empty_label = _("全部")
             if isinstance(f, forms.NullBooleanField):
                 f.widget = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
+            if isinstance(f, forms.DateField) and not isinstance(f.widget, DateInput):
+                f.widget = DateInput()
+            if isinstance(f, forms.DateField):
+                f.help_text = DATE_HINT
             w = f.widget
             if isinstance(w, forms.Select | forms.NullBooleanSelect):
                 w.attrs.setdefault("class", "form-select form-select-sm")
             else:
                 w.attrs.setdefault("class", "form-control form-control-sm")
+
+
+def _words(field, value) -> str:
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, list | tuple) or hasattr(value, "model"):
+        return "、".join(_words(field, v) for v in value)
+    choices = dict(getattr(field, "choices", None) or ())
+    if not hasattr(value, "pk") and str(value) in {str(k) for k in choices}:
+        return str({str(k): v for k, v in choices.items()}[str(value)])
+    return str(value)
+
+
+def describe_filters(filterset) -> list[tuple[str, str]]:
+    """The filters in force, in words: [("镇(街道)", "罗星街道"), ("状态", "整改中")] for an export's
+    title block. Only a valid form has any; hidden and empty fields are left out."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return []
+    out = []
+    for name, field in filterset.form.fields.items():
+        value = filterset.form.cleaned_data.get(name)
+        if value in (None, "", [], ()) or (hasattr(value, "exists") and not value.exists()):
+            continue
+        if isinstance(field.widget, forms.HiddenInput):
+            continue
+        out.append((str(field.label or name), _words(field, value)))
+    return out
+
+
+def filter_period(filterset) -> str | None:
+    """The period the filters select, when the list has a pair of date filters (``..._from``/``..._to``,
+    ``..._after``/``..._before``, ``start``/``end``): "2026-01-01 至 2026-06-30" (open ends: 起/止)."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return None
+    data = filterset.form.cleaned_data
+    for low_key, high_key in (("_from", "_to"), ("_after", "_before"), ("start", "end")):
+        lows = [n for n in data if n.endswith(low_key) and data.get(n)]
+        highs = [n for n in data if n.endswith(high_key) and data.get(n)]
+        if lows or highs:
+            low = data[lows[0]].isoformat() if lows else ""
+            high = data[highs[0]].isoformat() if highs else ""
+            if low and high:
+                return f"{low} 至 {high}"
+            return str(_("%(d)s 起") % {"d": low}) if low else str(_("至 %(d)s") % {"d": high})
+    return None

@@ -40,3 +40,19 @@ COVERAGE_CHANNELS: dict[str, Callable] = {}
 # Indicator sources: named figures for dashboards and evaluations (e.g. "hazards.open_major").
 # name -> provider(user, **filters) returning a number or a mapping of numbers, read through visible_to.
 INDICATOR_SOURCES: dict[str, Callable] = {}
+
+# ---------------------------------------------------------------- autocomplete
+# kind -> AutocompleteKind: the records a filter or form chooses by name (``/autocomplete/<kind>/``),
+# always read through ``model.objects.visible_to(user)``. Registered by the app that owns the model.
+
+
+class AutocompleteKind:
+    def __init__(self, model, search: tuple[str, ...], order: tuple[str, ...] = ("name", "id"), label=str):
+        self.model, self.search, self.order, self.label = model, search, order, label
+
+
+AUTOCOMPLETE: dict[str, AutocompleteKind] = {}
+
+
+def register_autocomplete(kind: str, model, search: tuple[str, ...], order=("name", "id"), label=str) -> None:
+    AUTOCOMPLETE[kind] = AutocompleteKind(model, search, order, label)

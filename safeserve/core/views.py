@@ -8,20 +8,22 @@ through ``visible_to(user, action)``; nothing here calls ``.save()`` — writes 
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import ProtectedError
-from django.http import Http404
+from django.db.models import ProtectedError, Q
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from . import actions
+from . import actions, hooks
 from .display import cell, display_value, field_label, history_rows
 from .excel import export_queryset
+from .filters import describe_filters, filter_period
 from .scoping import get_visible_or_404
 
 
@@ -67,6 +69,8 @@ class ObjectConfig:
     routes: dict[str, str] = field(default_factory=dict)  # action -> route name, where not <model>_<action>
     results_template: str = "core/_object_table.html"  # the part htmx swaps when a filter changes
     list_context: Any = None  # callable(request) -> extra context for list_template
+    export_title: Any = None  # the workbook's title and file name (default: verbose_name_plural)
+    period: Any = None  # callable(filterset) -> the period in words for the export's title block
 
     @property
     def opts(self):
@@ -122,14 +126,42 @@ class ConfigView(LoginRequiredMixin, View):
         }
 
 
+PAGE_SIZES = (20, 50, 100)  # the page-size choice; anything else is an input error
+
+
+def sort_keys(config: ObjectConfig) -> dict[str, str]:
+    """The whitelist of ``?sort=`` keys: the names of the sortable columns (``-`` for descending)."""
+    return {c.name: c.sort for c in config.columns if c.sort}
+
+
 def _sorted(qs, config: ObjectConfig, sort: str):
-    allowed = {c.name: c.sort for c in config.columns if c.sort}
+    allowed = sort_keys(config)
     key = sort.lstrip("-")
     if key in allowed:
         expr = allowed[key]
         desc = sort.startswith("-")
         return qs.order_by(f"-{expr}" if desc else expr, "-id" if desc else "id"), sort
     return qs.order_by(*config.ordering), ""
+
+
+def list_param_errors(config: ObjectConfig, params) -> list[str]:
+    """What is wrong with the list's own parameters (sort key, page size), in Chinese."""
+    errors = []
+    sort = params.get("sort", "")
+    if sort and (sort.count("-") > 1 or sort.lstrip("-") not in sort_keys(config) or sort.startswith("--")):
+        names = "、".join(sort_keys(config)) or _("无")
+        errors.append(_("排序:不支持按「%(key)s」排序(可用:%(names)s)") % {"key": sort[:40], "names": names})
+    size = params.get("per_page", "")
+    if size and size not in {str(n) for n in PAGE_SIZES}:
+        errors.append(_("每页条数:须为 %(sizes)s 之一") % {"sizes": "、".join(str(n) for n in PAGE_SIZES)})
+    return errors
+
+
+def page_size(config: ObjectConfig, params) -> int:
+    size = params.get("per_page", "")
+    if size in {str(n) for n in PAGE_SIZES}:
+        return int(size)
+    return getattr(config.model, "list_page_size", 50)
 
 
 def filtered_or_none(filterset, base):
@@ -160,29 +192,52 @@ def paginate(qs, number, per_page):
     return page
 
 
+def export_max_rows() -> int:
+    return int(settings.SAFESERVE.get("EXPORT_MAX_ROWS", 200_000))
+
+
 class ObjectListView(ConfigView):
     def filtered(self):
+        """(filterset, rows, sort): the scoped rows narrowed by the filters; none, with the reasons
+        on ``filterset.form``, when any parameter (a filter, the sort key, the page size) is invalid."""
         c = self.config
         user = self.request.user
         if not c.can(user, "view"):
             raise PermissionDenied
-        fs = c.filterset(self.request.GET or None, queryset=c.queryset(user), request=self.request)
-        qs = filtered_or_none(fs, c.queryset(user))
-        qs, sort = _sorted(qs, c, self.request.GET.get("sort", ""))
+        params = self.request.GET
+        base = c.queryset(user)
+        fs = c.filterset(params or None, queryset=base, request=self.request)
+        if fs.is_bound:
+            fs.is_valid()  # cleans the form, so that the list's own errors can join the filters'
+            for error in list_param_errors(c, params):
+                fs.form.add_error(None, error)
+        qs = filtered_or_none(fs, base)
+        qs, sort = _sorted(qs, c, params.get("sort", ""))
         return fs, qs, sort
 
     def get(self, request):
         c = self.config
         fs, qs, sort = self.filtered()
-        page = paginate(qs, request.GET.get("page"), getattr(c.model, "list_page_size", 50))
+        per_page = page_size(c, request.GET)
+        page = paginate(qs, request.GET.get("page"), per_page)
         rows = [(obj, [(col, *cell(obj, col, request.user)) for col in c.columns]) for obj in page.object_list]
         query = request.GET.copy()
         query.pop("page", None)
         sort_query = query.copy()
         sort_query.pop("sort", None)
+        size_query = query.copy()
+        size_query.pop("per_page", None)
+        export_query = query.copy()
+        for key in ("per_page", "sort"):
+            if key in export_query and fs.form.errors:
+                export_query.pop(key)
         context = self.ctx(
             filterset=fs,
             page=page,
+            page_range=list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+            page_sizes=PAGE_SIZES,
+            per_page=per_page,
+            size_querystring=size_query.urlencode(),
             rows=rows,
             sort=sort,
             querystring=query.urlencode(),
@@ -197,14 +252,40 @@ class ObjectListView(ConfigView):
 
 
 class ObjectExportView(ObjectListView):
+    """The list's rows as a workbook: the same scope, filters and order as the page, all pages."""
+
     def get(self, request):
         c = self.config
         fs, qs, _sort = self.filtered()
         if fs.is_bound and not fs.is_valid():
             return bad_input(request, fs.form)
-        return export_queryset(
-            qs, c.export_columns(), request.user, filename=c.key, title=str(c.opts.verbose_name_plural)
+        limit = export_max_rows()
+        if qs[limit : limit + 1].exists():
+            fs.form.add_error(
+                None, _("导出:超过 %(n)d 行的上限,请缩小筛选范围(如按镇（街道）或时间段)后分批导出") % {"n": limit}
+            )
+            return bad_input(request, fs.form)
+        title = str(c.export_title or c.opts.verbose_name_plural)
+        resp = export_queryset(
+            qs,
+            c.export_columns(),
+            request.user,
+            filename=title,
+            ascii_name=c.key,
+            title=title,
+            conditions=describe_filters(fs),
+            period=c.period(fs) if c.period else filter_period(fs),
         )
+        return mark_download(request, resp)
+
+
+def mark_download(request, resp):
+    """Answer the export button's token (``?_dl=``) with a cookie: the page then knows the file came
+    (safeserve/static/js/export.js turns its "正在生成…" back into the button)."""
+    token = request.GET.get("_dl", "")
+    if token and len(token) <= 40 and token.isalnum():
+        resp.set_cookie(f"ss_dl_{token}", "1", max_age=120, samesite="Lax", secure=request.is_secure())
+    return resp
 
 
 class ObjectDetailView(ConfigView):
@@ -343,4 +424,32 @@ def object_urls(config: ObjectConfig, prefix: str) -> list:
     ]
 
 
-__all__ = ["Column", "Http404", "ObjectConfig", "Related", "object_urls"]
+AUTOCOMPLETE_LIMIT = 20  # answers per keystroke: enough to pick from, never a dump of the register
+AUTOCOMPLETE_MAX_Q = 50
+
+
+class AutocompleteView(LoginRequiredMixin, View):
+    """``/autocomplete/<kind>/?q=罗星``: up to 20 {id, text} of the records of ``kind`` whose name
+    contains ``q``, among those the user may see (``visible_to``: a town officer never gets another
+    town's enterprise names). An unknown kind is a 404; a too-long ``q`` a 400."""
+
+    raise_exception = True  # an API for the page's script: 403 rather than a redirect to the login page
+
+    def get(self, request, kind):
+        spec = hooks.AUTOCOMPLETE.get(kind)
+        if spec is None:
+            raise Http404
+        q = request.GET.get("q", "").strip()
+        if len(q) > AUTOCOMPLETE_MAX_Q or "\x00" in q:
+            return JsonResponse({"q": [_("搜索词:最多 %(n)d 个字") % {"n": AUTOCOMPLETE_MAX_Q}]}, status=400)
+        qs = spec.model.objects.visible_to(request.user)
+        if q:
+            cond = Q()
+            for f in spec.search:
+                cond |= Q(**{f: q})
+            qs = qs.filter(cond)
+        rows = qs.order_by(*spec.order)[:AUTOCOMPLETE_LIMIT]
+        return JsonResponse({"results": [{"id": obj.pk, "text": spec.label(obj)} for obj in rows]})
+
+
+__all__ = ["AutocompleteView", "Column", "Http404", "ObjectConfig", "Related", "object_urls"]

@@ -4,8 +4,8 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import DaysFilter, IdFilter, ScopedFilterSet, visible_choices
-from safeserve.registry.models import Town
+from safeserve.core.filters import AutocompleteFilter, DaysFilter, ScopedFilterSet, visible_choices
+from safeserve.registry.models import Enterprise, Town
 
 from .choices import CriterionCategory, HazardLevel, HazardSource, HazardState
 from .models import Hazard, MajorHazardCriterion
@@ -18,7 +18,7 @@ class HazardFilterSet(ScopedFilterSet):
     level = django_filters.ChoiceFilter(choices=HazardLevel.choices, label=_("等级"))
     source = django_filters.ChoiceFilter(choices=HazardSource.choices, label=_("来源"))
     town = django_filters.ModelChoiceFilter(queryset=visible_choices(Town), label=_("镇(街道)"))
-    enterprise = IdFilter(field_name="enterprise_id", label=_("企业ID"))
+    enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, label=_("企业"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("未销号"))
     due_within = DaysFilter(method="filter_due_within", label=_("N日内到期"))

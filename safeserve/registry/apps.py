@@ -15,6 +15,12 @@ class RegistryConfig(AppConfig):
         from .actions import register_hooks
 
         register_hooks()
+        from safeserve.core.hooks import register_autocomplete
+
+        from .models import Agency, Enterprise
+
+        register_autocomplete("enterprise", Enterprise, ("name__contains", "credit_code__startswith"))
+        register_autocomplete("agency", Agency, ("name__contains", "credit_code__startswith"))
         nav.NAV.append(("registry:enterprise_list", _("生产经营单位"), "registry.view_enterprise"))
         nav.NAV_TAIL[:0] = [
             ("registry:agency_list", _("服务机构"), "registry.view_agency", nav.REGISTRY),

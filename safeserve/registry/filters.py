@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import ScopedFilterSet, visible_choices
+from safeserve.core.filters import AutocompleteFilter, ScopedFilterSet, visible_choices
 
 from . import models as m
 from .choices import EnterpriseStatus, ExpertPool, QualificationStatus, RiskLevel, ServiceType, SizeClass
@@ -82,7 +82,7 @@ class AgencyFilterSet(ScopedFilterSet):
 
 class AgencyQualificationFilterSet(ScopedFilterSet):
     search_fields = ("name__icontains", "number__icontains", "agency__name__icontains")
-    agency = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Agency), label=_("服务机构"))
+    agency = AutocompleteFilter(kind="agency", model=m.Agency, label=_("服务机构"))
     status = django_filters.ChoiceFilter(choices=QualificationStatus.choices, label=_("状态"), method="filter_status")
 
     class Meta:
@@ -106,7 +106,7 @@ class AgencyQualificationFilterSet(ScopedFilterSet):
 
 class AgencyStaffFilterSet(ScopedFilterSet):
     search_fields = ("name__icontains", "engineer_certificate_no__icontains")
-    agency = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Agency), label=_("服务机构"))
+    agency = AutocompleteFilter(kind="agency", model=m.Agency, label=_("服务机构"))
 
     class Meta:
         model = m.AgencyStaff

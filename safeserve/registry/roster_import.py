@@ -25,6 +25,7 @@ commands, the upload page and the benchmark.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -210,6 +211,22 @@ def _resolve_formulas(path, data, formulas: set[tuple[int, int]]):
     return resolved
 
 
+TITLE_BLOCK_ROWS = 6  # a list export's title block (title, conditions, period, export time) is shorter
+
+
+def _filled(values) -> int:
+    return sum(1 for v in values if v is not None and not (isinstance(v, str) and not v.strip()))
+
+
+def title_block_length(head) -> int:
+    """How many rows of a list export's title block (core.excel.heading_lines: one text cell per
+    row) stand above the header row; 0 for a template or any other sheet whose row 1 is the header."""
+    n = 0
+    while n < len(head) and n < TITLE_BLOCK_ROWS and _filled(head[n]) == 1:
+        n += 1
+    return n if 0 < n < len(head) and _filled(head[n]) > 1 else 0
+
+
 def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
     """(header texts, [(excel row number, raw values)]) of the first worksheet; blank rows skipped."""
     path = Path(path)
@@ -252,14 +269,17 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
         ws.reset_dimensions()  # some generators write a wrong <dimension>; read what is there
         rows = ws.iter_rows(values_only=True)
         try:
-            first = next(rows, None)
+            head = list(itertools.islice(rows, TITLE_BLOCK_ROWS + 1))
+            skip = title_block_length(head)
+            first = head[skip] if len(head) > skip else None
+            rows = itertools.chain(head[skip + 1 :], rows)
             header = [cell_text(v) for v in (first or ())[:MAX_HEADER_COLUMNS]]
             while header and not header[-1]:
                 header.pop()
             width = len(header)
             data = []
             blank_run = 0
-            for number, values in enumerate(rows, start=2):
+            for number, values in enumerate(rows, start=skip + 2):
                 values = values[:width]
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     blank_run += 1

@@ -1,8 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import IdFilter, ScopedFilterSet, visible_choices
-from safeserve.registry.models import Agency
+from safeserve.core.filters import AutocompleteFilter, ScopedFilterSet
+from safeserve.registry.models import Agency, Enterprise
 
 from .choices import ContractStatus, PayerType
 from .models import ChecklistItem, ChecklistTemplate, ServiceContract, ServiceVisit
@@ -12,8 +12,8 @@ class ContractFilterSet(ScopedFilterSet):
     search_fields = ("number__icontains", "note__icontains")
     status = django_filters.ChoiceFilter(choices=ContractStatus.choices, label=_("状态"))
     payer_type = django_filters.ChoiceFilter(choices=PayerType.choices, label=_("付费方"))
-    agency = django_filters.ModelChoiceFilter(queryset=visible_choices(Agency), label=_("服务机构"))
-    enterprise = IdFilter(method="filter_enterprise", label=_("企业ID"))
+    agency = AutocompleteFilter(kind="agency", model=Agency, label=_("服务机构"))
+    enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, method="filter_enterprise", label=_("企业"))
 
     class Meta:
         model = ServiceContract
@@ -21,7 +21,7 @@ class ContractFilterSet(ScopedFilterSet):
 
     def filter_enterprise(self, queryset, name, value):
         return queryset.filter(
-            pk__in=ServiceContract.enterprises.through.objects.filter(enterprise_id=value).values("contract_id")
+            pk__in=ServiceContract.enterprises.through.objects.filter(enterprise_id=value.pk).values("contract_id")
         )
 
 
@@ -43,8 +43,8 @@ class ChecklistItemFilterSet(ScopedFilterSet):
 
 class VisitFilterSet(ScopedFilterSet):
     search_fields = ("enterprise__name__icontains", "findings__icontains")
-    enterprise = IdFilter(field_name="enterprise_id", label=_("企业ID"))
-    contract = IdFilter(field_name="contract_id", label=_("合同ID"))
+    enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, label=_("企业"))
+    contract = AutocompleteFilter(kind="contract", model=ServiceContract, label=_("服务合同"))
     date_from = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte", label=_("起始日期"))
     date_to = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte", label=_("截止日期"))
 
