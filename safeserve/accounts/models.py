@@ -52,6 +52,8 @@ class User(AbstractUser):
 
     objects = ScopedUserManager()
 
+    pii_fields = {"phone": "phone"}  # masked by core.display like every model's (ADR 0023)
+
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
@@ -73,6 +75,12 @@ class User(AbstractUser):
         from django.db.models import Q
 
         return Q() if user.role == Role.COUNTY else None
+
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
+        """A user's own phone: the person and the county bureau, which manages accounts."""
+        return bool(
+            user and user.is_authenticated and (user.pk == self.pk or user.is_superuser or user.role == Role.COUNTY)
+        )
 
     @property
     def scope_id(self):

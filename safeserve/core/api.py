@@ -135,10 +135,10 @@ class ScopedSerializer(WritableFieldsMixin, BoundedFieldsMixin, serializers.Mode
         data = super().to_representation(instance)
         request = self.context.get("request")
         pii = getattr(instance, "pii_fields", {})
-        if pii and not instance.pii_visible_to(getattr(request, "user", None)):
-            for name, kind in pii.items():
-                if data.get(name):
-                    data[name] = mask(data[name], kind)
+        user = getattr(request, "user", None)
+        for name, kind in pii.items():
+            if data.get(name) and not instance.pii_visible_to(user, name):
+                data[name] = mask(data[name], kind)
         return data
 
 

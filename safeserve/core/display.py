@@ -35,7 +35,7 @@ def display_value(obj, name: str, user) -> str:
     pii = getattr(obj, "pii_fields", {})
     if name in pii:
         value = getattr(obj, name) or ""
-        return value if obj.pii_visible_to(user) else mask(value, pii[name])
+        return value if obj.pii_visible_to(user, name) else mask(value, pii[name])
     value = raw_value(obj, name)
     if value is None or value == "":
         return ""
@@ -81,7 +81,7 @@ def history_rows(instance, user, limit: int = 100) -> list:
     never shows what the page masks. Every page that shows a history reads it through here.
     """
     pii = getattr(instance, "pii_fields", {})
-    hidden = pii if pii and not instance.pii_visible_to(user) else {}
+    hidden = {name: kind for name, kind in pii.items() if not instance.pii_visible_to(user, name)}
     entries = list(history_for(instance)[:limit])
     for entry in entries:
         changes = entry.changes if isinstance(entry.changes, dict) else {}

@@ -19,6 +19,25 @@ class DateInput(forms.DateInput):
         super().__init__(attrs={"placeholder": "YYYY-MM-DD", **(attrs or {})}, format="%Y-%m-%d")
 
 
+class StrictNullBooleanField(forms.NullBooleanField):
+    """是/否/全部 for a filter: ``true``/``false`` (or 1/0), empty for all — anything else is an input
+    error, where Django's NullBooleanField reads an unknown value as "all" and silently lists everything."""
+
+    TRUE = {"true", "True", "1", "on"}
+    FALSE = {"false", "False", "0", "off"}
+
+    def to_python(self, value):
+        if value in (None, "", "unknown"):
+            return None
+        if value is True or value is False:
+            return value
+        if value in self.TRUE:
+            return True
+        if value in self.FALSE:
+            return False
+        raise forms.ValidationError(_("须为“是”或“否”(true/false)"), code="invalid")
+
+
 class AutocompleteSelect(forms.Select):
     """A record chosen by name: renders only the selected option; safeserve/static/js/autocomplete.js
     adds a search box that asks ``/autocomplete/<kind>/?q=`` (scoped, bounded) as the user types.
@@ -105,6 +124,7 @@ class ScopedFilterSet(django_filters.FilterSet):
             if hasattr(f, "empty_label"):
                 f.empty_label = _("全部")
             if isinstance(f, forms.NullBooleanField):
+                f.__class__ = StrictNullBooleanField
                 f.widget = forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
             if isinstance(f, forms.DateField) and not isinstance(f.widget, DateInput):
                 f.widget = DateInput()

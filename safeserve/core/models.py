@@ -18,7 +18,8 @@ class ScopedModel(TimeStampedModel):
     """A model whose rows are reached only through ``objects.visible_to(user)``.
 
     ``pii_fields`` maps a field name to a mask kind ("phone" or "id"); such fields are masked
-    for every user for whom ``pii_visible_to`` is false, on every page, API and export.
+    for every user for whom ``pii_visible_to(user, name)`` is false, on every page, API, export and
+    history (``core.display``). Declared once per model; who sees what is docs/decisions/0023-exports.md.
     """
 
     pii_fields: dict[str, str] = {}
@@ -32,7 +33,7 @@ class ScopedModel(TimeStampedModel):
     def scope_q(cls, user, action):  # pragma: no cover - every concrete model overrides
         return None
 
-    def pii_visible_to(self, user) -> bool:
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
         return bool(user and user.is_authenticated and (user.is_superuser or user.role == "county"))
 
 

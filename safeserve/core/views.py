@@ -439,6 +439,9 @@ class AutocompleteView(LoginRequiredMixin, View):
         spec = hooks.AUTOCOMPLETE.get(kind)
         if spec is None:
             raise Http404
+        opts = spec.model._meta
+        if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+            raise PermissionDenied  # as the register's own list: no names for those who may not list it
         q = request.GET.get("q", "").strip()
         if len(q) > AUTOCOMPLETE_MAX_Q or "\x00" in q:
             return JsonResponse({"q": [_("搜索词:最多 %(n)d 个字") % {"n": AUTOCOMPLETE_MAX_Q}]}, status=400)

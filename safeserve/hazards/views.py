@@ -73,7 +73,7 @@ HAZARD = ObjectConfig(
     columns=[
         Column("reported_at", _l("发现日期"), sort="reported_at"),
         Column("enterprise", _l("企业"), sort="enterprise__name"),
-        Column("town", _l("镇(街道)"), sort="town__name"),
+        Column("town", _l("镇(街道)"), sort="town__sort_order"),  # the county's standard order of towns
         Column("location", _l("隐患部位"), link=True),
         Column("level", _l("等级"), sort="level"),
         Column("state", _l("状态"), sort="state", badge=STATE_BADGES),

@@ -179,7 +179,7 @@ class Enterprise(ScopedModel):
             return models.Q(pk__in=hooks.related_ids("agency_enterprises", user.agency_id))
         return None
 
-    def pii_visible_to(self, user) -> bool:
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
         # Officers reach only enterprises in their scope; the enterprise sees its own data.
         return user.is_authenticated and (
             user.is_superuser
@@ -248,7 +248,7 @@ class Agency(ScopedModel):
             return ALL
         return None
 
-    def pii_visible_to(self, user) -> bool:
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
         return user.is_authenticated and (
             user.is_superuser or user.role in OFFICERS or (user.role == Role.AGENCY and user.agency_id == self.pk)
         )
@@ -270,12 +270,14 @@ class AgencyChild(ScopedModel):
         parent = Agency.scope_q(user, agency_action)
         return None if parent is None else models.Q(agency__in=Agency.objects.filter(parent))
 
-    def pii_visible_to(self, user) -> bool:
-        return user.is_authenticated and (
-            user.is_superuser
-            or user.role == Role.COUNTY
-            or (user.role == Role.AGENCY and user.agency_id == self.agency_id)
-        )
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
+        # A staff member's ID number: the county, which verifies registrations and certificates, only;
+        # the agency account (shared by its staff) sees its people's phones, not their ID numbers.
+        if not (user and user.is_authenticated):
+            return False
+        if user.is_superuser or user.role == Role.COUNTY:
+            return True
+        return name != "id_number" and user.role == Role.AGENCY and user.agency_id == self.agency_id
 
 
 def qualification_status(valid_until, today=None) -> str:
@@ -446,10 +448,13 @@ class Expert(ScopedModel):
             return ALL
         return None
 
-    def pii_visible_to(self, user) -> bool:
-        return user.is_authenticated and (
-            user.is_superuser or user.role in OFFICERS or (user.role == Role.EXPERT and user.expert_id == self.pk)
-        )
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
+        # The expert sees its own record; an ID number otherwise only the county (who keeps the pool).
+        if not (user and user.is_authenticated):
+            return False
+        if user.is_superuser or user.role == Role.COUNTY or (user.role == Role.EXPERT and user.expert_id == self.pk):
+            return True
+        return name != "id_number" and user.role in OFFICERS
 
 
 class Insurer(ScopedModel):
@@ -482,7 +487,7 @@ class Insurer(ScopedModel):
             return ALL
         return None
 
-    def pii_visible_to(self, user) -> bool:
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
         return user.is_authenticated and (
             user.is_superuser or user.role in OFFICERS or (user.role == Role.INSURER and user.insurer_id == self.pk)
         )
@@ -521,7 +526,7 @@ class Association(ScopedModel):
             return ALL
         return None
 
-    def pii_visible_to(self, user) -> bool:
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
         return user.is_authenticated and (
             user.is_superuser
             or user.role in OFFICERS

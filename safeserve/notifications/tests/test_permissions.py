@@ -35,6 +35,7 @@ def _title(delivery):
 INBOX = {**dict.fromkeys(LOGGED_IN, ""), "town_a": "a", "town_b": "b"}
 ROUTE_CHECKS = [
     RouteCheck("notifications:inbox", INBOX, "note_a", "note_b", label="title"),
+    RouteCheck("notifications:inbox_export", INBOX, "note_a", "note_b", label="title", kind="xlsx"),
     # "Mark all read" acts on the user's own inbox only.
     RouteCheck("notifications:inbox", dict.fromkeys(LOGGED_IN, ""), method="post", ok=(302,)),
     RouteCheck(
@@ -48,6 +49,9 @@ ROUTE_CHECKS = [
     ),
     # Deliveries that did not go out: the county watches and retries them; nobody else sees any.
     RouteCheck("notifications:delivery_list", {"county": "ab"}, "delivery_a", "delivery_b", label=_title),
+    RouteCheck(
+        "notifications:delivery_export", {"county": "ab"}, "delivery_a", "delivery_b", label=_title, kind="xlsx"
+    ),
     RouteCheck(
         "notifications:delivery_retry",
         {"county": "ab"},
@@ -67,7 +71,7 @@ def test_the_suite_reports_a_widened_inbox(world, db, monkeypatch):
     from safeserve.core.scoping import ALL
 
     monkeypatch.setattr(Notification, "scope_q", classmethod(lambda cls, user, action: ALL))
-    inbox, _mark_all, open_one = ROUTE_CHECKS[:3]
+    inbox, _export, _mark_all, open_one = ROUTE_CHECKS[:4]
     assert any("a (甲镇消息) shown" in f for f in permsuite.failures_of(permsuite.check_route, inbox, "town_b", world))
     failures = permsuite.failures_of(permsuite.check_route, open_one, "town_b", world)
     assert any("changed the database: notifications_notification" in f for f in failures), failures

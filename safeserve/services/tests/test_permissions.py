@@ -152,6 +152,16 @@ ROUTE_CHECKS = [
         name="contract API: its enterprises",
     ),
     RouteCheck("services:visit_due", SIDE, "contract_due_a", "contract_due_b", label="number"),
+    # Filters choose a contract by its number (core.views.AutocompleteView): the contracts the list shows.
+    RouteCheck(
+        "autocomplete",
+        SIDE,
+        "contract_a",
+        "contract_b",
+        url_args=["contract"],
+        kind="json",
+        name="autocomplete:contract",
+    ),
     # The form offers the enterprises the agency serves, and only an agency records visits.
     RouteCheck("services:visit_add", {"agency_a": "a"}, "ent_a", "ent_b"),
     RouteCheck("services:visit_add", {"agency_a": ""}, method="post", data={"findings": "伪造"}, ok=(200, 302)),
