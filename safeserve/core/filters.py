@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .validation import MAX_DAYS, bound_form_fields, id_validators
 
-DATE_HINT = _("格式:YYYY-MM-DD")
+DATE_HINT = _("格式：YYYY-MM-DD")
 
 
 class DateInput(forms.DateInput):
@@ -35,7 +35,7 @@ class StrictNullBooleanField(forms.NullBooleanField):
             return True
         if value in self.FALSE:
             return False
-        raise forms.ValidationError(_("须为“是”或“否”(true/false)"), code="invalid")
+        raise forms.ValidationError(_("须为“是”或“否”（true/false）"), code="invalid")
 
 
 class AutocompleteSelect(forms.Select):
@@ -45,7 +45,14 @@ class AutocompleteSelect(forms.Select):
 
     def __init__(self, kind: str, attrs=None):
         self.kind = kind
-        super().__init__(attrs={"data-autocomplete": kind, **(attrs or {})})
+        super().__init__(
+            attrs={
+                "data-autocomplete": kind,
+                "data-placeholder": _("输入名称搜索"),
+                "data-none": _("无匹配结果"),
+                **(attrs or {}),
+            }
+        )
 
     def optgroups(self, name, value, attrs=None):
         chosen = {str(v) for v in value if v not in (None, "")}

@@ -150,10 +150,10 @@ def list_param_errors(config: ObjectConfig, params) -> list[str]:
     sort = params.get("sort", "")
     if sort and (sort.count("-") > 1 or sort.lstrip("-") not in sort_keys(config) or sort.startswith("--")):
         names = "、".join(sort_keys(config)) or _("无")
-        errors.append(_("排序:不支持按「%(key)s」排序(可用:%(names)s)") % {"key": sort[:40], "names": names})
+        errors.append(_("排序：不支持按“%(key)s”排序（可用：%(names)s）") % {"key": sort[:40], "names": names})
     size = params.get("per_page", "")
     if size and size not in {str(n) for n in PAGE_SIZES}:
-        errors.append(_("每页条数:须为 %(sizes)s 之一") % {"sizes": "、".join(str(n) for n in PAGE_SIZES)})
+        errors.append(_("每页条数：须为 %(sizes)s 之一") % {"sizes": "、".join(str(n) for n in PAGE_SIZES)})
     return errors
 
 
@@ -262,7 +262,7 @@ class ObjectExportView(ObjectListView):
         limit = export_max_rows()
         if qs[limit : limit + 1].exists():
             fs.form.add_error(
-                None, _("导出:超过 %(n)d 行的上限,请缩小筛选范围(如按镇（街道）或时间段)后分批导出") % {"n": limit}
+                None, _("导出：超过 %(n)d 行的上限，请缩小筛选范围（如按镇（街道）或时间段）后分批导出") % {"n": limit}
             )
             return bad_input(request, fs.form)
         title = str(c.export_title or c.opts.verbose_name_plural)
@@ -444,7 +444,7 @@ class AutocompleteView(LoginRequiredMixin, View):
             raise PermissionDenied  # as the register's own list: no names for those who may not list it
         q = request.GET.get("q", "").strip()
         if len(q) > AUTOCOMPLETE_MAX_Q or "\x00" in q:
-            return JsonResponse({"q": [_("搜索词:最多 %(n)d 个字") % {"n": AUTOCOMPLETE_MAX_Q}]}, status=400)
+            return JsonResponse({"q": [_("搜索词：最多 %(n)d 个字") % {"n": AUTOCOMPLETE_MAX_Q}]}, status=400)
         qs = spec.model.objects.visible_to(request.user)
         if q:
             cond = Q()

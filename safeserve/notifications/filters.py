@@ -32,8 +32,7 @@ class DeliveryFilterSet(ScopedFilterSet):
         model = Delivery
         fields = ["status", "channel"]
 
-    def filter_queryset(self, queryset):
-        qs = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("status"):
-            qs = qs.filter(status__in=UNDELIVERED)
-        return qs
+    def rows(self, qs):
+        """The filtered rows; without a chosen status, only those not delivered."""
+        status = self.form.cleaned_data.get("status") if self.is_bound and self.is_valid() else None
+        return qs if status else qs.filter(status__in=UNDELIVERED)

@@ -42,7 +42,8 @@ def _listing(request, filterset_class, base):
     fs = filterset_class(request.GET or None, queryset=base, request=request)
     query = request.GET.copy()
     query.pop("page", None)
-    return fs, filtered_or_none(fs, base), query.urlencode()
+    qs = filtered_or_none(fs, base)
+    return fs, (fs.rows(qs) if hasattr(fs, "rows") else qs), query.urlencode()
 
 
 def _export(request, filterset_class, base, columns, title, ascii_name):

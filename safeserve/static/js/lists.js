@@ -48,7 +48,7 @@ function setupAutocomplete(select) {
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-expanded", "false");
   input.setAttribute("aria-label", select.labels && select.labels[0] ? select.labels[0].textContent : select.name);
-  input.placeholder = select.dataset.placeholder || "输入名称搜索";
+  input.placeholder = select.dataset.placeholder || "";
   const chosen = select.selectedOptions[0];
   if (chosen && chosen.value) input.value = chosen.textContent;
   const list = document.createElement("ul");
@@ -106,7 +106,7 @@ function setupAutocomplete(select) {
       if (!data.results.length) {
         const none = document.createElement("li");
         none.className = "list-group-item py-1 small text-muted";
-        none.textContent = "无匹配结果";
+        none.textContent = select.dataset.none || "—";
         list.appendChild(none);
       }
       list.hidden = false;
