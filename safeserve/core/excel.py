@@ -203,6 +203,33 @@ def heading_lines(title: str, conditions: list[tuple[str, str]] = (), period: st
     return lines
 
 
+def related_paths(model, names) -> tuple[list[str], list[str]]:
+    """(select_related paths, prefetch_related paths) that the columns ``names`` read, so that an
+    export of 20,000 rows makes a handful of queries instead of one per row and relation."""
+    joins, prefetch = set(), set()
+    for name in names:
+        current, path = model, []
+        for part in name.split("__"):
+            try:
+                f = current._meta.get_field(part)
+            except Exception:
+                break
+            if not f.is_relation:
+                break
+            path.append(part)
+            if f.many_to_many or f.one_to_many:
+                prefetch.add("__".join(path))
+                break
+            current = f.related_model
+        else:
+            if path and "__".join(path) not in prefetch:
+                joins.add("__".join(path))
+            continue
+        if path and "__".join(path) not in prefetch:
+            joins.add("__".join(path))
+    return sorted(joins), sorted(prefetch)
+
+
 def export_queryset(
     queryset,
     columns,
@@ -216,6 +243,11 @@ def export_queryset(
 ) -> FileResponse:
     """Export rows exactly as the user sees them on the page (masking included), typed."""
     headers = [label for _, label in columns]
+    joins, prefetch = related_paths(queryset.model, [name for name, _ in columns])
+    if joins:
+        queryset = queryset.select_related(*joins)
+    if prefetch:
+        queryset = queryset.prefetch_related(*prefetch)
 
     def rows():
         for obj in queryset.iterator(chunk_size=2000):
