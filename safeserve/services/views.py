@@ -4,12 +4,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
 from safeserve.core import hooks
 from safeserve.core.display import visible_related
+from safeserve.core.excel import Sheet, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_document, serve_stored_image
 from safeserve.core.validation import parse_id
@@ -20,6 +22,7 @@ from safeserve.core.views import (
     ObjectListView,
     Related,
     _apply_validation_error,
+    mark_download,
 )
 
 from . import actions, chain, filters, forms, queries, transitions
@@ -413,20 +416,51 @@ class VisitPhotoView(LoginRequiredMixin, View):
         return serve_stored_image(photo.file, name=photo.name)
 
 
+DUE_COLUMNS = [
+    ("enterprise_name", _l("企业")),
+    ("agency_name", _l("服务机构")),
+    ("contract_number", _l("合同")),
+    ("visits_per_year", _l("每年次数")),
+    ("last_visit", _l("上次服务")),
+    ("due", _l("应服务日期")),
+    ("days_overdue", _l("逾期天数")),
+]
+
+
 class VisitsDueView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("services.view_servicevisit"):
             raise PermissionDenied
+        if "download" in request.GET:  # every overdue pair, as a workbook (the page shows the first 500)
+            rows = queries.missing_visits(request.user)
+            title = _("逾期未上门服务")
+            data = ([r.get(name) for name, _label in DUE_COLUMNS] for r in rows)
+            heading = heading_lines(title, period=_("截至 %(d)s") % {"d": timezone.localdate().isoformat()})
+            return mark_download(
+                request,
+                workbook_response(
+                    title, [Sheet(title, [str(lbl) for _n, lbl in DUE_COLUMNS], data, heading)], ascii_name="visits-due"
+                ),
+            )
         rows = queries.missing_visits(request.user, limit=500)
-        return render(request, "services/visits_due.html", {"rows": rows})
+        return render(request, "services/visits_due.html", {"rows": rows, "export_url": "?download=1"})
 
 
 class RatingsView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("registry.view_agency"):
             raise PermissionDenied
+        if "download" in request.GET:
+            title = _("服务机构评价")
+            headers = [_("服务机构"), _("平均分"), _("评价次数")]
+            data = (
+                [a.name, round(a.rating_avg, 1) if a.rating_avg else None, a.rating_count]
+                for a in queries.agency_ratings(request.user)
+            )
+            sheet = Sheet(title, headers, data, heading_lines(title))
+            return mark_download(request, workbook_response(title, [sheet], ascii_name="agency-ratings"))
         agencies = queries.agency_ratings(request.user)[:200]
-        return render(request, "services/ratings.html", {"agencies": agencies})
+        return render(request, "services/ratings.html", {"agencies": agencies, "export_url": "?download=1"})
 
 
 def contract_context(user, contract):

@@ -30,7 +30,10 @@ from safeserve_dev.testkit import PERSONAS, make_id_number
 OTHER_LISTS = {
     "notifications:inbox": "notifications:inbox_export",
     "notifications:delivery_list": "notifications:delivery_export",
+    "services:visit_due": "services:visit_due",  # ?download=1: every overdue pair as a workbook
+    "services:ratings": "services:ratings",
 }
+DOWNLOAD = {"services:visit_due", "services:ratings"}  # their export is the page with ?download=1
 
 
 def _people(world):
@@ -92,6 +95,12 @@ def test_every_list_has_an_export(world, db):
     assert names <= set(lists) | set(OTHER_LISTS), f"lists without an export: {names - set(lists) - set(OTHER_LISTS)}"
     c = _client(world, "county")
     for list_route, (export_route, _config) in {**lists, **{k: (v, None) for k, v in OTHER_LISTS.items()}}.items():
+        if list_route in DOWNLOAD:
+            page = c.get(reverse(list_route)).content.decode()
+            assert 'href="?download=1"' in page, f"{list_route}: no export link"
+            resp = c.get(reverse(list_route), {"download": "1"})
+            assert resp["Content-Type"].startswith("application/vnd.openxml"), list_route
+            continue
         page = c.get(reverse(list_route), {"q": "甲"}).content.decode()
         m = re.search(r'href="([^"]+)"[^>]*data-testid="export"', page)
         assert m, f"{list_route}: no export link"

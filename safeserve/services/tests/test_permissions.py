@@ -152,6 +152,16 @@ ROUTE_CHECKS = [
         name="contract API: its enterprises",
     ),
     RouteCheck("services:visit_due", SIDE, "contract_due_a", "contract_due_b", label="number"),
+    RouteCheck(
+        "services:visit_due",
+        SIDE,
+        "contract_due_a",
+        "contract_due_b",
+        label="number",
+        query={"download": "1"},
+        kind="xlsx",
+        name="visit_due export",
+    ),
     # Filters choose a contract by its number (core.views.AutocompleteView): the contracts the list shows.
     RouteCheck(
         "autocomplete",
@@ -224,6 +234,15 @@ ROUTE_CHECKS = [
         {**REFERENCE, "agency_a": "a", "insurer_a": "ab", "assoc_a": "ab"},
         "agency_a",
         "agency_b",
+    ),
+    RouteCheck(
+        "services:ratings",
+        {**REFERENCE, "agency_a": "a", "insurer_a": "ab", "assoc_a": "ab"},
+        "agency_a",
+        "agency_b",
+        query={"download": "1"},
+        kind="xlsx",
+        name="ratings export",
     ),
     RouteCheck("servicevisit-list", SIDE, "visit_a", "visit_b", kind="json"),
     RouteCheck("servicevisit-list", {"agency_a": ""}, method="post", data=_new_visit, api=True, ok=(201,)),
