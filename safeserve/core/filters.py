@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .validation import MAX_DAYS, bound_form_fields, id_validators
+from .validation import MAX_DAYS, bound_form_fields, id_validators, parse_id
 
 DATE_HINT = _("格式：YYYY-MM-DD")
 
@@ -55,8 +55,14 @@ class AutocompleteSelect(forms.Select):
         )
 
     def optgroups(self, name, value, attrs=None):
-        chosen = {str(v) for v in value if v not in (None, "")}
-        choices, self.choices = self.choices, [(k, v) for k, v in self.choices if k == "" or str(k) in chosen]
+        """Only the blank option and the chosen record: never a query over the whole register (a
+        county has 20,000 enterprises), and none at all when nothing is chosen."""
+        chosen = [v for v in value if v not in (None, "") and parse_id(v)]
+        rows = [("", self.choices.field.empty_label or "")] if hasattr(self.choices, "field") else [("", "")]
+        queryset = getattr(self.choices, "queryset", None)
+        if chosen and queryset is not None:
+            rows += [(obj.pk, str(obj)) for obj in queryset.filter(pk__in=chosen)]
+        choices, self.choices = self.choices, rows
         try:
             return super().optgroups(name, value, attrs)
         finally:
