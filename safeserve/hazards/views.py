@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
-from safeserve.core.excel import workbook_response
+from safeserve.core.excel import Sheet, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
 from safeserve.core.validation import parse_id
@@ -355,8 +355,14 @@ class LedgerView(LoginRequiredMixin, View):
         )
         scope = enterprise.name if enterprise else town.name if town else org_name(request.user) or _("全县")
         title = _("隐患台账")
+        conditions = [(str(_("镇(街道)")), town.name)] if town else []
+        conditions += [(str(_("企业")), enterprise.name)] if enterprise else []
+        period = f"{d['start']:%Y-%m-%d} 至 {d['end']:%Y-%m-%d}"
+        heading = heading_lines(f"{title}（{scope}）", conditions, period)
         return workbook_response(
-            f"hazard-ledger-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", [(f"{title}-{scope}", headers, rows)]
+            f"{title}-{scope}-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}",
+            [Sheet(f"{title}-{scope}", headers, rows, heading)],
+            ascii_name=f"hazard-ledger-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}",
         )
 
 
@@ -374,9 +380,12 @@ class StatisticsView(LoginRequiredMixin, View):
         by = form.cleaned_data["by"] or ("town" if request.user.role in ("county",) else "enterprise")
         stats = queries.quarterly_statistics(request.user, year, quarter, by=by)
         if "download" in request.GET:
+            title = f"{year}年第{quarter}季度隐患统计"
+            heading = heading_lines(title, period=f"{year}年第{quarter}季度")
             return workbook_response(
-                f"hazard-statistics-{year}Q{quarter}",
-                [(f"{year}年第{quarter}季度隐患统计", stats["headers"], [*stats["rows"], stats["totals"]])],
+                title,
+                [Sheet(title, stats["headers"], [*stats["rows"], stats["totals"]], heading)],
+                ascii_name=f"hazard-statistics-{year}Q{quarter}",
             )
         return render(
             request,

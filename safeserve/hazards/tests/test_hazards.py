@@ -240,7 +240,13 @@ def _ledger(client, **params):
     assert resp.status_code == 200, resp.content[:500]
     wb = load_workbook(io.BytesIO(b"".join(resp.streaming_content)))
     ws = wb.worksheets[0]
-    return [[c.value for c in row] for row in ws.iter_rows()]
+    return table_rows(ws)
+
+
+def table_rows(ws):
+    """The header row and the data rows, below the title block (the frozen pane starts the data)."""
+    header = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) - 1
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=header)]
 
 
 def test_ledger_rows(served, client_for):
@@ -256,6 +262,11 @@ def test_ledger_rows(served, client_for):
     )
     today = timezone.localdate()
     period = {"start": (today - timedelta(days=30)).isoformat(), "end": today.isoformat()}
+    resp = client_for("town_a").get(reverse("hazards:ledger"), {**period, "download": "1"})
+    ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).worksheets[0]
+    assert ws.cell(row=1, column=1).value == "隐患台账（罗星街道安监办）"
+    assert ws.cell(row=3, column=1).value == f"统计期间：{period['start']} 至 {period['end']}"
+    assert "filename*=UTF-8''" in resp["Content-Disposition"]
     rows = _ledger(client_for("town_a"), **period)
     assert rows[0][:3] == ["序号", "镇(街道)", "企业名称"]
     assert [r[8] for r in rows[1:]] == ["配电房"]  # only town A, only the period
@@ -424,7 +435,12 @@ def test_statistics_by_enterprise_and_download(served, client_for):
         reverse("hazards:statistics"), {"year": today.year, "quarter": q, "by": "enterprise", "download": 1}
     )
     ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).worksheets[0]
-    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    title = ws.cell(row=1, column=1).value
+    assert (
+        title == f"{today.year}年第{q}季度隐患统计"
+        and ws.cell(row=3, column=1).value == f"统计期间：{today.year}年第{q}季度"
+    )
+    rows = table_rows(ws)
     assert (
         rows[0][1] == "发现一般隐患" and rows[1] == ["嘉善甲五金有限公司", 1, 1, 0, 0, 0, 0] and rows[-1][0] == "合计"
     )
