@@ -8,6 +8,7 @@ through ``visible_to(user, action)``; nothing here calls ``.save()`` — writes 
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -261,10 +262,12 @@ class ObjectExportView(ObjectListView):
             return bad_input(request, fs.form)
         limit = export_max_rows()
         if qs[limit : limit + 1].exists():
-            fs.form.add_error(
+            form = fs.form if fs.is_bound else forms.Form({})
+            form.is_valid()
+            form.add_error(
                 None, _("导出：超过 %(n)d 行的上限，请缩小筛选范围（如按镇（街道）或时间段）后分批导出") % {"n": limit}
             )
-            return bad_input(request, fs.form)
+            return bad_input(request, form)
         title = str(c.export_title or c.opts.verbose_name_plural)
         resp = export_queryset(
             qs,

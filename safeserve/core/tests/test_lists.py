@@ -296,3 +296,18 @@ def test_no_page_or_export_shows_a_number_to_whom_may_not_see_it(world, db, pers
             if persona not in allowed:
                 assert number not in text, f"{persona} reads {number} on {url}"
     assert seen
+
+
+def test_the_period_the_cap_and_the_autocomplete_bounds(world, db, settings):
+    c = _client(world, "county")
+    resp = c.get(reverse("services:visit_export"), {"date_from": "2026-01-01", "date_to": "2026-06-30"})
+    ws, header_row, _rows = sheet(resp)
+    heading = [ws.cell(row=n, column=1).value for n in range(1, header_row)]
+    assert "统计期间：2026-01-01 至 2026-06-30" in heading, heading
+    settings.SAFESERVE = {**settings.SAFESERVE, "EXPORT_MAX_ROWS": 1}
+    resp = c.get(reverse("registry:enterprise_export"))
+    assert resp.status_code == 400 and "超过 1 行的上限" in resp.content.decode()
+    assert c.get(reverse("autocomplete", args=["enterprise"]), {"q": "x" * 51}).status_code == 400
+    assert c.get(reverse("autocomplete", args=["no-such-kind"])).status_code == 404
+    found = c.get(reverse("autocomplete", args=["enterprise"]), {"q": "有限公司"}).json()["results"]
+    assert {r["text"] for r in found} == {world["ent_a"].name, world["ent_b"].name}
