@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.core.forms import BoundedForm, DateInput, MultipleFileInput, MultipleImageField, ScopedModelForm
 from safeserve.core.identity import normalize_code
+from safeserve.core.validation import parse_id
 from safeserve.registry.models import AgencyStaff, Enterprise
 
 from .choices import ContractStatus, ItemResult, ServiceItem
@@ -20,7 +21,7 @@ class EnterprisePicker(forms.SelectMultiple):
 
     def get_context(self, name, value, attrs):
         context = forms.Widget.get_context(self, name, value, attrs)
-        ids = [v for v in (value or []) if str(v).isdigit()]
+        ids = [i for i in map(parse_id, value or []) if i]
         qs = getattr(self.choices, "queryset", None)
         context["widget"]["selected"] = list(qs.filter(pk__in=ids).order_by("name")) if qs is not None and ids else []
         context["widget"]["search_url"] = reverse("services:contract_enterprise_search")
@@ -94,14 +95,14 @@ class ContractForm(ScopedModelForm):
         found = {e.credit_code: e for e in Enterprise.objects.visible_to(self.user).filter(credit_code__in=codes)}
         missing = [c for c in codes if c not in found]
         if missing:
-            raise ValidationError(_("以下信用代码不存在或不在您的管辖范围内:%(c)s") % {"c": "、".join(missing[:10])})
+            raise ValidationError(_("以下信用代码不存在或不在您的管辖范围内：%(c)s") % {"c": "、".join(missing[:10])})
         return list(dict.fromkeys(found[c] for c in codes))
 
     def _agency_id(self):
         raw = self.data.get("agency") if self.is_bound else self.initial.get("agency")
         if raw in (None, "") and self.instance.pk:
             raw = self.instance.agency_id
-        return int(raw) if str(raw or "").isdigit() else None
+        return parse_id(raw) if raw not in (None, "") else None
 
     def clean(self):
         data = super().clean()
@@ -268,7 +269,7 @@ class VisitForm(BoundedForm):
     def chosen_pending(self):
         """The already uploaded photos this form carries (kept across a failed submit)."""
         ids = self.data.getlist("pending_photo") if self.is_bound and hasattr(self.data, "getlist") else []
-        ids = [i for i in ids if str(i).isdigit()]
+        ids = [i for i in map(parse_id, ids) if i]
         return list(PendingPhoto.objects.visible_to(self.user).filter(pk__in=ids)) if ids else []
 
     def error_summary(self):
