@@ -65,7 +65,12 @@ class HazardReportForm(BoundedForm):
 
 
 class UrgeForm(BoundedForm):
-    message = forms.CharField(label=_("督办意见"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    message = forms.CharField(
+        label=_("督办意见"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("督办催办须填写督办意见")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,8 +78,15 @@ class UrgeForm(BoundedForm):
 
 
 class ExtensionRequestForm(BoundedForm):
-    requested_deadline = forms.DateField(label=_("申请延期至"), widget=DateInput())
-    reason = forms.CharField(label=_("延期理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    requested_deadline = forms.DateField(
+        label=_("申请延期至"), widget=DateInput(), error_messages={"required": _("请填写申请延期至的日期")}
+    )
+    reason = forms.CharField(
+        label=_("延期理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("申请延期须说明理由")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
