@@ -211,7 +211,14 @@ def test_issued_notice_is_numbered_dated_stored_and_served_unchanged(served, cli
     settings.LANGUAGE_CODE = "en"
     issued_day = datetime(2026, 3, 2, 0, 20, tzinfo=TZ)  # 00:20 in Shanghai is still 1 March in UTC
     with time_machine.travel(issued_day, tick=False):
-        h = report(served, level=HazardLevel.MAJOR, deadline=date(2026, 5, 30))
+        h = report(
+            served,
+            level=HazardLevel.MAJOR,
+            deadline=date(2026, 5, 30),
+            location="二号厂房冲压车间东侧第三条生产线",
+            description="冲床光电保护装置失效," + "双手操作按钮被短接,安全防护罩缺失," * 6,
+            responsible_person="欧阳建国",
+        )
         town = client_for("town_a")
         town.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         first = _issue(town, h)
@@ -231,7 +238,7 @@ def test_issued_notice_is_numbered_dated_stored_and_served_unchanged(served, cli
     lines = text.splitlines()
     assert lines[0].strip() == "责令限期整改通知书"
     # Headings, names and dates stay whole on their line (no word broken across table lines).
-    for whole in ("隐患部位", "隐患描述", "隐患等级", "责任人", "整改期限", "李四", "2026-05-30", "2026年3月2日"):
+    for whole in ("隐患部位", "隐患描述", "隐患等级", "责任人", "整改期限", "欧阳建国", "2026-05-30", "2026年3月2日"):
         assert any(whole in line for line in lines), (whole, lines)
     flat = "".join(text.split())
     for expected in ("嘉善甲五金有限公司", "冲压车间", "冲床光电保护装置失效", "责令你单位", "签发人", first.number):
