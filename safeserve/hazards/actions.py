@@ -617,7 +617,7 @@ def escalate_overdue(today: date | None = None) -> int:
     for h in overdue.filter(deadline=today - timedelta(days=1)).select_related("enterprise").order_by("town_id", "id"):
         newly.setdefault(h.town_id, []).append(h)
     sent = 0
-    list_url = reverse("hazards:hazard_list") + "?overdue=true"
+    list_url = reverse("hazards:hazard_list") + "?overdue=true&sort=-overdue_days"  # most overdue first
     for row in per_town.order_by("town_id"):
         fresh = newly.get(row["town_id"], [])
         lines = [f"· {_label(h)}(期限 {h.deadline.isoformat()})" for h in fresh[:20]]

@@ -235,7 +235,12 @@ def home_summary(user) -> dict:
     url = reverse("hazards:hazard_list")
     cards += [
         {"key": "hazards-open", "label": _("未销号隐患"), "value": agg["open"], "url": url + "?open=true"},
-        {"key": "hazards-overdue", "label": _("逾期隐患"), "value": agg["overdue"], "url": url + "?overdue=true"},
+        {
+            "key": "hazards-overdue",
+            "label": _("逾期隐患"),
+            "value": agg["overdue"],
+            "url": url + "?overdue=true&sort=-overdue_days",
+        },
         {
             "key": "hazards-major",
             "label": _("重大隐患(挂牌督办)"),

@@ -159,7 +159,7 @@ class TestJobs:
         assert "逾期未整改隐患 2 条(重大 0 条)" in msgs[0].title
         assert "今日新增逾期 2 条" in msgs[0].body and "另一处" in msgs[0].body
         assert "今日新增逾期 0 条" in msgs[1].body
-        assert msgs[0].link.endswith("?overdue=true")
+        assert msgs[0].link.endswith("?overdue=true&sort=-overdue_days")
         assert not inbox("town_b", "hazard_overdue").exists()
         assert not inbox("ent_a", "hazard_overdue").exists()
 
