@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -198,6 +199,32 @@ def test_side_actions_follow_their_table(served):
                         done = False
                     transaction.set_rollback(True)
                 assert done == expected, (state, persona, action)
+    # Extension decisions: every state of a request × decision × party, from EXTENSION_TABLE.
+    h = hazards["rectifying"]
+    for ext_state in ExtensionState.values:
+        ext = HazardExtension.objects.create(
+            hazard=h,
+            previous_deadline=h.deadline,
+            requested_deadline=h.deadline + timedelta(days=5),
+            reason="等料",
+            requested_by=served.user("ent_a"),
+            state=ext_state,
+        )
+        for persona in personas:
+            user = served.user(persona)
+            for decision in transitions.EXTENSION_ACTIONS:
+                row = transitions.EXTENSION_TABLE.get((ext_state, decision))
+                expected = bool(row and transitions.relations(user, h) & row[1])
+                assert transitions.extension_allowed(user, ext, decision) == expected, (ext_state, persona, decision)
+                with transaction.atomic():
+                    try:
+                        actions.hazard_decide_extension(actor=user, extension=ext, decision=decision, note="理由")
+                        done = True
+                    except (PermissionDenied, ValidationError, Http404):
+                        done = False
+                    transaction.set_rollback(True)
+                assert done == expected, (ext_state, persona, decision)
+        ext.delete()
     assert transitions.side_allowed(served.user("county"), hazards["reported"], "urge")
     assert not transitions.side_allowed(served.user("ent_a"), hazards["reported"], "urge")
     assert not transitions.side_allowed(served.user("town_b"), hazards["reported"], "urge")
