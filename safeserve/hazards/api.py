@@ -21,6 +21,7 @@ from .models import Hazard, MajorHazardCriterion, RemediationPlan
 
 class HazardSerializer(BoundedModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    overdue_days = serializers.IntegerField(read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     photos = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
@@ -43,6 +44,7 @@ class HazardSerializer(BoundedModelSerializer):
             "deadline",
             "state",
             "overdue",
+            "overdue_days",
             "supervised",
             "acceptor_agency",
             "reported_at",
