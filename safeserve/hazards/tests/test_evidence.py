@@ -348,3 +348,31 @@ def test_extension_rows_are_scoped_like_their_hazard(served):
     )
     assert HazardExtension.objects.visible_to(served.user("town_a")).count() == 1
     assert HazardExtension.objects.visible_to(served.user("town_b")).count() == 0
+
+
+def test_the_api_takes_the_same_side_steps(served, client_for):
+    h = report(served)
+    base = f"/api/v1/hazards/hazards/{h.pk}/"
+    ent, town = client_for("ent_a"), client_for("town_a")
+    resp = ent.post(base + "extension/", {"requested_deadline": FAR, "reason": "等料"}, content_type="application/json")
+    latest = (h.deadline + timedelta(days=30)).isoformat()
+    assert (
+        resp.status_code == 400 and f"每次延期最长 30 天(设置项):申请的期限不能晚于 {latest}" in resp.content.decode()
+    )
+    wanted = (h.deadline + timedelta(days=7)).isoformat()
+    resp = ent.post(
+        base + "extension/", {"requested_deadline": wanted, "reason": "等料"}, content_type="application/json"
+    )
+    assert resp.status_code == 201 and resp.json()["state"] == "pending"
+    ext_id = resp.json()["id"]
+    assert ent.post(base + "urge/", {"message": "x"}, content_type="application/json").status_code == 403
+    resp = town.post(
+        base + "extension-decision/", {"extension": ext_id, "decision": "approve"}, content_type="application/json"
+    )
+    assert resp.status_code == 200 and resp.json()["state"] == "approved"
+    assert town.post(base + "urge/", {"message": "请按新期限完成"}, content_type="application/json").status_code == 200
+    resp = town.post(base + "notice/", content_type="application/json")
+    assert resp.status_code == 201 and resp.json()["kind"] == "order"
+    assert town.get(resp.json()["url"]).content == h.notices.get().file.read()
+    h.refresh_from_db()
+    assert h.deadline.isoformat() == wanted

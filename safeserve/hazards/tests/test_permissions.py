@@ -189,6 +189,46 @@ ROUTE_CHECKS = [
     RouteCheck(
         "hazard-step", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={"action": "start"}
     ),
+    # The same side steps through the API (the same actions, so the same parties).
+    RouteCheck(
+        "hazard-urge",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        api=True,
+        data={"message": "篡改"},
+        visible={"ent_a": "a", "agency_a": "a"},
+    ),
+    RouteCheck(
+        "hazard-extension",
+        {"ent_a": "a", "agency_a": "a"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        api=True,
+        data=lambda w: {
+            "requested_deadline": (w["hazard_a"].deadline + timedelta(days=5)).isoformat(),
+            "reason": "篡改",
+        },
+        ok=(400,),  # a request is already pending in the world: refused with the reason, nothing written
+        visible={"county": "ab", "town_a": "a", "town_b": "b"},
+    ),
+    RouteCheck(
+        "hazard-extension-decision",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        api=True,
+        data=lambda w: {"extension": w["extension_a"].pk, "decision": "refuse", "note": "篡改"},
+        ok=(200, 404),  # hazard B's page names extension A: a 404, as for any row of another hazard
+        visible={"ent_a": "a", "agency_a": "a"},
+    ),
+    RouteCheck("hazard-notice", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={}, ok=(201,)),
     RouteCheck("hazard-plan", SIDE, "hazard_major", "hazard_major_b", args=_pk, method="put", api=True, data=_plan),
     # Evidence needs photos: those who may add it get a 400 for an empty body; nobody else gets in.
     RouteCheck("hazard-evidence", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={}, ok=(400,)),
