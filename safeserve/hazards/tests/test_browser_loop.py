@@ -52,7 +52,9 @@ def test_visit_two_hazards_evidence_and_acceptance(world, as_user, tmp_path, set
     agency.check(f"input[name=staff][value='{world['staff_a'].pk}']")
     agency.fill("#id_findings", "冲压车间光电保护失效;抛光车间干式除尘器无泄爆措施")
     agency.set_input_files("#id_photos", photo(tmp_path, "site.png", (120, 120, 120)))
+    agency.wait_for_selector("[data-testid=chosen-photos] figure")  # uploaded when chosen
     agency.fill("#id_signed_by", "李四")
+    agency.click("[data-testid=all-ok]")  # every checklist item must be answered
     agency.click("[data-testid=visit-submit]")
     agency.wait_for_selector("[data-testid=chain-ok]")
     visit = ServiceVisit.objects.get()
