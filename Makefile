@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safeserve
 # Debian packages the test suite needs: Chromium for the Playwright tests, CJK fonts so Chinese
 # renders in screenshots, Pango for WeasyPrint (PDF reports), Mosquitto for the MQTT ingest tests.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 mosquitto
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 mosquitto
 
 VENV_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed

@@ -255,6 +255,9 @@ SAFESERVE = {
     "HAZARD_REMINDER_DAYS": int(os.environ.get("SAFESERVE_HAZARD_REMINDER_DAYS", "3")),
     "HAZARD_MAJOR_REPORT_HOURS": int(os.environ.get("SAFESERVE_HAZARD_MAJOR_REPORT_HOURS", "2")),
     "HAZARD_ACCEPTANCE_DAYS": int(os.environ.get("SAFESERVE_HAZARD_ACCEPTANCE_DAYS", "10")),
+    "HAZARD_GENERAL_MAX_DAYS": int(os.environ.get("SAFESERVE_HAZARD_GENERAL_MAX_DAYS", "90")),
+    "HAZARD_MAJOR_MAX_DAYS": int(os.environ.get("SAFESERVE_HAZARD_MAJOR_MAX_DAYS", "180")),
+    "HAZARD_EXTENSION_MAX_DAYS": int(os.environ.get("SAFESERVE_HAZARD_EXTENSION_MAX_DAYS", "30")),
     # Service types that need the agency's own licence (应急管理部令第1号: 安全评价, 检测检验; 职业卫生
     # 技术服务): a visit under a contract with such an item needs a valid, county-confirmed qualification.
     "LICENSED_SERVICE_TYPES": env_list("SAFESERVE_LICENSED_SERVICE_TYPES", "evaluation,testing,occupational"),

@@ -1,11 +1,14 @@
 """Every write of a hazard's life, plus the reminder and escalation jobs."""
 
+import hashlib
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
@@ -17,9 +20,17 @@ from safeserve.notifications.queries import agency_users, county_officers, enter
 from safeserve.registry.models import Enterprise
 from safeserve.services.models import ServiceVisit
 
-from . import conf, queries, transitions
-from .choices import HazardLevel, HazardSource, HazardState, PhotoStage
-from .models import Hazard, HazardEvent, HazardPhoto, MajorHazardCriterion, RemediationPlan
+from . import conf, documents, queries, transitions
+from .choices import ExtensionState, HazardLevel, HazardSource, HazardState, PhotoStage
+from .models import (
+    Hazard,
+    HazardEvent,
+    HazardExtension,
+    HazardPhoto,
+    IssuedNotice,
+    MajorHazardCriterion,
+    RemediationPlan,
+)
 
 
 def default_deadline(level: str, start: date | None = None) -> date:
@@ -124,8 +135,7 @@ def hazard_report(
         reported_by=actor,
     )
     hazard.full_clean()
-    if hazard.deadline < timezone.localdate():
-        raise ValidationError({"deadline": _("整改期限不能早于今天")})
+    Hazard.check_deadline(level=hazard.level, reported_on=hazard.reported_on, deadline=hazard.deadline)
     hazard.save()
     event = _event(hazard, actor, "report", "", note)
     _save_photos(hazard, event, actor, images, PhotoStage.BEFORE)
@@ -213,6 +223,8 @@ def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), 
         raise ValidationError(_("申请验收须上传整改后照片或填写整改说明"))
     if action == "reject" and not note:
         raise ValidationError(_("退回整改须说明原因"))
+    if action == "accept" and not note:
+        raise ValidationError({"note": _("验收销号须填写验收意见")})
     if action == "appoint":
         if acceptor_agency is None:
             raise ValidationError({"acceptor_agency": _("请选择受委托验收的服务机构")})
@@ -300,6 +312,259 @@ def hazard_add_evidence(*, actor, hazard, photos, note: str = "") -> Hazard:
     return fresh
 
 
+# ---------------------------------------------------------------- steps beside the state machine
+
+
+def _others(users, actor):
+    return [u for u in users if u.pk != getattr(actor, "pk", None)]
+
+
+def _side_check(actor, fresh, action):
+    if actor is None or not actor.has_perm("hazards.change_hazard"):
+        raise PermissionDenied(_("您没有处理隐患的权限"))
+    states, parties = transitions.SIDE_ACTIONS[action]
+    label = transitions.SIDE_LABELS[action]
+    if not transitions.relations(actor, fresh) & parties:
+        raise PermissionDenied(_("您不能对该隐患执行“%(a)s”") % {"a": label})
+    if fresh.state not in states:
+        raise ValidationError(_("隐患当前状态为“%(s)s”,不能执行“%(a)s”") % {"s": fresh.get_state_display(), "a": label})
+
+
+@transaction.atomic
+def hazard_urge(*, actor, hazard, message: str) -> HazardEvent:
+    """督办/催办: an officer presses the enterprise (and its town office) to rectify; kept in the history."""
+    fresh = _lock(actor, hazard)
+    _side_check(actor, fresh, "urge")
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": _("督办催办须填写督办意见")})
+    event = _event(fresh, actor, "urge", fresh.state, message)
+    record(actor=actor, action=AuditAction.UPDATE, instance=fresh, changes={"urge": [None, message]}, note=message)
+    recipients = list(enterprise_users(fresh.enterprise_id)) + list(town_officers(fresh.town_id))
+    notify(
+        recipients=_others(recipients, actor),
+        kind="hazard_urged",
+        title=_("隐患督办:%(h)s,整改期限 %(d)s") % {"h": _label(fresh), "d": fresh.deadline.isoformat()},
+        body=message,
+        link=_link(fresh),
+        level=Level.URGENT if fresh.is_major or fresh.is_overdue else Level.WARNING,
+        dedup_key=f"hazard:{fresh.pk}:urge:{event.pk}",
+    )
+    return event
+
+
+@transaction.atomic
+def hazard_request_extension(*, actor, hazard, requested_deadline: date, reason: str) -> HazardExtension:
+    """申请延期: the party that rectifies asks for a later deadline, with its reason."""
+    fresh = _lock(actor, hazard)
+    _side_check(actor, fresh, "extend")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("申请延期须说明理由")})
+    if requested_deadline is None or requested_deadline <= fresh.deadline:
+        raise ValidationError(
+            {"requested_deadline": _("申请延期的期限须晚于原整改期限(%(d)s)") % {"d": fresh.deadline.isoformat()}}
+        )
+    days = conf.get("HAZARD_EXTENSION_MAX_DAYS")
+    latest = fresh.deadline + timedelta(days=days)
+    if requested_deadline > latest:
+        raise ValidationError(
+            {
+                "requested_deadline": _("每次延期最长 %(n)d 天(设置项):申请的期限不能晚于 %(max)s")
+                % {"n": days, "max": latest.isoformat()}
+            }
+        )
+    if fresh.extensions.filter(state=ExtensionState.PENDING).exists():
+        raise ValidationError(_("该隐患已有待审批的延期申请"))
+    ext = HazardExtension(
+        hazard=fresh,
+        previous_deadline=fresh.deadline,
+        requested_deadline=requested_deadline,
+        reason=reason,
+        requested_by=actor,
+    )
+    ext.full_clean()
+    ext.save()
+    note = _("申请延期至 %(d)s:%(r)s") % {"d": requested_deadline.isoformat(), "r": reason}
+    _event(fresh, actor, "extension_request", fresh.state, note)
+    record(actor=actor, action=AuditAction.CREATE, instance=ext, changes={"state": [None, ext.state]}, note=note)
+    recipients = list(town_officers(fresh.town_id)) + (list(county_officers()) if fresh.is_major else [])
+    notify(
+        recipients=_others(recipients, actor),
+        kind="hazard_extension_requested",
+        title=_("隐患延期申请待审批:%(h)s(%(a)s → %(b)s)")
+        % {"h": _label(fresh), "a": fresh.deadline.isoformat(), "b": requested_deadline.isoformat()},
+        body=reason,
+        link=_link(fresh),
+        level=Level.WARNING,
+        dedup_key=f"hazard-extension:{ext.pk}:requested",
+    )
+    return ext
+
+
+@transaction.atomic
+def hazard_decide_extension(*, actor, extension, decision: str, note: str = "") -> HazardExtension:
+    """批准/不批准延期 (county officer: any hazard; town officer: its own town's). Approval moves the deadline."""
+    if actor is None or not actor.has_perm("hazards.change_hazard"):
+        raise PermissionDenied(_("您没有处理隐患的权限"))
+    fresh = _lock(actor, extension.hazard)
+    try:
+        ext = HazardExtension.objects.select_for_update().get(pk=extension.pk, hazard=fresh)
+    except HazardExtension.DoesNotExist:
+        raise PermissionDenied(_("该隐患不在您的数据权限范围内")) from None
+    label = transitions.EXTENSION_ACTIONS.get(decision, decision)
+    row = transitions.EXTENSION_TABLE.get((ext.state, decision))
+    if row is None:
+        raise ValidationError(
+            _("延期申请当前状态为“%(s)s”,不能执行“%(a)s”") % {"s": ext.get_state_display(), "a": label}
+        )
+    if not transitions.relations(actor, fresh) & row[1]:
+        raise PermissionDenied(_("您不能对该隐患执行“%(a)s”") % {"a": label})
+    if fresh.state == HazardState.CLOSED:
+        raise ValidationError(_("隐患已销号,不能审批延期"))
+    note = (note or "").strip()
+    if decision == "refuse" and not note:
+        raise ValidationError({"note": _("不批准延期须说明理由")})
+    ext.state, ext.decided_by, ext.decided_at, ext.decision_note = row[0], actor, timezone.now(), note
+    ext.full_clean()
+    ext.save()
+    before = fresh.deadline
+    if decision == "approve":
+        fresh.deadline = ext.requested_deadline
+        fresh.full_clean()
+        fresh.save()
+        text = _("批准延期:整改期限 %(a)s → %(b)s") % {"a": before.isoformat(), "b": fresh.deadline.isoformat()}
+        changes = {"deadline": [before.isoformat(), fresh.deadline.isoformat()]}
+    else:
+        text = _("不批准延期(申请延期至 %(b)s),整改期限仍为 %(a)s") % {
+            "a": before.isoformat(),
+            "b": ext.requested_deadline.isoformat(),
+        }
+        changes = {"extension": [ExtensionState.PENDING.value, ext.state]}
+    full = f"{text}。{note}" if note else text
+    _event(fresh, actor, f"extension_{decision}", fresh.state, full)
+    record(actor=actor, action=AuditAction.UPDATE, instance=fresh, changes=changes, note=full)
+    recipients = [ext.requested_by, *enterprise_users(fresh.enterprise_id)]
+    if fresh.agency_id:
+        recipients += list(agency_users(fresh.agency_id))
+    notify(
+        recipients=_others(recipients, actor),
+        kind=f"hazard_extension_{ext.state}",
+        title=f"{text}:{_label(fresh)}",
+        body=note,
+        link=_link(fresh),
+        dedup_key=f"hazard-extension:{ext.pk}:{ext.state}",
+    )
+    return ext
+
+
+def issuer_of(user) -> tuple[str, str]:
+    """(issuer key, issuer organisation name): the numbering sequence a document takes its number in."""
+    if user.role == Role.COUNTY:
+        return "county", queries.org_name(user)
+    for link in ("town", "agency", "enterprise"):
+        if user.role == link and getattr(user, f"{link}_id", None):
+            return f"{link}:{getattr(user, f'{link}_id')}", queries.org_name(user)
+    raise PermissionDenied(_("您不能签发整改文书"))
+
+
+def hazard_issue_notice(*, actor, hazards, visit=None) -> IssuedNotice:
+    """签发整改文书: number it, fix its date, render and store its PDF once, and record its hash.
+
+    One or more open hazards of one enterprise (all those of a visit, for the visit's notice). The
+    stored PDF is deleted again if anything after it fails (the transaction rolls back)."""
+    stored = []
+    try:
+        return _issue_notice(actor=actor, hazards=hazards, visit=visit, stored=stored)
+    except BaseException:
+        for f in stored:
+            f.storage.delete(f.name)
+        raise
+
+
+@transaction.atomic
+def _issue_notice(*, actor, hazards, visit, stored) -> IssuedNotice:
+    locked = [_lock(actor, h) for h in sorted(hazards, key=lambda h: h.pk)]
+    if not locked:
+        raise ValidationError(_("没有可签发整改文书的隐患"))
+    for h in locked:
+        _side_check(actor, h, "issue_notice")
+    enterprise = locked[0].enterprise
+    if any(h.enterprise_id != enterprise.pk for h in locked):
+        raise ValidationError(_("一份整改文书只能针对一家企业"))
+    rel = transitions.relations(actor, locked[0])
+    kind = next(transitions.ISSUED_KIND[r] for r in transitions.RELATIONS if r in rel)
+    with translation.override("zh-hans"):  # the issuer's name on a legal document is Chinese
+        key, org = issuer_of(actor)
+    issued_at = timezone.now()
+    issued_on = timezone.localdate(issued_at)
+    for _attempt in range(3):
+        seq = (IssuedNotice.objects.filter(issuer_key=key, year=issued_on.year).aggregate(m=Max("seq"))["m"] or 0) + 1
+        number = documents.notice_number(kind=kind, issuer_org=org, year=issued_on.year, seq=seq)
+        pdf = documents.render_notice_pdf(
+            kind=kind,
+            number=number,
+            enterprise=enterprise,
+            hazards=locked,
+            issuer_name=str(actor),
+            issuer_org=org,
+            issued_on=issued_on,
+            visit=visit,
+        )
+        notice = IssuedNotice(
+            number=number,
+            kind=kind,
+            issuer_key=key,
+            year=issued_on.year,
+            seq=seq,
+            issuer=actor,
+            issuer_name=str(actor)[:150],
+            issuer_org=org[:200],
+            issued_at=issued_at,
+            issued_on=issued_on,
+            enterprise=enterprise,
+            visit=visit,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+        notice.file.save("notice.pdf", ContentFile(pdf), save=False)
+        stored.append(notice.file)
+        try:
+            notice.full_clean()
+            with transaction.atomic():
+                notice.save()
+            break
+        except (IntegrityError, ValidationError):
+            if IssuedNotice.objects.filter(issuer_key=key, year=issued_on.year, seq=seq).exists():
+                stored.remove(notice.file)
+                notice.file.storage.delete(notice.file.name)
+                continue  # another officer of the same office took this number at the same moment
+            raise
+    else:
+        raise ValidationError(_("文书编号冲突,请重试"))
+    notice.hazards.set(locked)
+    title = notice.get_kind_display()
+    note = _("签发《%(t)s》%(n)s,文件 SHA-256 %(h)s") % {"t": title, "n": number, "h": notice.sha256}
+    for h in locked:
+        _event(h, actor, "notice", h.state, note)
+    record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=notice,
+        changes={"number": [None, number], "sha256": [None, notice.sha256], "hazards": [None, [h.pk for h in locked]]},
+        note=note,
+    )
+    notify(
+        recipients=_others(enterprise_users(enterprise.pk), actor),
+        kind="hazard_notice",
+        title=_("收到《%(t)s》%(n)s") % {"t": title, "n": number},
+        body=_("签发单位:%(o)s;隐患 %(c)d 项。") % {"o": org, "c": len(locked)},
+        link=notice.get_absolute_url(),
+        level=Level.WARNING if kind == "order" else Level.INFO,
+        dedup_key=f"hazard-notice:{notice.pk}",
+    )
+    return notice
+
+
 # ---------------------------------------------------------------- jobs
 
 
@@ -352,7 +617,7 @@ def escalate_overdue(today: date | None = None) -> int:
     for h in overdue.filter(deadline=today - timedelta(days=1)).select_related("enterprise").order_by("town_id", "id"):
         newly.setdefault(h.town_id, []).append(h)
     sent = 0
-    list_url = reverse("hazards:hazard_list") + "?overdue=true"
+    list_url = reverse("hazards:hazard_list") + "?overdue=true&sort=-overdue_days"  # most overdue first
     for row in per_town.order_by("town_id"):
         fresh = newly.get(row["town_id"], [])
         lines = [f"· {_label(h)}(期限 {h.deadline.isoformat()})" for h in fresh[:20]]

@@ -16,11 +16,12 @@ from safeserve.services.models import ServiceVisit
 
 from . import actions, filters, transitions
 from .choices import HazardLevel, HazardSource
-from .models import Hazard, MajorHazardCriterion, RemediationPlan
+from .models import Hazard, HazardExtension, IssuedNotice, MajorHazardCriterion, RemediationPlan
 
 
 class HazardSerializer(BoundedModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    overdue_days = serializers.IntegerField(read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     photos = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
@@ -43,6 +44,7 @@ class HazardSerializer(BoundedModelSerializer):
             "deadline",
             "state",
             "overdue",
+            "overdue_days",
             "supervised",
             "acceptor_agency",
             "reported_at",
@@ -98,6 +100,47 @@ class PlanSerializer(BoundedModelSerializer):
 class EvidenceSerializer(BoundedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photos = image_list_field(min_length=1)
+
+
+class UrgeSerializer(BoundedSerializer):
+    message = serializers.CharField(max_length=1000, allow_blank=True)
+
+
+class ExtensionRequestSerializer(BoundedSerializer):
+    requested_deadline = serializers.DateField()
+    reason = serializers.CharField(max_length=1000, allow_blank=True)
+
+
+class ExtensionDecisionSerializer(BoundedSerializer):
+    extension = serializers.IntegerField()
+    decision = serializers.ChoiceField(choices=list(transitions.EXTENSION_ACTIONS))
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class ExtensionSerializer(BoundedModelSerializer):
+    class Meta:
+        model = HazardExtension
+        fields = [
+            "id",
+            "hazard",
+            "previous_deadline",
+            "requested_deadline",
+            "reason",
+            "state",
+            "requested_at",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+
+class IssuedNoticeSerializer(BoundedModelSerializer):
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = IssuedNotice
+        fields = ["id", "number", "kind", "issuer_org", "issuer_name", "issued_on", "sha256", "url"]
+        read_only_fields = fields
 
 
 class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -173,6 +216,46 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         s.is_valid(raise_exception=True)
         plan = actions.hazard_save_plan(actor=request.user, hazard=hazard, **s.validated_data)
         return Response(PlanSerializer(plan).data)
+
+    @extend_schema(request=UrgeSerializer, responses={200: HazardSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def urge(self, request, pk=None):
+        """督办/催办 (county: any hazard; town: its own town's)."""
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        s = UrgeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        actions.hazard_urge(actor=request.user, hazard=hazard, message=s.validated_data["message"])
+        return self._out(hazard)
+
+    @extend_schema(request=ExtensionRequestSerializer, responses={201: ExtensionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def extension(self, request, pk=None):
+        """申请延期 (the enterprise, or its agency on its behalf)."""
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        s = ExtensionRequestSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        ext = actions.hazard_request_extension(actor=request.user, hazard=hazard, **s.validated_data)
+        return Response(ExtensionSerializer(ext).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ExtensionDecisionSerializer, responses={200: ExtensionSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="extension-decision", permission_classes=[IsAuthenticated])
+    def extension_decision(self, request, pk=None):
+        """批准/不批准延期 (county: any hazard; town: its own town's)."""
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        s = ExtensionDecisionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        ext = get_visible_or_404(HazardExtension.objects.filter(hazard=hazard), request.user, pk=d["extension"])
+        ext = actions.hazard_decide_extension(actor=request.user, extension=ext, decision=d["decision"], note=d["note"])
+        return Response(ExtensionSerializer(ext).data)
+
+    @extend_schema(request=None, responses={201: IssuedNoticeSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def notice(self, request, pk=None):
+        """签发整改文书: numbered and stored once; download it from ``url``."""
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        notice = actions.hazard_issue_notice(actor=request.user, hazards=[hazard])
+        return Response(IssuedNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": EvidenceSerializer}, responses={200: HazardSerializer, **ERRORS})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])

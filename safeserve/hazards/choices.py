@@ -32,3 +32,17 @@ class CriterionCategory(models.TextChoices):
     MANAGEMENT = "management", _("管理类")
     INDUSTRY = "industry", _("行业类")
     SPECIAL = "special", _("专项类")
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")
+
+
+class NoticeKind(models.TextChoices):
+    """Who issues a rectification document decides what it is (docs/decisions/0022)."""
+
+    ORDER = "order", _("责令限期整改通知书")  # a government officer (county or town)
+    ADVICE = "advice", _("隐患整改建议书")  # a service agency: advice and notice, never an order
+    SELF_PLAN = "self_plan", _("自查隐患整改计划")  # the enterprise's own plan

@@ -9,6 +9,9 @@ DEFAULTS = {
     "HAZARD_REMINDER_DAYS": 3,  # reminder this many days before the deadline
     "HAZARD_MAJOR_REPORT_HOURS": 2,  # a major hazard reaches the regulator within (Hangzhou rule)
     "HAZARD_ACCEPTANCE_DAYS": 10,  # on-site acceptance within (provincial rule)
+    "HAZARD_GENERAL_MAX_DAYS": 90,  # latest deadline of a 一般 hazard, days after discovery
+    "HAZARD_MAJOR_MAX_DAYS": 180,  # latest deadline of a 重大 hazard (its 治理方案 sets it within this)
+    "HAZARD_EXTENSION_MAX_DAYS": 30,  # one approved extension moves the deadline by at most
 }
 
 

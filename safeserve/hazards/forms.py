@@ -49,14 +49,60 @@ class HazardReportForm(BoundedForm):
         else:
             self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
         self.fields["criterion"].queryset = MajorHazardCriterion.objects.filter(is_active=True)
-        self.fields["deadline"].help_text = _("留空则按设置:一般隐患 %(g)d 天,重大隐患 %(m)d 天") % {
+        self.fields["deadline"].help_text = _(
+            "留空则按设置:一般隐患 %(g)d 天,重大隐患 %(m)d 天;最长:一般隐患发现后 %(gm)d 天,重大隐患 %(mm)d 天"
+        ) % {
             "g": conf.get("HAZARD_GENERAL_DAYS"),
             "m": conf.get("HAZARD_MAJOR_DAYS"),
+            "gm": conf.get("HAZARD_GENERAL_MAX_DAYS"),
+            "mm": conf.get("HAZARD_MAJOR_MAX_DAYS"),
         }
         if visit is not None or user.role == "enterprise":
             self.fields.pop("enterprise")
         if user.role in ("agency", "enterprise") or visit is not None:
             self.fields.pop("source")
+        _style(self)
+
+
+class UrgeForm(BoundedForm):
+    message = forms.CharField(
+        label=_("督办意见"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("督办催办须填写督办意见")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class ExtensionRequestForm(BoundedForm):
+    requested_deadline = forms.DateField(
+        label=_("申请延期至"), widget=DateInput(), error_messages={"required": _("请填写申请延期至的日期")}
+    )
+    reason = forms.CharField(
+        label=_("延期理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("申请延期须说明理由")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_deadline"].help_text = _(
+            "每次延期最长 %(n)d 天(设置项),由镇(街道)或县级监管部门审批"
+        ) % {"n": conf.get("HAZARD_EXTENSION_MAX_DAYS")}
+        _style(self)
+
+
+class ExtensionDecisionForm(BoundedForm):
+    note = forms.CharField(
+        label=_("审批意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         _style(self)
 
 

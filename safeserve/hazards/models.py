@@ -1,6 +1,9 @@
 """Hidden hazards (隐患): the record, its 治理方案, photos and the timeline of every step."""
 
+from datetime import date, timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +15,8 @@ from safeserve.core.scoping import ALL
 from safeserve.core.uploads import storage_name
 from safeserve.services.models import served_enterprise_ids
 
-from .choices import CriterionCategory, HazardLevel, HazardSource, HazardState, PhotoStage
+from . import conf
+from .choices import CriterionCategory, ExtensionState, HazardLevel, HazardSource, HazardState, NoticeKind, PhotoStage
 
 
 class MajorHazardCriterion(ScopedModel):
@@ -138,6 +142,45 @@ class Hazard(ScopedModel):
     def is_overdue(self) -> bool:
         return self.is_overdue_on(timezone.localdate())
 
+    def overdue_days_on(self, day) -> int:
+        return (day - self.deadline).days if self.is_overdue_on(day) else 0
+
+    @property
+    def overdue_days(self) -> int:
+        """逾期天数: days since the deadline passed (0 when not overdue); computed, never stored."""
+        return self.overdue_days_on(timezone.localdate())
+
+    @property
+    def reported_on(self) -> date:
+        return timezone.localdate(self.reported_at)
+
+    @staticmethod
+    def max_deadline_days(level: str) -> int:
+        return conf.get("HAZARD_MAJOR_MAX_DAYS" if level == HazardLevel.MAJOR else "HAZARD_GENERAL_MAX_DAYS")
+
+    @classmethod
+    def check_deadline(cls, *, level: str, reported_on: date, deadline: date) -> None:
+        """THE deadline rule (form, API, import and alarm paths all reach it through the actions):
+        after the discovery date, and at most N days after it (N per level, a setting)."""
+        if deadline <= reported_on:
+            raise ValidationError(
+                {"deadline": _("整改期限须晚于发现日期(%(d)s)") % {"d": reported_on.isoformat()}},
+                code="deadline_not_after_discovery",
+            )
+        days = cls.max_deadline_days(level)
+        latest = reported_on + timedelta(days=days)
+        if deadline > latest:
+            raise ValidationError(
+                {
+                    "deadline": _(
+                        "整改期限不能晚于 %(max)s:%(level)s的整改期限最长为发现日期后 %(n)d 天(设置项),"
+                        "需要更长时间请申请延期"
+                    )
+                    % {"max": latest.isoformat(), "level": HazardLevel(level).label, "n": days}
+                },
+                code="deadline_beyond_max",
+            )
+
     @classmethod
     def scope_q(cls, user, action):
         if user.role == Role.COUNTY:
@@ -239,3 +282,110 @@ class HazardPhoto(models.Model):
 
     def __str__(self):
         return self.name or self.sha256
+
+
+class HazardExtension(ScopedModel):
+    """延期申请: the party that rectifies asks for a later deadline with a reason; an officer decides.
+
+    Its life is the table ``transitions.EXTENSION_TABLE``; every step is also a HazardEvent."""
+
+    hazard = models.ForeignKey(Hazard, verbose_name=_("隐患"), on_delete=models.CASCADE, related_name="extensions")
+    previous_deadline = models.DateField(_("原整改期限"))
+    requested_deadline = models.DateField(_("申请延期至"))
+    reason = models.TextField(_("延期理由"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.previous_deadline} → {self.requested_deadline}"
+
+    def get_absolute_url(self):
+        return self.hazard.get_absolute_url()
+
+    @classmethod
+    def scope_q(cls, user, action):
+        q = Hazard.scope_q(user, "view")
+        return None if q is None else models.Q(hazard__in=Hazard.objects.filter(q).values("pk"))
+
+
+def notice_path(instance, filename):
+    return f"notices/{instance.year}/{instance.sha256[:2]}/{instance.sha256}.pdf"
+
+
+class IssuedNotice(ScopedModel):
+    """An issued rectification document: numbered, dated at issuance, its PDF stored and re-served as is.
+
+    The wording depends on the issuer (``NoticeKind``); see docs/decisions/0022-issued-documents.md."""
+
+    number = models.CharField(_("文书编号"), max_length=120)
+    kind = models.CharField(_("文书类型"), max_length=10, choices=NoticeKind.choices)
+    issuer_key = models.CharField(_("签发单位标识"), max_length=40, editable=False)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    seq = models.PositiveIntegerField(_("序号"))
+    issuer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("签发人"), on_delete=models.PROTECT, related_name="+"
+    )
+    issuer_name = models.CharField(_("签发人"), max_length=150)
+    issuer_org = models.CharField(_("签发单位"), max_length=200)
+    issued_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    issued_on = models.DateField(_("签发日期"))
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        "services.ServiceVisit",
+        verbose_name=_("服务记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    hazards = models.ManyToManyField(Hazard, verbose_name=_("隐患"), related_name="notices")
+    file = models.FileField(_("文书PDF"), upload_to=notice_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("整改文书")
+        verbose_name_plural = _("整改文书")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer_key", "year", "seq"], name="hazards_notice_number_per_issuer_year")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("hazards:notice_download", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if user.role == Role.COUNTY:
+            return ALL
+        if user.role == Role.TOWN:
+            return models.Q(enterprise__town_id=user.town_id)
+        if user.role == Role.ENTERPRISE:
+            return models.Q(enterprise_id=user.enterprise_id)
+        if user.role == Role.AGENCY:
+            return models.Q(enterprise_id__in=served_enterprise_ids(user.agency_id))
+        return None

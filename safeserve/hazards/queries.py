@@ -2,15 +2,16 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.registry.models import Agency, Enterprise, Town
 
+from . import transitions
 from .choices import HazardLevel, HazardSource, HazardState
-from .models import Hazard
+from .models import Hazard, IssuedNotice
 
 STATE_COLOURS = {
     HazardState.REPORTED: "#f2c94c",
@@ -29,13 +30,36 @@ def overdue_q(today: date | None = None) -> Q:
     return Q(deadline__lt=today, state__in=OPEN_STATES)
 
 
+def org_name(user) -> str:
+    """The name of the organisation a user acts for (a document's issuer, a ledger's scope)."""
+    if user.role == "county":
+        return _("县应急管理局")
+    for link in ("town", "agency", "enterprise"):
+        obj = getattr(user, link, None)
+        if obj is not None and user.role == link:
+            return obj.name + (_("安监办") if link == "town" else "")
+    return ""
+
+
 def appointable_agencies(user):
     """The agencies ``user`` may appoint to accept a major hazard: those in the register they see."""
     return Agency.objects.visible_to(user).filter(is_active=True)
 
 
-def hazards_for(user, action: str = "view"):
-    return Hazard.objects.visible_to(user, action).select_related("enterprise", "town", "criterion", "agency")
+def hazards_for(user, action: str = "view", today: date | None = None):
+    """The hazards a user's lists and exports show, with ``overdue_for`` (how long overdue, zero
+    unless overdue) computed in the database so that 逾期天数 sorts there."""
+    today = today or timezone.localdate()
+    overdue_for = Case(
+        When(overdue_q(today), then=ExpressionWrapper(Value(today) - F("deadline"), output_field=DurationField())),
+        default=Value(timedelta(0)),
+        output_field=DurationField(),
+    )
+    return (
+        Hazard.objects.visible_to(user, action)
+        .select_related("enterprise", "town", "criterion", "agency")
+        .annotate(overdue_for=overdue_for)
+    )
 
 
 def day_bounds(start: date, end: date):
@@ -211,7 +235,12 @@ def home_summary(user) -> dict:
     url = reverse("hazards:hazard_list")
     cards += [
         {"key": "hazards-open", "label": _("未销号隐患"), "value": agg["open"], "url": url + "?open=true"},
-        {"key": "hazards-overdue", "label": _("逾期隐患"), "value": agg["overdue"], "url": url + "?overdue=true"},
+        {
+            "key": "hazards-overdue",
+            "label": _("逾期隐患"),
+            "value": agg["overdue"],
+            "url": url + "?overdue=true&sort=-overdue_days",
+        },
         {
             "key": "hazards-major",
             "label": _("重大隐患(挂牌督办)"),
@@ -273,3 +302,27 @@ def home_summary(user) -> dict:
 def visit_hazards(user, visit):
     """Hazards found on one service visit that ``user`` may see."""
     return Hazard.objects.visible_to(user).filter(visit=visit).select_related("criterion")
+
+
+def urge_summary(hazard) -> dict:
+    """督办 count and the last one, from the hazard's history (never stored twice)."""
+    from django.db.models import Max
+
+    return hazard.events.filter(action="urge").aggregate(count=Count("id"), last=Max("at"))
+
+
+def issue_kind(user, hazard) -> str:
+    """The document ``user`` would issue for ``hazard`` (its label), or "" if none."""
+    rel = transitions.relations(user, hazard)
+    kind = next((transitions.ISSUED_KIND[r] for r in transitions.RELATIONS if r in rel), None)
+    return kind.label if kind else ""
+
+
+def notices_for(user, *, hazard=None, visit=None):
+    """Issued documents of a hazard or a visit that ``user`` may download."""
+    qs = IssuedNotice.objects.visible_to(user)
+    if hazard is not None:
+        qs = qs.filter(hazards=hazard)
+    if visit is not None:
+        qs = qs.filter(visit=visit)
+    return list(qs.order_by("-issued_at", "-id")[:50])

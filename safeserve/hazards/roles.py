@@ -3,7 +3,12 @@ from safeserve.accounts.roles import ADD, CHANGE, CRUD, VIEW, perms
 from safeserve.core.fieldperms import ALL, Except
 
 APP = "hazards"
-HANDLE = perms(APP, "hazard", VIEW, ADD, CHANGE) | perms(APP, "remediationplan", VIEW, ADD, CHANGE)
+HANDLE = (
+    perms(APP, "hazard", VIEW, ADD, CHANGE)
+    | perms(APP, "remediationplan", VIEW, ADD, CHANGE)
+    | perms(APP, "hazardextension", VIEW, ADD, CHANGE)
+    | perms(APP, "issuednotice", VIEW, ADD)
+)
 CATALOGUE = perms(APP, "majorhazardcriterion", VIEW)
 
 # Which step each party may take is hazards/transitions.py; these only open the door.
@@ -19,5 +24,9 @@ ROLE_PERMISSIONS = {
 WRITABLE_FIELDS = {
     "majorhazardcriterion": {Role.COUNTY: ALL},
     "hazard": {},
+    # Written only by their actions (hazard_request_extension / hazard_decide_extension,
+    # hazard_issue_notice): no role writes a field of them through a form or the API.
+    "hazardextension": {},
+    "issuednotice": {},
     "remediationplan": {role: Except({"hazard"}) for role in (Role.COUNTY, Role.TOWN, Role.ENTERPRISE, Role.AGENCY)},
 }

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.choices import Role
 from safeserve.services.models import served_enterprise_ids
 
-from .choices import HazardLevel, HazardState
+from .choices import ExtensionState, HazardLevel, HazardState, NoticeKind
 
 S = HazardState
 COUNTY, TOWN, ENTERPRISE, AGENCY, APPOINTED = "county", "town", "enterprise", "agency", "appointed"
@@ -61,6 +61,38 @@ TABLE: dict[tuple[str, str], Transition] = {
 }
 
 
+# Steps beside the state machine: they leave the hazard's state alone. action -> (states, parties).
+OPEN = (S.REPORTED, S.RECTIFYING, S.AWAITING)
+SIDE_ACTIONS: dict[str, tuple[frozenset, frozenset]] = {
+    # 申请延期: the party that rectifies (the enterprise, or its agency on its behalf, as with "submit").
+    "extend": (frozenset({S.REPORTED, S.RECTIFYING}), frozenset({ENTERPRISE, AGENCY})),
+    # 督办/催办: the county on any hazard, a town officer on its own town's.
+    "urge": (frozenset({S.REPORTED, S.RECTIFYING}), frozenset(OFFICERS)),
+    # 签发整改文书: every party; what it issues depends on who it is (ISSUED_KIND).
+    "issue_notice": (frozenset(OPEN), frozenset({COUNTY, TOWN, ENTERPRISE, AGENCY, APPOINTED})),
+}
+SIDE_LABELS = {
+    "extend": _("申请延期"),
+    "urge": _("督办催办"),
+    "issue_notice": _("签发整改文书"),
+}
+ISSUED_KIND = {
+    COUNTY: NoticeKind.ORDER,
+    TOWN: NoticeKind.ORDER,
+    AGENCY: NoticeKind.ADVICE,
+    APPOINTED: NoticeKind.ADVICE,
+    ENTERPRISE: NoticeKind.SELF_PLAN,
+}
+
+# A deadline extension's life: (its state, decision) -> (new state, who decides).
+E = ExtensionState
+EXTENSION_TABLE: dict[tuple[str, str], tuple[str, frozenset]] = {
+    (E.PENDING, "approve"): (E.APPROVED, frozenset(OFFICERS)),
+    (E.PENDING, "refuse"): (E.REFUSED, frozenset(OFFICERS)),
+}
+EXTENSION_ACTIONS = {"approve": _("批准延期"), "refuse": _("不批准延期")}
+
+
 def relations(user, hazard) -> set[str]:
     """The actor's relations to the hazard (empty for a stranger)."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -95,3 +127,14 @@ def allowed(user, hazard, action: str) -> bool:
 def available_actions(user, hazard) -> list[str]:
     rel = relations(user, hazard)
     return [a for (state, a), t in TABLE.items() if state == hazard.state and rel & t.roles[hazard.level]]
+
+
+def side_allowed(user, hazard, action: str) -> bool:
+    states, parties = SIDE_ACTIONS[action]
+    return hazard.state in states and bool(relations(user, hazard) & parties)
+
+
+def extension_allowed(user, extension, decision: str, hazard=None) -> bool:
+    row = EXTENSION_TABLE.get((extension.state, decision))
+    hazard = hazard or extension.hazard
+    return bool(row and hazard.state != S.CLOSED and relations(user, hazard) & row[1])

@@ -1,4 +1,6 @@
+import hashlib
 from datetime import date
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -27,9 +29,9 @@ from safeserve.registry.models import Enterprise, Town
 from safeserve.services.choices import ItemResult
 from safeserve.services.models import ServiceVisit
 
-from . import actions, documents, filters, forms, queries, transitions
+from . import actions, filters, forms, queries, transitions
 from .choices import HazardState
-from .models import Hazard, HazardPhoto, MajorHazardCriterion, RemediationPlan
+from .models import Hazard, HazardExtension, HazardPhoto, IssuedNotice, MajorHazardCriterion, RemediationPlan
 
 CRITERION = ObjectConfig(
     model=MajorHazardCriterion,
@@ -50,14 +52,7 @@ CRITERION = ObjectConfig(
 STATE_BADGES = {"reported": "warning", "rectifying": "primary", "awaiting": "info", "closed": "success"}
 
 
-def org_name(user) -> str:
-    if user.role == "county":
-        return _("县应急管理局")
-    for link in ("town", "agency", "enterprise"):
-        obj = getattr(user, link, None)
-        if obj is not None and user.role == link:
-            return obj.name + (_("安监办") if link == "town" else "")
-    return ""
+org_name = queries.org_name
 
 
 def _hazard_list_context(request):
@@ -78,6 +73,8 @@ HAZARD = ObjectConfig(
         Column("level", _l("等级"), sort="level"),
         Column("state", _l("状态"), sort="state", badge=STATE_BADGES),
         Column("deadline", _l("整改期限"), sort="deadline"),
+        # 逾期天数: annotated by queries.hazards_for (0 unless overdue), so it sorts in the database.
+        Column("overdue_days", _l("逾期天数"), sort="overdue_for"),
     ],
     detail_fields=[],
     export_fields=[
@@ -92,6 +89,7 @@ HAZARD = ObjectConfig(
         "state",
         "responsible_person",
         "deadline",
+        "overdue_days",
         "closed_at",
     ],
     rows=lambda user, action: queries.hazards_for(user, action),
@@ -208,10 +206,39 @@ class HazardDetailView(LoginRequiredMixin, View):
                 "can_evidence": hazard.state == HazardState.RECTIFYING
                 and bool(rel & {transitions.ENTERPRISE, transitions.AGENCY}),
                 "form": forms.TransitionForm(user=request.user),
+                "can_urge": transitions.side_allowed(request.user, hazard, "urge"),
+                "urge_form": forms.UrgeForm(),
+                "urges": queries.urge_summary(hazard),
+                "can_extend": transitions.side_allowed(request.user, hazard, "extend"),
+                "extension_form": forms.ExtensionRequestForm(),
+                "extensions": [
+                    (
+                        e,
+                        [
+                            (d, label)
+                            for d, label in transitions.EXTENSION_ACTIONS.items()
+                            if transitions.extension_allowed(request.user, e, d, hazard)
+                        ],
+                    )
+                    for e in hazard.extensions.select_related("requested_by", "decided_by")
+                ],
+                "decision_form": forms.ExtensionDecisionForm(),
+                "can_issue": transitions.side_allowed(request.user, hazard, "issue_notice"),
+                "issue_kind": queries.issue_kind(request.user, hazard),
+                "notices": queries.notices_for(request.user, hazard=hazard),
                 "today": timezone.localdate(),
                 "badges": STATE_BADGES,
                 "labels": dict(HazardState.choices),
-                "action_labels": {**transitions.ACTIONS, "report": _("上报隐患"), "evidence": _("上传整改照片")},
+                "action_labels": {
+                    **transitions.ACTIONS,
+                    "report": _("上报隐患"),
+                    "evidence": _("上传整改照片"),
+                    "urge": _("督办催办"),
+                    "notice": _("签发整改文书"),
+                    "extension_request": _("申请延期"),
+                    "extension_approve": _("批准延期"),
+                    "extension_refuse": _("不批准延期"),
+                },
             },
         )
 
@@ -287,45 +314,136 @@ class HazardPhotoView(LoginRequiredMixin, View):
 
 
 class HazardNoticeView(LoginRequiredMixin, View):
-    def get(self, request, pk):
-        hazard = get_visible_or_404(Hazard.objects.select_related("enterprise", "criterion"), request.user, pk=pk)
-        pdf = documents.rectification_notice_pdf(
-            enterprise=hazard.enterprise, hazards=[hazard], issuer=str(request.user), issuer_org=org_name(request.user)
-        )
-        resp = HttpResponse(pdf, content_type="application/pdf")
-        resp["Content-Disposition"] = f'inline; filename="notice-hazard-{hazard.pk}.pdf"'
-        return resp
+    """签发整改文书 for one hazard (POST): numbered, dated and stored once; then downloaded as stored."""
+
+    def post(self, request, pk):
+        hazard = get_visible_or_404(Hazard.objects.select_related("enterprise"), request.user, pk=pk)
+        try:
+            notice = actions.hazard_issue_notice(actor=request.user, hazards=[hazard])
+            messages.success(request, _("已签发《%(t)s》%(n)s") % {"t": notice.get_kind_display(), "n": notice.number})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(hazard.get_absolute_url())
 
 
 class VisitNoticeView(LoginRequiredMixin, View):
-    """隐患整改通知书 for every hazard found on one service visit (linked from the visit's hazards panel)."""
+    """签发整改文书 for every open hazard found on one service visit (POST, from the visit's hazards panel)."""
 
-    def get(self, request, pk):
+    def post(self, request, pk):
         visit = get_visible_or_404(ServiceVisit.objects.select_related("enterprise", "agency"), request.user, pk=pk)
-        hazards = queries.visit_hazards(request.user, visit).order_by("id")
+        hazards = list(queries.visit_hazards(request.user, visit).exclude(state=HazardState.CLOSED).order_by("id"))
         if not hazards:
             raise Http404
-        pdf = documents.rectification_notice_pdf(
-            enterprise=visit.enterprise,
-            hazards=hazards,
-            issuer=str(request.user),
-            issuer_org=visit.agency.name,
-            visit=visit,
-        )
-        resp = HttpResponse(pdf, content_type="application/pdf")
-        resp["Content-Disposition"] = f'inline; filename="notice-visit-{visit.pk}.pdf"'
+        try:
+            notice = actions.hazard_issue_notice(actor=request.user, hazards=hazards, visit=visit)
+            messages.success(request, _("已签发《%(t)s》%(n)s") % {"t": notice.get_kind_display(), "n": notice.number})
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(visit.get_absolute_url())
+
+
+class NoticeDownloadView(LoginRequiredMixin, View):
+    """The issued document exactly as stored at issuance (its SHA-256 is in the hazards' history)."""
+
+    def get(self, request, pk):
+        notice = get_visible_or_404(IssuedNotice, request.user, pk=pk)
+        try:
+            with notice.file.open("rb") as f:
+                data = f.read()
+        except (FileNotFoundError, OSError):
+            raise Http404 from None
+        if hashlib.sha256(data).hexdigest() != notice.sha256:
+            # Changed on disk since it was issued: never serve it as the issued document.
+            return HttpResponse(_("文书文件与签发时的校验值不符"), status=500, content_type="text/plain; charset=utf-8")
+        resp = HttpResponse(data, content_type="application/pdf")
+        filename = f"{notice.get_kind_display()}-{notice.year}-{notice.seq}.pdf"
+        resp["Content-Disposition"] = f"inline; filename=\"notice-{notice.pk}.pdf\"; filename*=UTF-8''{quote(filename)}"
+        resp["X-Content-SHA256"] = notice.sha256
+        resp["X-Content-Type-Options"] = "nosniff"
         return resp
+
+
+class HazardUrgeView(LoginRequiredMixin, View):
+    """督办/催办 (POST): a message to the enterprise and its town office, kept in the history."""
+
+    def post(self, request, pk):
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        form = forms.UrgeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+            return redirect(hazard.get_absolute_url())
+        try:
+            actions.hazard_urge(actor=request.user, hazard=hazard, message=form.cleaned_data["message"])
+            messages.success(request, _("已督办,企业和镇(街道)安监办已收到通知"))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(hazard.get_absolute_url())
+
+
+class ExtensionRequestView(LoginRequiredMixin, View):
+    """申请延期 (POST): a later deadline with a reason, for an officer to approve or refuse."""
+
+    def post(self, request, pk):
+        hazard = get_visible_or_404(Hazard, request.user, pk=pk)
+        form = forms.ExtensionRequestForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                actions.hazard_request_extension(
+                    actor=request.user, hazard=hazard, requested_deadline=d["requested_deadline"], reason=d["reason"]
+                )
+                messages.success(request, _("延期申请已提交,等待审批"))
+                return redirect(hazard.get_absolute_url())
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
+        else:
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(hazard.get_absolute_url())
+
+
+class ExtensionDecisionView(LoginRequiredMixin, View):
+    """批准/不批准延期 (POST)."""
+
+    def post(self, request, pk, decision):
+        ext = get_visible_or_404(HazardExtension.objects.select_related("hazard"), request.user, pk=pk)
+        if decision not in transitions.EXTENSION_ACTIONS:
+            raise Http404
+        form = forms.ExtensionDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.hazard_decide_extension(
+                    actor=request.user, extension=ext, decision=decision, note=form.cleaned_data["note"]
+                )
+                messages.success(request, _("已完成:%(a)s") % {"a": transitions.EXTENSION_ACTIONS[decision]})
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
+        else:
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(ext.hazard.get_absolute_url())
 
 
 def visit_panel(request, visit):
     """The service visit page's panel (core.hooks.VISIT_PANELS): hazards found on the visit, their notice."""
-    hazards = queries.visit_hazards(request.user, visit)
+    hazards = list(queries.visit_hazards(request.user, visit))
+    open_hazards = [h for h in hazards if h.state != HazardState.CLOSED]
     # Each 存在问题 item of the checklist offers "上报隐患", prefilled from the item.
     problems = [r for r in visit.results.all() if r.result == ItemResult.PROBLEM]
     return {
         "template": "hazards/_visit_panel.html",
         "actions_template": "hazards/_visit_actions.html",
-        "context": {"visit": visit, "hazards": hazards, "problems": problems},
+        "context": {
+            "visit": visit,
+            "hazards": hazards,
+            "problems": problems,
+            "can_issue": bool(open_hazards)
+            and all(transitions.side_allowed(request.user, h, "issue_notice") for h in open_hazards),
+            "issue_kind": queries.issue_kind(request.user, open_hazards[0]) if open_hazards else "",
+            "notices": queries.notices_for(request.user, visit=visit),
+        },
     }
 
 

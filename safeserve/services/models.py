@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
@@ -341,7 +342,8 @@ class ServiceVisit(ScopedModel):
         ]
 
     def __str__(self):
-        return f"{self.enterprise} {self.visited_at:%Y-%m-%d}" if self.visited_at else str(self.pk)
+        # The local (Asia/Shanghai) day: a visit at 05:37 is 21:37 UTC the day before.
+        return f"{self.enterprise} {timezone.localtime(self.visited_at):%Y-%m-%d}" if self.visited_at else str(self.pk)
 
     def get_absolute_url(self):
         return reverse("services:visit_detail", args=[self.pk])

@@ -52,7 +52,9 @@ def test_visit_two_hazards_evidence_and_acceptance(world, as_user, tmp_path, set
     agency.check(f"input[name=staff][value='{world['staff_a'].pk}']")
     agency.fill("#id_findings", "冲压车间光电保护失效;抛光车间干式除尘器无泄爆措施")
     agency.set_input_files("#id_photos", photo(tmp_path, "site.png", (120, 120, 120)))
+    agency.wait_for_selector("[data-testid=chosen-photos] figure")  # uploaded when chosen
     agency.fill("#id_signed_by", "李四")
+    agency.click("[data-testid=all-ok]")  # every checklist item must be answered
     agency.click("[data-testid=visit-submit]")
     agency.wait_for_selector("[data-testid=chain-ok]")
     visit = ServiceVisit.objects.get()
@@ -109,9 +111,16 @@ def test_visit_two_hazards_evidence_and_acceptance(world, as_user, tmp_path, set
 
     # 3. The agency accepts the 一般 one; it may not accept the 重大 one.
     agency.goto(f"/hazards/{general.pk}/")
+    # 销号 asks for a note first (the server checks it too), then for confirmation.
+    asked = []
+    agency.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+    agency.click("[data-testid=action-accept]")
+    agency.wait_for_selector("#id_note.is-invalid")
+    assert asked == []
     agency.fill("#id_note", "现场复查合格")
     agency.click("[data-testid=action-accept]")
     agency.wait_for_selector("[data-testid=hazard-state]:has-text('已销号')")
+    assert "销号" in asked[0]
     agency.goto(f"/hazards/{major.pk}/")
     assert agency.locator("[data-testid=action-accept]").count() == 0
 
@@ -123,6 +132,7 @@ def test_visit_two_hazards_evidence_and_acceptance(world, as_user, tmp_path, set
     town.wait_for_selector("[data-testid=hazard-state]")
     assert town.locator("[data-testid=photos-after] img").count() == 1
     town.fill("#id_note", "县镇联合验收合格,予以销号")
+    town.once("dialog", lambda d: d.accept())
     town.click("[data-testid=action-accept]")
     town.wait_for_selector("[data-testid=hazard-state]:has-text('已销号')")
 

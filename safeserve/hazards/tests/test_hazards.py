@@ -1,3 +1,4 @@
+import hashlib
 import io
 from datetime import date, datetime, timedelta
 
@@ -158,7 +159,7 @@ class TestJobs:
         assert "逾期未整改隐患 2 条(重大 0 条)" in msgs[0].title
         assert "今日新增逾期 2 条" in msgs[0].body and "另一处" in msgs[0].body
         assert "今日新增逾期 0 条" in msgs[1].body
-        assert msgs[0].link.endswith("?overdue=true")
+        assert msgs[0].link.endswith("?overdue=true&sort=-overdue_days")
         assert not inbox("town_b", "hazard_overdue").exists()
         assert not inbox("ent_a", "hazard_overdue").exists()
 
@@ -195,28 +196,73 @@ def test_full_loop_via_pages(served, client_for):
     assert [e.action for e in h.events.all()] == ["report", "start", "evidence", "submit", "accept"]
 
 
-def test_pdf_notice_text(served, client_for):
-    h = report(served, level=HazardLevel.MAJOR, deadline=date(2099, 3, 5))
-    resp = client_for("town_a").get(reverse("hazards:hazard_notice", args=[h.pk]))
-    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
-    assert "隐患整改通知书" in text.splitlines()[0]
-    text = "".join(text.split())  # table cells wrap long text across lines
-    for expected in (
-        "隐患整改通知书",
-        "嘉善甲五金有限公司",
-        "冲压车间",
-        "冲床光电保护装置失效",
-        "2099年3月5日",
-        "重大事故隐患",
-        "签发人",
-        "特种作业人员",
-    ):
-        assert expected in text, expected
-    assert client_for("town_b").get(reverse("hazards:hazard_notice", args=[h.pk])).status_code == 404
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
 
-def test_pdf_notice_from_visit(served, client_for):
+def _issue(client, hazard):
+    resp = client.post(reverse("hazards:hazard_notice", args=[hazard.pk]))
+    assert resp.status_code == 302
+    return hazard.notices.latest("id")
+
+
+def test_issued_notice_is_numbered_dated_stored_and_served_unchanged(served, client_for, settings):
+    """The officer's 责令限期整改通知书: issued once; a download days later is the same bytes and date."""
+    settings.LANGUAGE_CODE = "en"
+    issued_day = datetime(2026, 3, 2, 0, 20, tzinfo=TZ)  # 00:20 in Shanghai is still 1 March in UTC
+    with time_machine.travel(issued_day, tick=False):
+        h = report(
+            served,
+            level=HazardLevel.MAJOR,
+            deadline=date(2026, 5, 30),
+            location="二号厂房冲压车间东侧第三条生产线",
+            description="冲床光电保护装置失效," + "双手操作按钮被短接,安全防护罩缺失," * 6,
+            responsible_person="欧阳建国",
+        )
+        town = client_for("town_a")
+        town.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        first = _issue(town, h)
+        second = _issue(town, h)
+    assert (first.issued_on, first.year, first.seq, second.seq) == (date(2026, 3, 2), 2026, 1, 2)
+    assert first.kind == "order" and first.number.endswith("责改〔2026〕1号")
+    assert first.issuer_org.endswith("安监办")  # Chinese whatever the UI language
+    event = h.events.filter(action="notice").first()
+    assert first.sha256 in event.note and first.number in event.note
+    with time_machine.travel(issued_day + timedelta(days=40)):
+        town = client_for("town_a")  # a new session, weeks later
+        resp = town.get(reverse("hazards:notice_download", args=[first.pk]))
+        assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+        assert hashlib.sha256(resp.content).hexdigest() == first.sha256 == resp["X-Content-SHA256"]
+        assert resp.content == town.get(reverse("hazards:notice_download", args=[first.pk])).content
+    text = _pdf_text(resp.content)
+    lines = text.splitlines()
+    assert lines[0].strip() == "责令限期整改通知书"
+    # Headings, names and dates stay whole on their line (no word broken across table lines).
+    for whole in ("隐患部位", "隐患描述", "隐患等级", "责任人", "整改期限", "欧阳建国", "2026-05-30", "2026年3月2日"):
+        assert any(whole in line for line in lines), (whole, lines)
+    flat = "".join(text.split())
+    for expected in ("嘉善甲五金有限公司", "冲压车间", "冲床光电保护装置失效", "责令你单位", "签发人", first.number):
+        assert expected in flat, expected
+    assert client_for("town_b").get(reverse("hazards:notice_download", args=[first.pk])).status_code == 404
+    # A file changed on disk after issuance is never served as the issued document.
+    with first.file.open("wb") as f:
+        f.write(resp.content + b"%")
+    assert client_for("town_a").get(reverse("hazards:notice_download", args=[first.pk])).status_code == 500
+
+
+def test_the_wording_depends_on_the_issuer(served, client_for):
+    h = report(served)
+    advice = _issue(client_for("agency_a"), h)
+    plan = _issue(client_for("ent_a"), h)
+    assert (advice.kind, plan.kind, advice.seq, plan.seq) == ("advice", "self_plan", 1, 1)  # a sequence per issuer
+    advice_text = "".join(_pdf_text(advice.file.read()).split())
+    assert "隐患整改建议书" in advice_text and "建议" in advice_text and "责令" not in advice_text
+    plan_text = "".join(_pdf_text(plan.file.read()).split())
+    assert "自查隐患整改计划" in plan_text and "责令" not in plan_text
+    assert inbox("ent_a", "hazard_notice").count() == 1  # the agency's advice; not its own plan
+
+
+def test_notice_for_a_visit_lists_its_open_hazards(served, client_for):
     c = served["ent_a"].service_contracts.get()
     t = general_template()
     v = service_actions.visit_record(
@@ -230,9 +276,14 @@ def test_pdf_notice_from_visit(served, client_for):
     )
     report(served, visit=v, location="一号仓库")
     report(served, visit=v, location="二号车间")
-    resp = client_for("ent_a").get(reverse("hazards:visit_notice", args=[v.pk]))
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
+    agency = client_for("agency_a")
+    assert 'data-testid="visit-notice-issue"' in agency.get(v.get_absolute_url()).content.decode()
+    assert agency.post(reverse("hazards:visit_notice", args=[v.pk])).status_code == 302
+    notice = v.hazards.first().notices.get()
+    text = _pdf_text(notice.file.read())
     assert "一号仓库" in text and "二号车间" in text and "嘉善安达安全咨询有限公司" in text
+    assert notice.hazards.count() == 2 and notice.visit_id == v.pk
+    assert notice.number in client_for("ent_a").get(v.get_absolute_url()).content.decode()
 
 
 def _ledger(client, **params):

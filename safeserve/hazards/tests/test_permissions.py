@@ -1,16 +1,35 @@
 """Every hazards route × every persona: rows, scope and forged writes, from expectations written
 from the policy (roles.py and the transition table in hazards/transitions.py)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from safeserve.hazards import queries
 from safeserve.hazards import views as v
-from safeserve.hazards.models import Hazard
+from safeserve.hazards.models import Hazard, HazardExtension, IssuedNotice
 from safeserve_dev import permsuite
 from safeserve_dev.permsuite import PermissionCase, RouteCheck, body_tests, permission_tests, route_tests
 from safeserve_dev.services_fixtures import extend_world
 
-world = permsuite.shared_world(extend_world)
+
+def _documents(world):
+    """An issued notice and a pending extension on each side (through the actions, as users would)."""
+    from datetime import timedelta
+
+    from safeserve.accounts.models import User
+    from safeserve.hazards import actions
+
+    o = world.objs
+    o["notice_a"] = actions.hazard_issue_notice(actor=world.user("town_a"), hazards=[o["hazard_a"]])
+    o["notice_b"] = actions.hazard_issue_notice(actor=world.user("town_b"), hazards=[o["hazard_b"]])
+    for side, user in (("a", world.user("ent_a")), ("b", User.objects.get(username="ent_b_user"))):
+        h = o[f"hazard_{side}"]
+        o[f"extension_{side}"] = actions.hazard_request_extension(
+            actor=user, hazard=h, requested_deadline=h.deadline + timedelta(days=10), reason="设备到货延迟"
+        )
+    return world
+
+
+world = permsuite.shared_world(extend_world, _documents)
 media_root = permsuite.shared_media_root
 
 WORKING = ("county", "town_a", "town_b", "ent_a", "agency_a")  # hold the hazard permissions
@@ -92,7 +111,50 @@ ROUTE_CHECKS = [
         name="hazards:statistics download",
     ),
     RouteCheck("hazards:hazard_detail", SIDE, "hazard_a", "hazard_b", label="description", args=_pk),
-    RouteCheck("hazards:hazard_notice", SIDE, "hazard_a", "hazard_b", label="description", args=_pk, kind="pdf"),
+    # Issuing a rectification document: every party of the hazard (what it issues depends on who it is).
+    RouteCheck("hazards:hazard_notice", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", data={}, ok=(302,)),
+    # The issued document, as stored: whoever sees the enterprise's hazards.
+    RouteCheck("hazards:notice_download", SIDE, "notice_a", "notice_b", label=lambda n: n.number, args=_pk, kind="pdf"),
+    # 督办: the county on any hazard, a town officer on its own town's; the enterprise and agency see
+    # the hazard but may not urge (a page with a message, nothing written).
+    RouteCheck(
+        "hazards:hazard_urge",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        data={"message": "篡改"},
+        ok=(302,),
+        visible={"ent_a": "a", "agency_a": "a"},
+    ),
+    # 申请延期: the party that rectifies (the enterprise, or its agency on its behalf); officers decide.
+    # (A pending request already exists in the world, so an allowed request is refused with a message.)
+    RouteCheck(
+        "hazards:extension_request",
+        {"ent_a": "a", "agency_a": "a"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        data=lambda w: {
+            "requested_deadline": (w["hazard_a"].deadline + timedelta(days=5)).isoformat(),
+            "reason": "篡改",
+        },
+        ok=(302,),
+        visible={"county": "ab", "town_a": "a", "town_b": "b"},
+    ),
+    RouteCheck(
+        "hazards:extension_decide",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "extension_a",
+        "extension_b",
+        args=lambda e: [e.pk, "approve"],
+        method="post",
+        data={"note": "篡改"},
+        ok=(302,),
+        visible={"ent_a": "a", "agency_a": "a"},
+    ),
     RouteCheck("hazards:hazard_photo", SIDE, "hazard_photo", "hazard_photo_b", args=_pk, kind="file"),
     # Every party of a reported 重大 hazard writes its 治理方案 (transitions.py).
     RouteCheck("hazards:hazard_plan", SIDE, "hazard_major", "hazard_major_b", label="location", args=_pk),
@@ -127,6 +189,46 @@ ROUTE_CHECKS = [
     RouteCheck(
         "hazard-step", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={"action": "start"}
     ),
+    # The same side steps through the API (the same actions, so the same parties).
+    RouteCheck(
+        "hazard-urge",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        api=True,
+        data={"message": "篡改"},
+        visible={"ent_a": "a", "agency_a": "a"},
+    ),
+    RouteCheck(
+        "hazard-extension",
+        {"ent_a": "a", "agency_a": "a"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        api=True,
+        data=lambda w: {
+            "requested_deadline": (w["hazard_a"].deadline + timedelta(days=5)).isoformat(),
+            "reason": "篡改",
+        },
+        ok=(400,),  # a request is already pending in the world: refused with the reason, nothing written
+        visible={"county": "ab", "town_a": "a", "town_b": "b"},
+    ),
+    RouteCheck(
+        "hazard-extension-decision",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        api=True,
+        data=lambda w: {"extension": w["extension_a"].pk, "decision": "refuse", "note": "篡改"},
+        ok=(200, 404),  # hazard B's page names extension A: a 404, as for any row of another hazard
+        visible={"ent_a": "a", "agency_a": "a"},
+    ),
+    RouteCheck("hazard-notice", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={}, ok=(201,)),
     RouteCheck("hazard-plan", SIDE, "hazard_major", "hazard_major_b", args=_pk, method="put", api=True, data=_plan),
     # Evidence needs photos: those who may add it get a 400 for an empty body; nobody else gets in.
     RouteCheck("hazard-evidence", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", api=True, data={}, ok=(400,)),
@@ -142,7 +244,9 @@ ROUTE_CHECKS = [
 test_routes = route_tests(ROUTE_CHECKS)
 # Left out: MajorHazardCriterion (reference data, already every row) and RemediationPlan (read only
 # through its hazard's page): widening their scope alone changes nothing a route shows.
-test_a_widened_scope_is_reported = permsuite.widening_tests([Hazard], CASES, ROUTE_CHECKS)
+test_a_widened_scope_is_reported = permsuite.widening_tests(
+    [Hazard, IssuedNotice, HazardExtension], CASES, ROUTE_CHECKS
+)
 
 
 # ---------------------------------------------------------------- the suite can fail
@@ -160,8 +264,15 @@ def test_the_suite_reports_a_widened_hazard_scope_on_every_read_and_write(world,
 
     monkeypatch.setattr(Hazard, "scope_q", classmethod(lambda cls, user, action: ALL))
     reads = [
-        rc for rc in ROUTE_CHECKS if (rc.method == "get" and rc.args is not None) or rc.route == "hazards:hazard_list"
+        rc
+        for rc in ROUTE_CHECKS
+        if (rc.method == "get" and rc.args is not None and isinstance(world[rc.a], Hazard))
+        or rc.route == "hazards:hazard_list"
     ]
-    writes = [rc for rc in ROUTE_CHECKS if rc.route in ("hazards:hazard_action", "hazard-step")]
+    writes = [
+        rc
+        for rc in ROUTE_CHECKS
+        if rc.route in ("hazards:hazard_action", "hazard-step", "hazards:hazard_urge", "hazards:hazard_notice")
+    ]
     reported = {rc.id: permsuite.failures_of(permsuite.check_route, rc, "town_b", world) for rc in reads + writes}
     assert all(reported.values()), reported

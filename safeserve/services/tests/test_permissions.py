@@ -176,7 +176,8 @@ ROUTE_CHECKS = [
     RouteCheck("services:visit_add", {"agency_a": "a"}, "ent_a", "ent_b"),
     RouteCheck("services:visit_add", {"agency_a": ""}, method="post", data={"findings": "伪造"}, ok=(200, 302)),
     RouteCheck("services:visit_detail", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk),
-    RouteCheck("hazards:visit_notice", SIDE, "visit_a", "visit_b", label=_enterprise_name, args=_pk, kind="pdf"),
+    # Issuing the rectification document of a visit's hazards (hazards app): every party of them.
+    RouteCheck("hazards:visit_notice", SIDE, "visit_a", "visit_b", args=_pk, method="post", data={}, ok=(302,)),
     RouteCheck("services:visit_photo", SIDE, "visit_photo", "visit_photo_b", args=_pk, kind="file"),
     # Photos chosen on the visit form before the visit exists: only their uploader sees them (agency
     # B's staff member uploaded pending_b; no persona but agency_a's own user reaches pending_a).
