@@ -77,6 +77,17 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in English leaves English active in the thread (LocaleMiddleware does not undo it):
+    every test starts and ends in the project's default language, so no test depends on the order."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 REFERENCE_MIGRATIONS = [
     ("safeserve.registry.migrations.0002_load_industries", "load"),
     ("safeserve.hazards.migrations.0002_seed_criteria", "seed"),

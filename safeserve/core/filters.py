@@ -131,6 +131,10 @@ class ScopedFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            # A form field cached on the class's filters (the OpenAPI generator builds them with no model)
+            # would carry no label into every later filter form: build each from this filterset's model.
+            filter_.__dict__.pop("_field", None)
         self.form.order_fields(["q"])  # the search box first; rarely used filters fold away
         bound_form_fields(self.form.fields)  # dates 1900..2200, numbers within 64 bits
         for f in self.form.fields.values():
