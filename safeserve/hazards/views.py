@@ -144,13 +144,8 @@ class HazardCreateView(LoginRequiredMixin, View):
         form = forms.HazardReportForm(request.POST, request.FILES, user=request.user, visit=visit)
         if form.is_valid():
             d = form.cleaned_data
-            if visit is not None:
-                enterprise = visit.enterprise
-            elif request.user.role == "enterprise":
-                enterprise = Enterprise.objects.get(pk=request.user.enterprise_id)
-            else:
-                enterprise = d["enterprise"]
             try:
+                enterprise = queries.report_enterprise(request.user, visit=visit, enterprise=d.get("enterprise"))
                 hazard = actions.hazard_report(
                     actor=request.user,
                     enterprise=enterprise,
