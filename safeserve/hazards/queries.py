@@ -179,6 +179,11 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     return start, end
 
 
+def statistics_grouping(user) -> str:
+    """The statistics' default rows: the county compares its towns, everyone else its enterprises."""
+    return "town" if user.role == Role.COUNTY else "enterprise"
+
+
 def quarterly_statistics(user, year: int, quarter: int, by: str = "town"):
     """Found, rectified (closed) and overdue hazards in a quarter, 一般 and 重大, per town or enterprise.
 

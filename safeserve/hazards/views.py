@@ -490,7 +490,7 @@ class StatisticsView(LoginRequiredMixin, View):
         if not form.is_valid():
             return bad_input(request, form)
         year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
-        by = form.cleaned_data["by"] or ("town" if request.user.role in ("county",) else "enterprise")
+        by = form.cleaned_data["by"] or queries.statistics_grouping(request.user)
         stats = queries.quarterly_statistics(request.user, year, quarter, by=by)
         if "download" in request.GET:
             title = f"{year}年第{quarter}季度隐患统计"
