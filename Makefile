@@ -18,6 +18,10 @@ DEMO_ENTERPRISES ?= 2000
 DEMO_SEED ?= 1
 SIM_DEVICES ?= 6
 PYTEST_ARGS ?=
+# pytest runs in parallel (pytest-xdist), one worker per core; a test file stays on one worker so
+# module fixtures (a browser, a broker) start once. Serially: make test PYTEST_ARGS=-n0
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safeserve
 # Debian packages the test suite needs: Chromium for the Playwright tests, CJK fonts so Chinese
 # renders in screenshots, Pango for WeasyPrint (PDF reports), Mosquitto for the MQTT ingest tests.
@@ -137,14 +141,14 @@ format: $(VENV_STAMP)
 	$(BIN)/ruff check --fix .
 
 test: setup system-deps check lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-postgres: setup system-deps
 	@$(PY) -c "import psycopg, sys; from urllib.parse import urlsplit; \
 	u = urlsplit(sys.argv[1]); name = u.path.lstrip('/'); \
 	c = psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username, password=u.password or None, dbname='postgres', autocommit=True); \
 	c.execute('SELECT 1 FROM pg_database WHERE datname = %s', (name,)).fetchone() or c.execute('CREATE DATABASE \"%s\"' % name)" "$(PG_URL)"
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules safeserve/static/vendor staticfiles

@@ -113,6 +113,16 @@ def _reference_data_in_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temp_dir(tmp_path_factory):
+    """Uploads of the whole session go to a temporary directory of this process (one per xdist
+    worker), never into the developer's var/media, and never into another worker's files."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _jobs_run_inline():
     """Tests run huey jobs inline (immediate mode, in memory), never into the developer's var/ queue."""
     from huey.contrib.djhuey import HUEY

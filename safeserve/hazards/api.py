@@ -11,10 +11,10 @@ from safeserve.core.api import ERRORS, ScopedModelViewSet, image_list_field
 from safeserve.core.drf import BoundedModelSerializer, BoundedSerializer, JSONParser
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import photo_evidence
-from safeserve.registry.models import Agency, Enterprise
+from safeserve.registry.models import Agency
 from safeserve.services.models import ServiceVisit
 
-from . import actions, filters, transitions
+from . import actions, filters, queries, transitions
 from .choices import HazardLevel, HazardSource
 from .models import Hazard, HazardExtension, IssuedNotice, MajorHazardCriterion, RemediationPlan
 
@@ -172,15 +172,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         d = dict(s.validated_data)
         user = request.user
         visit = get_visible_or_404(ServiceVisit, user, pk=d.pop("visit")) if d.get("visit") else None
-        if visit is not None:
-            enterprise = visit.enterprise
-        elif d.get("enterprise"):
-            enterprise = get_visible_or_404(Enterprise, user, pk=d["enterprise"])
-        elif user.role == "enterprise":
-            enterprise = get_visible_or_404(Enterprise, user, pk=user.enterprise_id)
-        else:
-            raise serializers.ValidationError({"enterprise": ["请指定企业或服务记录"]})
-        d.pop("enterprise", None)
+        enterprise = queries.report_enterprise(user, visit=visit, enterprise=d.pop("enterprise", None))
         criterion = MajorHazardCriterion.objects.filter(pk=d.pop("criterion", None) or 0).first()
         hazard = actions.hazard_report(
             actor=user, enterprise=enterprise, visit=visit, criterion=criterion, photos=d.pop("photos", []), **d

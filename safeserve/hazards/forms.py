@@ -41,8 +41,8 @@ class HazardReportForm(BoundedForm):
     def __init__(self, *args, user, visit=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.visit = user, visit
-        if user.role == "agency":
-            # An agency reports for the few enterprises it serves: a select, not a code to type.
+        choice = queries.report_enterprise_choice(user, visit)
+        if choice == "pick":  # the few enterprises an agency serves: a select, not a code to type
             self.fields["enterprise"] = forms.ModelChoiceField(
                 label=_("企业"), queryset=Enterprise.objects.visible_to(user).order_by("name")
             )
@@ -57,7 +57,7 @@ class HazardReportForm(BoundedForm):
             "gm": conf.get("HAZARD_GENERAL_MAX_DAYS"),
             "mm": conf.get("HAZARD_MAJOR_MAX_DAYS"),
         }
-        if visit is not None or user.role == "enterprise":
+        if choice in ("visit", "own"):
             self.fields.pop("enterprise")
         if user.role in ("agency", "enterprise") or visit is not None:
             self.fields.pop("source")

@@ -2,11 +2,14 @@
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeserve.accounts.choices import Role
+from safeserve.core.scoping import get_visible_or_404
 from safeserve.registry.models import Agency, Enterprise, Town
 
 from . import transitions
@@ -44,6 +47,30 @@ def org_name(user) -> str:
 def appointable_agencies(user):
     """The agencies ``user`` may appoint to accept a major hazard: those in the register they see."""
     return Agency.objects.visible_to(user).filter(is_active=True)
+
+
+def report_enterprise_choice(user, visit=None) -> str:
+    """How a new hazard's enterprise is chosen on the report form: ``"visit"`` (the visit's
+    enterprise), ``"own"`` (an enterprise reports on itself), ``"pick"`` (an agency picks among the
+    few enterprises it serves) or ``"code"`` (others type the unified social credit code)."""
+    if visit is not None:
+        return "visit"
+    if user.role == Role.ENTERPRISE:
+        return "own"
+    return "pick" if user.role == Role.AGENCY else "code"
+
+
+def report_enterprise(user, *, visit=None, enterprise=None) -> Enterprise:
+    """The enterprise a new hazard names, for the page and the API alike: the visit's if it comes
+    from a visit; else the one chosen, which must be in the reporter's scope (404 otherwise); else
+    the reporter's own enterprise. Nothing chosen by anyone else is a validation error."""
+    if visit is not None:
+        return visit.enterprise
+    if enterprise is not None:
+        return get_visible_or_404(Enterprise, user, pk=getattr(enterprise, "pk", enterprise))
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        return get_visible_or_404(Enterprise, user, pk=user.enterprise_id)
+    raise ValidationError({"enterprise": _("请指定企业或服务记录")})
 
 
 def hazards_for(user, action: str = "view", today: date | None = None):
@@ -150,6 +177,11 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * (quarter - 1) + 1, 1)
     end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1)
     return start, end
+
+
+def statistics_grouping(user) -> str:
+    """The statistics' default rows: the county compares its towns, everyone else its enterprises."""
+    return "town" if user.role == Role.COUNTY else "enterprise"
 
 
 def quarterly_statistics(user, year: int, quarter: int, by: str = "town"):

@@ -144,13 +144,8 @@ class HazardCreateView(LoginRequiredMixin, View):
         form = forms.HazardReportForm(request.POST, request.FILES, user=request.user, visit=visit)
         if form.is_valid():
             d = form.cleaned_data
-            if visit is not None:
-                enterprise = visit.enterprise
-            elif request.user.role == "enterprise":
-                enterprise = Enterprise.objects.get(pk=request.user.enterprise_id)
-            else:
-                enterprise = d["enterprise"]
             try:
+                enterprise = queries.report_enterprise(request.user, visit=visit, enterprise=d.get("enterprise"))
                 hazard = actions.hazard_report(
                     actor=request.user,
                     enterprise=enterprise,
@@ -495,7 +490,7 @@ class StatisticsView(LoginRequiredMixin, View):
         if not form.is_valid():
             return bad_input(request, form)
         year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
-        by = form.cleaned_data["by"] or ("town" if request.user.role in ("county",) else "enterprise")
+        by = form.cleaned_data["by"] or queries.statistics_grouping(request.user)
         stats = queries.quarterly_statistics(request.user, year, quarter, by=by)
         if "download" in request.GET:
             title = f"{year}年第{quarter}季度隐患统计"

@@ -49,6 +49,35 @@ def contract_actions_for(user, contract) -> list[str]:
     return transitions.available_actions(user, contract)
 
 
+def may_record_visits(user) -> bool:
+    """Only a service agency's staff record visits (and see the "record a visit" buttons)."""
+    return user is not None and user.role == Role.AGENCY and user.has_perm("services.add_servicevisit")
+
+
+def is_contract_agency(user, contract) -> bool:
+    """The agency a contract names (its party, whoever owns the contract)."""
+    return user is not None and user.role == Role.AGENCY and user.agency_id == contract.agency_id
+
+
+def may_record_visit_for(user, contract) -> bool:
+    """A visit is recorded on an active contract of the recorder's own agency."""
+    return may_record_visits(user) and is_contract_agency(user, contract) and contract.status == ContractStatus.ACTIVE
+
+
+def is_visit_agency(user, visit) -> bool:
+    """The agency that made the visit: it reports the hazards it found there."""
+    return user is not None and user.role == Role.AGENCY and user.agency_id == visit.agency_id
+
+
+def is_served_enterprise(user, visit) -> bool:
+    """The enterprise the visit served: it alone rates the visit."""
+    return user is not None and user.role == Role.ENTERPRISE and user.enterprise_id == visit.enterprise_id
+
+
+def may_rate(user, visit) -> bool:
+    return is_served_enterprise(user, visit) and user.has_perm("services.add_visitrating")
+
+
 @transaction.atomic
 def contract_transition(*, actor, contract, action: str, note: str = "", today: date | None = None):
     """Take one step of the contract lifecycle, if the table allows it for the actor's relation."""
@@ -216,7 +245,7 @@ def visit_record(
     qualified on the day of the visit; otherwise the whole record is refused, naming the person.
     ``photos`` are uploads or ``VerifiedImage``s; each is checked by content and stored re-encoded.
     """
-    if actor is None or actor.role != Role.AGENCY or not actor.has_perm("services.add_servicevisit"):
+    if not may_record_visits(actor):
         raise PermissionDenied(_("只有服务机构人员可以录入服务记录"))
     if contract.agency_id != actor.agency_id:
         raise PermissionDenied(_("该合同不属于您的机构"))
@@ -553,7 +582,7 @@ def visit_confirm_by_login(*, actor, visit) -> VisitConfirmation:
 
 @transaction.atomic
 def visit_rate(*, actor, visit, score: int, comment: str = "") -> VisitRating:
-    if actor is None or actor.role != Role.ENTERPRISE or actor.enterprise_id != visit.enterprise_id:
+    if not is_served_enterprise(actor, visit):
         raise PermissionDenied(_("只有被服务企业可以评价本次服务"))
     if not actor.has_perm("services.add_visitrating"):
         raise PermissionDenied(_("您没有该操作的权限"))

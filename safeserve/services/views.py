@@ -156,7 +156,7 @@ class ContractScanView(LoginRequiredMixin, View):
 
 def _visit_list_context(request):
     user = request.user
-    return {"can_add": user.has_perm("services.add_servicevisit") and user.role == "agency"}
+    return {"can_add": actions.may_record_visits(user)}
 
 
 # The visit list and its export on the generic list machinery (core.views: scoped rows, htmx
@@ -209,7 +209,7 @@ class VisitCreateView(LoginRequiredMixin, View):
         return ServiceContract.objects.visible_to(request.user).filter(pk=cid, status="active").first()
 
     def _check(self, request):
-        if request.user.role != "agency" or not request.user.has_perm("services.add_servicevisit"):
+        if not actions.may_record_visits(request.user):
             raise PermissionDenied
 
     def get(self, request):
@@ -365,7 +365,7 @@ class VisitDetailView(LoginRequiredMixin, View):
         problems = chain.verify_visit(visit)
         staff = visible_related(visit.staff, request.user)
         rating = getattr(visit, "rating", None) if hasattr(visit, "rating") else None
-        can_rate = request.user.role == "enterprise" and request.user.enterprise_id == visit.enterprise_id
+        can_rate = actions.may_rate(request.user, visit)
         panels = [panel(request, visit) for panel in hooks.VISIT_PANELS]
         confirmation = VisitConfirmation.objects.filter(visit=visit).first()
         return render(
@@ -382,9 +382,9 @@ class VisitDetailView(LoginRequiredMixin, View):
                 if can_rate
                 else None,
                 "panels": panels,
-                "can_report": request.user.role == "agency" and request.user.agency_id == visit.agency_id,
+                "can_report": actions.is_visit_agency(request.user, visit),
                 "confirmation": confirmation,
-                "can_issue_code": request.user.role == "agency" and request.user.agency_id == visit.agency_id,
+                "can_issue_code": actions.is_visit_agency(request.user, visit),
                 "can_confirm": can_rate,
             },
         )
@@ -472,11 +472,11 @@ def contract_context(user, contract):
         ],
         "visits": queries.visits_for(user).filter(contract=contract).order_by("-visited_at")[:50],
         "missing": queries.missing_visits(user, limit=200, contract_id=contract.pk),
-        "can_record": user.role == "agency" and user.agency_id == contract.agency_id and contract.status == "active",
+        "can_record": actions.may_record_visit_for(user, contract),
         "scan_url": reverse("services:contract_scan", args=[contract.pk]) if contract.scan else None,
         "can_attach_scan": transitions.owns(user, contract),
         # The agency party sees whom its contract names, drafts included (queries.contract_enterprises_for).
         "party_enterprises": getattr(contract, "named_enterprises", None)
-        if user.role == "agency" and user.agency_id == contract.agency_id
+        if actions.is_contract_agency(user, contract)
         else None,
     }

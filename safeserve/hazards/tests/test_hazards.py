@@ -567,3 +567,25 @@ def test_only_an_agency_in_the_register_is_appointed_to_accept(served, client_fo
         actor=served.user("county"), hazard=h, action="appoint", acceptor_agency=served["agency_a"]
     )
     assert h.acceptor_agency_id == served["agency_a"].pk
+
+
+def test_the_enterprise_a_report_names_is_one_rule_for_page_and_api(served, client_for):
+    """queries.report_enterprise: the visit's, else the chosen one in scope (404), else one's own."""
+    from django.http import Http404
+
+    own = served.user("ent_a")
+    assert queries.report_enterprise(own).pk == served["ent_a"].pk
+    assert queries.report_enterprise_choice(own) == "own"
+    assert queries.report_enterprise_choice(served.user("agency_a")) == "pick"
+    assert queries.report_enterprise_choice(served.user("town_a")) == "code"
+    with pytest.raises(Http404):
+        queries.report_enterprise(served.user("agency_a"), enterprise=served["ent_b"].pk)
+    with pytest.raises(ValidationError):
+        queries.report_enterprise(served.user("town_a"))
+    body = {"location": "门卫", "description": "灭火器过期", "responsible_person": "李四"}
+    api = "/api/v1/hazards/hazards/"
+    assert client_for("town_a").post(api, body, content_type="application/json").status_code == 400
+    forged = {**body, "enterprise": served["ent_b"].pk}
+    assert client_for("agency_a").post(api, forged, content_type="application/json").status_code == 404
+    resp = client_for("ent_a").post(api, body, content_type="application/json")
+    assert resp.status_code == 201 and resp.json()["enterprise"] == served["ent_a"].pk

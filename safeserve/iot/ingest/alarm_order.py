@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 
 from safeserve.core.audit import AuditAction, record
 
-from ..choices import DEFAULT_SEVERITY, METRIC_NAMES, AlarmState, AlarmType
+from ..choices import METRIC_NAMES, AlarmState, AlarmType
 from ..models import Alarm, DeviceAlarmState, Reading, iot_setting
-from .bookkeeping import active_alarms, clear_alarms, notify_new_alarm
+from .bookkeeping import active_alarms, clear_alarms, new_alarm, notify_new_alarm
 from .storage import id_list
 from .thresholds import evaluate
 
@@ -343,23 +343,20 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
     for a, e in pairs:
         if a is not None:
             continue
-        alarm = Alarm(
-            device_id=info.id,
-            enterprise_id=info.enterprise_id,
+        alarm = new_alarm(
+            info,
             type=e.type,
-            severity=DEFAULT_SEVERITY[e.type],
             threshold=e.threshold,
             first_value=e.first_value,
             last_value=e.last_value,
             peak_value=e.peak_value,
             count=e.count,
-            normal_streak=e.streak,
+            streak=e.streak,
             started_ts=e.started_ts,
             last_ts=e.last_ts,
-            raised_at=now,
+            cleared=e.cleared,
+            now=now,
         )
-        if e.cleared:
-            alarm.active, alarm.state, alarm.cleared_at = False, AlarmState.CLEARED_UNACK, now
         alarm.save()
         record(actor=None, action=AuditAction.CREATE, instance=alarm, changes={}, note=_("设备读数触发"))
         notify_new_alarm(alarm, info, recipients_cache)

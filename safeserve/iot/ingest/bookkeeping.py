@@ -81,26 +81,60 @@ def update_alarm(t: Track, now) -> bool:
     return bool(n)
 
 
-def open_alarm(t: Track, now, recipients_cache: dict | None = None) -> Alarm | None:
-    """Insert a new active alarm; if another worker got there first, update that one instead."""
-    info = t.device
+def new_alarm(
+    info: DeviceInfo,
+    *,
+    type: str,
+    threshold: float,
+    first_value,
+    last_value,
+    peak_value,
+    count: int,
+    streak: int,
+    started_ts: int,
+    last_ts: int,
+    cleared: bool,
+    now,
+) -> Alarm:
+    """The unsaved row of a new alarm raised by the pipeline (in order, or by a late reading);
+    one already cleared by the readings of the same batch starts cleared and unacknowledged."""
     alarm = Alarm(
         device_id=info.id,
         enterprise_id=info.enterprise_id,
+        type=type,
+        severity=DEFAULT_SEVERITY[type],
+        threshold=threshold,
+        first_value=first_value,
+        last_value=last_value,
+        peak_value=peak_value,
+        count=count,
+        normal_streak=streak,
+        started_ts=started_ts,
+        last_ts=last_ts,
+        raised_at=now,
+    )
+    if cleared:
+        alarm.active, alarm.state, alarm.cleared_at = False, AlarmState.CLEARED_UNACK, now
+    return alarm
+
+
+def open_alarm(t: Track, now, recipients_cache: dict | None = None) -> Alarm | None:
+    """Insert a new active alarm; if another worker got there first, update that one instead."""
+    info = t.device
+    alarm = new_alarm(
+        info,
         type=t.type,
-        severity=DEFAULT_SEVERITY[t.type],
         threshold=t.threshold,
         first_value=t.first_value,
         last_value=t.last_value,
         peak_value=t.peak_value,
         count=t.count_inc,
-        normal_streak=t.streak,
+        streak=t.streak,
         started_ts=t.started_ts,
         last_ts=t.last_ts,
-        raised_at=now,
+        cleared=t.cleared,
+        now=now,
     )
-    if t.cleared:
-        alarm.active, alarm.state, alarm.cleared_at = False, AlarmState.CLEARED_UNACK, now
     try:
         with transaction.atomic():
             alarm.save()

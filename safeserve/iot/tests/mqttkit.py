@@ -1,12 +1,15 @@
 """Real infrastructure for the MQTT tests: a Mosquitto on a free loopback port, a migrated database
 file that worker processes share with the test, and worker processes that can be killed with -9."""
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -36,31 +39,73 @@ def postgres_available() -> bool:
         return False
 
 
+_TEMPLATES: dict[str, object] = {}  # per test process: a migrated database to copy
+
+
+def _sqlite_template() -> Path:
+    """One migrated SQLite file per test process: a test copies it instead of running the
+    migrations (a Django start and every migration) again."""
+    if "sqlite" not in _TEMPLATES:
+        workdir = Path(tempfile.mkdtemp(prefix="iot-test-template-"))
+        atexit.register(shutil.rmtree, workdir, True)
+        path = workdir / "template.sqlite3"
+        manage(django_env(f"sqlite:///{path}"), "migrate", "--noinput", "-v", "0")
+        _TEMPLATES["sqlite"] = path
+    return _TEMPLATES["sqlite"]
+
+
+def _postgres_template() -> str:
+    """One migrated PostgreSQL database per test process, the template of each test's database."""
+    if "postgresql" not in _TEMPLATES:
+        import psycopg
+
+        name = f"iot_tpl_{os.getpid()}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            con.execute(f'CREATE DATABASE "{name}"')
+        atexit.register(_drop_database, name)
+        manage(django_env(PG_ADMIN.rsplit("/", 1)[0] + "/" + name), "migrate", "--noinput", "-v", "0")
+        _TEMPLATES["postgresql"] = name
+    return _TEMPLATES["postgresql"]
+
+
+def _drop_database(name):
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 class ExternalDB:
     """A migrated database (an SQLite file or a fresh PostgreSQL database) that separate processes
-    (workers) and the test both use."""
+    (workers) and the test both use; a copy of the process's migrated template."""
 
     def __init__(self, workdir: Path, kind: str = "sqlite"):
         self.kind = kind
         if kind == "sqlite":
             self.path = workdir / "iot.sqlite3"
             self.url = f"sqlite:///{self.path}"
+            template = _sqlite_template()
+            for suffix in ("", "-wal"):  # a cleanly closed WAL database has no -wal file left
+                if Path(f"{template}{suffix}").exists():
+                    shutil.copyfile(f"{template}{suffix}", f"{self.path}{suffix}")
         else:
             import psycopg
 
+            template = _postgres_template()
             self.name = f"iot_ext_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
             with psycopg.connect(PG_ADMIN, autocommit=True) as con:
-                con.execute(f'CREATE DATABASE "{self.name}"')
+                con.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
             self.url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.name
         self.env = django_env(self.url)
-        manage(self.env, "migrate", "--noinput", "-v", "0")
+
+    def shell(self, code: str) -> str:
+        """Run Python in ``manage.py shell`` on this database; its standard output."""
+        return manage(self.env, "shell", "-c", code).stdout
 
     def drop(self):
         if self.kind == "postgresql":
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN, autocommit=True) as con:
-                con.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            _drop_database(self.name)
 
     def provision(self, n: int, prefix="SIM") -> list[tuple[str, str]]:
         out = manage(

@@ -82,6 +82,8 @@ def test_the_raw_socket_subscriber_counts_every_message(tmp_path):
 
 
 def test_the_benchmark_command_runs_end_to_end_and_prints_its_targets(tmp_path):
+    """A smoke of every phase, kept small: one worker count (two workers, shared and partitioned),
+    one in-process pipeline run of each kind, workers that stop 2 s after the last message."""
     report = tmp_path / "bench.json"
     env = {**os.environ, "SAFESERVE_LOG_LEVEL": "ERROR"}
     done = subprocess.run(
@@ -100,7 +102,11 @@ def test_the_benchmark_command_runs_end_to_end_and_prints_its_targets(tmp_path):
             "--db",
             "sqlite",
             "--workers",
-            "1,2",
+            "2",
+            "--pipeline-runs",
+            "1",
+            "--idle-exit",
+            "2",
             "--partitioned",
             "--json",
             str(report),
@@ -115,14 +121,14 @@ def test_the_benchmark_command_runs_end_to_end_and_prints_its_targets(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     text = done.stdout
-    for line in ("broker raw pass-through", "broker ceiling", "bare bulk insert", "saturation #1, 2 worker(s)",
+    for line in ("broker raw pass-through", "broker ceiling", "bare bulk insert", "pipeline in process",
+                 "saturation #1, 2 worker(s)",
                  "partitioned worker(s)", "publish→alarm p50", "targets (sqlite):", "[met] nothing lost"):  # fmt: skip
         assert line in text, text
     data = json.loads(report.read_text())
     run = data["runs"][0]
     assert run["db"] == "sqlite"
-    for n in ("1", "2"):
-        assert run["saturation"][n]["stored"] == 400  # 40 devices x 10 messages, nothing lost
+    assert run["saturation"]["2"]["stored"] == 400  # 40 devices x 10 messages, nothing lost
     assert run["partitioned"]["2"]["stored"] == 400
     assert sum(run["partitioned"]["2"]["per_worker_stored"]) == 400
     assert run["paced"]["alarms"] >= 1 and run["paced"]["alarm_p99"] is not None

@@ -335,3 +335,80 @@ def test_large_payloads_keep_the_worker_queue_bounded_in_bytes(infra, tmp_path):
     reasons = db.query("SELECT DISTINCT reason FROM iot_deadletter")
     assert reasons == [("oversized",)]
     pub.close()
+
+
+class SlowWebhook:
+    """A loopback webhook that notes each request on arrival, then takes ``delay`` seconds to answer."""
+
+    def __init__(self, delay: float):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        arrivals = self.arrivals = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                arrivals.append(time.monotonic())
+                self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(delay)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_slow_webhook_never_holds_up_the_mqtt_ingestion_worker(infra, tmp_path):
+    """Issue 9 §3: the worker commits an alarm, its notification's delivery is queued for the job
+    worker; the worker itself never calls the (slow) webhook, and the reading after the alarm is
+    stored as fast as the one before it."""
+    from huey.storage import SqliteStorage
+
+    broker, db, workers = infra
+    out = db.shell(
+        "import json; from safeserve_dev.iot_simulator import provision; from safeserve.iot.models import Device\n"
+        "from safeserve.accounts.models import User\n"
+        "devices = provision(1, 'HOOK')\n"
+        "User.objects.create_user('hook_ent', role='enterprise', enterprise=Device.objects.get().enterprise)\n"
+        "print(json.dumps(devices))"
+    )
+    ((code, secret),) = json.loads(out.strip().splitlines()[-1])
+    hook = SlowWebhook(delay=8.0)  # longer than the channel's 5 s timeout: a call would stall the batch
+    var = tmp_path / "var"
+    env = {
+        **db.env,
+        "SAFESERVE_VAR_DIR": str(var),  # the job queue (SQLite huey) the worker enqueues into
+        "SAFESERVE_JOBS_IMMEDIATE": "0",
+        "SAFESERVE_NOTIFY_CHANNELS": "webhook",
+        "SAFESERVE_NOTIFY_WEBHOOK_URL": hook.url,
+    }
+    try:
+        workers.append(Worker(env, broker.url, "w-hook").start())
+        pub = Publisher(broker.url)
+        assert pub.wait_connected(10)
+        base = int(time.time() * 1000) - 60_000
+
+        def latency(i, residual_ma, done):
+            """Seconds from publishing reading ``i`` until ``done()`` sees its effect in the database."""
+            t0 = time.monotonic()
+            pub.publish(code, {"secret": secret, "ts": base + i, "values": {"residual_ma": residual_ma}})
+            assert wait_until(done, timeout=30)
+            return time.monotonic() - t0
+
+        before = latency(0, 100, lambda: db.count() == 1)  # a normal reading, no notification
+        alarm = latency(1, 480, lambda: db.count("iot_alarm") == 1)  # a leak: alarm, notification, delivery
+        after = latency(2, 100, lambda: db.count() == 3)  # the next batch would wait if the worker sent it
+        assert hook.arrivals == [], "the ingestion worker called the webhook itself"
+        assert db.query("SELECT COUNT(*) FROM notifications_delivery WHERE status = 'pending'")[0][0] == 1
+        assert SqliteStorage("safeserve", filename=str(var / "huey.sqlite3")).queue_size() == 1  # queued
+        assert max(alarm, after) < 4.0, f"before {before:.2f} s, alarm {alarm:.2f} s, after {after:.2f} s"
+        pub.close()
+    finally:
+        hook.close()

@@ -33,6 +33,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--repeat", type=int, default=1, help="saturation runs per worker count (median)")
         parser.add_argument(
+            "--pipeline-runs", type=int, default=3, help="in-process pipeline runs, clean and poisoned (median)"
+        )
+        parser.add_argument(
+            "--idle-exit", type=float, default=4.0, help="a worker stops after this many seconds without messages"
+        )
+        parser.add_argument(
             "--partitioned",
             action="store_true",
             help="also measure partitioned workers (lossless over broker restarts)",
@@ -41,6 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--chart", default=None, help="also draw them as an SVG bar chart in this file")
 
     def handle(self, *args, **o):
+        self.idle_exit = o["idle_exit"]
         work = b.tempdir()
         broker = b.LocalBroker(work).start()
         results = {"devices": o["devices"], "metrics_per_message": 12, "runs": []}
@@ -97,7 +104,9 @@ class Command(BaseCommand):
 
         # The pipeline in process, clean and with 0.5 % poison messages, interleaved (issue 10 §4).
         pipe: dict[float, list] = {0.0: [], 5.0: []}
-        for _rep in range(max(3, o["repeat"])):  # medians: one run of each is noise on a shared machine
+        for _rep in range(
+            max(o["pipeline_runs"], o["repeat"])
+        ):  # medians: one run of each is noise on a shared machine
             for per_mille in pipe:
                 pf = work / f"pipe-{kind}.json"
                 b.spawn_python(db.env, "pipeline_main", str(devfile), n_sat // 3, per_mille, str(pf)).wait()
@@ -270,7 +279,7 @@ class Command(BaseCommand):
                         str(sf),
                         "--sample-latency",
                         "--idle-exit",
-                        "4",
+                        str(self.idle_exit),
                         *(["--partition", f"{i}/{n_workers}"] if partitioned else []),
                     ],
                     env=db.env,
