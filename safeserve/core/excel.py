@@ -24,6 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .colours import Tone
 from .display import export_value
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -71,8 +72,23 @@ def display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+class Tinted:
+    """A cell value written with a ``core.colours.Tone`` fill (the colour its page badge has)."""
+
+    __slots__ = ("tone", "value")
+
+    def __init__(self, value, tone: Tone):
+        self.value, self.tone = value, tone
+
+
 def _typed(ws, value):
-    """A write-only cell: dates get a date format (typed, sortable); everything else as it is."""
+    """A write-only cell: dates get a date format (typed, sortable); a ``Tinted`` value its tone's
+    fill and text colour; everything else as it is."""
+    if isinstance(value, Tinted):
+        cell = WriteOnlyCell(ws, value=as_text_cell(value.value))
+        cell.fill = PatternFill("solid", fgColor=value.tone.argb)
+        cell.font = Font(color=value.tone.text_argb)
+        return cell
     value = as_text_cell(value)
     if isinstance(value, datetime):
         cell = WriteOnlyCell(ws, value=value)
@@ -240,9 +256,20 @@ def export_queryset(
     conditions: list[tuple[str, str]] = (),
     period: str | None = None,
     ascii_name: str | None = None,
+    tones=None,
 ) -> FileResponse:
-    """Export rows exactly as the user sees them on the page (masking included), typed."""
+    """Export rows exactly as the user sees them on the page (masking included), typed.
+
+    ``tones``: {column name: {raw value: Tone}} — those cells get the badge's colour as their fill."""
     headers = [label for _, label in columns]
+    tones = {name: {k: v for k, v in m.items() if isinstance(v, Tone)} for name, m in (tones or {}).items()}
+    tones = {name: m for name, m in tones.items() if m}
+
+    def value(obj, name):
+        shown = export_value(obj, name, user)
+        tone = tones[name].get(getattr(obj, name, None)) if name in tones else None
+        return Tinted(shown, tone) if tone else shown
+
     joins, prefetch = related_paths(queryset.model, [name for name, _ in columns])
     if joins:
         queryset = queryset.select_related(*joins)
@@ -251,7 +278,7 @@ def export_queryset(
 
     def rows():
         for obj in queryset.iterator(chunk_size=2000):
-            yield [export_value(obj, name, user) for name, _ in columns]
+            yield [value(obj, name) for name, _ in columns]
 
     sheet = Sheet(title, headers, rows(), heading_lines(title, conditions, period))
     return workbook_response(filename, [sheet], ascii_name=ascii_name)

@@ -34,7 +34,9 @@ class Column:
     label: str | None = None
     sort: str | None = None  # ordering expression, or None when the column is not sortable
     link: bool = False
-    badge: dict[str, str] | None = None  # value -> bootstrap colour
+    # value -> a Bootstrap colour ("danger") or a core.colours.Tone (painted in that colour in the
+    # list, the detail page and the exported cell's fill)
+    badge: dict[str, Any] | None = None
 
 
 @dataclass
@@ -278,6 +280,7 @@ class ObjectExportView(ObjectListView):
             title=title,
             conditions=describe_filters(fs),
             period=c.period(fs) if c.period else filter_period(fs),
+            tones={col.name: col.badge for col in c.columns if col.badge},
         )
         return mark_download(request, resp)
 
@@ -291,11 +294,23 @@ def mark_download(request, resp):
     return resp
 
 
+def _tone(badges, obj, name):
+    """The badge colour of ``obj.<name>`` on a detail page (the list column's, so both agree)."""
+    if not badges:
+        return None
+    raw = getattr(obj, name, None)
+    return badges.get(raw) if isinstance(raw, str) else None
+
+
 class ObjectDetailView(ConfigView):
     def get(self, request, pk):
         c = self.config
         obj = get_visible_or_404(c.queryset(request.user), request.user, pk=pk)
-        fields = [(field_label(c.model, n), display_value(obj, n, request.user), n) for n in c.detail_fields]
+        tones = {col.name: col.badge for col in c.columns if col.badge}
+        fields = [
+            (field_label(c.model, n), display_value(obj, n, request.user), n, _tone(tones.get(n), obj, n))
+            for n in c.detail_fields
+        ]
         related = []
         for rel in c.related:
             rel_qs = rel.model.objects.visible_to(request.user).filter(**{rel.fk: obj})

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.core import colours
+
 
 class SizeClass(models.TextChoices):
     LARGE = "large", _("大型")
@@ -14,6 +16,15 @@ class RiskLevel(models.TextChoices):
     ORANGE = "orange", _("橙(较大风险)")
     YELLOW = "yellow", _("黄(一般风险)")
     BLUE = "blue", _("蓝(低风险)")
+
+
+# The one colour of each risk level (core/colours.py): list and detail badges, charts, export fills.
+RISK_TONES = {
+    RiskLevel.RED: colours.RISK_RED,
+    RiskLevel.ORANGE: colours.RISK_ORANGE,
+    RiskLevel.YELLOW: colours.RISK_YELLOW,
+    RiskLevel.BLUE: colours.RISK_BLUE,
+}
 
 
 class StandardizationGrade(models.TextChoices):

@@ -4,10 +4,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .choices import QualificationStatus, RiskLevel
+from .choices import RISK_TONES, QualificationStatus, RiskLevel
 from .models import Agency, AgencyQualification, Enterprise, Expert, Town
-
-RISK_COLOURS = {"red": "#d9363e", "orange": "#f28c28", "yellow": "#f2c94c", "blue": "#2f80ed"}
 
 
 def enterprises_by_town(user):
@@ -22,7 +20,7 @@ def enterprises_by_town(user):
 
 def enterprises_by_risk(user):
     counts = dict(Enterprise.objects.visible_to(user).values_list("risk_level").annotate(n=Count("id")))
-    return [(str(label), counts.get(value, 0), RISK_COLOURS[value]) for value, label in RiskLevel.choices]
+    return [(str(label), counts.get(value, 0), RISK_TONES[value].background) for value, label in RiskLevel.choices]
 
 
 def qualification_alerts(user):

@@ -12,9 +12,9 @@ from safeserve.core.views import Column, ObjectConfig, Related
 
 from . import actions, filters, forms
 from . import models as m
+from .choices import RISK_TONES
 
 QUAL_BADGES = {"expired": "danger", "expiring": "warning", "valid": "success", "none": "secondary"}
-RISK_BADGES = {"red": "danger", "orange": "warning", "yellow": "info", "blue": "primary"}
 
 
 def _with_next_expiry(qs):
@@ -76,7 +76,7 @@ ENTERPRISE = ObjectConfig(
         Column("industry", sort="industry__code"),
         Column("size_class", sort="size_class"),
         Column("employees", sort="employees"),
-        Column("risk_level", sort="risk_level", badge=RISK_BADGES),
+        Column("risk_level", sort="risk_level", badge=RISK_TONES),
         Column("status", sort="status"),
     ],
     detail_fields=[

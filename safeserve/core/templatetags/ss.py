@@ -1,5 +1,7 @@
 from django import template
+from django.utils.html import format_html
 
+from safeserve.core.colours import Tone
 from safeserve.core.display import field_label
 
 register = template.Library()
@@ -8,3 +10,12 @@ register = template.Library()
 @register.simple_tag
 def column_label(model, column):
     return column.label or field_label(model, column.name)
+
+
+@register.filter
+def badge(text, tone):
+    """``{{ text|badge:tone }}``: a ``Tone`` (core/colours.py) paints the badge in its one colour;
+    a string is a Bootstrap contextual colour (``danger``, ``warning``…)."""
+    if isinstance(tone, Tone):
+        return tone.badge(text)
+    return format_html('<span class="badge text-bg-{}">{}</span>', tone, text)
