@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safeserve.core.middleware.FriendlyErrorPagesMiddleware",
     "safeserve.accounts.middleware.MustChangePasswordMiddleware",
     "safeserve.accounts.middleware.HtmxLoginRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -233,6 +234,9 @@ SAFESERVE_CSP = {
     "frame-ancestors": ["'none'"],
 }
 SAFESERVE_CSP_REPORT_ONLY = env_bool("SAFESERVE_CSP_REPORT_ONLY", False)
+# Error pages: users always get the Chinese 400/403/404/500 pages, also with DEBUG on (the demo);
+# set SAFESERVE_DEBUG_ERROR_PAGES=1 to see Django's technical pages while developing.
+SAFESERVE_DEBUG_ERROR_PAGES = env_bool("SAFESERVE_DEBUG_ERROR_PAGES", False)
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {
