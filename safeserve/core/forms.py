@@ -16,8 +16,35 @@ from .fieldperms import writable_fields_for
 from .identity import normalize_code
 from .validation import bound_form_fields
 
+DASHES = "---------"
 
-class BoundedForm(forms.Form):
+
+def label_empty_choices(fields) -> None:
+    """The empty choice of every select reads 请选择, never Django's "---------" (filters say 全部:
+    core.filters.ScopedFilterSet). Every form of the project gets this through its base class."""
+    for field in fields.values():
+        if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+            field.empty_label = gettext_lazy("请选择")
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            choices = list(field.choices)
+            if any(value == "" and label == DASHES for value, label in choices):
+                field.choices = [
+                    (v, gettext_lazy("请选择") if v == "" and lbl == DASHES else lbl) for v, lbl in choices
+                ]
+
+
+class EmptyChoiceLabelMixin:
+    """Relabels the empty choice when a field is rendered (``form[name]``, ``{% for f in form %}``),
+    so fields a form adds or replaces after ``__init__`` are covered too."""
+
+    def __getitem__(self, name):
+        field = self.fields.get(name)
+        if field is not None:
+            label_empty_choices({name: field})
+        return super().__getitem__(name)
+
+
+class BoundedForm(EmptyChoiceLabelMixin, forms.Form):
     """A plain form whose dates and numbers stay within core.validation's bounds."""
 
     def __init__(self, *args, **kwargs):
@@ -25,7 +52,7 @@ class BoundedForm(forms.Form):
         bound_form_fields(self.fields)
 
 
-class ScopedModelForm(forms.ModelForm):
+class ScopedModelForm(EmptyChoiceLabelMixin, forms.ModelForm):
     # Form fields that stand for a model field of another name (e.g. "member_codes" -> "members").
     field_sources: dict[str, str] = {}
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.models import User
-from safeserve.core.forms import ScopedModelForm
+from safeserve.core.forms import BoundedForm, ScopedModelForm
 from safeserve.registry.forms import EnterpriseByCodeField
 
 from . import models as m
@@ -55,7 +55,7 @@ class DeviceForm(ScopedModelForm):
             self.initial.setdefault("enterprise", user.enterprise_id)
 
 
-class AssignForm(forms.Form):
+class AssignForm(BoundedForm):
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("处置人"))
 
     def __init__(self, *args, candidates=None, **kwargs):
@@ -64,7 +64,7 @@ class AssignForm(forms.Form):
         self.fields["assignee"].widget.attrs["class"] = "form-select"
 
 
-class HandlingForm(forms.Form):
+class HandlingForm(BoundedForm):
     measures = forms.CharField(label=_("处置措施"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
     result = forms.CharField(
         label=_("处置结果"), required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
