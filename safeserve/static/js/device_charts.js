@@ -22,6 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
       {name: names.amp, type: "line", showSymbol: false, data: pair(maxOf(keys.amps))},
     ];
     chart.setOption({
+      animation: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
       tooltip: {trigger: "axis"}, legend: {top: 0}, grid: {left: 50, right: 50, top: 40, bottom: 50},
       xAxis: {type: "time"}, yAxis: [{type: "value"}, {type: "value", min: 150, max: 260}],
       dataZoom: [{type: "inside"}, {type: "slider", height: 18, bottom: 5}], series: series,

@@ -1,0 +1,23 @@
+"""`manage.py screens` over a small demo world: every role's main pages at 1440 and 390 px, measured and
+photographed in one browser session — no sideways overflow, the top bar on one row, no page errors."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_screens_command_measures_and_photographs_every_role(live_server, settings, tmp_path, capsys):
+    settings.DEBUG = True  # the demo: demo accounts log in only in DEBUG (and error pages stay friendly)
+    call_command("seed_demo", enterprises=40, agencies=4, experts=6, seed=1, stdout=io.StringIO())
+    call_command("screens", base_url=live_server.url, out=str(tmp_path))  # CommandError on any problem
+    out = capsys.readouterr().out
+    for role in ("county", "town", "enterprise", "agency", "expert", "insurer", "association"):
+        assert f"\n{role:<12} /  " in out, role
+        assert (tmp_path / f"{role}-home-desktop.png").stat().st_size > 5000
+        assert (tmp_path / f"{role}-home-phone.png").exists()
+    assert "FAIL" not in out
+    index = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "county-registry-enterprises-phone.png" in index and "manage.py screens" in index
