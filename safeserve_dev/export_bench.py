@@ -61,7 +61,7 @@ def seed(n: int, *, enterprises: int = 500, seed: int = 11) -> tuple[User, int]:
                 source=HazardSource.INSPECTION,
                 level=HazardLevel.MAJOR if rng.random() < 0.03 else HazardLevel.GENERAL,
                 location=f"车间{k % 17}号",
-                description="消防通道堆放杂物,灭火器过期未更换",
+                description="消防通道堆放杂物，灭火器过期未更换",
                 responsible_person="李四",
                 deadline=found + timedelta(days=15),
                 state=HazardState.CLOSED if closed else HazardState.RECTIFYING,

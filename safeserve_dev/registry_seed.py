@@ -203,7 +203,7 @@ AGENCY_KINDS = (
     (
         "浙江{t}检测技术有限公司",
         ["testing"],
-        ("检验检测机构资质认定证书(CMA)", "浙江省市场监督管理局", "电气、防雷、粉尘、噪声"),
+        ("检验检测机构资质认定证书（CMA）", "浙江省市场监督管理局", "电气、防雷、粉尘、噪声"),
     ),
     (
         "嘉善县{t}职业卫生技术服务有限公司",
@@ -242,10 +242,10 @@ EXPERT_EMPLOYERS = (
     "嘉兴学院",
     "浙江省安全生产科学研究院",
     "嘉兴市特种设备检验检测院",
-    "嘉善县消防救援大队(退休)",
+    "嘉善县消防救援大队（退休）",
     "嘉兴职业技术学院",
     "浙江大学宁波理工学院",
-    "嘉善县应急管理局(退休)",
+    "嘉善县应急管理局（退休）",
 )
 
 
@@ -421,7 +421,7 @@ class Seeder:
                     quals.append(
                         m.AgencyQualification(
                             agency=agency,
-                            name=qual[0] if q == 0 else f"{qual[0]}(分支)",
+                            name=qual[0] if q == 0 else f"{qual[0]}（分支）",
                             number=f"ZJ{today.year - r.randint(0, 4)}-{qual[0][:2]}-{r.randrange(10**5):05d}-{q}",
                             issuer=qual[1],
                             scope=qual[2],
@@ -454,7 +454,7 @@ class Seeder:
             self.audit_summary(m.Agency, len(agencies), ids=[a.pk for a in agencies])
             self.audit_summary(m.AgencyQualification, len(quals), ids=[q.pk for q in quals])
             self.audit_summary(m.AgencyStaff, len(staff), ids=[s.pk for s in staff])
-        self.say(f"  服务机构 {len(agencies)} 家,资质 {len(quals)} 项,人员 {len(staff)} 人\n")
+        self.say(f"  服务机构 {len(agencies)} 家，资质 {len(quals)} 项，人员 {len(staff)} 人\n")
         return agencies
 
     def insurers(self):
@@ -751,7 +751,7 @@ def reset_registry(stdout=None):
                 cur.execute(f"DELETE FROM {qn(model._meta.db_table)}")  # noqa: S608 - table names from models
     except IntegrityError:
         if stdout:
-            stdout.write("  其他模块仍引用这些记录,改用逐级删除(较慢)……\n")
+            stdout.write("  其他模块仍引用这些记录，改用逐级删除（较慢）……\n")
         with transaction.atomic():
             for model in order:
                 model.objects.all().delete()

@@ -28,7 +28,7 @@ from safeserve_dev.testkit import make_id_number
 
 BATCH = 5000
 FINDINGS = [
-    "配电箱未上锁,线路有私拉乱接",
+    "配电箱未上锁，线路有私拉乱接",
     "安全出口堆放杂物",
     "灭火器压力不足",
     "员工未佩戴防护用品",

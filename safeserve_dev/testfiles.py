@@ -77,7 +77,7 @@ def hostile_photos() -> dict[str, tuple[str, bytes, str | None, str]]:
         "jpeg_metadata_html": ("meta.jpg", jpeg_with_exif(), "JPEG", ""),
         "png_metadata_html": ("meta.png", png_with_text_and_profile(), "PNG", ""),
         "30mb": ("big.jpg", jpeg + b"\0" * (30 * MB), None, "文件过大"),
-        "text_named_jpg": ("notes.jpg", "这不是图片,是一段文字。\n".encode() * 20, None, "不是可识别的照片"),
+        "text_named_jpg": ("notes.jpg", "这不是图片，是一段文字。\n".encode() * 20, None, "不是可识别的照片"),
         "png_named_html": ("page.html", image_bytes("PNG"), "PNG", ""),
         "decompression_bomb": ("bomb.png", bomb.getvalue(), None, "像素过多"),
         "truncated_jpeg": ("cut.jpg", jpeg[: len(jpeg) // 2], None, "不完整"),

@@ -12,7 +12,7 @@ class UserFilterSet(ScopedFilterSet):
     search_fields = ("username__icontains", "full_name__icontains", "phone__startswith")
     role = django_filters.ChoiceFilter(choices=Role.choices, label=_("角色"))
     town = django_filters.ModelChoiceFilter(
-        queryset=visible_choices(apps.get_model("registry", "Town")), label=_("镇(街道)")
+        queryset=visible_choices(apps.get_model("registry", "Town")), label=_("镇（街道）")
     )
 
     class Meta:

@@ -14,7 +14,7 @@ class UserForm(ScopedModelForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("新建账号时必填;编辑时留空则不修改"),
+        help_text=_("新建账号时必填；编辑时留空则不修改"),
     )
 
     class Meta:

@@ -29,7 +29,7 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     town = models.ForeignKey(
-        "registry.Town", verbose_name=_("所属镇(街道)"), null=True, blank=True, on_delete=models.PROTECT
+        "registry.Town", verbose_name=_("所属镇（街道）"), null=True, blank=True, on_delete=models.PROTECT
     )
     enterprise = models.ForeignKey(
         "registry.Enterprise", verbose_name=_("所属企业"), null=True, blank=True, on_delete=models.PROTECT

@@ -48,7 +48,7 @@ class LoginForm(AuthenticationForm):
 
     def get_invalid_login_error(self):
         if not may_authenticate(User(username=self.cleaned_data.get("username") or "")):
-            return ValidationError(gettext_lazy("演示账号仅在演示环境(DEBUG)中可用。"), code="demo_refused")
+            return ValidationError(gettext_lazy("演示账号仅在演示环境（DEBUG）中可用。"), code="demo_refused")
         return super().get_invalid_login_error()
 
 

@@ -162,7 +162,7 @@ def image_list_field(**kwargs) -> serializers.ListField:
 
 # Explicit error responses for custom actions; generic operations get them from core.schema.AutoSchema.
 ERRORS = {
-    400: OpenApiResponse(description="输入无效:按字段列出原因"),
+    400: OpenApiResponse(description="输入无效：按字段列出原因"),
     401: OpenApiResponse(description="未登录"),
     403: OpenApiResponse(description="无权限"),
     404: OpenApiResponse(description="不存在或不在您的数据范围内"),

@@ -37,10 +37,10 @@ def check_json(data, max_depth: int = MAX_JSON_DEPTH) -> None:
             items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
             for k, v in items:
                 if k is not None and "\x00" in k:
-                    raise exceptions.ParseError(_("JSON 中不能包含空字符(U+0000)"))
+                    raise exceptions.ParseError(_("JSON 中不能包含空字符（U+0000）"))
                 stack.append((v, depth + 1))
         elif isinstance(value, str) and "\x00" in value:
-            raise exceptions.ParseError(_("JSON 中不能包含空字符(U+0000)"))
+            raise exceptions.ParseError(_("JSON 中不能包含空字符（U+0000）"))
         elif isinstance(value, float) and not math.isfinite(value):
             raise exceptions.ParseError(_("JSON 中的数值超出范围"))
 
@@ -83,11 +83,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or _("您没有执行该操作的权限"))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("未找到该记录,或它不在您的数据范围内"))
+        exc = exceptions.NotFound(_("未找到该记录，或它不在您的数据范围内"))
     elif isinstance(exc, ProtectedError | RestrictedError):
-        exc = Conflict(_("仍被其他记录引用,无法删除"))
+        exc = Conflict(_("仍被其他记录引用，无法删除"))
     elif isinstance(exc, IntegrityError):
-        exc = exceptions.ValidationError({"non_field_errors": [_("与已有记录冲突(编号或代码重复,或引用的记录不存在)")]})
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("与已有记录冲突（编号或代码重复，或引用的记录不存在）")]}
+        )
     elif isinstance(exc, DataError):
         exc = exceptions.ValidationError({"non_field_errors": [_("输入的数据超出数据库允许的范围")]})
     return drf_exception_handler(exc, context)

@@ -196,7 +196,7 @@ class EnterpriseByCodeField(forms.ModelChoiceField):
     widget = forms.TextInput
     # One answer for "no such code" and "not yours": the field never tells whose code it is.
     default_error_messages = {
-        "invalid_choice": gettext_lazy("未找到该统一社会信用代码的企业,或该企业不在您的数据范围内")
+        "invalid_choice": gettext_lazy("未找到该统一社会信用代码的企业，或该企业不在您的数据范围内")
     }
 
     def __init__(self, **kwargs):

@@ -33,9 +33,9 @@ def credit_code_check_char(first17: str) -> str:
 def validate_credit_code(value: str) -> None:
     code = value or ""
     if len(code) != 18:
-        raise ValidationError(_("统一社会信用代码应为18位,当前为%(n)d位"), code="length", params={"n": len(code)})
+        raise ValidationError(_("统一社会信用代码应为18位，当前为%(n)d位"), code="length", params={"n": len(code)})
     if not _CREDIT_RE.match(code):
-        raise ValidationError(_("统一社会信用代码含有非法字符(不可使用 I、O、Z、S、V)"), code="charset")
+        raise ValidationError(_("统一社会信用代码含有非法字符（不可使用 I、O、Z、S、V）"), code="charset")
     if credit_code_check_char(code[:17]) != code[17]:
         raise ValidationError(_("统一社会信用代码校验位错误"), code="checksum")
 
@@ -48,7 +48,7 @@ def id_number_check_char(first17: str) -> str:
 def validate_id_number(value: str) -> None:
     code = (value or "").upper()
     if not re.match(r"^\d{17}[\dX]$", code):
-        raise ValidationError(_("身份证号应为18位,前17位为数字,末位为数字或X"), code="format")
+        raise ValidationError(_("身份证号应为18位，前17位为数字，末位为数字或X"), code="format")
     if id_number_check_char(code[:17]) != code[17]:
         raise ValidationError(_("身份证号校验位错误"), code="checksum")
 

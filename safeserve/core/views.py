@@ -387,7 +387,7 @@ class ObjectEditView(ConfigView):
             try:
                 created = obj is None
                 obj = self.save(obj, form)
-                msg = _("已新建:%(obj)s") if created else _("已保存:%(obj)s")
+                msg = _("已新建：%(obj)s") if created else _("已保存：%(obj)s")
                 messages.success(request, msg % {"obj": obj})
                 return redirect(obj.get_absolute_url())
             except ValidationError as exc:
@@ -412,14 +412,14 @@ class ObjectDeleteView(ConfigView):
         except ProtectedError as exc:
             messages.error(request, protected_message(obj, exc))
             return redirect(obj.get_absolute_url())
-        messages.success(request, _("已删除:%(obj)s") % {"obj": obj})
+        messages.success(request, _("已删除：%(obj)s") % {"obj": obj})
         return redirect(reverse(self.config.route("list")))
 
 
 def protected_message(obj, exc: ProtectedError) -> str:
     """The refusal for deleting a record others still reference, naming what references it."""
     kinds = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
-    return _("无法删除:%(obj)s 仍被其他记录引用(%(kinds)s)。已签署的记录不能改动;人员离职请办理停用。") % {
+    return _("无法删除：%(obj)s 仍被其他记录引用（%(kinds)s）。已签署的记录不能改动；人员离职请办理停用。") % {
         "obj": obj,
         "kinds": "、".join(kinds[:5]),
     }

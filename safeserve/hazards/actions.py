@@ -115,7 +115,7 @@ def hazard_report(
     elif actor.role in (Role.TOWN, Role.COUNTY):
         source = source or HazardSource.INSPECTION
     if level == HazardLevel.MAJOR and criterion is None:
-        raise ValidationError({"criterion": _("重大事故隐患须注明判定依据(判定标准条款)")})
+        raise ValidationError({"criterion": _("重大事故隐患须注明判定依据（判定标准条款）")})
     images = uploads.verify_images(photos, field="photos")
     if level == HazardLevel.GENERAL:
         criterion = None
@@ -140,7 +140,7 @@ def hazard_report(
     event = _event(hazard, actor, "report", "", note)
     _save_photos(hazard, event, actor, images, PhotoStage.BEFORE)
     record(actor=actor, action=AuditAction.CREATE, instance=hazard, changes={"state": [None, hazard.state]}, note=note)
-    title = _("新隐患:%(h)s,整改期限 %(d)s") % {"h": _label(hazard), "d": hazard.deadline.isoformat()}
+    title = _("新隐患：%(h)s，整改期限 %(d)s") % {"h": _label(hazard), "d": hazard.deadline.isoformat()}
     notify(
         recipients=enterprise_users(enterprise.pk),
         kind="hazard_reported",
@@ -154,8 +154,8 @@ def hazard_report(
         notify(
             recipients=list(town_officers(hazard.town_id)) + list(county_officers()),
             kind="hazard_major",
-            title=_("重大事故隐患(挂牌督办):%(h)s") % {"h": _label(hazard)},
-            body=_("判定依据:%(c)s。须在 %(n)d 小时内报告监管部门;整改期限 %(d)s。")
+            title=_("重大事故隐患（挂牌督办）：%(h)s") % {"h": _label(hazard)},
+            body=_("判定依据：%(c)s。须在 %(n)d 小时内报告监管部门；整改期限 %(d)s。")
             % {"c": criterion.text, "n": conf.get("HAZARD_MAJOR_REPORT_HOURS"), "d": hazard.deadline.isoformat()},
             link=_link(hazard),
             level=Level.URGENT,
@@ -182,7 +182,7 @@ def _check(actor, fresh, action):
     t = transitions.lookup(fresh.state, action)
     if t is None or not t.roles[fresh.level]:
         raise ValidationError(
-            _("隐患当前状态为“%(s)s”,不能执行“%(a)s”")
+            _("隐患当前状态为“%(s)s”，不能执行“%(a)s”")
             % {"s": fresh.get_state_display(), "a": transitions.ACTIONS.get(action, action)}
         )
     if not transitions.relations(actor, fresh) & t.roles[fresh.level]:
@@ -217,7 +217,7 @@ def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), 
     if action == "start" and fresh.is_major:
         plan = RemediationPlan.objects.filter(hazard=fresh).first()
         if plan is None or not plan.is_complete:
-            raise ValidationError(_("重大事故隐患须先制定包含六项要素的治理方案,才能开始整改"))
+            raise ValidationError(_("重大事故隐患须先制定包含六项要素的治理方案，才能开始整改"))
     images = uploads.verify_images(photos, field="photos")
     if action == "submit" and not images and not note:
         raise ValidationError(_("申请验收须上传整改后照片或填写整改说明"))
@@ -231,7 +231,7 @@ def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), 
         if not queries.appointable_agencies(actor).filter(pk=acceptor_agency.pk).exists():
             raise ValidationError(
                 {
-                    "acceptor_agency": _("%(a)s 不在服务机构名录中(不在册)或不在您的数据权限范围内,不能受委托验收")
+                    "acceptor_agency": _("%(a)s 不在服务机构名录中（不在册）或不在您的数据权限范围内，不能受委托验收")
                     % {"a": acceptor_agency.name}
                 }
             )
@@ -271,14 +271,16 @@ def _notify_step(hazard, action, note, event):
         notify(
             recipients=recipients,
             kind="hazard_submitted",
-            title=_("隐患整改完成,请在 %(n)d 日内验收:%(h)s") % {"n": days, "h": label},
+            title=_("隐患整改完成，请在 %(n)d 日内验收：%(h)s") % {"n": days, "h": label},
             body=note,
             link=_link(hazard),
             level=Level.WARNING if hazard.is_major else Level.INFO,
             dedup_key=key,
         )
     elif action in ("accept", "reject"):
-        title = (_("隐患已验收销号:%(h)s") if action == "accept" else _("隐患验收未通过,退回整改:%(h)s")) % {"h": label}
+        title = (_("隐患已验收销号：%(h)s") if action == "accept" else _("隐患验收未通过，退回整改：%(h)s")) % {
+            "h": label
+        }
         recipients = list(enterprise_users(hazard.enterprise_id))
         if hazard.agency_id:
             recipients += list(agency_users(hazard.agency_id))
@@ -289,7 +291,7 @@ def _notify_step(hazard, action, note, event):
         notify(
             recipients=agency_users(hazard.acceptor_agency_id),
             kind="hazard_appointed",
-            title=_("受委托验收重大事故隐患:%(h)s") % {"h": label},
+            title=_("受委托验收重大事故隐患：%(h)s") % {"h": label},
             link=_link(hazard),
             dedup_key=key,
         )
@@ -327,7 +329,9 @@ def _side_check(actor, fresh, action):
     if not transitions.relations(actor, fresh) & parties:
         raise PermissionDenied(_("您不能对该隐患执行“%(a)s”") % {"a": label})
     if fresh.state not in states:
-        raise ValidationError(_("隐患当前状态为“%(s)s”,不能执行“%(a)s”") % {"s": fresh.get_state_display(), "a": label})
+        raise ValidationError(
+            _("隐患当前状态为“%(s)s”，不能执行“%(a)s”") % {"s": fresh.get_state_display(), "a": label}
+        )
 
 
 @transaction.atomic
@@ -344,7 +348,7 @@ def hazard_urge(*, actor, hazard, message: str) -> HazardEvent:
     notify(
         recipients=_others(recipients, actor),
         kind="hazard_urged",
-        title=_("隐患督办:%(h)s,整改期限 %(d)s") % {"h": _label(fresh), "d": fresh.deadline.isoformat()},
+        title=_("隐患督办：%(h)s，整改期限 %(d)s") % {"h": _label(fresh), "d": fresh.deadline.isoformat()},
         body=message,
         link=_link(fresh),
         level=Level.URGENT if fresh.is_major or fresh.is_overdue else Level.WARNING,
@@ -363,14 +367,14 @@ def hazard_request_extension(*, actor, hazard, requested_deadline: date, reason:
         raise ValidationError({"reason": _("申请延期须说明理由")})
     if requested_deadline is None or requested_deadline <= fresh.deadline:
         raise ValidationError(
-            {"requested_deadline": _("申请延期的期限须晚于原整改期限(%(d)s)") % {"d": fresh.deadline.isoformat()}}
+            {"requested_deadline": _("申请延期的期限须晚于原整改期限（%(d)s）") % {"d": fresh.deadline.isoformat()}}
         )
     days = conf.get("HAZARD_EXTENSION_MAX_DAYS")
     latest = fresh.deadline + timedelta(days=days)
     if requested_deadline > latest:
         raise ValidationError(
             {
-                "requested_deadline": _("每次延期最长 %(n)d 天(设置项):申请的期限不能晚于 %(max)s")
+                "requested_deadline": _("每次延期最长 %(n)d 天（设置项）：申请的期限不能晚于 %(max)s")
                 % {"n": days, "max": latest.isoformat()}
             }
         )
@@ -392,7 +396,7 @@ def hazard_request_extension(*, actor, hazard, requested_deadline: date, reason:
     notify(
         recipients=_others(recipients, actor),
         kind="hazard_extension_requested",
-        title=_("隐患延期申请待审批:%(h)s(%(a)s → %(b)s)")
+        title=_("隐患延期申请待审批：%(h)s(%(a)s → %(b)s)")
         % {"h": _label(fresh), "a": fresh.deadline.isoformat(), "b": requested_deadline.isoformat()},
         body=reason,
         link=_link(fresh),
@@ -416,12 +420,12 @@ def hazard_decide_extension(*, actor, extension, decision: str, note: str = "") 
     row = transitions.EXTENSION_TABLE.get((ext.state, decision))
     if row is None:
         raise ValidationError(
-            _("延期申请当前状态为“%(s)s”,不能执行“%(a)s”") % {"s": ext.get_state_display(), "a": label}
+            _("延期申请当前状态为“%(s)s”，不能执行“%(a)s”") % {"s": ext.get_state_display(), "a": label}
         )
     if not transitions.relations(actor, fresh) & row[1]:
         raise PermissionDenied(_("您不能对该隐患执行“%(a)s”") % {"a": label})
     if fresh.state == HazardState.CLOSED:
-        raise ValidationError(_("隐患已销号,不能审批延期"))
+        raise ValidationError(_("隐患已销号，不能审批延期"))
     note = (note or "").strip()
     if decision == "refuse" and not note:
         raise ValidationError({"note": _("不批准延期须说明理由")})
@@ -433,10 +437,10 @@ def hazard_decide_extension(*, actor, extension, decision: str, note: str = "") 
         fresh.deadline = ext.requested_deadline
         fresh.full_clean()
         fresh.save()
-        text = _("批准延期:整改期限 %(a)s → %(b)s") % {"a": before.isoformat(), "b": fresh.deadline.isoformat()}
+        text = _("批准延期：整改期限 %(a)s → %(b)s") % {"a": before.isoformat(), "b": fresh.deadline.isoformat()}
         changes = {"deadline": [before.isoformat(), fresh.deadline.isoformat()]}
     else:
-        text = _("不批准延期(申请延期至 %(b)s),整改期限仍为 %(a)s") % {
+        text = _("不批准延期（申请延期至 %(b)s），整改期限仍为 %(a)s") % {
             "a": before.isoformat(),
             "b": ext.requested_deadline.isoformat(),
         }
@@ -540,10 +544,10 @@ def _issue_notice(*, actor, hazards, visit, stored) -> IssuedNotice:
                 continue  # another officer of the same office took this number at the same moment
             raise
     else:
-        raise ValidationError(_("文书编号冲突,请重试"))
+        raise ValidationError(_("文书编号冲突，请重试"))
     notice.hazards.set(locked)
     title = notice.get_kind_display()
-    note = _("签发《%(t)s》%(n)s,文件 SHA-256 %(h)s") % {"t": title, "n": number, "h": notice.sha256}
+    note = _("签发《%(t)s》%(n)s，文件 SHA-256 %(h)s") % {"t": title, "n": number, "h": notice.sha256}
     for h in locked:
         _event(h, actor, "notice", h.state, note)
     record(
@@ -557,7 +561,7 @@ def _issue_notice(*, actor, hazards, visit, stored) -> IssuedNotice:
         recipients=_others(enterprise_users(enterprise.pk), actor),
         kind="hazard_notice",
         title=_("收到《%(t)s》%(n)s") % {"t": title, "n": number},
-        body=_("签发单位:%(o)s;隐患 %(c)d 项。") % {"o": org, "c": len(locked)},
+        body=_("签发单位：%(o)s；隐患 %(c)d 项。") % {"o": org, "c": len(locked)},
         link=notice.get_absolute_url(),
         level=Level.WARNING if kind == "order" else Level.INFO,
         dedup_key=f"hazard-notice:{notice.pk}",
@@ -588,8 +592,8 @@ def send_deadline_reminders(today: date | None = None) -> int:
             notify(
                 recipients=recipients,
                 kind="hazard_reminder",
-                title=_("隐患整改期限将至(%(d)s):%(h)s") % {"d": h.deadline.isoformat(), "h": _label(h)},
-                body=_("距整改期限还有 %(n)d 天(提前 %(r)d 天提醒,设置项)。")
+                title=_("隐患整改期限将至（%(d)s）：%(h)s") % {"d": h.deadline.isoformat(), "h": _label(h)},
+                body=_("距整改期限还有 %(n)d 天（提前 %(r)d 天提醒，设置项）。")
                 % {"n": (h.deadline - today).days, "r": days},
                 link=_link(h),
                 level=Level.WARNING,
@@ -620,13 +624,13 @@ def escalate_overdue(today: date | None = None) -> int:
     list_url = reverse("hazards:hazard_list") + "?overdue=true&sort=-overdue_days"  # most overdue first
     for row in per_town.order_by("town_id"):
         fresh = newly.get(row["town_id"], [])
-        lines = [f"· {_label(h)}(期限 {h.deadline.isoformat()})" for h in fresh[:20]]
+        lines = [f"· {_label(h)}（期限 {h.deadline.isoformat()}）" for h in fresh[:20]]
         body = _("其中今日新增逾期 %(n)d 条。") % {"n": len(fresh)} + ("\n" + "\n".join(lines) if lines else "")
         sent += len(
             notify(
                 recipients=town_officers(row["town_id"]),
                 kind="hazard_overdue",
-                title=_("%(town)s:逾期未整改隐患 %(n)d 条(重大 %(m)d 条)")
+                title=_("%(town)s：逾期未整改隐患 %(n)d 条（重大 %(m)d 条）")
                 % {"town": row["town__name"], "n": row["n"], "m": row["major"]},
                 body=body,
                 link=list_url,
@@ -639,9 +643,9 @@ def escalate_overdue(today: date | None = None) -> int:
             notify(
                 recipients=town_officers(h.town_id),
                 kind="hazard_overdue_major",
-                title=_("重大事故隐患逾期未整改(已逾期 %(n)d 天):%(h)s")
+                title=_("重大事故隐患逾期未整改（已逾期 %(n)d 天）：%(h)s")
                 % {"n": (today - h.deadline).days, "h": _label(h)},
-                body=_("挂牌督办;整改期限:%(d)s;状态:%(s)s")
+                body=_("挂牌督办；整改期限：%(d)s；状态：%(s)s")
                 % {"d": h.deadline.isoformat(), "s": h.get_state_display()},
                 link=_link(h),
                 level=Level.URGENT,

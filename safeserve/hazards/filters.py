@@ -17,7 +17,7 @@ class HazardFilterSet(ScopedFilterSet):
     state = django_filters.ChoiceFilter(choices=HazardState.choices, label=_("状态"))
     level = django_filters.ChoiceFilter(choices=HazardLevel.choices, label=_("等级"))
     source = django_filters.ChoiceFilter(choices=HazardSource.choices, label=_("来源"))
-    town = django_filters.ModelChoiceFilter(queryset=visible_choices(Town), label=_("镇(街道)"))
+    town = django_filters.ModelChoiceFilter(queryset=visible_choices(Town), label=_("镇（街道）"))
     enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, label=_("企业"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("未销号"))

@@ -24,19 +24,19 @@ def _style(form):
 
 
 class HazardReportForm(BoundedForm):
-    enterprise = EnterpriseByCodeField(label=_("企业(统一社会信用代码)"))
+    enterprise = EnterpriseByCodeField(label=_("企业（统一社会信用代码）"))
     source = forms.ChoiceField(label=_("来源"), choices=HazardSource.choices, required=False)
     level = forms.ChoiceField(
         label=_("隐患等级"), choices=HazardLevel.choices, widget=forms.RadioSelect, initial=HazardLevel.GENERAL
     )
     criterion = forms.ModelChoiceField(
-        label=_("判定依据(重大隐患必填)"), queryset=MajorHazardCriterion.objects.none(), required=False
+        label=_("判定依据（重大隐患必填）"), queryset=MajorHazardCriterion.objects.none(), required=False
     )
     location = forms.CharField(label=_("隐患部位"), max_length=200)
     description = forms.CharField(label=_("隐患描述"), widget=forms.Textarea(attrs={"rows": 3}))
     responsible_person = forms.CharField(label=_("整改责任人"), max_length=50)
     deadline = forms.DateField(label=_("整改期限"), required=False, widget=DateInput())
-    photos = MultipleImageField(label=_("隐患照片(整改前)"))
+    photos = MultipleImageField(label=_("隐患照片（整改前）"))
 
     def __init__(self, *args, user, visit=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +50,7 @@ class HazardReportForm(BoundedForm):
             self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
         self.fields["criterion"].queryset = MajorHazardCriterion.objects.filter(is_active=True)
         self.fields["deadline"].help_text = _(
-            "留空则按设置:一般隐患 %(g)d 天,重大隐患 %(m)d 天;最长:一般隐患发现后 %(gm)d 天,重大隐患 %(mm)d 天"
+            "留空则按设置：一般隐患 %(g)d 天，重大隐患 %(m)d 天；最长：一般隐患发现后 %(gm)d 天，重大隐患 %(mm)d 天"
         ) % {
             "g": conf.get("HAZARD_GENERAL_DAYS"),
             "m": conf.get("HAZARD_MAJOR_DAYS"),
@@ -91,7 +91,7 @@ class ExtensionRequestForm(BoundedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["requested_deadline"].help_text = _(
-            "每次延期最长 %(n)d 天(设置项),由镇(街道)或县级监管部门审批"
+            "每次延期最长 %(n)d 天（设置项），由镇（街道）或县级监管部门审批"
         ) % {"n": conf.get("HAZARD_EXTENSION_MAX_DAYS")}
         _style(self)
 
@@ -149,5 +149,5 @@ class StatisticsForm(BoundedForm):
     year = forms.IntegerField(label=_("年度"), min_value=MIN_YEAR, max_value=MAX_YEAR)
     quarter = forms.TypedChoiceField(label=_("季度"), choices=[(q, q) for q in range(1, 5)], coerce=int)
     by = forms.ChoiceField(
-        label=_("统计口径"), choices=[("town", _("按镇(街道)")), ("enterprise", _("按企业"))], required=False
+        label=_("统计口径"), choices=[("town", _("按镇（街道）")), ("enterprise", _("按企业"))], required=False
     )

@@ -53,7 +53,7 @@ class Hazard(ScopedModel):
         "registry.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="hazards"
     )
     town = models.ForeignKey(
-        "registry.Town", verbose_name=_("镇(街道)"), on_delete=models.PROTECT, related_name="+", editable=False
+        "registry.Town", verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="+", editable=False
     )
     agency = models.ForeignKey(
         "registry.Agency",
@@ -164,7 +164,7 @@ class Hazard(ScopedModel):
         after the discovery date, and at most N days after it (N per level, a setting)."""
         if deadline <= reported_on:
             raise ValidationError(
-                {"deadline": _("整改期限须晚于发现日期(%(d)s)") % {"d": reported_on.isoformat()}},
+                {"deadline": _("整改期限须晚于发现日期（%(d)s）") % {"d": reported_on.isoformat()}},
                 code="deadline_not_after_discovery",
             )
         days = cls.max_deadline_days(level)
@@ -173,7 +173,7 @@ class Hazard(ScopedModel):
             raise ValidationError(
                 {
                     "deadline": _(
-                        "整改期限不能晚于 %(max)s:%(level)s的整改期限最长为发现日期后 %(n)d 天(设置项),"
+                        "整改期限不能晚于 %(max)s:%(level)s的整改期限最长为发现日期后 %(n)d 天（设置项），"
                         "需要更长时间请申请延期"
                     )
                     % {"max": latest.isoformat(), "level": HazardLevel(level).label, "n": days}

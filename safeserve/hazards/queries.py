@@ -109,7 +109,7 @@ def ledger_rows(user, *, start: date, end: date, town=None, enterprise=None, tod
     qs = qs.order_by("town__sort_order", "enterprise__name", "reported_at", "id")
     headers = [
         _("序号"),
-        _("镇(街道)"),
+        _("镇（街道）"),
         _("企业名称"),
         _("统一社会信用代码"),
         _("发现日期"),
@@ -223,7 +223,7 @@ def quarterly_statistics(user, year: int, quarter: int, by: str = "town"):
     fields = [(n, lvl) for n in ("found", "closed", "overdue") for lvl in (G, M)]
     order = sorted(names, key=lambda k: names[k] or "")
     headers = [
-        _("镇(街道)") if by == "town" else _("企业"),
+        _("镇（街道）") if by == "town" else _("企业"),
         _("发现一般隐患"),
         _("发现重大隐患"),
         _("整改销号一般隐患"),
@@ -275,7 +275,7 @@ def home_summary(user) -> dict:
         },
         {
             "key": "hazards-major",
-            "label": _("重大隐患(挂牌督办)"),
+            "label": _("重大隐患（挂牌督办）"),
             "value": agg["major_open"],
             "url": url + "?level=major&open=true",
         },
@@ -309,7 +309,7 @@ def home_summary(user) -> dict:
             {
                 "id": "hazards-overdue-by-town",
                 "kind": "bar",
-                "title": _("逾期隐患(按镇街)"),
+                "title": _("逾期隐患（按镇街）"),
                 "labels": [name for _pk, name in towns],
                 "values": [counts.get(pk, 0) for pk, _name in towns],
             }

@@ -68,7 +68,7 @@ HAZARD = ObjectConfig(
     columns=[
         Column("reported_at", _l("发现日期"), sort="reported_at"),
         Column("enterprise", _l("企业"), sort="enterprise__name"),
-        Column("town", _l("镇(街道)"), sort="town__sort_order"),  # the county's standard order of towns
+        Column("town", _l("镇（街道）"), sort="town__sort_order"),  # the county's standard order of towns
         Column("location", _l("隐患部位"), link=True),
         Column("level", _l("等级"), sort="level"),
         Column("state", _l("状态"), sort="state", badge=STATE_BADGES),
@@ -159,7 +159,7 @@ class HazardCreateView(LoginRequiredMixin, View):
                     deadline=d.get("deadline"),
                     photos=d["photos"],
                 )
-                messages.success(request, _("隐患已上报,整改期限 %(d)s") % {"d": hazard.deadline.isoformat()})
+                messages.success(request, _("隐患已上报，整改期限 %(d)s") % {"d": hazard.deadline.isoformat()})
                 if request.POST.get("next") == "another" and visit is not None:
                     return redirect(reverse("hazards:hazard_add") + f"?visit={visit.pk}")
                 return redirect(visit.get_absolute_url() if visit is not None else hazard.get_absolute_url())
@@ -259,7 +259,7 @@ class HazardActionView(LoginRequiredMixin, View):
                     photos=d["photos"],
                     acceptor_agency=d.get("acceptor_agency"),
                 )
-            messages.success(request, _("已完成:%(a)s") % {"a": transitions.ACTIONS.get(action, _("上传整改照片"))})
+            messages.success(request, _("已完成：%(a)s") % {"a": transitions.ACTIONS.get(action, _("上传整改照片"))})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         except PermissionDenied as exc:
@@ -369,7 +369,7 @@ class HazardUrgeView(LoginRequiredMixin, View):
             return redirect(hazard.get_absolute_url())
         try:
             actions.hazard_urge(actor=request.user, hazard=hazard, message=form.cleaned_data["message"])
-            messages.success(request, _("已督办,企业和镇(街道)安监办已收到通知"))
+            messages.success(request, _("已督办，企业和镇（街道）安监办已收到通知"))
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(hazard.get_absolute_url())
@@ -387,7 +387,7 @@ class ExtensionRequestView(LoginRequiredMixin, View):
                 actions.hazard_request_extension(
                     actor=request.user, hazard=hazard, requested_deadline=d["requested_deadline"], reason=d["reason"]
                 )
-                messages.success(request, _("延期申请已提交,等待审批"))
+                messages.success(request, _("延期申请已提交，等待审批"))
                 return redirect(hazard.get_absolute_url())
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -411,7 +411,7 @@ class ExtensionDecisionView(LoginRequiredMixin, View):
                 actions.hazard_decide_extension(
                     actor=request.user, extension=ext, decision=decision, note=form.cleaned_data["note"]
                 )
-                messages.success(request, _("已完成:%(a)s") % {"a": transitions.EXTENSION_ACTIONS[decision]})
+                messages.success(request, _("已完成：%(a)s") % {"a": transitions.EXTENSION_ACTIONS[decision]})
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             except PermissionDenied as exc:
@@ -468,7 +468,7 @@ class LedgerView(LoginRequiredMixin, View):
         )
         scope = enterprise.name if enterprise else town.name if town else org_name(request.user) or _("全县")
         title = _("隐患台账")
-        conditions = [(str(_("镇(街道)")), town.name)] if town else []
+        conditions = [(str(_("镇（街道）")), town.name)] if town else []
         conditions += [(str(_("企业")), enterprise.name)] if enterprise else []
         period = f"{d['start']:%Y-%m-%d} 至 {d['end']:%Y-%m-%d}"
         heading = heading_lines(f"{title}（{scope}）", conditions, period)

@@ -158,7 +158,7 @@ def alarm_close(*, actor, alarm: Alarm, measures: str, result: str) -> Alarm:
     fresh.state = AlarmState.CLEARED_ACK
     fresh.closed_at, fresh.closed_by = now, actor
     fresh.close_seconds = _seconds_since_raised(fresh, now)
-    return _save_transition(actor, fresh, before, _("处置完成,关闭报警"))
+    return _save_transition(actor, fresh, before, _("处置完成，关闭报警"))
 
 
 def may_make_hazard(user, alarm: Alarm) -> bool:
@@ -187,8 +187,8 @@ def alarm_to_hazard(*, actor, alarm: Alarm, responsible_person: str = "", deadli
     since = timezone.now() - timedelta(days=30)
     repeats = Alarm.objects.filter(device=device, type=fresh.type, raised_at__gte=since).count()
     description = _(
-        "智慧用电监测:%(type)s报警,本次累计 %(count)d 次(近30天同类报警 %(repeats)d 起),"
-        "峰值 %(peak)s,阈值 %(threshold)s。设备 %(code)s,位置 %(place)s,回路 %(circuit)s。"
+        "智慧用电监测：%(type)s报警，本次累计 %(count)d 次（近30天同类报警 %(repeats)d 起），"
+        "峰值 %(peak)s，阈值 %(threshold)s。设备 %(code)s，位置 %(place)s，回路 %(circuit)s。"
     ) % {
         "type": fresh.get_type_display(),
         "count": fresh.count,

@@ -84,7 +84,7 @@ class TelemetryView(APIView):
 
     @extend_schema(
         operation_id="telemetry_post",
-        summary="设备上报监测数据(单条或批量)",
+        summary="设备上报监测数据（单条或批量）",
         description=(
             "Headers `X-Device-Code` and `X-Device-Secret`, or HTTP Basic `code:secret`. Body: one reading "
             '`{"ts": 1764380000000, "values": {"residual_ma": 120, "t1_c": 41.5}}` or a list of them (≤ 1000). '
@@ -99,19 +99,19 @@ class TelemetryView(APIView):
         ],
         request=TelemetryReadingSerializer,
         responses={
-            200: OpenApiResponse(TELEMETRY_RESULT, description="已接收:新存储条数、重复条数、被拒绝的条目及原因"),
+            200: OpenApiResponse(TELEMETRY_RESULT, description="已接收：新存储条数、重复条数、被拒绝的条目及原因"),
             400: OpenApiResponse(
-                TELEMETRY_ERROR, description="报文无效(JSON、结构、NaN/Inf、超出物理范围、时间戳),已进入死信"
+                TELEMETRY_ERROR, description="报文无效（JSON、结构、NaN/Inf、超出物理范围、时间戳），已进入死信"
             ),
             401: OpenApiResponse(TELEMETRY_ERROR, description="设备编码未知、密钥错误或设备已停用"),
             413: OpenApiResponse(TELEMETRY_ERROR, description="报文过大"),
             415: OpenApiResponse(TELEMETRY_ERROR, description="Content-Type 不是 application/json"),
             429: OpenApiResponse(
                 TELEMETRY_ERROR,
-                description="请求过于频繁(本设备每分钟成功上报次数或本地址每分钟被拒次数超限);"
-                "按 Retry-After 头(秒)等待后重发,本次数据未存储",
+                description="请求过于频繁（本设备每分钟成功上报次数或本地址每分钟被拒次数超限）；"
+                "按 Retry-After 头（秒）等待后重发，本次数据未存储",
             ),
-            503: OpenApiResponse(TELEMETRY_ERROR, description="数据库暂不可用,请稍后重发"),
+            503: OpenApiResponse(TELEMETRY_ERROR, description="数据库暂不可用，请稍后重发"),
         },
         examples=[
             OpenApiExample("single", value={"ts": 1764380000000, "values": {"residual_ma": 120, "t1_c": 41.5}}),
@@ -131,7 +131,7 @@ class TelemetryView(APIView):
         throttle, ip = TelemetryThrottle(), TelemetryThrottle.client_ident(request)
         wait = throttle.wait(code=code, ip=ip)
         if wait:
-            detail = _("请求过于频繁,请 %(seconds)s 秒后重试") % {"seconds": wait}
+            detail = _("请求过于频繁，请 %(seconds)s 秒后重试") % {"seconds": wait}
             return Response({"error": "rate_limited", "detail": detail}, status=429, headers={"Retry-After": str(wait)})
         limit = m.iot_setting("MAX_MESSAGE_BYTES")
         # Read at most one byte past the limit from the stream, whatever Content-Length says (a

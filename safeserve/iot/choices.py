@@ -57,7 +57,7 @@ class DeadLetterReason(models.TextChoices):
     UNKNOWN_DEVICE = "unknown_device", _("未知设备")
     BAD_SECRET = "bad_secret", _("设备密钥错误")
     DISABLED = "disabled", _("设备已停用")
-    NOT_FINITE = "not_finite", _("数值非有限数(NaN/Inf)")
+    NOT_FINITE = "not_finite", _("数值非有限数（NaN/Inf）")
     ABSURD_VALUE = "absurd_value", _("数值超出物理范围")
     OVERSIZED = "oversized", _("报文过大")
     BAD_TS = "bad_ts", _("时间戳无效")

@@ -20,7 +20,7 @@ class DeviceProfileFilterSet(ScopedFilterSet):
 class DeviceFilterSet(ScopedFilterSet):
     search_fields = ("code__icontains", "name__icontains", "place__icontains", "enterprise__name__icontains")
     town = django_filters.ModelChoiceFilter(
-        field_name="enterprise__town", queryset=visible_choices(Town), label=_("镇(街道)")
+        field_name="enterprise__town", queryset=visible_choices(Town), label=_("镇（街道）")
     )
     alarming = django_filters.BooleanFilter(label=_("报警中"), method="filter_alarming")
 
@@ -35,7 +35,7 @@ class DeviceFilterSet(ScopedFilterSet):
 class AlarmFilterSet(ScopedFilterSet):
     search_fields = ("device__code__icontains", "device__name__icontains", "enterprise__name__icontains")
     town = django_filters.ModelChoiceFilter(
-        field_name="enterprise__town", queryset=visible_choices(Town), label=_("镇(街道)")
+        field_name="enterprise__town", queryset=visible_choices(Town), label=_("镇（街道）")
     )
     type = django_filters.ChoiceFilter(choices=AlarmType.choices, label=_("报警类型"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("严重程度"))

@@ -50,7 +50,7 @@ class DeviceForm(ScopedModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["profile"].required = False
-        self.fields["profile"].empty_label = _("(默认配置)")
+        self.fields["profile"].empty_label = _("（默认配置）")
         if self.instance.pk is None and user is not None and user.role == "enterprise" and not self.is_bound:
             self.initial.setdefault("enterprise", user.enterprise_id)
 

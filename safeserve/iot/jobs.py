@@ -51,7 +51,7 @@ def escalate_alarms(*, now=None) -> int:
                     recipients=alarm_recipients(alarm.enterprise_id, step),
                     kind="iot_alarm_escalation",
                     title=_("[升级]") + title,
-                    body=body + _(";超过 %(m)s 分钟未确认") % {"m": minutes},
+                    body=body + _("；超过 %(m)s 分钟未确认") % {"m": minutes},
                     link=reverse("iot:alarm_page", args=[alarm.pk]),
                     level=Level.URGENT,
                     dedup_key=f"alarm:{alarm.pk}:step:{step}",
@@ -61,7 +61,7 @@ def escalate_alarms(*, now=None) -> int:
                     action=AuditAction.TRANSITION,
                     instance=alarm,
                     changes={"escalation_step": [step - 1, step]},
-                    note=_("超时未确认,升级通知"),
+                    note=_("超时未确认，升级通知"),
                 )
                 sent += 1
     return sent

@@ -100,16 +100,16 @@ class DeviceProfile(ScopedModel):
     """Alarm thresholds shared by many devices (defaults from DOMAIN.md; every one is a setting)."""
 
     name = models.CharField(_("名称"), max_length=100, unique=True)
-    residual_ma = models.FloatField(_("剩余电流报警值(mA)"), default=300, validators=[MinValueValidator(1)])
-    temperature_c = models.FloatField(_("线缆温度报警值(°C)"), default=70)
-    over_voltage_v = models.FloatField(_("过电压报警值(V,大于)"), default=242)
-    under_voltage_v = models.FloatField(_("欠电压报警值(V,小于)"), default=187)
+    residual_ma = models.FloatField(_("剩余电流报警值（mA）"), default=300, validators=[MinValueValidator(1)])
+    temperature_c = models.FloatField(_("线缆温度报警值（°C）"), default=70)
+    over_voltage_v = models.FloatField(_("过电压报警值（V，大于）"), default=242)
+    under_voltage_v = models.FloatField(_("欠电压报警值（V，小于）"), default=187)
     over_current_factor = models.FloatField(
         _("过电流倍数"), default=1.0, validators=[MinValueValidator(0.1)], help_text=_("电流大于额定电流×该倍数时报警")
     )
     arc_alarm = models.BooleanField(_("电弧故障报警"), default=True)
     offline_intervals = models.PositiveSmallIntegerField(
-        _("离线判定(上报周期数)"), default=3, validators=[MinValueValidator(1)]
+        _("离线判定（上报周期数）"), default=3, validators=[MinValueValidator(1)]
     )
     clear_after = models.PositiveSmallIntegerField(
         _("连续正常次数后清除"), null=True, blank=True, help_text=_("留空则使用系统设置")
@@ -147,7 +147,7 @@ class DeviceProfile(ScopedModel):
         return ALL if action == "view" else None
 
 
-code_validator = RegexValidator(r"^[A-Za-z0-9_.-]{3,64}$", _("编码只能包含字母、数字、点、下划线和连字符(3–64位)"))
+code_validator = RegexValidator(r"^[A-Za-z0-9_.-]{3,64}$", _("编码只能包含字母、数字、点、下划线和连字符（3–64位）"))
 
 
 class Device(ScopedModel):
@@ -159,15 +159,19 @@ class Device(ScopedModel):
     place = models.CharField(_("安装位置"), max_length=100)
     circuit = models.CharField(_("回路名称"), max_length=100)
     device_model = models.CharField(_("型号"), max_length=100, blank=True)
-    rated_current_a = models.FloatField(_("额定电流(A)"), validators=[MinValueValidator(0.1)])
-    interval_s = models.PositiveIntegerField(_("上报周期(秒)"), default=60, validators=[MinValueValidator(1)])
+    rated_current_a = models.FloatField(_("额定电流（A）"), validators=[MinValueValidator(0.1)])
+    interval_s = models.PositiveIntegerField(_("上报周期（秒）"), default=60, validators=[MinValueValidator(1)])
     profile = models.ForeignKey(
         DeviceProfile, verbose_name=_("设备配置"), on_delete=models.PROTECT, related_name="devices"
     )
-    residual_ma = models.FloatField(_("剩余电流报警值(mA)"), null=True, blank=True, help_text=_("留空则使用设备配置"))
-    temperature_c = models.FloatField(_("线缆温度报警值(°C)"), null=True, blank=True, help_text=_("留空则使用设备配置"))
-    over_voltage_v = models.FloatField(_("过电压报警值(V)"), null=True, blank=True, help_text=_("留空则使用设备配置"))
-    under_voltage_v = models.FloatField(_("欠电压报警值(V)"), null=True, blank=True, help_text=_("留空则使用设备配置"))
+    residual_ma = models.FloatField(_("剩余电流报警值（mA）"), null=True, blank=True, help_text=_("留空则使用设备配置"))
+    temperature_c = models.FloatField(
+        _("线缆温度报警值（°C）"), null=True, blank=True, help_text=_("留空则使用设备配置")
+    )
+    over_voltage_v = models.FloatField(_("过电压报警值（V）"), null=True, blank=True, help_text=_("留空则使用设备配置"))
+    under_voltage_v = models.FloatField(
+        _("欠电压报警值（V）"), null=True, blank=True, help_text=_("留空则使用设备配置")
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     secret_hash = models.CharField(max_length=64, editable=False)
     audit_redacted_fields = ("secret_hash",)  # the history shows that it changed, not what it is
@@ -234,7 +238,7 @@ class Reading(models.Model):
 
     pk = models.CompositePrimaryKey("device", "ts")
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+", db_index=False)
-    ts = models.BigIntegerField(_("时间戳(毫秒)"))
+    ts = models.BigIntegerField(_("时间戳（毫秒）"))
     residual_ma = models.FloatField(null=True)
     t1_c = models.FloatField(null=True)
     t2_c = models.FloatField(null=True)
@@ -267,14 +271,14 @@ class ReadingHour(models.Model):
     """Hourly rollup for long-range charts: per metric the mean and the maximum (and the minimum of voltages)."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+", db_index=False)
-    hour = models.IntegerField(_("小时(纪元小时)"))
+    hour = models.IntegerField(_("小时（纪元小时）"))
     n = models.IntegerField(_("条数"), default=0)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = _("监测数据(小时)")
-        verbose_name_plural = _("监测数据(小时)")
+        verbose_name = _("监测数据（小时）")
+        verbose_name_plural = _("监测数据（小时）")
         constraints = [models.UniqueConstraint(fields=["device", "hour"], name="iot_rollup_once_per_hour")]
 
     def __str__(self):
@@ -300,7 +304,7 @@ class DeadLetter(ScopedModel):
     device_code = models.CharField(_("设备编码"), max_length=64, blank=True, db_index=True)
     reason = models.CharField(_("原因"), max_length=20, choices=DeadLetterReason.choices, db_index=True)
     detail = models.CharField(_("说明"), max_length=500, blank=True)
-    payload = models.TextField(_("报文(截断)"), blank=True)
+    payload = models.TextField(_("报文（截断）"), blank=True)
 
     class Meta:
         verbose_name = _("死信")
@@ -374,8 +378,8 @@ class Alarm(ScopedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    ack_seconds = models.PositiveIntegerField(_("确认用时(秒)"), null=True, blank=True)
-    close_seconds = models.PositiveIntegerField(_("关闭用时(秒)"), null=True, blank=True)
+    ack_seconds = models.PositiveIntegerField(_("确认用时（秒）"), null=True, blank=True)
+    close_seconds = models.PositiveIntegerField(_("关闭用时（秒）"), null=True, blank=True)
     escalation_step = models.PositiveSmallIntegerField(_("升级级次"), default=0)
 
     class Meta:

@@ -28,8 +28,8 @@ ACTIONS = {
     "acknowledge": _("确认报警"),
     "assign": _("指派处置人"),
     "record": _("记录处置措施"),
-    "close": _("处置完成,关闭报警"),
-    "clear": _("读数恢复正常,自动清除"),
+    "close": _("处置完成，关闭报警"),
+    "clear": _("读数恢复正常，自动清除"),
 }
 PEOPLES_ACTIONS = ("acknowledge", "assign", "record", "close")
 

@@ -263,7 +263,7 @@ class DeviceRotateView(LoginRequiredMixin, View):
         device = get_visible_or_404(m.Device, request.user, "change", pk=pk)
         secret = actions.device_rotate_secret(actor=request.user, device=device)
         request.session[_secret_key(device.pk)] = secret
-        messages.success(request, _("已更换设备密钥,旧密钥立即失效"))
+        messages.success(request, _("已更换设备密钥，旧密钥立即失效"))
         return redirect(device.get_absolute_url())
 
 
@@ -328,7 +328,7 @@ class AlarmPageView(ReadOnlyContext, ConfigView):
                     messages.success(request, _("报警已关闭"))
             elif op == "to_hazard":
                 hazard = actions.alarm_to_hazard(actor=request.user, alarm=alarm)
-                messages.success(request, _("已转为隐患,进入隐患排查治理闭环"))
+                messages.success(request, _("已转为隐患，进入隐患排查治理闭环"))
                 return redirect(hazard.get_absolute_url())
             else:
                 return self.render_page(alarm, status=400)

@@ -149,7 +149,7 @@ class DeliveryRetryView(LoginRequiredMixin, PermissionRequiredMixin, View):
         else:
             messages.success(
                 request,
-                _("已重新排队发送:%(channel)s → %(user)s")
+                _("已重新排队发送：%(channel)s → %(user)s")
                 % {
                     "channel": d.channel,
                     "user": d.notification.recipient,

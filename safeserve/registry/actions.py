@@ -100,7 +100,7 @@ def staff_deactivate(*, actor, staff, left_on: date | None = None, note: str = "
         actor=actor,
         instance=staff,
         data={"is_active": False, "left_on": left_on},
-        note=note or _("离职(停用)"),
+        note=note or _("离职（停用）"),
         system_fields=("left_on",),  # the date this action records, not a field anyone edits
     )
 

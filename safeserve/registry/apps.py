@@ -29,8 +29,8 @@ class RegistryConfig(AppConfig):
             ("registry:expert_list", _("专家"), "registry.view_expert", nav.REGISTRY),
             ("registry:insurer_list", _("保险机构"), "registry.view_insurer", nav.REGISTRY),
             ("registry:association_list", _("行业协会"), "registry.view_association", nav.REGISTRY),
-            ("registry:town_list", _("镇(街道)"), "registry.change_town", nav.SYSTEM),
-            ("registry:village_list", _("村(社区)"), "registry.change_village", nav.SYSTEM),
+            ("registry:town_list", _("镇（街道）"), "registry.change_town", nav.SYSTEM),
+            ("registry:village_list", _("村（社区）"), "registry.change_village", nav.SYSTEM),
             ("registry:industry_list", _("行业"), "registry.change_industry", nav.SYSTEM),
         ]
         # The registry's panel comes first on every home page (HOME_PROVIDERS is read in order).

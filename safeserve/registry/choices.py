@@ -12,10 +12,10 @@ class SizeClass(models.TextChoices):
 
 
 class RiskLevel(models.TextChoices):
-    RED = "red", _("红(重大风险)")
-    ORANGE = "orange", _("橙(较大风险)")
-    YELLOW = "yellow", _("黄(一般风险)")
-    BLUE = "blue", _("蓝(低风险)")
+    RED = "red", _("红（重大风险）")
+    ORANGE = "orange", _("橙（较大风险）")
+    YELLOW = "yellow", _("黄（一般风险）")
+    BLUE = "blue", _("蓝（低风险）")
 
 
 # The one colour of each risk level (core/colours.py): list and detail badges, charts, export fills.

@@ -17,7 +17,7 @@ class TownFilterSet(ScopedFilterSet):
 
 class VillageFilterSet(ScopedFilterSet):
     search_fields = ("name__icontains", "code__startswith")
-    town = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Town), label=_("镇(街道)"))
+    town = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Town), label=_("镇（街道）"))
 
     class Meta:
         model = m.Village
@@ -34,8 +34,8 @@ class IndustryFilterSet(ScopedFilterSet):
 
 class EnterpriseFilterSet(ScopedFilterSet):
     search_fields = ("name__icontains", "credit_code__startswith", "address__icontains")
-    town = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Town), label=_("镇(街道)"))
-    village = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Village), label=_("村(社区)"))
+    town = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Town), label=_("镇（街道）"))
+    village = django_filters.ModelChoiceFilter(queryset=visible_choices(m.Village), label=_("村（社区）"))
     industry = django_filters.ModelChoiceFilter(
         queryset=visible_choices(m.Industry), label=_("行业"), method="filter_industry"
     )

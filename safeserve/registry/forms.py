@@ -192,7 +192,7 @@ class AssociationForm(NormalizingForm):
         )
         missing = [c for c in codes if c not in found]
         if missing:
-            raise forms.ValidationError(_("未找到以下企业:%(codes)s") % {"codes": "、".join(missing[:20])})
+            raise forms.ValidationError(_("未找到以下企业：%(codes)s") % {"codes": "、".join(missing[:20])})
         return [found[c] for c in dict.fromkeys(codes)]
 
     def action_data(self):

@@ -36,8 +36,8 @@ class Town(ScopedModel):
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = _("镇(街道)")
-        verbose_name_plural = _("镇(街道)")
+        verbose_name = _("镇（街道）")
+        verbose_name_plural = _("镇（街道）")
         ordering = ["sort_order", "code"]
 
     def __str__(self):
@@ -58,13 +58,13 @@ class Town(ScopedModel):
 
 
 class Village(ScopedModel):
-    town = models.ForeignKey(Town, verbose_name=_("镇(街道)"), on_delete=models.PROTECT, related_name="villages")
+    town = models.ForeignKey(Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="villages")
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=50)
 
     class Meta:
-        verbose_name = _("村(社区)")
-        verbose_name_plural = _("村(社区)")
+        verbose_name = _("村（社区）")
+        verbose_name_plural = _("村（社区）")
         ordering = ["town__sort_order", "code"]
         constraints = [models.UniqueConstraint(fields=["town", "name"], name="village_unique_name_in_town")]
 
@@ -118,9 +118,14 @@ class Enterprise(ScopedModel):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
     name = models.CharField(_("单位名称"), max_length=100, db_index=True)
     address = models.CharField(_("地址"), max_length=200)
-    town = models.ForeignKey(Town, verbose_name=_("镇(街道)"), on_delete=models.PROTECT, related_name="enterprises")
+    town = models.ForeignKey(Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="enterprises")
     village = models.ForeignKey(
-        Village, verbose_name=_("村(社区)"), null=True, blank=True, on_delete=models.PROTECT, related_name="enterprises"
+        Village,
+        verbose_name=_("村（社区）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enterprises",
     )
     industry = models.ForeignKey(Industry, verbose_name=_("行业"), on_delete=models.PROTECT, related_name="enterprises")
     size_class = models.CharField(_("规模"), max_length=10, choices=SizeClass.choices, default=SizeClass.SMALL)
@@ -162,7 +167,7 @@ class Enterprise(ScopedModel):
         from django.core.exceptions import ValidationError
 
         if self.village_id and self.town_id and self.village.town_id != self.town_id:
-            raise ValidationError({"village": _("该村(社区)不属于所选镇(街道)")})
+            raise ValidationError({"village": _("该村（社区）不属于所选镇（街道）")})
 
     @classmethod
     def scope_q(cls, user, action):
@@ -302,7 +307,7 @@ class AgencyQualification(AgencyChild):
         max_length=20,
         choices=ServiceType.choices,
         blank=True,
-        help_text=_("该资质许可的服务类型;安全评价、检测检验、职业卫生服务须持有对应的有效资质"),
+        help_text=_("该资质许可的服务类型；安全评价、检测检验、职业卫生服务须持有对应的有效资质"),
     )
     valid_until = models.DateField(_("有效期至"), db_index=True)
     # Docs: decisions/0014-related-rows-and-qualifications.md. A change by the agency itself waits for the county.

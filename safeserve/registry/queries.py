@@ -88,7 +88,7 @@ def registry_summary(user):
                 {
                     "id": "by-town",
                     "kind": "bar",
-                    "title": _("各镇(街道)企业数"),
+                    "title": _("各镇（街道）企业数"),
                     "labels": [t for t, _n in by_town],
                     "values": [n for _t, n in by_town],
                 }

@@ -92,7 +92,7 @@ class RowError:
         """The same problem in the UI's words: 第N行,「列名」:原因."""
         if self.row is None:
             return self.reason
-        return _("第%(row)d行,「%(column)s」:%(reason)s") % {
+        return _("第%(row)d行，「%(column)s」：%(reason)s") % {
             "row": self.row,
             "column": self.column,
             "reason": self.reason,
@@ -173,11 +173,11 @@ def _formula_text(formula) -> str:
 def _formula_value(formula, cached):
     """What a formula cell imports as: its cached number/date/boolean, or a refusal."""
     if cached is None:
-        return FormulaCell(_formula_text(formula), _("该单元格是未计算结果的公式,请将其复制并“粘贴为数值”后再导入"))
+        return FormulaCell(_formula_text(formula), _("该单元格是未计算结果的公式，请将其复制并“粘贴为数值”后再导入"))
     if isinstance(cached, str):
         if isinstance(formula, str) and cached == formula:
             return cached  # a text cell that merely starts with "=": text, not a formula
-        return FormulaCell(_formula_text(formula), _("不接受由公式计算出的文本,请将其复制并“粘贴为数值”后再导入"))
+        return FormulaCell(_formula_text(formula), _("不接受由公式计算出的文本，请将其复制并“粘贴为数值”后再导入"))
     return cached
 
 
@@ -233,20 +233,20 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ImportFileError(_("无法读取文件:%(err)s") % {"err": exc.strerror or exc}) from None
+        raise ImportFileError(_("无法读取文件：%(err)s") % {"err": exc.strerror or exc}) from None
     if size == 0:
         raise ImportFileError(_("文件为空"))
     if size > max_bytes():
         raise ImportFileError(
-            _("文件过大(%(size).1f MB),上限为 %(limit)d MB")
+            _("文件过大（%(size).1f MB），上限为 %(limit)d MB")
             % {"size": size / 1024 / 1024, "limit": max_bytes() // (1024 * 1024)}
         )
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(_("不支持旧版 .xls 格式,请在 Excel 中另存为 .xlsx 后上传"))
+        raise ImportFileError(_("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后上传"))
     if not magic.startswith(b"PK\x03\x04"):
-        raise ImportFileError(_("不是有效的 .xlsx 文件,请使用下载的模板填写后上传"))
+        raise ImportFileError(_("不是有效的 .xlsx 文件，请使用下载的模板填写后上传"))
     try:
         check_xlsx(path)  # a real workbook zip, bounded when unpacked (no zip bombs)
     except ValidationError as exc:
@@ -288,7 +288,7 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
                     continue
                 blank_run = 0
                 if len(data) >= limit:
-                    raise ImportFileError(_("数据行数超过上限 %(limit)d 行,请拆分文件后分批导入") % {"limit": limit})
+                    raise ImportFileError(_("数据行数超过上限 %(limit)d 行，请拆分文件后分批导入") % {"limit": limit})
                 data.append((number, values))
                 formulas.update((number, i) for i, v in enumerate(values) if _is_formula(v))
         except ImportFileError:
@@ -298,7 +298,7 @@ def read_sheet(path) -> tuple[list[str], list[tuple[int, tuple]]]:
     finally:
         wb.close()
     if not header:
-        raise ImportFileError(_("第1行应为表头,当前为空;请使用下载的模板"))
+        raise ImportFileError(_("第1行应为表头，当前为空；请使用下载的模板"))
     if not data:
         raise ImportFileError(_("文件中没有数据行"))
     if formulas:
@@ -472,7 +472,7 @@ class Importer:
         if kind == "int":
             cleaned = text.replace(",", "").replace(" ", "")
             if not re.fullmatch(r"[+-]?\d+", cleaned):
-                raise ValidationError(_("应为整数,当前为“%(value)s”") % {"value": text})
+                raise ValidationError(_("应为整数，当前为“%(value)s”") % {"value": text})
             number = int(cleaned)
             if number < 0:
                 raise ValidationError(_("不能为负数"))
@@ -483,7 +483,7 @@ class Importer:
                 return True
             if key in (*FALSE_WORDS, *col.false_words):
                 return False
-            raise ValidationError(_("应填“是”或“否”,当前为“%(value)s”") % {"value": text})
+            raise ValidationError(_("应填“是”或“否”，当前为“%(value)s”") % {"value": text})
         if kind == "choice":
             value = self._choice_tables[col.field].get(normalize_code(text))
             if value is None:
@@ -506,7 +506,7 @@ class Importer:
         return text
 
     def _choice_error(self, col, text):
-        return _("无效的取值“%(value)s”,可选:%(allowed)s") % {
+        return _("无效的取值“%(value)s”，可选：%(allowed)s") % {
             "value": text,
             "allowed": "、".join(choice_labels(col)),
         }
@@ -625,7 +625,7 @@ class Importer:
             index[col.field] = i
         for col in self.columns:
             if col.required and col.field not in index:
-                result.errors.append(RowError(1, col.header, _("缺少必填列,请使用下载的模板")))
+                result.errors.append(RowError(1, col.header, _("缺少必填列，请使用下载的模板")))
         if self.actor is not None:  # the writable-field rule (core.fieldperms) holds for imports too
             allowed = writable_fields_for(self.actor, self.model)
             for name in index:
@@ -691,12 +691,14 @@ class EnterpriseImporter(Importer):
     unique_column = "credit_code"
     whole_row_column = "统一社会信用代码"
     columns = [
-        Col("统一社会信用代码", "credit_code", "code", required=True, note=_lazy("18位,校验位须正确")),
+        Col("统一社会信用代码", "credit_code", "code", required=True, note=_lazy("18位，校验位须正确")),
         Col("单位名称", "name", required=True),
         Col("地址", "address", required=True),
-        Col("镇(街道)", "town", "ref", required=True, note=_lazy("镇(街道)名称或区划代码")),
-        Col("村(社区)", "village", "ref", note=_lazy("须属于所填镇(街道)")),
-        Col("行业代码", "industry", "ref", required=True, aliases=("行业",), note=_lazy("国民经济行业大类代码,如 C33")),
+        Col("镇（街道）", "town", "ref", required=True, note=_lazy("镇（街道）名称或区划代码")),
+        Col("村（社区）", "village", "ref", note=_lazy("须属于所填镇（街道）")),
+        Col(
+            "行业代码", "industry", "ref", required=True, aliases=("行业",), note=_lazy("国民经济行业大类代码，如 C33")
+        ),
         Col(
             "规模",
             "size_class",
@@ -747,16 +749,16 @@ class EnterpriseImporter(Importer):
         if col.field == "town":
             town = self.towns.get(key)
             if town is None:
-                raise ValidationError(_("未找到该镇(街道)“%(value)s”,或不在您的管辖范围内") % {"value": text})
+                raise ValidationError(_("未找到该镇（街道）“%(value)s”，或不在您的管辖范围内") % {"value": text})
             return town
         if col.field == "village":
             return self._village(text, key, values.get("town"))
         if col.field == "industry":
             ind = self.industries.get(key) or self.industries.get(normalize_code(text.split(" ")[0]))
             if ind is None:
-                raise ValidationError(_("未找到该行业“%(value)s”,请填写行业大类代码,如 C33") % {"value": text})
+                raise ValidationError(_("未找到该行业“%(value)s”，请填写行业大类代码，如 C33") % {"value": text})
             if ind.level != "division":
-                raise ValidationError(_("“%(value)s”是行业门类,请填写行业大类代码,如 C33") % {"value": text})
+                raise ValidationError(_("“%(value)s”是行业门类，请填写行业大类代码，如 C33") % {"value": text})
             return ind
         raise NotImplementedError(col.field)
 
@@ -769,12 +771,12 @@ class EnterpriseImporter(Importer):
         if village is None:
             village = self.villages_by_code.get(key)
             if village is not None and village.town_id != town.id:
-                raise ValidationError(_("该村(社区)不属于“%(town)s”") % {"town": town.name})
+                raise ValidationError(_("该村（社区）不属于“%(town)s”") % {"town": town.name})
         if village is None:
             elsewhere = any(key in vs for tid, vs in self.villages_by_town.items() if tid != town.id)
             if elsewhere:
-                raise ValidationError(_("该村(社区)不属于“%(town)s”") % {"town": town.name})
-            raise ValidationError(_("未找到该村(社区)“%(value)s”(%(town)s)") % {"value": text, "town": town.name})
+                raise ValidationError(_("该村（社区）不属于“%(town)s”") % {"town": town.name})
+            raise ValidationError(_("未找到该村（社区）“%(value)s”(%(town)s)") % {"value": text, "town": town.name})
         return village
 
     def duplicate_in_db_reason(self):
@@ -826,7 +828,7 @@ class AgencyImporter(Importer):
     unique_column = "credit_code"
     whole_row_column = "统一社会信用代码"
     columns = [
-        Col("统一社会信用代码", "credit_code", "code", required=True, note=_lazy("18位,校验位须正确")),
+        Col("统一社会信用代码", "credit_code", "code", required=True, note=_lazy("18位，校验位须正确")),
         Col("机构名称", "name", required=True),
         Col("地址", "address"),
         Col(
@@ -839,7 +841,7 @@ class AgencyImporter(Importer):
             aliases=("本地/引进",),
             true_words=("本地",),
             false_words=("引进", "引进机构"),
-            note=_lazy("是=本地机构,否=引进机构"),
+            note=_lazy("是=本地机构，否=引进机构"),
         ),
         Col("联系人", "contact_person"),
         Col("联系电话", "contact_phone", "phone"),
@@ -872,7 +874,7 @@ class ExpertImporter(Importer):
     whole_row_column = "姓名"
     columns = [
         Col("姓名", "name", required=True),
-        Col("身份证号", "id_number", "code", note=_lazy("18位,校验位须正确;同一身份证号只能导入一次")),
+        Col("身份证号", "id_number", "code", note=_lazy("18位，校验位须正确；同一身份证号只能导入一次")),
         Col("职称", "title"),
         Col("专业领域", "specialties", required=True),
         Col(

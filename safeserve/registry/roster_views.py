@@ -152,7 +152,7 @@ class ImportView(ImportAccess):
             return self.render_page(upload_error=_("只能上传 .xlsx 格式的 Excel 文件"))
         if upload.size > max_bytes():
             return self.render_page(
-                upload_error=_("文件过大(%(size).1f MB),上限为 %(limit)d MB")
+                upload_error=_("文件过大（%(size).1f MB），上限为 %(limit)d MB")
                 % {"size": upload.size / 1024 / 1024, "limit": max_bytes() // (1024 * 1024)}
             )
         _sweep()
@@ -186,7 +186,7 @@ class ImportView(ImportAccess):
         entry = self._pending(token)
         path = _file(entry["token"], ".xlsx") if entry else None
         if path is None or not path.exists():
-            messages.error(self.request, _("上传的文件已失效,请重新上传"))
+            messages.error(self.request, _("上传的文件已失效，请重新上传"))
             return redirect(self.import_url)
         result = import_rows(self.kind, path, actor=self.request.user, filename=entry["name"])
         if result.errors:

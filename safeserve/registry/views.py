@@ -29,7 +29,7 @@ TOWN = ObjectConfig(
     detail_fields=["code", "name", "sort_order"],
     ordering=("sort_order", "code"),
     related=[
-        Related(_("村(社区)"), m.Village, "town", [Column("code"), Column("name", link=True)], "registry:village_add")
+        Related(_("村（社区）"), m.Village, "town", [Column("code"), Column("name", link=True)], "registry:village_add")
     ],
 )
 
@@ -324,11 +324,11 @@ class StaffDeactivateView(LoginRequiredMixin, View):
         except ValueError:
             left_on = None
         if raw and left_on is None:
-            messages.error(request, _("离职日期无效,请按 YYYY-MM-DD 填写"))
+            messages.error(request, _("离职日期无效，请按 YYYY-MM-DD 填写"))
             return redirect(staff.get_absolute_url())
         try:
             actions.staff_deactivate(actor=request.user, staff=staff, left_on=left_on)
-            messages.success(request, _("已办理离职(停用):%(name)s") % {"name": staff.name})
+            messages.success(request, _("已办理离职（停用）：%(name)s") % {"name": staff.name})
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(staff.get_absolute_url())
@@ -346,7 +346,7 @@ class CertificateConfirmView(LoginRequiredMixin, View):
         obj = get_visible_or_404(model, request.user, "change", pk=pk)
         try:
             actions.confirm_certificate(actor=request.user, instance=obj)
-            messages.success(request, _("已核验:%(obj)s") % {"obj": obj})
+            messages.success(request, _("已核验：%(obj)s") % {"obj": obj})
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect(obj.get_absolute_url())

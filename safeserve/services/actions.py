@@ -92,7 +92,7 @@ def contract_transition(*, actor, contract, action: str, note: str = "", today: 
         if not rows.visible_to(actor, "view").filter(pk=contract.pk).exists():
             raise PermissionDenied(_("该记录超出您的数据权限范围"))
         if party not in transitions.relations(actor, contract):
-            raise PermissionDenied(_("该合同由付费方(或县应急管理局)管理,您不能变更其状态"))
+            raise PermissionDenied(_("该合同由付费方（或县应急管理局）管理，您不能变更其状态"))
     try:
         fresh = rows.select_for_update(of=("self",)).get(pk=contract.pk)
     except ServiceContract.DoesNotExist:
@@ -100,14 +100,14 @@ def contract_transition(*, actor, contract, action: str, note: str = "", today: 
     t = transitions.lookup(fresh.status, action)
     if t is None:
         raise ValidationError(
-            _("合同当前状态为“%(s)s”,不能执行“%(a)s”")
+            _("合同当前状态为“%(s)s”，不能执行“%(a)s”")
             % {"s": fresh.get_status_display(), "a": transitions.ACTIONS[action]}
         )
     if party not in t.parties:
         raise PermissionDenied(_("您的角色不能执行该操作"))
     if action == "activate":
         if not fresh.links.exists():
-            raise ValidationError(_("合同没有服务企业,不能生效"))
+            raise ValidationError(_("合同没有服务企业，不能生效"))
         if fresh.staff.exclude(agency_id=fresh.agency_id).exists():
             raise ValidationError(_("指派人员必须属于该服务机构"))
     before = fresh.status
@@ -140,7 +140,7 @@ def contract_attach_scan(*, actor, contract, upload) -> ServiceContract:
     owner = ServiceContract.owner_q(actor)
     mine = owner is not None and ServiceContract.objects.visible_to(actor, "view").filter(owner, pk=contract.pk)
     if not mine or not mine.exists():
-        raise PermissionDenied(_("该合同由付费方(或县应急管理局)管理,您不能上传其扫描件"))
+        raise PermissionDenied(_("该合同由付费方（或县应急管理局）管理，您不能上传其扫描件"))
     if not upload:
         _fail("scan", _("请选择签署的合同扫描件（PDF 或照片）"))
     document = uploads.verify_scan(upload)
@@ -169,7 +169,7 @@ def expire_contracts(today: date | None = None) -> int:
     today = today or timezone.localdate()
     n = 0
     for c in ServiceContract.objects.filter(status=ContractStatus.ACTIVE, end_date__lt=today):
-        contract_transition(actor=None, contract=c, action="expire", note=_("服务期届满,系统自动到期"))
+        contract_transition(actor=None, contract=c, action="expire", note=_("服务期届满，系统自动到期"))
         n += 1
     return n
 
@@ -186,7 +186,7 @@ def prepare_checklist_item(*, actor, previous, instance):
     changed = any(getattr(previous, f) != getattr(instance, f) for f in fields)
     if changed and VisitItemResult.objects.filter(item_id=instance.pk).exists():
         raise ValidationError(
-            {"text": _("该检查项已用于服务记录,内容不能再修改(已签署的记录以原内容为准);请新建检查项")}
+            {"text": _("该检查项已用于服务记录，内容不能再修改（已签署的记录以原内容为准）；请新建检查项")}
         )
 
 
@@ -250,7 +250,7 @@ def visit_record(
     if contract.agency_id != actor.agency_id:
         raise PermissionDenied(_("该合同不属于您的机构"))
     if contract.status != ContractStatus.ACTIVE:
-        _fail("contract", _("合同未处于履行中,不能录入服务记录"))
+        _fail("contract", _("合同未处于履行中，不能录入服务记录"))
     if visited_at is None:
         _fail("visited_at", _("请填写服务时间"))
     if timezone.is_naive(visited_at):
@@ -264,13 +264,13 @@ def visit_record(
         _fail("enterprise", _("该企业不在本合同服务范围内"))
     agency = Agency.objects.only("is_active").get(pk=actor.agency_id)
     if not agency.is_active:
-        raise PermissionDenied(_("本机构已不在服务机构名录中(不在册),不能录入服务记录"))
+        raise PermissionDenied(_("本机构已不在服务机构名录中（不在册），不能录入服务记录"))
     lacking = missing_licences(actor.agency_id, contract.items, day)
     if lacking:
         labels = "、".join(str(ServiceType(t).label) for t in lacking)
         _fail(
             "contract",
-            _("本机构在 %(day)s 没有经县局核验的有效“%(types)s”资质,不能录入该合同的服务记录")
+            _("本机构在 %(day)s 没有经县局核验的有效“%(types)s”资质，不能录入该合同的服务记录")
             % {"day": day.isoformat(), "types": labels},
         )
     # Read the people afresh: their certificates are judged as stored now, not as the caller loaded them.
@@ -283,13 +283,13 @@ def visit_record(
         if not person.is_qualified_on(day) and person.certificate_pending_on(day):
             _fail(
                 "staff",
-                _("%(name)s 的注册安全工程师证书由本机构新填或变更,尚待县应急管理局核验,不能作为到场人员")
+                _("%(name)s 的注册安全工程师证书由本机构新填或变更，尚待县应急管理局核验，不能作为到场人员")
                 % {"name": person.name},
             )
         if not person.is_qualified_on(day):
             _fail(
                 "staff",
-                _("%(name)s 在 %(day)s 没有有效的执业资格(注册安全工程师证书),不能作为到场人员")
+                _("%(name)s 在 %(day)s 没有有效的执业资格（注册安全工程师证书），不能作为到场人员")
                 % {"name": person.name, "day": day.isoformat()},
             )
     results = results or {}
@@ -613,12 +613,12 @@ def flag_missing_visits(today: date | None = None) -> int:
     sent = 0
     for row in missing_visits(None, today=today):
         link = reverse("services:servicecontract_detail", args=[row["contract_id"]])
-        title = _("服务记录缺失:%(ent)s(合同 %(no)s,应于 %(due)s 前上门)") % {
+        title = _("服务记录缺失：%(ent)s（合同 %(no)s，应于 %(due)s 前上门）") % {
             "ent": row["enterprise_name"],
             "no": row["contract_number"],
             "due": row["due"].isoformat(),
         }
-        body = _("按合同每年 %(n)d 次上门服务,上次服务:%(last)s。") % {
+        body = _("按合同每年 %(n)d 次上门服务，上次服务：%(last)s。") % {
             "n": row["visits_per_year"],
             "last": row["last_visit"].isoformat() if row["last_visit"] else _("无"),
         }

@@ -22,7 +22,7 @@ class ContractStatus(models.TextChoices):
 
 class PayerType(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业自费")
-    TOWN = "town", _("镇(街道)政府购买")
+    TOWN = "town", _("镇（街道）政府购买")
     COUNTY = "county", _("县政府购买")
 
 

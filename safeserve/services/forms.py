@@ -47,7 +47,7 @@ class ContractForm(ScopedModelForm):
         label=_("或按统一社会信用代码添加"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text=_("每行填写一个统一社会信用代码;政府购买服务可填写多家企业"),
+        help_text=_("每行填写一个统一社会信用代码；政府购买服务可填写多家企业"),
     )
 
     class Meta:
@@ -78,7 +78,7 @@ class ContractForm(ScopedModelForm):
             )
         if self.user is not None and self.user.role == "town":
             # A town owns only the contracts it buys (ServiceContract.owner_q).
-            self.fields["payer_type"].choices = [("town", _("镇(街道)政府购买"))]
+            self.fields["payer_type"].choices = [("town", _("镇（街道）政府购买"))]
         if self.user is not None and self.user.role == "enterprise":
             self.fields["enterprise_codes"].required = False
             self.fields["enterprise_codes"].widget = forms.HiddenInput()
@@ -173,7 +173,7 @@ class VisitForm(BoundedForm):
         label=_("位置经度"), required=False, min_value=-180, max_value=180, decimal_places=6, widget=forms.HiddenInput
     )
     location_accuracy = forms.IntegerField(
-        label=_("定位精度(米)"), required=False, min_value=0, max_value=100_000, widget=forms.HiddenInput
+        label=_("定位精度（米）"), required=False, min_value=0, max_value=100_000, widget=forms.HiddenInput
     )
 
     def __init__(self, *args, user, template=None, contract=None, **kwargs):
@@ -242,7 +242,7 @@ class VisitForm(BoundedForm):
         for person in staff:
             if not person.is_qualified_on(day):
                 raise ValidationError(
-                    _("%(name)s 在 %(day)s 没有有效的执业资格(注册安全工程师证书),不能作为到场人员")
+                    _("%(name)s 在 %(day)s 没有有效的执业资格（注册安全工程师证书），不能作为到场人员")
                     % {"name": person.name, "day": day.isoformat()}
                 )
         return staff

@@ -50,7 +50,7 @@ class ServiceContract(ScopedModel):
     payer_type = models.CharField(_("付费方"), max_length=12, choices=PayerType.choices, default=PayerType.ENTERPRISE)
     payer_town = models.ForeignKey(
         "registry.Town",
-        verbose_name=_("购买服务的镇(街道)"),
+        verbose_name=_("购买服务的镇（街道）"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -65,7 +65,7 @@ class ServiceContract(ScopedModel):
     items = models.JSONField(_("服务事项"), default=list)
     start_date = models.DateField(_("服务期起"))
     end_date = models.DateField(_("服务期止"))
-    fee = models.DecimalField(_("服务费(元)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    fee = models.DecimalField(_("服务费（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     visits_per_year = models.PositiveSmallIntegerField(
         _("每年上门服务次数"), default=4, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
@@ -128,9 +128,9 @@ class ServiceContract(ScopedModel):
         if not isinstance(self.items, list) or not self.items or not set(self.items) <= set(ServiceItem.values):
             errors["items"] = _("至少选择一项有效的服务事项")
         if self.payer_type == PayerType.TOWN and not self.payer_town_id:
-            errors["payer_town"] = _("镇(街道)政府购买须填写购买服务的镇(街道)")
+            errors["payer_town"] = _("镇（街道）政府购买须填写购买服务的镇（街道）")
         if self.payer_type != PayerType.TOWN and self.payer_town_id:
-            errors["payer_town"] = _("仅镇(街道)政府购买时填写")
+            errors["payer_town"] = _("仅镇（街道）政府购买时填写")
         if errors:
             raise ValidationError(errors)
 
@@ -306,7 +306,7 @@ class ServiceVisit(ScopedModel):
     )
     # Stamped on the phone: the server's clock when the record was saved, and the browser's position
     # when the user tapped "记录位置" (geolocation asked only on that tap, never on page load).
-    recorded_at = models.DateTimeField(_("录入时间(服务器)"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("录入时间（服务器）"), null=True, blank=True)
     latitude = models.DecimalField(
         _("位置纬度"),
         max_digits=9,
@@ -324,7 +324,7 @@ class ServiceVisit(ScopedModel):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     location_accuracy = models.PositiveIntegerField(
-        _("定位精度(米)"), null=True, blank=True, validators=[MaxValueValidator(100_000)]
+        _("定位精度（米）"), null=True, blank=True, validators=[MaxValueValidator(100_000)]
     )
     seq = models.PositiveIntegerField(_("机构记录序号"))
     prev_hash = models.CharField(_("前一记录哈希"), max_length=64, blank=True)

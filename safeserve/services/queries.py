@@ -156,7 +156,7 @@ def home_summary(user) -> dict:
         cards.append(
             {
                 "key": "rating",
-                "label": _("服务评价(平均分/次数)"),
+                "label": _("服务评价（平均分/次数）"),
                 "value": f"{r['avg']:.1f} / {r['count']}" if r["count"] else "— / 0",
                 "url": reverse("services:ratings"),
             }

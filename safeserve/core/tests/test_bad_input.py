@@ -233,7 +233,10 @@ def test_ledger_bad_ids_are_a_400(world):
     assert c.get("/hazards/ledger/", {**q, "town": "-1"}).status_code == 400
 
 
-@pytest.mark.parametrize("name", ["甲/乙\\丙?丁*戊[己]庚:辛有限公司", "'引号'", "[]", "很长的企业名称" * 10])
+EXCEL_FORBIDDEN = "甲/乙\\丙?丁*戊[己]庚:辛有限公司"  # typography: keep (the characters sheet titles refuse)
+
+
+@pytest.mark.parametrize("name", [EXCEL_FORBIDDEN, "'引号'", "[]", "很长的企业名称" * 10])
 def test_an_enterprise_with_any_name_downloads_its_own_ledger(world, name):
     ent = world["ent_a"]
     ent.name = name

@@ -1,4 +1,5 @@
-"""Chinese typography on every page: no Django "---------" in a select (forms say 请选择, filters 全部)."""
+"""Chinese typography on every page: full-width punctuation in Chinese text (镇（街道）), no Django
+"---------" in a select (forms say 请选择, filters 全部)."""
 
 import pytest
 from django import forms
@@ -49,3 +50,15 @@ def test_no_dashes_in_any_select(client_for, persona):
         seen += 1
         assert "---------" not in response.content.decode(), url
     assert seen > 10
+
+
+def test_chinese_text_takes_full_width_punctuation():
+    """Templates, Chinese string literals (choices, messages) and the catalogue's msgids follow the
+    rule of safeserve_dev/typography.py; `python -m safeserve_dev.typography` fixes them."""
+    from safeserve_dev import typography as t
+
+    half = "镇(街道)安监办:数值 %(v)s(阈值 %(th)s),首次"  # typography: keep
+    assert t.fix_text(half) == "镇（街道）安监办：数值 %(v)s（阈值 %(th)s），首次"
+    latin = "12:30 导出Excel a,b 1,000个 %(n)s 条"
+    assert t.fix_text(latin) == latin
+    assert [str(p.relative_to(t.ROOT)) for p in t.files_needing_fix()] == []

@@ -50,7 +50,7 @@ def test_visit_two_hazards_evidence_and_acceptance(world, as_user, tmp_path, set
     agency.goto(f"/services/visits/new/?contract={contract.pk}")
     agency.select_option("#id_enterprise", str(world["ent_a"].pk))
     agency.check(f"input[name=staff][value='{world['staff_a'].pk}']")
-    agency.fill("#id_findings", "冲压车间光电保护失效;抛光车间干式除尘器无泄爆措施")
+    agency.fill("#id_findings", "冲压车间光电保护失效；抛光车间干式除尘器无泄爆措施")
     agency.set_input_files("#id_photos", photo(tmp_path, "site.png", (120, 120, 120)))
     agency.wait_for_selector("[data-testid=chosen-photos] figure")  # uploaded when chosen
     agency.fill("#id_signed_by", "李四")
@@ -131,7 +131,7 @@ def test_visit_two_hazards_evidence_and_acceptance(world, as_user, tmp_path, set
     item.locator("button").click()
     town.wait_for_selector("[data-testid=hazard-state]")
     assert town.locator("[data-testid=photos-after] img").count() == 1
-    town.fill("#id_note", "县镇联合验收合格,予以销号")
+    town.fill("#id_note", "县镇联合验收合格，予以销号")
     town.once("dialog", lambda d: d.accept())
     town.click("[data-testid=action-accept]")
     town.wait_for_selector("[data-testid=hazard-state]:has-text('已销号')")

@@ -58,7 +58,7 @@ def messages_of(resp) -> list[str]:
 
 def general_too_late(today: date) -> str:
     latest = (today + timedelta(days=90)).isoformat()
-    return f"整改期限不能晚于 {latest}:一般事故隐患的整改期限最长为发现日期后 90 天(设置项),需要更长时间请申请延期"
+    return f"整改期限不能晚于 {latest}：一般事故隐患的整改期限最长为发现日期后 90 天（设置项），需要更长时间请申请延期"
 
 
 def test_a_far_deadline_is_refused_naming_the_rule_in_the_action_form_and_api(served, client_for):
@@ -68,12 +68,12 @@ def test_a_far_deadline_is_refused_naming_the_rule_in_the_action_form_and_api(se
     assert exc.value.message_dict == {"deadline": [general_too_late(today)]}
     with pytest.raises(ValidationError) as exc:
         report(served, deadline=today)
-    assert exc.value.message_dict == {"deadline": [f"整改期限须晚于发现日期({today.isoformat()})"]}
+    assert exc.value.message_dict == {"deadline": [f"整改期限须晚于发现日期（{today.isoformat()}）"]}
     with pytest.raises(ValidationError) as exc:
         report(served, level=HazardLevel.MAJOR, deadline=date(2099, 12, 31))
     latest = (today + timedelta(days=180)).isoformat()
     assert exc.value.messages == [
-        f"整改期限不能晚于 {latest}:重大事故隐患的整改期限最长为发现日期后 180 天(设置项),需要更长时间请申请延期"
+        f"整改期限不能晚于 {latest}：重大事故隐患的整改期限最长为发现日期后 180 天（设置项），需要更长时间请申请延期"
     ]
     # The form shows the same sentence on the deadline field.
     page = client_for("agency_a").post(
@@ -117,13 +117,13 @@ def test_extension_requested_with_a_reason_and_decided_by_an_officer(served, cli
     assert exc.value.messages == ["申请延期须说明理由"]
     with pytest.raises(ValidationError) as exc:
         actions.hazard_request_extension(actor=ent, hazard=h, requested_deadline=h.deadline, reason="设备未到货")
-    assert exc.value.messages == [f"申请延期的期限须晚于原整改期限({h.deadline.isoformat()})"]
+    assert exc.value.messages == [f"申请延期的期限须晚于原整改期限（{h.deadline.isoformat()}）"]
     with pytest.raises(ValidationError) as exc:
         actions.hazard_request_extension(
             actor=ent, hazard=h, requested_deadline=h.deadline + timedelta(days=31), reason="设备未到货"
         )
     latest = (h.deadline + timedelta(days=30)).isoformat()
-    assert exc.value.messages == [f"每次延期最长 30 天(设置项):申请的期限不能晚于 {latest}"]
+    assert exc.value.messages == [f"每次延期最长 30 天（设置项）：申请的期限不能晚于 {latest}"]
     with pytest.raises(PermissionDenied):  # officers decide; they do not ask
         actions.hazard_request_extension(
             actor=served.user("town_a"), hazard=h, requested_deadline=wanted, reason="设备未到货"
@@ -132,10 +132,10 @@ def test_extension_requested_with_a_reason_and_decided_by_an_officer(served, cli
     # Through the page, as the enterprise.
     resp = client_for("ent_a").post(
         reverse("hazards:extension_request", args=[h.pk]),
-        {"requested_deadline": wanted.isoformat(), "reason": "防护装置需厂家定制,到货需20天"},
+        {"requested_deadline": wanted.isoformat(), "reason": "防护装置需厂家定制，到货需20天"},
         follow=True,
     )
-    assert "延期申请已提交,等待审批" in messages_of(resp)
+    assert "延期申请已提交，等待审批" in messages_of(resp)
     ext = h.extensions.get()
     assert (ext.state, ext.previous_deadline, ext.requested_deadline) == (ExtensionState.PENDING, h.deadline, wanted)
     assert inbox("town_a", "hazard_extension_requested").count() == 1
@@ -152,8 +152,8 @@ def test_extension_requested_with_a_reason_and_decided_by_an_officer(served, cli
         actions.hazard_decide_extension(actor=served.user("town_a"), extension=ext, decision="refuse", note="")
     assert exc.value.messages == ["不批准延期须说明理由"]
 
-    resp = client_for("town_a").post(url, {"note": "同意,期间落实临时防护"}, follow=True)
-    assert "已完成:批准延期" in messages_of(resp)
+    resp = client_for("town_a").post(url, {"note": "同意，期间落实临时防护"}, follow=True)
+    assert "已完成：批准延期" in messages_of(resp)
     h.refresh_from_db()
     ext.refresh_from_db()
     assert h.deadline == wanted and ext.state == ExtensionState.APPROVED and ext.decided_by == served.user("town_a")
@@ -239,7 +239,7 @@ def test_urge_reaches_the_enterprise_and_its_town_and_is_counted(served, client_
     resp = county.post(reverse("hazards:hazard_urge", args=[h.pk]), {"message": ""}, follow=True)
     assert "督办催办须填写督办意见" in messages_of(resp)
     resp = county.post(reverse("hazards:hazard_urge", args=[h.pk]), {"message": "请于本周内完成整改"}, follow=True)
-    assert "已督办,企业和镇(街道)安监办已收到通知" in messages_of(resp)
+    assert "已督办，企业和镇（街道）安监办已收到通知" in messages_of(resp)
     client_for("town_a").post(reverse("hazards:hazard_urge", args=[h.pk]), {"message": "镇安监办再次催办"})
     assert client_for("town_b").post(reverse("hazards:hazard_urge", args=[h.pk]), {"message": "x"}).status_code == 404
     with pytest.raises(PermissionDenied):
@@ -251,7 +251,7 @@ def test_urge_reaches_the_enterprise_and_its_town_and_is_counted(served, client_
     assert [e.note for e in events] == ["请于本周内完成整改", "镇安监办再次催办"]
     page = client_for("ent_a").get(h.get_absolute_url()).content.decode()
     last = timezone.localtime(events.last().at).strftime("%Y-%m-%d %H:%M")
-    assert f"已督办 2 次,最近一次 {last}" in page
+    assert f"已督办 2 次，最近一次 {last}" in page
     assert 'data-testid="urge"' not in page  # the enterprise is urged; it does not urge
 
 
@@ -296,7 +296,7 @@ def test_acceptance_needs_a_note_and_asks_for_confirmation(served, client_for):
     assert h.state == HazardState.AWAITING
     page = resp.content.decode()
     # The confirmation is a static script (no inline JS under the CSP) reading data attributes.
-    assert 'data-confirm="确认验收通过并销号?销号后不能撤销。"' in page and "js/confirm.js" in page
+    assert 'data-confirm="确认验收通过并销号？销号后不能撤销。"' in page and "js/confirm.js" in page
     assert "onclick" not in page
 
 
@@ -337,7 +337,7 @@ def test_a_visit_at_0537_shows_its_local_day_everywhere(served, client_for):
     assert notice.issued_on == day
     text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(notice.file.read())).pages).split())
     cn = f"{day.year}年{day.month}月{day.day}日"
-    assert f"{cn},嘉善安达安全咨询有限公司" in text and f"签发日期:{cn}" in text
+    assert f"{cn}，嘉善安达安全咨询有限公司" in text and f"签发日期：{cn}" in text
     assert f"{before.year}年{before.month}月{before.day}日" not in text
 
 
@@ -357,7 +357,8 @@ def test_the_api_takes_the_same_side_steps(served, client_for):
     resp = ent.post(base + "extension/", {"requested_deadline": FAR, "reason": "等料"}, content_type="application/json")
     latest = (h.deadline + timedelta(days=30)).isoformat()
     assert (
-        resp.status_code == 400 and f"每次延期最长 30 天(设置项):申请的期限不能晚于 {latest}" in resp.content.decode()
+        resp.status_code == 400
+        and f"每次延期最长 30 天（设置项）：申请的期限不能晚于 {latest}" in resp.content.decode()
     )
     wanted = (h.deadline + timedelta(days=7)).isoformat()
     resp = ent.post(

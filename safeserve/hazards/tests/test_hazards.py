@@ -156,7 +156,7 @@ class TestJobs:
             assert actions.escalate_overdue() == 1  # and again the next day
         msgs = list(inbox("town_a", "hazard_overdue").order_by("id"))
         assert len(msgs) == 2
-        assert "逾期未整改隐患 2 条(重大 0 条)" in msgs[0].title
+        assert "逾期未整改隐患 2 条（重大 0 条）" in msgs[0].title
         assert "今日新增逾期 2 条" in msgs[0].body and "另一处" in msgs[0].body
         assert "今日新增逾期 0 条" in msgs[1].body
         assert msgs[0].link.endswith("?overdue=true&sort=-overdue_days")
@@ -216,7 +216,7 @@ def test_issued_notice_is_numbered_dated_stored_and_served_unchanged(served, cli
             level=HazardLevel.MAJOR,
             deadline=date(2026, 5, 30),
             location="二号厂房冲压车间东侧第三条生产线",
-            description="冲床光电保护装置失效," + "双手操作按钮被短接,安全防护罩缺失," * 6,
+            description="冲床光电保护装置失效，" + "双手操作按钮被短接，安全防护罩缺失，" * 6,
             responsible_person="欧阳建国",
         )
         town = client_for("town_a")
@@ -319,7 +319,7 @@ def test_ledger_rows(served, client_for):
     assert ws.cell(row=3, column=1).value == f"统计期间：{period['start']} 至 {period['end']}"
     assert "filename*=UTF-8''" in resp["Content-Disposition"]
     rows = _ledger(client_for("town_a"), **period)
-    assert rows[0][:3] == ["序号", "镇(街道)", "企业名称"]
+    assert rows[0][:3] == ["序号", "镇（街道）", "企业名称"]
     assert [r[8] for r in rows[1:]] == ["配电房"]  # only town A, only the period
     assert rows[1][2] == "嘉善甲五金有限公司" and rows[1][6] == "一般事故隐患" and rows[1][12] == "已上报"
     county_rows = _ledger(client_for("county"), **period)

@@ -28,9 +28,9 @@ PLAN = {
     "objective": "消除除尘系统爆炸风险",
     "method": "加装泄爆片和锁气卸灰装置",
     "funding": "企业自筹 8 万元",
-    "organization": "设备部,负责人张三",
+    "organization": "设备部，负责人张三",
     "timeline": "30 日内完成",
-    "safety_measures": "停用相关工段,配备灭火器材,制定专项应急预案",
+    "safety_measures": "停用相关工段，配备灭火器材，制定专项应急预案",
 }
 
 
@@ -91,7 +91,7 @@ def test_every_cell_of_the_table(parties, level, state, action, persona):
             actor=user,
             hazard=hazard,
             action=action,
-            note="整改完成,已加装泄爆片",
+            note="整改完成，已加装泄爆片",
             photos=[png()],
             acceptor_agency=world["agency_b"],
         )

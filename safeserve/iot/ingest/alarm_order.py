@@ -303,11 +303,11 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
                     action=AuditAction.TRANSITION,
                     instance=a,
                     changes={"active": [True, False]},
-                    note=_("迟到读数:该报警已并入同类报警"),
+                    note=_("迟到读数：该报警已并入同类报警"),
                 )
         else:
             record(
-                actor=None, action=AuditAction.DELETE, instance=a, changes={}, note=_("迟到读数:该报警已并入同类报警")
+                actor=None, action=AuditAction.DELETE, instance=a, changes={}, note=_("迟到读数：该报警已并入同类报警")
             )
             a.delete()
     # Deactivations before activations, then new rows: one active alarm per (device, type) throughout.
@@ -336,9 +336,9 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
         if "active" in changed:
             if e.cleared:
                 result.alarms_cleared += 1
-                note = _("读数恢复正常,自动清除")
+                note = _("读数恢复正常，自动清除")
             else:
-                note = _("迟到读数:报警恢复为活动")
+                note = _("迟到读数：报警恢复为活动")
             record(actor=None, action=AuditAction.TRANSITION, instance=a, changes={}, note=note)
     for a, e in pairs:
         if a is not None:

@@ -77,7 +77,7 @@ def update_alarm(t: Track, now) -> bool:
     n = Alarm.objects.filter(pk=t.alarm_id, active=True).update(**changes)
     if n and t.cleared:
         alarm = Alarm.objects.get(pk=t.alarm_id)
-        record(actor=None, action=AuditAction.TRANSITION, instance=alarm, changes={}, note=_("读数恢复正常,自动清除"))
+        record(actor=None, action=AuditAction.TRANSITION, instance=alarm, changes={}, note=_("读数恢复正常，自动清除"))
     return bool(n)
 
 
@@ -182,12 +182,12 @@ def alarm_recipients(enterprise_id: int, step: int):
 
 
 def alarm_text(alarm: Alarm, device_code: str) -> tuple[str, str]:
-    title = _("【%(sev)s】%(type)s:设备 %(code)s") % {
+    title = _("【%(sev)s】%(type)s：设备 %(code)s") % {
         "sev": alarm.get_severity_display(),
         "type": alarm.get_type_display(),
         "code": device_code,
     }
-    body = _("数值 %(v)s(阈值 %(th)s),首次 %(t)s") % {
+    body = _("数值 %(v)s（阈值 %(th)s），首次 %(t)s") % {
         "v": alarm.last_value,
         "th": alarm.threshold,
         "t": timezone.localtime(ms_to_dt(alarm.started_ts)).strftime("%Y-%m-%d %H:%M:%S"),

@@ -46,11 +46,11 @@ def test_handling_acknowledge_assign_record_close(world):
     assert a.assignee == town
     with pytest.raises(ValidationError):
         actions.alarm_assign(actor=ent, alarm=a, assignee=world.user("town_b"))  # cannot handle it
-    a = actions.alarm_record(actor=town, alarm=a, measures="断开照明回路,排查漏电点")
+    a = actions.alarm_record(actor=town, alarm=a, measures="断开照明回路，排查漏电点")
     assert a.active and a.measures.startswith("断开")
     with pytest.raises(ValidationError):
         actions.alarm_close(actor=town, alarm=a, measures="x", result="")
-    a = actions.alarm_close(actor=town, alarm=a, measures="更换破损电缆", result="复测剩余电流 90 mA,正常")
+    a = actions.alarm_close(actor=town, alarm=a, measures="更换破损电缆", result="复测剩余电流 90 mA，正常")
     assert not a.active and a.state == AlarmState.CLEARED_ACK and a.closed_by == town and a.close_seconds is not None
     for fn, kw in [
         (actions.alarm_acknowledge, {}),
@@ -62,7 +62,7 @@ def test_handling_acknowledge_assign_record_close(world):
     from safeserve.core.audit import history_for
 
     notes = [h.note for h in history_for(a)]
-    assert "确认报警" in notes and "处置完成,关闭报警" in notes
+    assert "确认报警" in notes and "处置完成，关闭报警" in notes
 
 
 @pytest.mark.parametrize(

@@ -50,14 +50,14 @@ def test_leak_alarm_acknowledged_by_enterprise_and_closed_by_agency(world, page,
     page.get_by_text("剩余电流超限").first.click()
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/iot/alarms/{alarm.pk}/")
-    page.fill("#id_measures", "切断二车间动力回路,更换破损电缆")
+    page.fill("#id_measures", "切断二车间动力回路，更换破损电缆")
     # Closing asks for confirmation (static/js/confirm.js; no inline script under the CSP).
     asked = []
     page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     page.click('[data-testid="close"]')  # without a result: refused in the page, no question asked
     page.wait_for_selector("#id_result.is-invalid")
     assert asked == []
-    page.fill("#id_result", "复测剩余电流 95 mA,恢复供电")
+    page.fill("#id_result", "复测剩余电流 95 mA，恢复供电")
     page.click('[data-testid="close"]')
     page.wait_for_selector('[data-testid="alarm-closed"]')
     assert "关闭报警" in asked[0]

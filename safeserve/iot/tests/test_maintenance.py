@@ -192,11 +192,11 @@ def run(*args):
 
 def test_purge_command_dry_run_then_for_real(world, old_data):
     out = run("purge_iot_data", "--dry-run")
-    assert "试运行" in out and "监测数据:保留 90 天" in out and "将删除 6 条" in out
+    assert "试运行" in out and "监测数据：保留 90 天" in out and "将删除 6 条" in out
     assert "需补算" in out
     assert Reading.objects.filter(ts__lt=old_data["cutoff"]).count() == 6
     out = run("purge_iot_data", "--batch", "2")
-    assert "已删除 6 条" in out and "小时汇总:保留 1095 天" in out and "死信:保留 30 天" in out
+    assert "已删除 6 条" in out and "小时汇总：保留 1095 天" in out and "死信：保留 30 天" in out
     assert "核对小时汇总" in out and "完成" in out  # progress and total
     assert not Reading.objects.filter(ts__lt=old_data["cutoff"]).exists()
     assert rollups_of(world["device_a"])[old_data["h2"] // H] == 2
@@ -217,7 +217,7 @@ def test_rollup_command_recomputes_day_by_day_and_is_idempotent(world, two_days)
     with time_machine.travel(datetime(2026, 3, 10, tzinfo=timezone.get_current_timezone())):
         out = run("rollup_readings", "--since", "2026-03-01", "--until", "2026-03-02")
         assert "2026-03-01:2 条小时汇总" in out and "2026-03-02:2 条小时汇总" in out
-        assert "完成:2 天,4 条小时汇总" in out
+        assert "完成：2 天，4 条小时汇总" in out
         expected = {day1 // H: 1, day1 // H + 1: 1, (day1 + DAY) // H + 7: 1, (day1 + DAY) // H + 23: 1}
         assert {h: n for h, n in rollups_of(a).items() if h in expected} == expected
         count = ReadingHour.objects.count()
@@ -234,7 +234,7 @@ def test_rollup_command_without_dates_starts_at_the_oldest_reading(world, two_da
         Reading.objects.filter(ts__gt=dt_to_ms(timezone.now())).delete()  # the fixture's readings of today
         out = run("rollup_readings")
     assert out.splitlines()[0].startswith("2026-03-01:")
-    assert "完成:3 天,4 条小时汇总" in out
+    assert "完成：3 天，4 条小时汇总" in out
 
 
 def test_rollup_command_late_mode_and_bad_arguments(world):

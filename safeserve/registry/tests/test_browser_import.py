@@ -52,8 +52,8 @@ def test_county_officer_sees_the_bad_row_and_nothing_is_imported(page, world, tm
 
     errors = page.get_by_test_id("import-errors")
     errors.wait_for()
-    assert errors.inner_text().strip() == "第4行,「统一社会信用代码」:统一社会信用代码校验位错误"
-    assert "发现 1 个问题,未导入任何数据" in page.get_by_test_id("import-errors-summary").inner_text()
+    assert errors.inner_text().strip() == "第4行，「统一社会信用代码」：统一社会信用代码校验位错误"
+    assert "发现 1 个问题，未导入任何数据" in page.get_by_test_id("import-errors-summary").inner_text()
     assert page.get_by_test_id("confirm-import").count() == 0
     assert "嘉善浏览器一号有限公司" in page.get_by_test_id("preview-table").inner_text()
     marked = page.locator("[data-testid=preview-table] tr.table-danger")

@@ -35,8 +35,8 @@ def ent_row(n, **over):
         "统一社会信用代码": make_credit_code(1000 + n),
         "单位名称": f"嘉善测试{n}号五金有限公司",
         "地址": f"罗星街道鑫锋村{n}号",
-        "镇(街道)": "罗星街道",
-        "村(社区)": "鑫锋村",
+        "镇（街道）": "罗星街道",
+        "村（社区）": "鑫锋村",
         "行业代码": "C33",
         "规模": "小型",
         "从业人数": 20 + n,
@@ -125,7 +125,7 @@ def test_full_width_characters_and_stray_whitespace_are_normalised(world, county
         1,
         统一社会信用代码=f"  {full_width_code[:9]} {full_width_code[9:]}\u200b ",
         单位名称="  嘉善\u3000全角   五金有限公司 ",
-        **{"镇(街道)": " 罗星街道\u3000", "村(社区)": "罗星街道鑫锋村"},
+        **{"镇（街道）": " 罗星街道\u3000", "村（社区）": "罗星街道鑫锋村"},
         行业代码="ｃ３３",
         从业人数="１２０",
         安全管理人员电话="１３８ ０００ ００００９",
@@ -155,7 +155,7 @@ def test_numeric_and_boolean_cells_are_read_as_typed(world, county, tmp_path):
 
 
 def test_optional_columns_may_be_left_out_of_the_file(world, county, tmp_path):
-    required = ["统一社会信用代码", "单位名称", "地址", "镇(街道)", "行业代码", "法定代表人"]
+    required = ["统一社会信用代码", "单位名称", "地址", "镇（街道）", "行业代码", "法定代表人"]
     path = write_xlsx(tmp_path / "min.xlsx", [{h: ent_row(1)[h] for h in required}])
     result = import_rows("enterprise", path, actor=county)
     assert result.errors == [] and result.created == 1
@@ -174,17 +174,17 @@ def test_optional_columns_may_be_left_out_of_the_file(world, county, tmp_path):
         ({"统一社会信用代码": ""}, "统一社会信用代码", "必填项不能为空"),
         ({"单位名称": "   "}, "单位名称", "必填项不能为空"),
         ({"法定代表人": None}, "法定代表人", "必填项不能为空"),
-        ({"镇(街道)": "不存在镇"}, "镇(街道)", "未找到该镇(街道)"),
-        ({"村(社区)": "不存在村"}, "村(社区)", "未找到该村(社区)"),
-        ({"村(社区)": "红菱村"}, "村(社区)", "不属于“罗星街道”"),  # a village of 西塘镇
-        ({"村(社区)": "330421002201"}, "村(社区)", "不属于“罗星街道”"),  # the same, by its code
+        ({"镇（街道）": "不存在镇"}, "镇（街道）", "未找到该镇（街道）"),
+        ({"村（社区）": "不存在村"}, "村（社区）", "未找到该村（社区）"),
+        ({"村（社区）": "红菱村"}, "村（社区）", "不属于“罗星街道”"),  # a village of 西塘镇
+        ({"村（社区）": "330421002201"}, "村（社区）", "不属于“罗星街道”"),  # the same, by its code
         ({"行业代码": "Z99"}, "行业代码", "未找到该行业"),
         ({"行业代码": "C"}, "行业代码", "行业门类"),
         ({"从业人数": "二十"}, "从业人数", "应为整数"),
         ({"从业人数": "12.5"}, "从业人数", "应为整数"),
         ({"从业人数": -3}, "从业人数", "不能为负数"),
         ({"从业人数": 2_000_000}, "从业人数", "1000000"),
-        ({"规模": "巨型"}, "规模", "可选:大型、中型、小型、微型"),
+        ({"规模": "巨型"}, "规模", "可选：大型、中型、小型、微型"),
         ({"风险等级": "紫"}, "风险等级", "无效的取值"),
         ({"危化品": "也许"}, "危化品", "应填“是”或“否”"),
         ({"安全管理人员电话": "12345"}, "安全管理人员电话", "有效的手机号"),
@@ -197,34 +197,34 @@ def test_each_rule_reports_row_column_and_reason(world, county, tmp_path, over, 
     assert [(e.row, e.column) for e in result.errors] == [(3, column)], messages(result)
     assert reason in result.errors[0].reason
     assert str(result.errors[0]) == f"row 3, column {column}: {result.errors[0].reason}"
-    assert result.errors[0].display() == f"第3行,「{column}」:{result.errors[0].reason}"
+    assert result.errors[0].display() == f"第3行，「{column}」：{result.errors[0].reason}"
     assert result.created == 0
 
 
 def test_duplicates_inside_the_file_name_the_first_row(world, county, tmp_path):
     rows = [ent_row(1), ent_row(2), ent_row(3, 统一社会信用代码=make_credit_code(1001))]
     result = import_rows("enterprise", write_xlsx(tmp_path / "dup.xlsx", rows), actor=county)
-    assert messages(result) == ["row 4, column 统一社会信用代码: 与第2行重复"]
+    assert messages(result) == ["row 4, column 统一社会信用代码： 与第2行重复"]
 
 
 def test_duplicates_against_the_database_of_any_town(world, tmp_path):
     # town_a cannot see ent_b (西塘镇), but the credit code is taken all the same.
     rows = [ent_row(1, 统一社会信用代码=world["ent_b"].credit_code), ent_row(2)]
     result = import_rows("enterprise", write_xlsx(tmp_path / "dup.xlsx", rows), actor=world.user("town_a"))
-    assert messages(result) == ["row 2, column 统一社会信用代码: 系统中已存在该统一社会信用代码的单位"]
+    assert messages(result) == ["row 2, column 统一社会信用代码： 系统中已存在该统一社会信用代码的单位"]
 
 
 def test_every_problem_of_every_row_is_reported_in_order(world, county, tmp_path):
     rows = [
         ent_row(1, 单位名称="", 从业人数="x"),
         ent_row(2),
-        ent_row(3, **{"镇(街道)": "火星镇"}),
+        ent_row(3, **{"镇（街道）": "火星镇"}),
     ]
     result = import_rows("enterprise", write_xlsx(tmp_path / "bad.xlsx", rows), actor=county)
     assert [(e.row, e.column) for e in result.errors] == [
         (2, "单位名称"),
         (2, "从业人数"),
-        (4, "镇(街道)"),  # only the town: its village cannot be checked without it
+        (4, "镇（街道）"),  # only the town: its village cannot be checked without it
     ]
 
 
@@ -250,7 +250,7 @@ def test_missing_and_repeated_header_columns(world, county, tmp_path):
     rows = [[*(ent_row(1)[h] for h in ENT_HEADERS if h != "单位名称"), "小型", "x"]]
     result = import_rows("enterprise", write_xlsx(tmp_path / "hdr.xlsx", rows, headers=headers), actor=county)
     assert sorted(messages(result)) == sorted(
-        ["row 1, column 规模: 列重复出现", "row 1, column 单位名称: 缺少必填列,请使用下载的模板"]
+        ["row 1, column 规模: 列重复出现", "row 1, column 单位名称： 缺少必填列，请使用下载的模板"]
     )
     assert result.ignored_columns == ["备注"]
 
@@ -277,7 +277,7 @@ def test_a_failure_while_writing_rolls_back_every_batch(world, tmp_path, monkeyp
             return model.objects.all() if model in (Town, Village) else super().visible(model, action)
 
     monkeypatch.setattr(importing, "BATCH_SIZE", 2)  # several batches are written before the check
-    rows = [ent_row(i) for i in range(1, 6)] + [ent_row(6, **{"镇(街道)": "西塘镇", "村(社区)": "红菱村"})]
+    rows = [ent_row(i) for i in range(1, 6)] + [ent_row(6, **{"镇（街道）": "西塘镇", "村（社区）": "红菱村"})]
     path = write_xlsx(tmp_path / "leak.xlsx", rows)
     before = Enterprise.objects.count()
     with pytest.raises(PermissionDenied):
@@ -291,14 +291,14 @@ def test_a_failure_while_writing_rolls_back_every_batch(world, tmp_path, monkeyp
 
 def test_town_officer_imports_into_own_town_only(world, tmp_path):
     officer = world.user("town_a")
-    other = ent_row(2, **{"镇(街道)": "西塘镇", "村(社区)": "红菱村"})
+    other = ent_row(2, **{"镇（街道）": "西塘镇", "村（社区）": "红菱村"})
     result = import_rows("enterprise", write_xlsx(tmp_path / "b.xlsx", [ent_row(1), other]), actor=officer)
-    assert [(e.row, e.column) for e in result.errors] == [(3, "镇(街道)")]
+    assert [(e.row, e.column) for e in result.errors] == [(3, "镇（街道）")]
     assert "不在您的管辖范围内" in result.errors[0].reason
     # By code it is no different.
-    other = ent_row(2, **{"镇(街道)": "330421002", "村(社区)": None})
+    other = ent_row(2, **{"镇（街道）": "330421002", "村（社区）": None})
     result = import_rows("enterprise", write_xlsx(tmp_path / "c.xlsx", [other]), actor=officer)
-    assert [(e.row, e.column) for e in result.errors] == [(2, "镇(街道)")]
+    assert [(e.row, e.column) for e in result.errors] == [(2, "镇（街道）")]
     assert not Enterprise.objects.filter(credit_code=make_credit_code(1002)).exists()
 
     result = import_rows("enterprise", write_xlsx(tmp_path / "a.xlsx", [ent_row(1)]), actor=officer)
@@ -335,7 +335,7 @@ def test_validation_makes_the_same_number_of_queries_for_5_or_300_rows(world, co
 def test_files_that_are_not_readable_xlsx_are_rejected(world, county, tmp_path, settings):
     cases = {
         "empty.xlsx": (b"", "文件为空"),
-        "text.xlsx": ("统一社会信用代码,单位名称\n".encode(), "不是有效的 .xlsx 文件"),
+        "text.xlsx": ("统一社会信用代码，单位名称\n".encode(), "不是有效的 .xlsx 文件"),
         "old.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "不支持旧版 .xls"),
         "corrupt.xlsx": (b"PK\x03\x04" + b"garbage" * 100, "文件已损坏"),
     }
@@ -379,7 +379,9 @@ def agency_row(n, **over):
 
 
 def test_agency_import_and_its_rules(world, county, tmp_path):
-    good = write_xlsx(tmp_path / "ag.xlsx", [agency_row(1), agency_row(2, 服务类型="检测检验,职业卫生", 本地机构="是")])
+    good = write_xlsx(
+        tmp_path / "ag.xlsx", [agency_row(1), agency_row(2, 服务类型="检测检验，职业卫生", 本地机构="是")]
+    )
     result = import_rows("agency", good, actor=county)
     assert result.errors == [] and result.created == 2
     a1 = Agency.objects.get(credit_code=make_credit_code(2001))
@@ -482,8 +484,8 @@ def test_command_exits_non_zero_and_prints_each_problem(world, tmp_path):
     err = stderr.getvalue() + str(exc_info.value)
     lines = err.splitlines()
     # The README's words, the same line the upload page shows: 第N行,「列名」:原因
-    assert "第3行,「规模」:无效的取值“巨型”,可选:大型、中型、小型、微型" in lines
-    assert "第4行,「统一社会信用代码」:系统中已存在该统一社会信用代码的单位" in lines
+    assert "第3行，「规模」：无效的取值“巨型”，可选：大型、中型、小型、微型" in lines
+    assert "第4行，「统一社会信用代码」：系统中已存在该统一社会信用代码的单位" in lines
     assert "2 problem(s) in 3 rows; nothing was imported" in err
     assert not Enterprise.objects.filter(credit_code=make_credit_code(1001)).exists()
 
@@ -491,7 +493,7 @@ def test_command_exits_non_zero_and_prints_each_problem(world, tmp_path):
 def test_manage_py_exits_non_zero_for_an_unreadable_file(tmp_path):
     """The real process and its exit status (a file-level problem needs no database)."""
     bad = tmp_path / "roster.xlsx"
-    bad.write_text("统一社会信用代码,单位名称")
+    bad.write_text("统一社会信用代码，单位名称")
     env = {**os.environ, "SAFESERVE_VAR_DIR": str(tmp_path / "var"), "DJANGO_DEBUG": "1"}
     proc = subprocess.run(
         [sys.executable, "manage.py", "import_enterprises", str(bad), "--skip-checks"],
@@ -507,11 +509,11 @@ def test_manage_py_exits_non_zero_for_an_unreadable_file(tmp_path):
 
 
 def test_command_as_a_town_officer_cannot_import_into_another_town(world, tmp_path):
-    path = write_xlsx(tmp_path / "b.xlsx", [ent_row(1, **{"镇(街道)": "西塘镇", "村(社区)": "红菱村"})])
+    path = write_xlsx(tmp_path / "b.xlsx", [ent_row(1, **{"镇（街道）": "西塘镇", "村（社区）": "红菱村"})])
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_enterprises", str(path), "--user", "town_a", stderr=err)
-    assert err.getvalue().startswith("第2行,「镇(街道)」:未找到该镇(街道)“西塘镇”,或不在您的管辖范围内")
+    assert err.getvalue().startswith("第2行，「镇（街道）」：未找到该镇（街道）“西塘镇”，或不在您的管辖范围内")
     with pytest.raises(CommandError, match="没有导入"):
         call_command("import_agencies", str(path), "--user", "town_a")
     with pytest.raises(CommandError, match="no active user"):
@@ -621,12 +623,12 @@ def test_upload_preview_then_confirm_imports(world, client_for, tmp_path, upload
 def test_upload_with_errors_lists_them_and_offers_an_xlsx(world, client_for, tmp_path, upload_dir):
     client = client_for("town_a")
     url = reverse("registry:enterprise_import")
-    rows = [ent_row(1), ent_row(2, **{"镇(街道)": "西塘镇", "村(社区)": None}), ent_row(3, 从业人数="很多")]
+    rows = [ent_row(1), ent_row(2, **{"镇（街道）": "西塘镇", "村（社区）": None}), ent_row(3, 从业人数="很多")]
     resp = upload(client, url, write_xlsx(tmp_path / "bad.xlsx", rows))
     page = resp.content.decode()
-    assert "发现 2 个问题,未导入任何数据" in page
-    assert "第3行,「镇(街道)」:未找到该镇(街道)“西塘镇”,或不在您的管辖范围内" in page
-    assert "第4行,「从业人数」:应为整数,当前为“很多”" in page
+    assert "发现 2 个问题，未导入任何数据" in page
+    assert "第3行，「镇（街道）」：未找到该镇（街道）“西塘镇”，或不在您的管辖范围内" in page
+    assert "第4行，「从业人数」：应为整数，当前为“很多”" in page
     assert 'data-testid="confirm-import"' not in page
     assert resp.context["bad_rows"] == {3, 4}
     assert page.count('class="table-danger"') == 2  # the bad rows are marked in the preview table
@@ -638,8 +640,8 @@ def test_upload_with_errors_lists_them_and_offers_an_xlsx(world, client_for, tmp
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     assert rows == [
         ("行号", "列名", "原因"),
-        (3, "镇(街道)", "未找到该镇(街道)“西塘镇”,或不在您的管辖范围内"),
-        (4, "从业人数", "应为整数,当前为“很多”"),
+        (3, "镇（街道）", "未找到该镇（街道）“西塘镇”，或不在您的管辖范围内"),
+        (4, "从业人数", "应为整数，当前为“很多”"),
     ]
     # Nothing to confirm, and neither another user nor a made-up token gets the problems.
     assert client.post(url, {"action": "confirm", "token": token}).status_code == 302
@@ -676,7 +678,7 @@ def test_a_long_error_list_is_cut_on_the_page_but_complete_in_the_download(world
     resp = upload(client, url, write_xlsx(tmp_path / "bad.xlsx", [ent_row(i, 规模="巨型") for i in range(510)]))
     page = resp.content.decode()
     assert "发现 510 个问题" in page and "另有 10 个问题未显示" in page
-    assert "第501行,「规模」" in page and "第502行,「规模」" not in page
+    assert "第501行，「规模」" in page and "第502行，「规模」" not in page
     download = client.get(url, {"errors": resp.context["token"]})
     wb = load_workbook(io.BytesIO(b"".join(download.streaming_content)), read_only=True)
     assert sum(1 for _ in wb.worksheets[0].iter_rows()) == 511
@@ -691,7 +693,7 @@ def test_confirm_revalidates_against_the_current_database(world, client_for, tmp
     import_rows("enterprise", write_xlsx(tmp_path / "same.xlsx", [ent_row(1)]), actor=world.user("town_a"))
     resp = client.post(url, {"action": "confirm", "token": token})
     assert resp.status_code == 200
-    assert "第2行,「统一社会信用代码」:系统中已存在该统一社会信用代码的单位" in resp.content.decode()
+    assert "第2行，「统一社会信用代码」：系统中已存在该统一社会信用代码的单位" in resp.content.decode()
     assert Enterprise.objects.filter(credit_code=make_credit_code(1001)).count() == 1
 
 
@@ -704,11 +706,11 @@ def test_template_download_opens_with_headers_example_and_allowed_values(world, 
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == ENT_HEADERS
     values = list(allowed.iter_rows(values_only=True))
-    assert ("镇(街道)", "罗星街道", "330421001") in values
+    assert ("镇（街道）", "罗星街道", "330421001") in values
     assert not any(v[1] == "西塘镇" for v in values)  # another town is not offered to town A
-    assert ("村(社区)", "鑫锋村", "罗星街道") in values
+    assert ("村（社区）", "鑫锋村", "罗星街道") in values
     assert ("行业代码", "C33", "金属制品业") in values
-    assert ("风险等级", "红(重大风险)", None) in values
+    assert ("风险等级", "红（重大风险）", None) in values
 
     # The example row itself imports cleanly for this officer.
     path = tmp_path / "template.xlsx"

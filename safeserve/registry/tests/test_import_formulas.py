@@ -54,7 +54,7 @@ def test_formulas_without_cached_values_are_row_errors(world, tmp_path):
     found = errors(result)
     assert [(r, c) for r, c, _m in found] == [(3, "从业人数"), (4, "单位名称")]
     assert all(NO_RESULT in m for _r, _c, m in found)
-    assert result.errors[0].display().startswith("第3行,「从业人数」:")
+    assert result.errors[0].display().startswith("第3行，「从业人数」：")
     assert result.created == 0 and not Enterprise.objects.filter(name__startswith="嘉善测试").exists()
 
 
@@ -100,7 +100,7 @@ def test_command_prints_formula_problems_in_the_readme_form(world, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_enterprises", str(path), stderr=stderr)
     lines = stderr.getvalue().splitlines()
-    assert any(line.startswith("第2行,「从业人数」:") and NO_RESULT in line for line in lines), lines
+    assert any(line.startswith("第2行，「从业人数」：") and NO_RESULT in line for line in lines), lines
 
 
 def test_an_exported_escape_reimports_as_the_original_text(world, tmp_path):

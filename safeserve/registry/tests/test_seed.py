@@ -55,7 +55,7 @@ def test_load_reference_is_idempotent_and_codes_are_plausible():
     out = StringIO()
     call_command("load_reference", stdout=out)
     call_command("load_reference", stdout=out)
-    assert "新增镇(街道) 0 个" in out.getvalue().splitlines()[-1]
+    assert "新增镇（街道） 0 个" in out.getvalue().splitlines()[-1]
     towns = list(m.Town.objects.order_by("sort_order"))
     assert [t.name for t in towns] == [t.name for t in ref.TOWNS]
     for t in towns:

@@ -97,7 +97,7 @@ def test_agency_renewing_its_own_qualification_waits_for_the_county(world, clien
         "/api/v1/registry/agency-qualifications/",
         {
             "agency": world["agency_a"].pk,
-            "name": "安全评价机构资质(换证)",
+            "name": "安全评价机构资质（换证）",
             "number": "APJ-002",
             "issuer": "浙江省应急管理厅",
             "service_type": "evaluation",

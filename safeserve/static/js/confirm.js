@@ -1,4 +1,4 @@
-// Confirmation before an irreversible step (销号, 关闭报警, 签发文书), without inline script (CSP).
+// Confirmation before an irreversible step （销号， 关闭报警， 签发文书）， without inline script (CSP).
 // <button data-confirm="question" data-requires="id_note" data-requires-message="...">: the named
 // field must be filled first (the server checks it too), then the question is asked.
 document.addEventListener("click", (event) => {

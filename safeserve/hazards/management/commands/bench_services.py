@@ -35,7 +35,7 @@ class Command(BaseCommand):
         from safeserve.services.models import ServiceContract
 
         if not Hazard.objects.exists():
-            raise CommandError("没有隐患数据:请先运行 seed_demo 并生成服务与隐患数据")
+            raise CommandError("没有隐患数据：请先运行 seed_demo 并生成服务与隐患数据")
         if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
             settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         town = Town.objects.annotate(n=Count("enterprises")).order_by("-n").first()

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             "dead_letters": _("死信"),
         }
         if dry:
-            self.stdout.write(_("试运行:只统计,不删除。"))
+            self.stdout.write(_("试运行：只统计，不删除。"))
         result = maintenance.PurgeResult(dry_run=dry)
         steps = [
             (maintenance.purge_readings, "readings", "RAW_RETENTION_DAYS"),
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         for step, name, setting in steps:
             step(now=now, batch=opts["batch"], dry_run=dry, progress=self.progress, result=result)
             count = getattr(result, name)
-            line = _("%(table)s:保留 %(days)s 天(%(cutoff)s 之前的数据)%(verb)s %(count)s 条") % {
+            line = _("%(table)s：保留 %(days)s 天（%(cutoff)s 之前的数据）%(verb)s %(count)s 条") % {
                 "table": self.labels[name],
                 "days": iot_setting(setting),
                 "cutoff": _when(result.cutoffs[name]),
@@ -58,25 +58,27 @@ class Command(BaseCommand):
             self.stdout.write(line)
             if name == "readings" and result.rollup_windows:
                 template = (
-                    _("(删除前需补算 %(n)s 个时段的小时汇总)") if dry else _("(删除前补算了 %(n)s 个时段的小时汇总)")
+                    _("（删除前需补算 %(n)s 个时段的小时汇总）")
+                    if dry
+                    else _("（删除前补算了 %(n)s 个时段的小时汇总）")
                 )
                 self.stdout.write("  " + template % {"n": result.rollup_windows})
             if name == "readings" and result.kept_hours:
                 self.stdout.write(
                     self.style.WARNING(
-                        "  " + _("%(n)s 个小时的汇总与原始数据不符,原始数据已保留") % {"n": result.kept_hours}
+                        "  " + _("%(n)s 个小时的汇总与原始数据不符，原始数据已保留") % {"n": result.kept_hours}
                     )
                 )
         if not dry:
             record_job(job="iot.purge (purge_iot_data)", model=Reading, summary=maintenance.purge_summary(result))
-        self.stdout.write(self.style.SUCCESS(_("完成,用时 %(s).1f 秒") % {"s": time.perf_counter() - self.t0}))
+        self.stdout.write(self.style.SUCCESS(_("完成，用时 %(s).1f 秒") % {"s": time.perf_counter() - self.t0}))
 
     def progress(self, step, done, total, rows):
         now = time.perf_counter()
         if done < total and now - getattr(self, "last", 0) < PROGRESS_SECONDS:
             return
         self.last = now
-        text = _("  %(step)s:%(done)s/%(total)s,%(rows)s 条,%(s).1f 秒") % {
+        text = _("  %(step)s:%(done)s/%(total)s,%(rows)s 条，%(s).1f 秒") % {
             "step": self.labels[step],
             "done": f"{done:,}",
             "total": f"{total:,}",

@@ -68,14 +68,14 @@ class Command(BaseCommand):
             total_rows += rows
             days += 1
             self.stdout.write(
-                _("%(day)s:%(rows)s 条小时汇总,%(s).1f 秒")
+                _("%(day)s:%(rows)s 条小时汇总，%(s).1f 秒")
                 % {"day": day.isoformat(), "rows": f"{rows:,}", "s": time.perf_counter() - t}
             )
             self.stdout.flush()
             day += timedelta(days=1)
         self.stdout.write(
             self.style.SUCCESS(
-                _("完成:%(days)s 天,%(rows)s 条小时汇总,用时 %(s).1f 秒")
+                _("完成：%(days)s 天，%(rows)s 条小时汇总，用时 %(s).1f 秒")
                 % {"days": days, "rows": f"{total_rows:,}", "s": time.perf_counter() - t0}
             )
         )
@@ -93,7 +93,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _(
-                    "完成:%(devices)s 台设备有迟到数据,%(hours)s 个小时需补算,分 %(windows)s 段重算 %(rows)s 条,用时 %(s).1f 秒"
+                    "完成：%(devices)s 台设备有迟到数据，%(hours)s 个小时需补算，分 %(windows)s 段重算 %(rows)s 条，用时 %(s).1f 秒"
                 )
                 % {
                     "devices": r.devices,

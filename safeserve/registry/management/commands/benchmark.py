@@ -147,7 +147,7 @@ class Command(BaseCommand):
         town = m.Town.objects.get(name=BENCH_TOWN)
         user, _created = User.objects.update_or_create(
             username=BENCH_USER,
-            defaults={"role": Role.TOWN, "town": town, "full_name": "基准测试(镇街)", "is_active": True},
+            defaults={"role": Role.TOWN, "town": town, "full_name": "基准测试（镇街）", "is_active": True},
         )
         if _created:
             user.set_unusable_password()

@@ -9,5 +9,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = load_reference()
         self.stdout.write(
-            "参考数据已就绪:新增镇(街道) {town} 个,村(社区) {village} 个,行业 {industry} 个".format(**created)
+            "参考数据已就绪：新增镇（街道） {town} 个，村（社区） {village} 个，行业 {industry} 个".format(**created)
         )

@@ -60,7 +60,7 @@ class Command(BaseCommand):
 
                 assert_demo_allowed()
             except ImproperlyConfigured as exc:
-                raise CommandError(f"{exc} 如只需数据(如基准测试),请加 --no-accounts。") from exc
+                raise CommandError(f"{exc} 如只需数据（如基准测试），请加 --no-accounts。") from exc
         if opts["enterprises"] < 0:
             raise CommandError("--enterprises must be >= 0")
         t0 = time.perf_counter()
@@ -72,14 +72,18 @@ class Command(BaseCommand):
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
-                raise CommandError(f"无法清除:仍有其他记录引用主体库数据({exc.args[0]})") from exc
+                raise CommandError(f"无法清除：仍有其他记录引用主体库数据（{exc.args[0]}）") from exc
         seeder = Seeder(seed=opts["seed"], stdout=self.stdout, batch_size=opts["batch_size"])
         created = seeder.reference()
-        self.stdout.write("参考数据:新增镇(街道) {town} 个,村(社区) {village} 个,行业 {industry} 个".format(**created))
+        self.stdout.write(
+            "参考数据：新增镇（街道） {town} 个，村（社区） {village} 个，行业 {industry} 个".format(**created)
+        )
         if m.Enterprise.objects.exists():
-            self.stdout.write(self.style.WARNING("数据库中已有生产经营单位:跳过演示数据(如需重新生成,请加 --reset)。"))
+            self.stdout.write(
+                self.style.WARNING("数据库中已有生产经营单位：跳过演示数据（如需重新生成，请加 --reset）。")
+            )
         else:
-            self.stdout.write(f"生成演示数据(种子 {opts['seed']}):")
+            self.stdout.write(f"生成演示数据（种子 {opts['seed']}）：")
             agencies = seeder.agencies(opts["agencies"])
             seeder.insurers()
             seeder.association_rows()
@@ -90,19 +94,19 @@ class Command(BaseCommand):
             if scale > 0:
                 from safeserve_dev.services_seed import seed_services
 
-                self.stdout.write(f"服务合同、服务记录与隐患(规模 {scale:g}):")
+                self.stdout.write(f"服务合同、服务记录与隐患（规模 {scale:g}）：")
                 counts = seed_services(
                     seeder.rng, m.Enterprise.objects.order_by("pk"), m.Agency.objects.order_by("pk"), scale
                 )
-                self.stdout.write("  合同 {contracts} 份,服务记录 {visits} 条,隐患 {hazards} 条".format(**counts))
+                self.stdout.write("  合同 {contracts} 份，服务记录 {visits} 条，隐患 {hazards} 条".format(**counts))
         if with_accounts:
             users = ensure_demo_accounts()
             if users:
                 from safeserve.accounts.demo import DEMO_PASSWORD
 
-                self.stdout.write(f"演示账号(密码均为 {DEMO_PASSWORD}):")
+                self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
                 for u in users:
                     self.stdout.write(f"  {u.username:<18} {u.get_role_display()} · {u.full_name}")
             else:
                 self.stdout.write("演示账号已存在。")
-        self.stdout.write(self.style.SUCCESS(f"完成,用时 {time.perf_counter() - t0:.1f} s"))
+        self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))

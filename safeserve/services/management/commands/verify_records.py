@@ -6,7 +6,7 @@ from safeserve.services.chain import verify_all
 
 
 class Command(BaseCommand):
-    help = "校验服务记录哈希链:报告在系统外被修改、删除或替换照片的记录(发现问题时以非零状态退出)"
+    help = "校验服务记录哈希链：报告在系统外被修改、删除或替换照片的记录（发现问题时以非零状态退出）"
 
     def add_arguments(self, parser):
         parser.add_argument("--agency", type=int, help="只校验一个机构")
