@@ -59,14 +59,21 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
-def _actor_name(actor):
-    return str(actor) if actor is not None and actor.is_authenticated else "system"
+# Who acted when no user did, stored in ``actor_name`` as a key; pages show it through
+# core.display.actor_label (系统, 设备, 数据导入, 系统定时任务), never the raw key.
+SYSTEM = "system"
+DEVICE = "device"  # a device's readings (an alarm raised or cleared by the ingest pipeline)
+IMPORT = "import"  # reference data or a roster import run without a user
 
 
-def audit_entry(*, actor, action: str, instance, changes: dict, note: str = "") -> AuditLog:
+def _actor_name(actor, system_actor: str = SYSTEM):
+    return str(actor) if actor is not None and actor.is_authenticated else system_actor
+
+
+def audit_entry(*, actor, action: str, instance, changes: dict, note: str = "", system_actor: str = SYSTEM) -> AuditLog:
     return AuditLog(
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_name=_actor_name(actor)[:150],
+        actor_name=_actor_name(actor, system_actor)[:150],
         action=action,
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=str(instance.pk),
@@ -76,8 +83,10 @@ def audit_entry(*, actor, action: str, instance, changes: dict, note: str = "") 
     )
 
 
-def record(*, actor, action: str, instance, changes: dict, note: str = "") -> AuditLog:
-    entry = audit_entry(actor=actor, action=action, instance=instance, changes=changes, note=note)
+def record(*, actor, action: str, instance, changes: dict, note: str = "", system_actor: str = SYSTEM) -> AuditLog:
+    entry = audit_entry(
+        actor=actor, action=action, instance=instance, changes=changes, note=note, system_actor=system_actor
+    )
     entry.save()
     return entry
 
@@ -109,4 +118,15 @@ def history_for(instance):
     ).select_related("actor")
 
 
-__all__ = ["AuditAction", "audit_entry", "diff", "history_for", "record", "record_job", "snapshot"]
+__all__ = [
+    "DEVICE",
+    "IMPORT",
+    "SYSTEM",
+    "AuditAction",
+    "audit_entry",
+    "diff",
+    "history_for",
+    "record",
+    "record_job",
+    "snapshot",
+]

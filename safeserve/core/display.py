@@ -6,7 +6,9 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from . import audit
 from .audit import history_for
 from .identity import mask
 
@@ -71,6 +73,26 @@ def export_value(obj, name: str, user):
     if isinstance(value, models.Manager):
         return "、".join(str(v) for v in visible_related(value, user))
     return str(value)
+
+
+SYSTEM_ACTOR_LABELS = {
+    "": gettext_lazy("系统"),
+    audit.SYSTEM: gettext_lazy("系统"),
+    audit.DEVICE: gettext_lazy("设备"),
+    audit.IMPORT: gettext_lazy("数据导入"),
+    "load_reference": gettext_lazy("数据导入"),
+}
+
+
+def actor_label(name) -> str:
+    """Who acted, for people: a user's name as stored; 系统, 设备, 数据导入 or 系统定时任务 for the
+    keys the platform stores when no user acted (core.audit)."""
+    name = name or ""
+    if name in SYSTEM_ACTOR_LABELS:
+        return str(SYSTEM_ACTOR_LABELS[name])
+    if name.startswith(audit.SYSTEM_JOB):
+        return _("系统定时任务")
+    return name
 
 
 def history_rows(instance, user, limit: int = 100) -> list:

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
-from safeserve.core import uploads
+from safeserve.core import audit, uploads
 from safeserve.core.audit import AuditAction, record
 from safeserve.notifications.actions import notify
 from safeserve.notifications.models import Level
@@ -46,7 +46,7 @@ def _event(hazard, actor, action, from_state, note=""):
         from_state=from_state,
         to_state=hazard.state,
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_name=(str(actor) if actor is not None else "system")[:150],
+        actor_name=(str(actor) if actor is not None else audit.SYSTEM)[:150],
         actor_role=getattr(actor, "role", "") or "",
         note=note,
     )

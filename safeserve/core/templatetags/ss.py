@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html
 
 from safeserve.core.colours import Tone
-from safeserve.core.display import field_label
+from safeserve.core.display import actor_label, field_label
 
 register = template.Library()
 
@@ -19,3 +19,9 @@ def badge(text, tone):
     if isinstance(tone, Tone):
         return tone.badge(text)
     return format_html('<span class="badge text-bg-{}">{}</span>', tone, text)
+
+
+@register.filter
+def actor(name):
+    """``{{ entry.actor_name|actor }}``: 系统, 设备, 数据导入… for the platform's own actors."""
+    return actor_label(name)

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from safeserve.core.audit import AuditAction, record
+from safeserve.core.audit import DEVICE, AuditAction, record
 
 from ..choices import METRIC_NAMES, AlarmState, AlarmType
 from ..models import Alarm, DeviceAlarmState, Reading, iot_setting
@@ -300,6 +300,7 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
                 Alarm.objects.filter(pk=a.pk).update(active=False, cleared_at=now, state=_state_fields(a, False))
                 record(
                     actor=None,
+                    system_actor=DEVICE,
                     action=AuditAction.TRANSITION,
                     instance=a,
                     changes={"active": [True, False]},
@@ -307,7 +308,12 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
                 )
         else:
             record(
-                actor=None, action=AuditAction.DELETE, instance=a, changes={}, note=_("迟到读数：该报警已并入同类报警")
+                actor=None,
+                system_actor=DEVICE,
+                action=AuditAction.DELETE,
+                instance=a,
+                changes={},
+                note=_("迟到读数：该报警已并入同类报警"),
             )
             a.delete()
     # Deactivations before activations, then new rows: one active alarm per (device, type) throughout.
@@ -339,7 +345,7 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
                 note = _("读数恢复正常，自动清除")
             else:
                 note = _("迟到读数：报警恢复为活动")
-            record(actor=None, action=AuditAction.TRANSITION, instance=a, changes={}, note=note)
+            record(actor=None, system_actor=DEVICE, action=AuditAction.TRANSITION, instance=a, changes={}, note=note)
     for a, e in pairs:
         if a is not None:
             continue
@@ -358,7 +364,14 @@ def _reconcile(info, rows: list[Alarm], episodes: list[Episode], replaying: bool
             now=now,
         )
         alarm.save()
-        record(actor=None, action=AuditAction.CREATE, instance=alarm, changes={}, note=_("设备读数触发"))
+        record(
+            actor=None,
+            system_actor=DEVICE,
+            action=AuditAction.CREATE,
+            instance=alarm,
+            changes={},
+            note=_("设备读数触发"),
+        )
         notify_new_alarm(alarm, info, recipients_cache)
         result.alarms_opened += 1
         result.opened_alarm_ts.append(e.started_ts)

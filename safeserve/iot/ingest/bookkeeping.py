@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safeserve.core.audit import AuditAction, record
+from safeserve.core.audit import DEVICE, AuditAction, record
 from safeserve.notifications.models import Level
 
 from .. import queries
@@ -77,7 +77,14 @@ def update_alarm(t: Track, now) -> bool:
     n = Alarm.objects.filter(pk=t.alarm_id, active=True).update(**changes)
     if n and t.cleared:
         alarm = Alarm.objects.get(pk=t.alarm_id)
-        record(actor=None, action=AuditAction.TRANSITION, instance=alarm, changes={}, note=_("读数恢复正常，自动清除"))
+        record(
+            actor=None,
+            system_actor=DEVICE,
+            action=AuditAction.TRANSITION,
+            instance=alarm,
+            changes={},
+            note=_("读数恢复正常，自动清除"),
+        )
     return bool(n)
 
 
@@ -147,7 +154,9 @@ def open_alarm(t: Track, now, recipients_cache: dict | None = None) -> Alarm | N
             t.alarm_id = existing.pk
             update_alarm(t, now)
             return None
-    record(actor=None, action=AuditAction.CREATE, instance=alarm, changes={}, note=_("设备读数触发"))
+    record(
+        actor=None, system_actor=DEVICE, action=AuditAction.CREATE, instance=alarm, changes={}, note=_("设备读数触发")
+    )
     notify_new_alarm(alarm, info, recipients_cache)
     return alarm
 
