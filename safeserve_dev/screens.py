@@ -40,7 +40,7 @@ DEMO_ROLES = [
 # Pages a role reaches from a record rather than the menu, shown too (the agency's phone forms).
 EXTRA_PATHS = {
     "agency": ["/services/visits/new/", "/hazards/new/"],
-    "county": ["/services/visits/due/", "/hazards/ledger/"],
+    "county": ["/services/visits/due/", "/hazards/ledger/", "/services/ratings/"],
 }
 # Menu entries that are not pages to show (or that leave the site's pages).
 SKIP_PATHS = ("/accounts/logout/", "/accounts/password/", "/api/", "/admin/")

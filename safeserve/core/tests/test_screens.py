@@ -11,7 +11,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_screens_command_measures_and_photographs_every_role(live_server, settings, tmp_path, capsys):
     settings.DEBUG = True  # the demo: demo accounts log in only in DEBUG (and error pages stay friendly)
-    call_command("seed_demo", enterprises=40, agencies=4, experts=6, seed=1, stdout=io.StringIO())
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("seed_demo", enterprises=40, agencies=4, experts=6, seed=1, **quiet)
+    # a device with readings, as `make run`'s simulator feeds it (its page has charts and alarm tables)
+    call_command("simulate_devices", direct=True, devices=1, rate=5, duration=1, verbosity=0, **quiet)
     call_command("screens", base_url=live_server.url, out=str(tmp_path))  # CommandError on any problem
     out = capsys.readouterr().out
     for role in ("county", "town", "enterprise", "agency", "expert", "insurer", "association"):
@@ -21,3 +24,11 @@ def test_screens_command_measures_and_photographs_every_role(live_server, settin
     assert "FAIL" not in out
     index = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "county-registry-enterprises-phone.png" in index and "manage.py screens" in index
+    assert "/iot/devices/<id>/" in {screens_route(line) for line in out.splitlines()}
+
+
+def screens_route(line):
+    from safeserve_dev.screens import route_key
+
+    parts = line.split()
+    return route_key(parts[1]) if len(parts) > 1 else ""
