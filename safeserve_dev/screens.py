@@ -103,7 +103,8 @@ def demo_password() -> str:
 
 
 def slug(path: str) -> str:
-    parts = [p for p in urlsplit(path).path.split("/") if p]
+    """A file name part that does not depend on the data: record ids become "detail"."""
+    parts = ["detail" if p.isdigit() else p for p in urlsplit(path).path.split("/") if p]
     return "-".join(parts) or "home"
 
 
