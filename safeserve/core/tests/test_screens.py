@@ -2,20 +2,28 @@
 photographed in one browser session — no sideways overflow, the top bar on one row, no page errors."""
 
 import io
+import os
 
 import pytest
 from django.core.management import call_command
+
+from conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_screens_command_measures_and_photographs_every_role(live_server, settings, tmp_path, capsys):
+    if not os.path.exists(CHROMIUM):  # as the browser fixture does: make test installs it
+        pytest.fail(
+            "Browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk (make test does this)"
+        )
     settings.DEBUG = True  # the demo: demo accounts log in only in DEBUG (and error pages stay friendly)
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     call_command("seed_demo", enterprises=40, agencies=4, experts=6, seed=1, **quiet)
     # a device with readings, as `make run`'s simulator feeds it (its page has charts and alarm tables)
     call_command("simulate_devices", direct=True, devices=1, rate=5, duration=1, verbosity=0, **quiet)
-    call_command("screens", base_url=live_server.url, out=str(tmp_path))  # CommandError on any problem
+    # CommandError (the test fails) on any overflow, wrapped top bar or page error
+    call_command("screens", base_url=live_server.url, out=str(tmp_path), chromium=CHROMIUM)
     out = capsys.readouterr().out
     for role in ("county", "town", "enterprise", "agency", "expert", "insurer", "association"):
         assert f"\n{role:<12} /  " in out, role
