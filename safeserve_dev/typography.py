@@ -71,8 +71,10 @@ def fix_text(text: str) -> str:
         elif c in ",:;":
             # "天,重大", "%(v)s,首次", "（…）,": Han (or a closing full-width mark) before, or Han after
             # (not "12:30", not "a,b").
+            # Followed by a space it is Latin punctuation ("column 规模: 列重复出现", composed by code).
             before = _han(text, i - 1) or (i > 0 and chars[i - 1] in CLOSING)
-            if before or (_han(text, i + 1) and not text[i - 1 : i].isdigit()):
+            spaced = text[i + 1 : i + 2] == " "
+            if not spaced and (before or (_han(text, i + 1) and not text[i - 1 : i].isdigit())):
                 chars[i] = FULL[c]
         elif c in "!?" and _han(text, i - 1):
             chars[i] = FULL[c]

@@ -359,7 +359,7 @@ def choice_aliases(col: Col) -> dict[str, str]:
 
 def choice_labels(col: Col) -> list[str]:
     with translation.override("zh-hans"):
-        return [normalize_text(str(label)) for _v, label in col.choices.choices]
+        return [str(label) for _v, label in col.choices.choices]  # as users see them (full-width)
 
 
 # ----------------------------------------------------------------------------- importer framework

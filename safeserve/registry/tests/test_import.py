@@ -204,14 +204,14 @@ def test_each_rule_reports_row_column_and_reason(world, county, tmp_path, over, 
 def test_duplicates_inside_the_file_name_the_first_row(world, county, tmp_path):
     rows = [ent_row(1), ent_row(2), ent_row(3, 统一社会信用代码=make_credit_code(1001))]
     result = import_rows("enterprise", write_xlsx(tmp_path / "dup.xlsx", rows), actor=county)
-    assert messages(result) == ["row 4, column 统一社会信用代码： 与第2行重复"]
+    assert messages(result) == ["row 4, column 统一社会信用代码: 与第2行重复"]
 
 
 def test_duplicates_against_the_database_of_any_town(world, tmp_path):
     # town_a cannot see ent_b (西塘镇), but the credit code is taken all the same.
     rows = [ent_row(1, 统一社会信用代码=world["ent_b"].credit_code), ent_row(2)]
     result = import_rows("enterprise", write_xlsx(tmp_path / "dup.xlsx", rows), actor=world.user("town_a"))
-    assert messages(result) == ["row 2, column 统一社会信用代码： 系统中已存在该统一社会信用代码的单位"]
+    assert messages(result) == ["row 2, column 统一社会信用代码: 系统中已存在该统一社会信用代码的单位"]
 
 
 def test_every_problem_of_every_row_is_reported_in_order(world, county, tmp_path):
@@ -250,7 +250,7 @@ def test_missing_and_repeated_header_columns(world, county, tmp_path):
     rows = [[*(ent_row(1)[h] for h in ENT_HEADERS if h != "单位名称"), "小型", "x"]]
     result = import_rows("enterprise", write_xlsx(tmp_path / "hdr.xlsx", rows, headers=headers), actor=county)
     assert sorted(messages(result)) == sorted(
-        ["row 1, column 规模: 列重复出现", "row 1, column 单位名称： 缺少必填列，请使用下载的模板"]
+        ["row 1, column 规模: 列重复出现", "row 1, column 单位名称: 缺少必填列，请使用下载的模板"]
     )
     assert result.ignored_columns == ["备注"]
 
