@@ -166,7 +166,7 @@ def read_cells(path) -> list[tuple[int, list]]:
     return out
 
 
-EXAMPLE_MARK = "（示例）"
+EXAMPLE_MARK = "(示例)"  # typography: keep (compared with normalize_text output: NFKC, half-width)
 
 
 def is_example(values) -> bool:

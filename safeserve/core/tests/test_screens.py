@@ -5,11 +5,12 @@ import io
 import os
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
 from conftest import CHROMIUM
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_screens_command_measures_and_photographs_every_role(live_server, settings, tmp_path, capsys):
@@ -17,6 +18,7 @@ def test_screens_command_measures_and_photographs_every_role(live_server, settin
         pytest.fail(
             "Browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk (make test does this)"
         )
+    ContentType.objects.clear_cache()  # an earlier transactional test may have recreated them
     settings.DEBUG = True  # the demo: demo accounts log in only in DEBUG (and error pages stay friendly)
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     call_command("seed_demo", enterprises=40, agencies=4, experts=6, seed=1, **quiet)
