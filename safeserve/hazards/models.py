@@ -173,7 +173,7 @@ class Hazard(ScopedModel):
             raise ValidationError(
                 {
                     "deadline": _(
-                        "整改期限不能晚于 %(max)s:%(level)s的整改期限最长为发现日期后 %(n)d 天（设置项），"
+                        "整改期限不能晚于 %(max)s：%(level)s的整改期限最长为发现日期后 %(n)d 天（设置项），"
                         "需要更长时间请申请延期"
                     )
                     % {"max": latest.isoformat(), "level": HazardLevel(level).label, "n": days}
