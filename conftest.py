@@ -72,18 +72,6 @@ def browser_login(page, username, password):
 
 
 @pytest.fixture(autouse=True)
-def _chinese_by_default():
-    """Every test starts in the default language: a request that switched to English (test_i18n)
-    leaves it active in the thread, and actions called outside a request would write English."""
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2 is deliberately slow; tests only need passwords to round-trip."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
