@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .validation import MAX_DAYS, bound_form_fields, id_validators, parse_id
 
@@ -69,6 +71,7 @@ class AutocompleteSelect(forms.Select):
             self.choices = choices
 
 
+@extend_schema_field(OpenApiTypes.INT)  # the API takes the record id
 class AutocompleteFilter(django_filters.ModelChoiceFilter):
     """A foreign-key filter by name: scoped choices (``visible_to``), an autocomplete widget."""
 
