@@ -142,6 +142,7 @@ def hazard_report(
     record(actor=actor, action=AuditAction.CREATE, instance=hazard, changes={"state": [None, hazard.state]}, note=note)
     title = _("新隐患：%(h)s，整改期限 %(d)s") % {"h": _label(hazard), "d": hazard.deadline.isoformat()}
     notify(
+        actor=actor,
         recipients=enterprise_users(enterprise.pk),
         kind="hazard_reported",
         title=title,
@@ -152,6 +153,7 @@ def hazard_report(
     if hazard.is_major:
         # 重大隐患: listed for supervision (挂牌督办) and reported to the regulator at once.
         notify(
+            actor=actor,
             recipients=list(town_officers(hazard.town_id)) + list(county_officers()),
             kind="hazard_major",
             title=_("重大事故隐患（挂牌督办）：%(h)s") % {"h": _label(hazard)},
@@ -252,11 +254,11 @@ def hazard_transition(*, actor, hazard, action: str, note: str = "", photos=(), 
         changes={"state": [before, fresh.state]},
         note=f"{transitions.ACTIONS[action]} {note}".strip(),
     )
-    _notify_step(fresh, action, note, event)
+    _notify_step(fresh, action, note, event, actor)
     return fresh
 
 
-def _notify_step(hazard, action, note, event):
+def _notify_step(hazard, action, note, event, actor):
     label = _label(hazard)
     key = f"hazard:{hazard.pk}:{action}:{event.pk}"
     if action == "submit":
@@ -269,6 +271,7 @@ def _notify_step(hazard, action, note, event):
             recipients = recipients or list(town_officers(hazard.town_id))
         days = conf.get("HAZARD_ACCEPTANCE_DAYS")
         notify(
+            actor=actor,
             recipients=recipients,
             kind="hazard_submitted",
             title=_("隐患整改完成，请在 %(n)d 日内验收：%(h)s") % {"n": days, "h": label},
@@ -285,10 +288,17 @@ def _notify_step(hazard, action, note, event):
         if hazard.agency_id:
             recipients += list(agency_users(hazard.agency_id))
         notify(
-            recipients=recipients, kind=f"hazard_{action}", title=title, body=note, link=_link(hazard), dedup_key=key
+            actor=actor,
+            recipients=recipients,
+            kind=f"hazard_{action}",
+            title=title,
+            body=note,
+            link=_link(hazard),
+            dedup_key=key,
         )
     elif action == "appoint" and hazard.acceptor_agency_id:
         notify(
+            actor=actor,
             recipients=agency_users(hazard.acceptor_agency_id),
             kind="hazard_appointed",
             title=_("受委托验收重大事故隐患：%(h)s") % {"h": label},
@@ -590,6 +600,7 @@ def send_deadline_reminders(today: date | None = None) -> int:
             recipients += list(agency_users(h.agency_id))
         sent += len(
             notify(
+                actor=None,
                 recipients=recipients,
                 kind="hazard_reminder",
                 title=_("隐患整改期限将至（%(d)s）：%(h)s") % {"d": h.deadline.isoformat(), "h": _label(h)},
@@ -628,6 +639,7 @@ def escalate_overdue(today: date | None = None) -> int:
         body = _("其中今日新增逾期 %(n)d 条。") % {"n": len(fresh)} + ("\n" + "\n".join(lines) if lines else "")
         sent += len(
             notify(
+                actor=None,
                 recipients=town_officers(row["town_id"]),
                 kind="hazard_overdue",
                 title=_("%(town)s：逾期未整改隐患 %(n)d 条（重大 %(m)d 条）")
@@ -641,6 +653,7 @@ def escalate_overdue(today: date | None = None) -> int:
     for h in overdue.filter(level=HazardLevel.MAJOR).select_related("enterprise").iterator(chunk_size=1000):
         sent += len(
             notify(
+                actor=None,
                 recipients=town_officers(h.town_id),
                 kind="hazard_overdue_major",
                 title=_("重大事故隐患逾期未整改（已逾期 %(n)d 天）：%(h)s")

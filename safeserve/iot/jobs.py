@@ -48,6 +48,7 @@ def escalate_alarms(*, now=None) -> int:
                 title, body = alarm_text(alarm, alarm.device.code)
                 minutes = int(after.total_seconds() // 60)
                 notify(
+                    actor=None,
                     recipients=alarm_recipients(alarm.enterprise_id, step),
                     kind="iot_alarm_escalation",
                     title=_("[升级]") + title,

@@ -26,6 +26,7 @@ RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
 
 def notify(
     *,
+    actor,
     recipients: Iterable,
     kind: str,
     title: str,
@@ -34,9 +35,15 @@ def notify(
     level: str = Level.INFO,
     dedup_key: str | None = None,
 ) -> list[Notification]:
-    """Create one inbox message per recipient (skipping inactive users and already-sent keys)."""
+    """Create one inbox message per recipient (skipping inactive users and already-sent keys).
+
+    ``actor`` is the user whose action this message reports, or None for a job (the system). It is
+    required, so that no caller forgets it: nobody is told of what they did themselves, whatever the
+    kind of message (an enterprise that reports its own hazard is not notified of it).
+    """
     created = []
-    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+    actor_pk = getattr(actor, "pk", None)
+    for user in {u.pk: u for u in recipients if u is not None and u.is_active and u.pk != actor_pk}.values():
         if dedup_key and Notification.objects.filter(recipient=user, dedup_key=dedup_key).exists():
             continue
         try:

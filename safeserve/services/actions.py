@@ -626,6 +626,7 @@ def flag_missing_visits(today: date | None = None) -> int:
         recipients = list(agency_users(row["agency_id"])) + list(town_officers(row["town_id"]))
         sent += len(
             notify(
+                actor=None,
                 recipients=recipients,
                 kind="visit_missing",
                 title=title,

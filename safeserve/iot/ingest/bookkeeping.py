@@ -214,6 +214,7 @@ def notify_new_alarm(alarm: Alarm, info: DeviceInfo, recipients_cache: dict | No
     if info.enterprise_id not in cache:
         cache[info.enterprise_id] = alarm_recipients(info.enterprise_id, 0)
     notify(
+        actor=None,  # the ingestion pipeline (a device reported it)
         recipients=cache[info.enterprise_id],
         kind="iot_alarm",
         title=title,

@@ -76,7 +76,7 @@ def webhook(settings):
 
 def alarm_to(world, django_capture_on_commit_callbacks, title="漏电报警"):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[world.user("town_a")], kind="alarm", title=title, level="urgent")
+        notify(actor=None, recipients=[world.user("town_a")], kind="alarm", title=title, level="urgent")
     return Delivery.objects.get(notification__title=title)
 
 
@@ -207,7 +207,7 @@ def test_rolled_back_write_queues_nothing(world, webhook, job_queue, django_capt
 
     webhook()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
-        notify(recipients=[world.user("town_a")], kind="x", title="不应发送")
+        notify(actor=None, recipients=[world.user("town_a")], kind="x", title="不应发送")
         raise RuntimeError
     assert job_queue.pending() == 0 and not Delivery.objects.exists()
 
@@ -310,7 +310,7 @@ def test_a_sent_delivery_cannot_be_retried(world, client_for, django_capture_on_
 def test_delivery_list_query_count_does_not_grow(world, client_for, rows, django_assert_num_queries):
     users = [world.user(p) for p in ("town_a", "town_b", "ent_a", "agency_a")]
     for i in range(rows):
-        notify(recipients=users, kind="x", title=f"消息{i}")
+        notify(actor=None, recipients=users, kind="x", title=f"消息{i}")
     assert Delivery.objects.filter(status=DeliveryStatus.PENDING).count() == rows * 4
     c = client_for("county")
     c.get(reverse("notifications:delivery_list"))  # warm the session and permission caches

@@ -13,9 +13,13 @@ from safeserve.notifications.models import Delivery, DeliveryStatus, Notificatio
 def test_notify_is_idempotent_per_dedup_key(world, django_capture_on_commit_callbacks):
     town_a = world.user("town_a")
     with django_capture_on_commit_callbacks(execute=True):
-        first = notify(recipients=[town_a], kind="hazard", title="重大隐患", dedup_key="hazard:1:step:0")
-        again = notify(recipients=[town_a, town_a], kind="hazard", title="重大隐患", dedup_key="hazard:1:step:0")
-        other_step = notify(recipients=[town_a], kind="hazard", title="重大隐患 逾期", dedup_key="hazard:1:step:1")
+        first = notify(actor=None, recipients=[town_a], kind="hazard", title="重大隐患", dedup_key="hazard:1:step:0")
+        again = notify(
+            actor=None, recipients=[town_a, town_a], kind="hazard", title="重大隐患", dedup_key="hazard:1:step:0"
+        )
+        other_step = notify(
+            actor=None, recipients=[town_a], kind="hazard", title="重大隐患 逾期", dedup_key="hazard:1:step:1"
+        )
     assert len(first) == 1 and again == [] and len(other_step) == 1
     assert Notification.objects.filter(recipient=town_a).count() == 2
     assert Delivery.objects.filter(channel="log", status=DeliveryStatus.SENT).count() == 2
@@ -27,15 +31,15 @@ def test_rolled_back_write_notifies_nobody(world, django_capture_on_commit_callb
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        notify(recipients=[world.user("town_a")], kind="x", title="不应发送")
+        notify(actor=None, recipients=[world.user("town_a")], kind="x", title="不应发送")
         raise RuntimeError
     assert not Notification.objects.exists()
     assert callbacks == []
 
 
 def test_inbox_shows_only_own_messages(world, client_for):
-    notify(recipients=[world.user("town_a")], kind="x", title="给罗星的消息")
-    notify(recipients=[world.user("town_b")], kind="x", title="给西塘的消息")
+    notify(actor=None, recipients=[world.user("town_a")], kind="x", title="给罗星的消息")
+    notify(actor=None, recipients=[world.user("town_b")], kind="x", title="给西塘的消息")
     page = client_for("town_a").get(reverse("notifications:inbox")).content.decode()
     assert "给罗星的消息" in page and "给西塘的消息" not in page
     home = client_for("town_a").get("/").content.decode()
@@ -60,7 +64,7 @@ def test_webhook_channel_posts_json(world, settings, django_capture_on_commit_ca
     settings.SAFESERVE_NOTIFY_CHANNELS = ["webhook"]
     settings.SAFESERVE_NOTIFY_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/sms"
     with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[world.user("town_a")], kind="alarm", title="漏电报警", level="urgent")
+        notify(actor=None, recipients=[world.user("town_a")], kind="alarm", title="漏电报警", level="urgent")
     thread.join(5)
     server.server_close()
     assert received and received[0]["title"] == "漏电报警" and received[0]["recipient"] == "town_a"
@@ -71,7 +75,7 @@ def test_failing_channel_is_recorded_not_raised(world, settings, django_capture_
     settings.SAFESERVE_NOTIFY_CHANNELS = ["webhook"]
     settings.SAFESERVE_NOTIFY_WEBHOOK_URL = "http://127.0.0.1:9/unreachable"
     with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[world.user("town_a")], kind="alarm", title="漏电报警")
+        notify(actor=None, recipients=[world.user("town_a")], kind="alarm", title="漏电报警")
     d = Delivery.objects.get()
     assert (d.status, d.attempts) == (DeliveryStatus.PENDING, 1) and "Error" in d.last_error  # retried later
     assert d.next_attempt_at > d.claimed_at

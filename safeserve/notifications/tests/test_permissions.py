@@ -14,8 +14,8 @@ def _notes(world):
     from safeserve.notifications.models import Delivery, DeliveryStatus
 
     o = world.objs
-    (o["note_a"],) = notify(recipients=[world.user("town_a")], kind="test", title="甲镇消息", link="/")
-    (o["note_b"],) = notify(recipients=[world.user("town_b")], kind="test", title="乙镇消息", link="/")
+    (o["note_a"],) = notify(actor=None, recipients=[world.user("town_a")], kind="test", title="甲镇消息", link="/")
+    (o["note_b"],) = notify(actor=None, recipients=[world.user("town_b")], kind="test", title="乙镇消息", link="/")
     for key in ("a", "b"):
         Delivery.objects.filter(notification=o[f"note_{key}"]).update(
             status=DeliveryStatus.FAILED, last_error="HTTPError: 500"
