@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -133,9 +134,41 @@ def visible_related(manager, user):
     return qs.visible_to(user)
 
 
+def linked_name(obj, user, text=None):
+    """``obj``'s name as a link to its page, for a model that asks to be linked wherever it is named
+    (``link_everywhere = True``: the enterprise, whose page is its 360° file). Plain text when the
+    user may not open such pages at all. The ``enterprise_link`` template tag and the tables and
+    detail pages of every app name enterprises through here."""
+    if obj is None:
+        return ""
+    text = str(obj) if text is None else text
+    opts = obj._meta
+    if not getattr(obj, "link_everywhere", False) or not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+        return text
+    return format_html('<a href="{}" data-link="{}">{}</a>', obj.get_absolute_url(), opts.model_name, text)
+
+
+def display_html(obj, name: str, user):
+    """``display_value`` for a page: a related record that is named everywhere as a link (not in exports)."""
+    text = display_value(obj, name, user)
+    if name in getattr(obj, "pii_fields", {}) or "__" in name:
+        return text
+    try:
+        field = obj._meta.get_field(name)
+    except Exception:
+        return text
+    model = getattr(field, "related_model", None)
+    if not text or model is None or not getattr(model, "link_everywhere", False):
+        return text
+    value = getattr(obj, name, None)
+    if isinstance(value, models.Manager):
+        return format_html_join("、", "{}", ((linked_name(v, user),) for v in visible_related(value, user)))
+    return linked_name(value, user, text)
+
+
 def cell(obj, column, user):
     """(text, badge colour or None) for one table cell."""
-    text = display_value(obj, column.name, user)
+    text = display_html(obj, column.name, user)
     badge = None
     if column.badge:
         raw = getattr(obj, column.name, None)

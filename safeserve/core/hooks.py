@@ -29,9 +29,15 @@ def related_ids(name: str, *args):
 
 
 # ---------------------------------------------------------------- panels
-# provider(request, obj) -> list of {"title": str, "template": str, "context": dict}; appended in ready().
-ENTERPRISE_PANELS: list[Callable] = []  # the enterprise 360° page (registry enterprise detail)
-VISIT_PANELS: list[Callable] = []  # a service visit's detail page (e.g. hazards: the visit's hazards)
+# ENTERPRISE_PANELS: provider(request, enterprise) -> list of panels for the enterprise's 360° page
+# (一企一档, the registry's enterprise detail page), each read through ``visible_to(request.user)``
+# and so limited to what the viewer may see of that enterprise. A panel is a dict rendered by
+# core/_panel.html: {"key", "title", "figures": [{"key", "label", "value", "url"}],
+# "items": [{"text", "url", "meta", "badge"}], "url": the full filtered list, "more": its label}.
+# A provider returns [] when the viewer may not see its kind of record at all.
+ENTERPRISE_PANELS: list[Callable] = []
+# VISIT_PANELS: provider(request, visit) -> {"title", "template", "context"} (e.g. the visit's hazards).
+VISIT_PANELS: list[Callable] = []
 
 # ---------------------------------------------------------------- extension points for coming capabilities
 # Coverage channels: how a duty reaches an enterprise (a service contract, an insurance policy, an

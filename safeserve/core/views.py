@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from . import actions, hooks
-from .display import cell, display_value, field_label, history_rows
+from .display import cell, display_html, field_label, history_rows
 from .excel import export_queryset
 from .filters import describe_filters, filter_period
 from .scoping import get_visible_or_404
@@ -74,6 +74,7 @@ class ObjectConfig:
     list_context: Any = None  # callable(request) -> extra context for list_template
     export_title: Any = None  # the workbook's title and file name (default: verbose_name_plural)
     period: Any = None  # callable(filterset) -> the period in words for the export's title block
+    detail_context: Any = None  # callable(request, obj) -> extra context for detail_template
 
     @property
     def opts(self):
@@ -308,7 +309,7 @@ class ObjectDetailView(ConfigView):
         obj = get_visible_or_404(c.queryset(request.user), request.user, pk=pk)
         tones = {col.name: col.badge for col in c.columns if col.badge}
         fields = [
-            (field_label(c.model, n), display_value(obj, n, request.user), n, _tone(tones.get(n), obj, n))
+            (field_label(c.model, n), display_html(obj, n, request.user), n, _tone(tones.get(n), obj, n))
             for n in c.detail_fields
         ]
         related = []
@@ -336,6 +337,7 @@ class ObjectDetailView(ConfigView):
                 history=history_rows(obj, request.user, 100),
                 edit_url=reverse(c.route("edit"), args=[obj.pk]) if can_edit else None,
                 delete_url=reverse(c.route("delete"), args=[obj.pk]) if can_del else None,
+                **(c.detail_context(request, obj) if c.detail_context else {}),
             ),
         )
 

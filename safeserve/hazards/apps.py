@@ -20,3 +20,4 @@ class HazardsConfig(AppConfig):
         )
         home.HOME_PROVIDERS.append(queries.home_summary)
         hooks.VISIT_PANELS.append(views.visit_panel)
+        hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)

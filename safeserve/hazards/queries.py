@@ -358,3 +358,61 @@ def notices_for(user, *, hazard=None, visit=None):
     if visit is not None:
         qs = qs.filter(visit=visit)
     return list(qs.order_by("-issued_at", "-id")[:50])
+
+
+LEVEL_BADGES = {HazardLevel.MAJOR: "danger", HazardLevel.GENERAL: "warning"}
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    """Hazards of one enterprise as the viewer may see them (core.hooks.ENTERPRISE_PANELS)."""
+    user = request.user
+    if not user.has_perm("hazards.view_hazard"):
+        return []
+    today = timezone.localdate()
+    qs = Hazard.objects.visible_to(user).filter(enterprise_id=enterprise.pk)
+    agg = qs.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("id", filter=overdue_q(today)),
+        major=Count("id", filter=Q(state__in=OPEN_STATES, level=HazardLevel.MAJOR)),
+    )
+    url = reverse("hazards:hazard_list") + f"?enterprise={enterprise.pk}"
+    items = []
+    for h in qs.filter(state__in=OPEN_STATES).order_by("deadline", "id")[:5]:
+        late = h.deadline < today
+        items.append(
+            {
+                "text": f"{h.location} · {h.description[:30]}",
+                "url": h.get_absolute_url(),
+                "meta": (_("已逾期 %(n)d 天") % {"n": (today - h.deadline).days})
+                if late
+                else (_("期限 %(d)s") % {"d": h.deadline.isoformat()}),
+                "badge": "danger" if late else LEVEL_BADGES.get(h.level),
+            }
+        )
+    return [
+        {
+            "key": "hazards",
+            "title": _("隐患排查治理"),
+            "figures": [
+                {"key": "open", "label": _("未销号"), "value": agg["open"], "url": f"{url}&open=true"},
+                {
+                    "key": "overdue",
+                    "label": _("逾期"),
+                    "value": agg["overdue"],
+                    "url": f"{url}&overdue=true",
+                    "alert": 1,
+                },
+                {
+                    "key": "major",
+                    "label": _("重大(未销号)"),
+                    "value": agg["major"],
+                    "url": f"{url}&level=major&open=true",
+                },
+                {"key": "total", "label": _("全部隐患"), "value": agg["total"], "url": url},
+            ],
+            "items": items,
+            "url": f"{url}&open=true",
+            "more": _("全部未销号隐患"),
+        }
+    ]

@@ -36,4 +36,10 @@ class IotConfig(AppConfig):
                 ("iot:deadletter_list", _("异常报文（死信）"), "iot.view_deadletter", _("智慧用电")),
             ]
         )
+        from safeserve.core import home, hooks
+
+        from . import queries
+
+        home.HOME_PROVIDERS.append(queries.home_summary)
+        hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
         from . import tasks  # noqa: F401 - registers the periodic jobs with huey

@@ -2,11 +2,12 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import ScopedFilterSet, visible_choices
+from safeserve.core.filters import IdFilter, ScopedFilterSet, visible_choices
 from safeserve.registry.models import Town
 
 from . import models as m
 from .choices import AlarmState, AlarmType, DeadLetterReason, Severity, Source
+from .queries import unhandled_q
 
 
 class DeviceProfileFilterSet(ScopedFilterSet):
@@ -23,6 +24,7 @@ class DeviceFilterSet(ScopedFilterSet):
         field_name="enterprise__town", queryset=visible_choices(Town), label=_("镇（街道）")
     )
     alarming = django_filters.BooleanFilter(label=_("报警中"), method="filter_alarming")
+    enterprise = IdFilter(field_name="enterprise_id", widget=forms.HiddenInput, label="")
 
     class Meta:
         model = m.Device
@@ -43,10 +45,17 @@ class AlarmFilterSet(ScopedFilterSet):
     active = django_filters.BooleanFilter(label=_("活动"))
     closed = django_filters.BooleanFilter(field_name="closed_at", lookup_expr="isnull", exclude=True, label=_("已关闭"))
     device = django_filters.NumberFilter(field_name="device_id", widget=forms.HiddenInput, label="")
+    enterprise = IdFilter(field_name="enterprise_id", widget=forms.HiddenInput, label="")
+    unhandled = django_filters.BooleanFilter(method="filter_unhandled", label=_("超时未确认"))
 
     class Meta:
         model = m.Alarm
         fields = ["town", "type", "severity", "state", "active"]
+
+    def filter_unhandled(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(unhandled_q()) if value else queryset.exclude(unhandled_q())
 
 
 class DeadLetterFilterSet(ScopedFilterSet):

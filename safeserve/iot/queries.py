@@ -4,10 +4,99 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import Avg, Count, F, Max, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .choices import AMPS, SEVERITY_ORDER, TEMPS, VOLTS, AlarmType, DeviceStatus, Severity
-from .models import Alarm, DeadLetter, Device, Reading, ReadingHour, dt_to_ms
+from .models import Alarm, DeadLetter, Device, Reading, ReadingHour, dt_to_ms, iot_setting
+
+SEVERITY_BADGES = {Severity.CRITICAL: "danger", Severity.MAJOR: "warning", Severity.MINOR: "info"}
+
+
+def handling_minutes() -> int:
+    """The handling deadline: an active alarm unacknowledged this long is escalated (a setting)."""
+    return iot_setting("ESCALATE_CRITICAL_MINUTES")
+
+
+def unhandled_q(now=None) -> Q:
+    """Active alarms nobody has acknowledged within the handling deadline (computed, never stored)."""
+    now = now or timezone.now()
+    return Q(active=True, acknowledged_at__isnull=True, raised_at__lte=now - timedelta(minutes=handling_minutes()))
+
+
+def home_summary(user) -> dict:
+    """Cards for the role home page (core.home hook): active alarms and those past the handling deadline."""
+    if not user.has_perm("iot.view_alarm"):
+        return {"cards": [], "charts": []}
+    url = reverse("iot:alarm_list")
+    agg = Alarm.objects.visible_to(user).aggregate(
+        n_active=Count("id", filter=Q(active=True)), n_unhandled=Count("id", filter=unhandled_q())
+    )
+    cards = [
+        {"key": "alarms-active", "label": _("活动报警"), "value": agg["n_active"], "url": url + "?active=true"},
+        {
+            "key": "alarms-unhandled",
+            "label": _("超时未确认报警(>%(m)d分钟)") % {"m": handling_minutes()},
+            "value": agg["n_unhandled"],
+            "url": url + "?unhandled=true",
+        },
+    ]
+    if user.has_perm("iot.view_device"):
+        cards.append(
+            {
+                "key": "devices",
+                "label": _("用电监测设备"),
+                "value": Device.objects.visible_to(user).count(),
+                "url": reverse("iot:device_list"),
+            }
+        )
+    return {"cards": cards, "charts": []}
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    """Devices and alarms of one enterprise as the viewer may see them (core.hooks.ENTERPRISE_PANELS)."""
+    user = request.user
+    if not user.has_perm("iot.view_device"):
+        return []
+    pk = enterprise.pk
+    n_devices = Device.objects.visible_to(user).filter(enterprise_id=pk).count()
+    alarms = Alarm.objects.visible_to(user).filter(enterprise_id=pk)
+    agg = alarms.aggregate(n_active=Count("id", filter=Q(active=True)), n_unhandled=Count("id", filter=unhandled_q()))
+    alarm_url = reverse("iot:alarm_list") + f"?enterprise={pk}"
+    return [
+        {
+            "key": "iot",
+            "title": _("智慧用电"),
+            "figures": [
+                {
+                    "key": "devices",
+                    "label": _("监测设备"),
+                    "value": n_devices,
+                    "url": reverse("iot:device_list") + f"?enterprise={pk}",
+                },
+                {"key": "active", "label": _("活动报警"), "value": agg["n_active"], "url": f"{alarm_url}&active=true"},
+                {
+                    "key": "unhandled",
+                    "label": _("超时未确认"),
+                    "value": agg["n_unhandled"],
+                    "url": f"{alarm_url}&unhandled=true",
+                    "alert": 1,
+                },
+            ],
+            "items": [
+                {
+                    "text": f"{a.get_type_display()} · {a.device.code}",
+                    "url": a.get_absolute_url(),
+                    "meta": f"{a.get_severity_display()} {timezone.localtime(a.raised_at):%m-%d %H:%M}",
+                    "badge": SEVERITY_BADGES.get(a.severity, "secondary"),
+                }
+                for a in alarms.filter(active=True).select_related("device")[:5]
+            ],
+            "url": f"{alarm_url}&active=true",
+            "more": _("全部活动报警"),
+        }
+    ]
 
 
 def devices(user, action="view"):

@@ -145,6 +145,8 @@ class Enterprise(ScopedModel):
     status = models.CharField(_("经营状态"), max_length=10, choices=EnterpriseStatus.choices, default="active")
 
     pii_fields = {"safety_manager_phone": "phone"}
+    # Its name links to its 360° page (一企一档) on every page that shows it (core.display.linked_name).
+    link_everywhere = True
 
     class Meta:
         verbose_name = _("生产经营单位")

@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from safeserve.core import hooks
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import Column, ObjectConfig, Related
 
@@ -15,6 +16,11 @@ from . import models as m
 from .choices import RISK_TONES
 
 QUAL_BADGES = {"expired": "danger", "expiring": "warning", "valid": "success", "none": "secondary"}
+
+
+def enterprise_panels(request, enterprise) -> dict:
+    """The 360° page (一企一档): every capability's panel about this enterprise (core.hooks.ENTERPRISE_PANELS)."""
+    return {"panels": [panel for provider in hooks.ENTERPRISE_PANELS for panel in provider(request, enterprise)]}
 
 
 def _with_next_expiry(qs):
@@ -120,6 +126,8 @@ ENTERPRISE = ObjectConfig(
     select_related=("town", "village", "industry"),
     ordering=("name", "id"),
     extra_actions=[("registry:enterprise_import", _("批量导入"))],
+    detail_template="registry/enterprise_detail.html",
+    detail_context=enterprise_panels,
 )
 
 AGENCY = ObjectConfig(

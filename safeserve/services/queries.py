@@ -91,6 +91,8 @@ def missing_visits(user, today: date | None = None, limit: int | None = None, co
                     "contract_number": link["contract__number"],
                     "enterprise_id": link["enterprise_id"],
                     "enterprise_name": link["enterprise__name"],
+                    # For the pages' enterprise_link (an unsaved stand-in: no query per row).
+                    "enterprise": Enterprise(pk=link["enterprise_id"], name=link["enterprise__name"]),
                     "agency_id": link["contract__agency_id"],
                     "agency_name": link["contract__agency__name"],
                     "town_id": link["enterprise__town_id"],
@@ -209,3 +211,66 @@ def contract_enterprise_search(user, q: str, limit: int = 20):
     if q:
         rows = rows.filter(Q(name__icontains=q) | Q(credit_code__istartswith=q))
     return list(rows[:limit])
+
+
+def _contract_status_badge(status) -> str:
+    return {ContractStatus.ACTIVE: "success", ContractStatus.DRAFT: "secondary"}.get(status, "light")
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    """Contracts and visits of one enterprise, as the viewer may see them (core.hooks.ENTERPRISE_PANELS)."""
+    user = request.user
+    panels = []
+    pk = enterprise.pk
+    if user.has_perm("services.view_servicecontract"):
+        links = ContractEnterprise.objects.filter(enterprise_id=pk).values("contract_id")
+        contracts = ServiceContract.objects.visible_to(user).filter(pk__in=links)
+        agg = contracts.aggregate(total=Count("id"), active=Count("id", filter=Q(status=ContractStatus.ACTIVE)))
+        url = reverse("services:servicecontract_list") + f"?enterprise={pk}"
+        panels.append(
+            {
+                "key": "contracts",
+                "title": _("服务合同"),
+                "figures": [
+                    {"key": "active", "label": _("履行中"), "value": agg["active"], "url": f"{url}&status=active"},
+                    {"key": "total", "label": _("全部合同"), "value": agg["total"], "url": url},
+                ],
+                "items": [
+                    {
+                        "text": f"{c.number} · {c.agency.name}",
+                        "url": c.get_absolute_url(),
+                        "meta": f"{c.start_date:%Y-%m-%d}~{c.end_date:%Y-%m-%d} {c.get_status_display()}",
+                    }
+                    for c in contracts.select_related("agency").order_by("-start_date", "-id")[:5]
+                ],
+                "url": url,
+            }
+        )
+    if user.has_perm("services.view_servicevisit"):
+        visits = ServiceVisit.objects.visible_to(user).filter(enterprise_id=pk)
+        agg = visits.aggregate(total=Count("id"), rating=Avg("rating__score"))
+        url = reverse("services:visit_list") + f"?enterprise={pk}"
+        panels.append(
+            {
+                "key": "visits",
+                "title": _("上门服务记录"),
+                "figures": [
+                    {"key": "total", "label": _("服务记录"), "value": agg["total"], "url": url},
+                    {
+                        "key": "rating",
+                        "label": _("平均评分"),
+                        "value": f"{agg['rating']:.1f}" if agg["rating"] is not None else "—",
+                    },
+                ],
+                "items": [
+                    {
+                        "text": f"{timezone.localtime(v.visited_at):%Y-%m-%d %H:%M} · {v.agency.name}",
+                        "url": v.get_absolute_url(),
+                        "meta": f"{v.rating.score}★" if getattr(v, "rating", None) else _("未评价"),
+                    }
+                    for v in visits.select_related("agency", "rating").order_by("-visited_at", "-id")[:5]
+                ],
+                "url": url,
+            }
+        )
+    return panels
