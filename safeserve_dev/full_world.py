@@ -36,6 +36,15 @@ def extend_full(world):
         body = json.dumps({"ts": ts, "values": {"residual_ma": 480}})
         ingest.ingest([ingest.Message(body=body, source=Source.HTTP, device_code=code, secret=secret)])
         o[f"alarm_{key}"] = Alarm.objects.get(device=device)
+    # Something late on side A, so that the "overdue" and "unhandled" figures are not all zero.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from safeserve.hazards.models import Hazard
+
+    Hazard.objects.filter(pk=o["hazard_a"].pk).update(deadline=timezone.localdate() - timedelta(days=3))
+    Alarm.objects.filter(pk=o["alarm_a"].pk).update(raised_at=timezone.now() - timedelta(hours=2))
     a = o["ent_a"]
     o["ent_c"] = Enterprise.objects.create(
         credit_code=make_credit_code(3),

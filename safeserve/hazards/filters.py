@@ -9,7 +9,7 @@ from safeserve.registry.models import Enterprise, Town
 
 from .choices import CriterionCategory, HazardLevel, HazardSource, HazardState
 from .models import Hazard, MajorHazardCriterion
-from .queries import overdue_q
+from .queries import TO_RECTIFY_Q, overdue_q
 
 
 class HazardFilterSet(ScopedFilterSet):
@@ -21,6 +21,7 @@ class HazardFilterSet(ScopedFilterSet):
     enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, label=_("企业"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("逾期"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("未销号"))
+    to_rectify = django_filters.BooleanFilter(method="filter_to_rectify", label=_("待整改"))
     due_within = DaysFilter(method="filter_due_within", label=_("N日内到期"))
     reported_from = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__gte", label=_("发现日期起"))
     reported_to = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__lte", label=_("发现日期止"))
@@ -38,6 +39,11 @@ class HazardFilterSet(ScopedFilterSet):
         if value is None:
             return queryset
         return queryset.exclude(state=HazardState.CLOSED) if value else queryset.filter(state=HazardState.CLOSED)
+
+    def filter_to_rectify(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(TO_RECTIFY_Q) if value else queryset.exclude(TO_RECTIFY_Q)
 
     def filter_due_within(self, queryset, name, value):
         today = timezone.localdate()

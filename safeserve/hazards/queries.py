@@ -25,6 +25,8 @@ STATE_COLOURS = {
 
 
 OPEN_STATES = (HazardState.REPORTED, HazardState.RECTIFYING, HazardState.AWAITING)
+# The enterprise's to-do: reported or being rectified (not yet waiting for acceptance).
+TO_RECTIFY_Q = Q(state__in=(HazardState.REPORTED, HazardState.RECTIFYING))
 
 
 def overdue_q(today: date | None = None) -> Q:
@@ -256,6 +258,7 @@ def home_summary(user) -> dict:
         overdue=Count("id", filter=Q(deadline__lt=today)),
         major_open=Count("id", filter=Q(level=HazardLevel.MAJOR)),
         due_soon=Count("id", filter=Q(deadline__gte=today, deadline__lte=today + timedelta(days=7))),
+        to_rectify=Count("id", filter=TO_RECTIFY_Q),
         **{
             f"w{i}": Count("id", filter=Q(deadline__gte=weeks[i], deadline__lt=weeks[i + 1]))
             for i in range(len(weeks) - 1)
@@ -265,6 +268,15 @@ def home_summary(user) -> dict:
     agg["open"] = sum(per_state.get(s, 0) for s in OPEN_STATES)
     agg["awaiting"] = per_state.get(HazardState.AWAITING, 0)
     url = reverse("hazards:hazard_list")
+    if user.role == "enterprise":
+        cards.append(
+            {
+                "key": "hazards-to-rectify",
+                "label": _("待整改隐患"),
+                "value": agg["to_rectify"],
+                "url": url + "?to_rectify=true",
+            }
+        )
     cards += [
         {"key": "hazards-open", "label": _("未销号隐患"), "value": agg["open"], "url": url + "?open=true"},
         {

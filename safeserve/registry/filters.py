@@ -1,10 +1,12 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.core.filters import AutocompleteFilter, ScopedFilterSet, visible_choices
 
 from . import models as m
 from .choices import EnterpriseStatus, ExpertPool, QualificationStatus, RiskLevel, ServiceType, SizeClass
+from .queries import covered_q, qualification_warn_date
 
 
 class TownFilterSet(ScopedFilterSet):
@@ -43,6 +45,7 @@ class EnterpriseFilterSet(ScopedFilterSet):
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("风险等级"))
     status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices, label=_("经营状态"))
     key_industry = django_filters.BooleanFilter(field_name="industry__is_key", label=_("重点行业"))
+    service_contract = django_filters.BooleanFilter(method="filter_service_contract", label=_("有生效的服务合同"))
 
     class Meta:
         model = m.Enterprise
@@ -58,6 +61,12 @@ class EnterpriseFilterSet(ScopedFilterSet):
             "is_village_small",
             "standardization_grade",
         ]
+
+    def filter_service_contract(self, queryset, name, value):
+        if value is None:
+            return queryset
+        covered = covered_q("service_contract")
+        return queryset.filter(covered) if value else queryset.exclude(covered)
 
     def filter_industry(self, queryset, name, value):
         # A section (门类) matches the enterprises of all its divisions.
@@ -84,10 +93,17 @@ class AgencyQualificationFilterSet(ScopedFilterSet):
     search_fields = ("name__icontains", "number__icontains", "agency__name__icontains")
     agency = AutocompleteFilter(kind="agency", model=m.Agency, label=_("服务机构"))
     status = django_filters.ChoiceFilter(choices=QualificationStatus.choices, label=_("状态"), method="filter_status")
+    alert = django_filters.BooleanFilter(method="filter_alert", label=_("已过期或即将到期"))
 
     class Meta:
         model = m.AgencyQualification
         fields = ["agency"]
+
+    def filter_alert(self, queryset, name, value):
+        if value is None:
+            return queryset
+        cond = Q(valid_until__lte=qualification_warn_date())
+        return queryset.filter(cond) if value else queryset.exclude(cond)
 
     def filter_status(self, queryset, name, value):
         from datetime import timedelta

@@ -1,10 +1,18 @@
 """Reads shared by pages, APIs, exports and statistics. Each takes the acting user."""
 
-from django.db.models import Count
+from datetime import timedelta
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import RISK_TONES, QualificationStatus, RiskLevel
+from safeserve.accounts.choices import Role
+from safeserve.core import hooks
+
+from .choices import RISK_TONES, RiskLevel
 from .models import Agency, AgencyQualification, Enterprise, Expert, Town
 
 
@@ -23,21 +31,55 @@ def enterprises_by_risk(user):
     return [(str(label), counts.get(value, 0), RISK_TONES[value].background) for value, label in RiskLevel.choices]
 
 
+def qualification_warn_date():
+    """Qualifications valid until this day or earlier have expired or expire within the warning window."""
+    return timezone.localdate() + timedelta(days=settings.SAFESERVE["QUALIFICATION_EXPIRY_WARNING_DAYS"])
+
+
 def qualification_alerts(user):
     """Qualifications of visible agencies that have expired or expire within the warning window."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    warn = timezone.localdate() + timedelta(days=settings.SAFESERVE["QUALIFICATION_EXPIRY_WARNING_DAYS"])
+    warn = qualification_warn_date()
     return AgencyQualification.objects.visible_to(user).filter(valid_until__lte=warn).select_related("agency")
 
 
+def covered_q(channel: str) -> Q:
+    """Enterprises reached today through a coverage channel (core.hooks.COVERAGE_CHANNELS, e.g.
+    "service_contract", which services provides); none without a provider (fails closed)."""
+    provider = hooks.COVERAGE_CHANNELS.get(channel)
+    if provider is None:
+        return Q(pk__in=[])
+    return Q(pk__in=provider(Enterprise.objects.values("pk")))
+
+
+# What each role without its own capability yet can do here (the home page says so).
+ROLE_NOTES = {
+    Role.EXPERT: _(
+        "专家抽取、现场检查和评分功能上线后,您的任务将显示在这里。目前您可以查看和维护本人的专家档案"
+        "(职称、专业领域、联系方式)。"
+    ),
+    Role.INSURER: _(
+        "安责险保单和事故预防服务功能上线后将显示在这里。目前您可以维护本机构的联系信息,"
+        "查阅第三方服务机构名录及其资质有效期。"
+    ),
+    Role.ASSOCIATION: _(
+        "您可以查看会员企业的档案(一企一档)和第三方服务机构名录,维护本协会的联系信息。"
+        "会员名单由县局维护;互查、互助和培训功能上线后将显示在这里。"
+    ),
+}
+
+
 def registry_summary(user):
-    cards, charts = [], []
+    cards, charts, panels, notes = [], [], [], []
     ent = Enterprise.objects.visible_to(user)
-    if user.has_perm("registry.view_enterprise"):
+    if user.role in ROLE_NOTES:
+        notes.append(ROLE_NOTES[user.role])
+    if user.role == Role.ENTERPRISE and user.enterprise_id:
+        # The enterprise's own file is its home: every capability's panel (to-dos, devices, contracts).
+        own = ent.filter(pk=user.enterprise_id).first()
+        if own is not None:
+            viewer = SimpleNamespace(user=user)  # panel providers read only the viewer
+            panels += [panel for provider in hooks.ENTERPRISE_PANELS for panel in provider(viewer, own)]
+    if user.has_perm("registry.view_enterprise") and user.role != Role.ENTERPRISE:
         cards.append(
             {
                 "key": "enterprises",
@@ -54,7 +96,18 @@ def registry_summary(user):
                 "url": reverse("registry:enterprise_list") + "?key_industry=true",
             }
         )
-    if user.has_perm("registry.view_agency"):
+    if user.has_perm("registry.view_enterprise") and user.role in (Role.COUNTY, Role.TOWN):
+        cards.append(
+            {
+                "key": "no-service-contract",
+                "label": _("无生效服务合同的企业"),
+                "value": ent.exclude(covered_q("service_contract")).count(),
+                "url": reverse("registry:enterprise_list") + "?service_contract=false",
+            }
+        )
+    # The agency register and the expert pool are county-wide: a county figure, not a town's.
+    directory_roles = (Role.COUNTY, Role.AGENCY, Role.INSURER, Role.ASSOCIATION)
+    if user.has_perm("registry.view_agency") and (user.role in directory_roles or user.is_superuser):
         cards.append(
             {
                 "key": "agencies",
@@ -69,10 +122,10 @@ def registry_summary(user):
                 "key": "qualification-alerts",
                 "label": _("资质过期/即将到期"),
                 "value": alerts,
-                "url": reverse("registry:agencyqualification_list") + f"?status={QualificationStatus.EXPIRING}",
+                "url": reverse("registry:agencyqualification_list") + "?alert=true",
             }
         )
-    if user.has_perm("registry.view_expert"):
+    if user.has_perm("registry.view_expert") and user.role in (Role.COUNTY, Role.EXPERT):
         cards.append(
             {
                 "key": "experts",
@@ -104,4 +157,4 @@ def registry_summary(user):
                 "colors": [r[2] for r in by_risk],
             }
         )
-    return {"cards": cards, "charts": charts}
+    return {"cards": cards, "charts": charts, "panels": panels, "notes": notes}

@@ -36,6 +36,15 @@ def has_socialized_service(enterprises, on_date: date | None = None) -> set[int]
     )
 
 
+def covered_by_contract(enterprise_ids, on_date: date | None = None):
+    """Coverage channel "service_contract" (core.hooks.COVERAGE_CHANNELS): of ``enterprise_ids``
+    (ids or a values() subquery), those with a contract in force today, as a subquery."""
+    on_date = on_date or timezone.localdate()
+    return ContractEnterprise.objects.filter(_covering(on_date), enterprise_id__in=enterprise_ids).values(
+        "enterprise_id"
+    )
+
+
 def served_filter(on_date: date | None = None) -> Q:
     """A Q on Enterprise: has socialized service on the date (for annotations and counts)."""
     on_date = on_date or timezone.localdate()
@@ -150,9 +159,18 @@ def home_summary(user) -> dict:
             "key": "visits-month",
             "label": _("本月服务记录"),
             "value": ServiceVisit.objects.visible_to(user).filter(visited_at__gte=month_start).count(),
-            "url": reverse("services:visit_list"),
+            "url": reverse("services:visit_list") + f"?date_from={today.replace(day=1).isoformat()}",
         }
     )
+    if user.role == "enterprise":
+        cards.append(
+            {
+                "key": "visits-unrated",
+                "label": _("待评价服务"),
+                "value": ServiceVisit.objects.visible_to(user).filter(rating__isnull=True).count(),
+                "url": reverse("services:visit_list") + "?rated=false",
+            }
+        )
     if user.role == "agency":
         r = rating_of(user.agency_id)
         cards.append(
