@@ -417,7 +417,7 @@ def enterprise_panels(request, enterprise) -> list[dict]:
                 },
                 {
                     "key": "major",
-                    "label": _("重大(未销号)"),
+                    "label": _("重大（未销号）"),
                     "value": agg["major"],
                     "url": f"{url}&level=major&open=true",
                 },

@@ -37,7 +37,7 @@ def home_summary(user) -> dict:
         {"key": "alarms-active", "label": _("活动报警"), "value": agg["n_active"], "url": url + "?active=true"},
         {
             "key": "alarms-unhandled",
-            "label": _("超时未确认报警(>%(m)d分钟)") % {"m": handling_minutes()},
+            "label": _("超时未确认报警（超过 %(m)d 分钟）") % {"m": handling_minutes()},
             "value": agg["n_unhandled"],
             "url": url + "?unhandled=true",
         },

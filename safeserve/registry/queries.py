@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from safeserve.accounts.choices import Role
 from safeserve.core import hooks
@@ -53,17 +54,17 @@ def covered_q(channel: str) -> Q:
 
 # What each role without its own capability yet can do here (the home page says so).
 ROLE_NOTES = {
-    Role.EXPERT: _(
-        "专家抽取、现场检查和评分功能上线后,您的任务将显示在这里。目前您可以查看和维护本人的专家档案"
-        "(职称、专业领域、联系方式)。"
+    Role.EXPERT: gettext_lazy(
+        "专家抽取、现场检查和评分功能上线后，您的任务将显示在这里。目前您可以查看和维护本人的专家档案"
+        "（职称、专业领域、联系方式）。"
     ),
-    Role.INSURER: _(
-        "安责险保单和事故预防服务功能上线后将显示在这里。目前您可以维护本机构的联系信息,"
+    Role.INSURER: gettext_lazy(
+        "安责险保单和事故预防服务功能上线后将显示在这里。目前您可以维护本机构的联系信息，"
         "查阅第三方服务机构名录及其资质有效期。"
     ),
-    Role.ASSOCIATION: _(
-        "您可以查看会员企业的档案(一企一档)和第三方服务机构名录,维护本协会的联系信息。"
-        "会员名单由县局维护;互查、互助和培训功能上线后将显示在这里。"
+    Role.ASSOCIATION: gettext_lazy(
+        "您可以查看会员企业的档案（一企一档）和第三方服务机构名录，维护本协会的联系信息。"
+        "会员名单由县局维护；互查、互助和培训功能上线后将显示在这里。"
     ),
 }
 
