@@ -195,6 +195,17 @@ ROUTE_CHECKS = [
     ),
 ]
 
+# No contract in this world: every enterprise a persona sees is one without a service contract.
+ROUTE_CHECKS.append(
+    RouteCheck(
+        "registry:enterprise_list",
+        {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a", "assoc_a": "a", "agency_a": ""},
+        "ent_a",
+        "ent_b",
+        query={"service_contract": "false"},
+        name="enterprise_list:no_service_contract",
+    )
+)
 test_routes = route_tests(ROUTE_CHECKS)
 # Left out: Industry (reference data, already every row): widening it changes nothing.
 test_a_widened_scope_is_reported = permsuite.widening_tests(

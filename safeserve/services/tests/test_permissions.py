@@ -18,6 +18,9 @@ API = "/api/v1/services/"
 # Visits, ratings and contracts: the county all; a town its own; the enterprise its own; the agency
 # the ones it made (agency A serves enterprise A). Experts, insurers and associations: none.
 SIDE = {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a", "agency_a": "a"}
+# Enterprises: the county all, a town its own, the enterprise and its association itself, agency A
+# the one it serves.
+ENTERPRISES = {**SIDE, "assoc_a": "a"}
 REFERENCE = dict.fromkeys(("county", "town_a", "town_b", "ent_a", "agency_a"), "ab")
 
 
@@ -280,6 +283,27 @@ ROUTE_CHECKS = [
         no_rows="the API index: links to the endpoints, no rows",
     ),
     *ROUTE_CHECKS_SCAN,
+    # The enterprise 360° page (一企一档) with the services panels, and the enterprise list filtered to
+    # those with a contract in force (both sides have one here): whoever sees an enterprise sees it.
+    RouteCheck(
+        "registry:enterprise_detail", ENTERPRISES, "ent_a", "ent_b", args=lambda o: [o.pk], name="enterprise_360"
+    ),
+    RouteCheck(
+        "registry:enterprise_list",
+        ENTERPRISES,
+        "ent_a",
+        "ent_b",
+        query={"service_contract": "true"},
+        name="enterprise_list:service_contract",
+    ),
+    RouteCheck(
+        "registry:enterprise_list",
+        dict.fromkeys(ENTERPRISES, ""),
+        "ent_a",
+        "ent_b",
+        query={"service_contract": "false"},
+        name="enterprise_list:no_service_contract",
+    ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
 # Left out: ChecklistTemplate and ChecklistItem (reference data, already every row).
