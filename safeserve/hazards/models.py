@@ -201,6 +201,9 @@ class Hazard(ScopedModel):
             )
             q = models.Q(enterprise_id__in=served_enterprise_ids(user.agency_id))
             return q | models.Q(pk__in=appointed) if appointed else q
+        if user.role == Role.ASSOCIATION and action == "view":
+            # Its member enterprises' hazards (the members are the county's to keep: Association.members).
+            return models.Q(enterprise__associations=user.association_id)
         return None
 
 

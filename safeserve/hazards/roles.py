@@ -17,6 +17,9 @@ ROLE_PERMISSIONS = {
     Role.TOWN: HANDLE | CATALOGUE,
     Role.ENTERPRISE: HANDLE | CATALOGUE,
     Role.AGENCY: HANDLE | CATALOGUE,
+    # An industry association reads its member enterprises' hazards (互查 and help among members);
+    # it takes no step (hazards/transitions.py names no association party).
+    Role.ASSOCIATION: perms(APP, "hazard", VIEW),
 }
 
 # Which fields each role may write (core.fieldperms). A hazard is written once by hazard_report and

@@ -133,6 +133,14 @@ def test_town_card_enterprises_without_a_service_contract(world):
 
 
 @pytest.mark.django_db
+def test_an_association_home_shows_its_members_open_hazards(world):
+    cards = {c["key"]: c for c in client(world, "assoc_a").get(reverse("home")).context["summary"]["cards"]}
+    assert cards["hazards-open"]["value"] == 2  # enterprise A's two; enterprise B is not a member
+    page = client(world, "assoc_a").get(cards["hazards-open"]["url"]).content.decode()
+    assert world["hazard_a"].location in page and world["hazard_b"].location not in page
+
+
+@pytest.mark.django_db
 def test_enterprise_home_is_its_own_file_with_its_to_dos(world):
     c = client(world, "ent_a")
     resp = c.get(reverse("home"))
@@ -163,9 +171,9 @@ def test_the_360_page_is_scoped(world):
     county_n, county_items = contracts_total("county")
     agency_n, agency_items = contracts_total("agency_a")
     assert county_n == agency_n + 1 and "HT-OTHER" in county_items and "HT-OTHER" not in agency_items
-    # An association sees its member's file, without the capability panels it has no right to.
+    # An association sees its member's file and hazards, not the panels of what it may not read.
     resp = client(world, "assoc_a").get(ent_a.get_absolute_url())
-    assert resp.status_code == 200 and resp.context["panels"] == []
+    assert resp.status_code == 200 and [p["key"] for p in resp.context["panels"]] == ["hazards"]
 
 
 def _grow(world, n, tag):
