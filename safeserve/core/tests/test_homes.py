@@ -212,3 +212,26 @@ def test_the_360_page_and_the_enterprise_home_query_counts_do_not_grow(world, pe
             c.get(url)
         assert count(url) == n, f"{url}: {n} queries before, {count(url)} after growing"
     assert max(small) <= 45
+
+
+@pytest.mark.django_db
+def test_enterprise_names_link_to_the_360_page_on_lists_and_pages(world):
+    ent_a = world["ent_a"]
+    href = f'href="{ent_a.get_absolute_url()}"'
+    c = client(world, "town_a")
+    pages = {
+        "hazard list": reverse("hazards:hazard_list"),
+        "hazard page": world["hazard_a"].get_absolute_url(),
+        "visit list": reverse("services:visit_list"),
+        "visit page": world["visit_a"].get_absolute_url(),
+        "device list": reverse("iot:device_list"),
+        "device page": world["device_a"].get_absolute_url(),
+        "alarm list": reverse("iot:alarm_list"),
+        "alarm page": world["alarm_a"].get_absolute_url(),
+        "association page": world["assoc_a"].get_absolute_url(),
+    }
+    missing = [name for name, url in pages.items() if href not in c.get(url).content.decode()]
+    assert not missing, f"no link to {ent_a.name}'s page on: {', '.join(missing)}"
+    # An export is data, not a page: the name stays plain text.
+    cells = permsuite.response_text(c.get(reverse("iot:device_export")), "xlsx")
+    assert ent_a.name in cells and "<a " not in cells
