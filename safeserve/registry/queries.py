@@ -79,7 +79,10 @@ def registry_summary(user):
         own = ent.filter(pk=user.enterprise_id).first()
         if own is not None:
             viewer = SimpleNamespace(user=user)  # panel providers read only the viewer
-            panels += [panel for provider in hooks.ENTERPRISE_PANELS for panel in provider(viewer, own)]
+            own_panels = [panel for provider in hooks.ENTERPRISE_PANELS for panel in provider(viewer, own)]
+            # Its to-dos first: hazards to rectify, alarms to handle, visits to rate; then the rest.
+            first = ("hazards", "iot", "visits")
+            panels += sorted(own_panels, key=lambda p: first.index(p["key"]) if p["key"] in first else len(first))
     if user.has_perm("registry.view_enterprise") and user.role != Role.ENTERPRISE:
         cards.append(
             {

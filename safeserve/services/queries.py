@@ -51,6 +51,9 @@ def served_filter(on_date: date | None = None) -> Q:
     return Q(pk__in=ContractEnterprise.objects.filter(_covering(on_date)).values("enterprise_id"))
 
 
+DUE_LIMIT = 500  # the overdue-visits page lists at most this many; the home card says "500+" beyond
+
+
 def missing_visits(user, today: date | None = None, limit: int | None = None, contract_id=None) -> list[dict]:
     """(Active contract, enterprise) pairs whose next visit is overdue against the contract frequency.
 
@@ -144,12 +147,12 @@ def home_summary(user) -> dict:
         return {"cards": cards, "charts": []}
     today = timezone.localdate()
     if user.role in ("agency", "town"):  # the county sees them per town on the due page
-        missing = missing_visits(user, today=today, limit=1000)
+        missing = missing_visits(user, today=today, limit=DUE_LIMIT)
         cards.append(
             {
                 "key": "visits-due",
                 "label": _("逾期未上门服务"),
-                "value": len(missing) if len(missing) < 1000 else "1000+",
+                "value": len(missing) if len(missing) < DUE_LIMIT else f"{DUE_LIMIT}+",
                 "url": reverse("services:visit_due"),
             }
         )

@@ -444,7 +444,7 @@ class VisitsDueView(LoginRequiredMixin, View):
                     title, [Sheet(title, [str(lbl) for _n, lbl in DUE_COLUMNS], data, heading)], ascii_name="visits-due"
                 ),
             )
-        rows = queries.missing_visits(request.user, limit=500)
+        rows = queries.missing_visits(request.user, limit=queries.DUE_LIMIT)
         return render(request, "services/visits_due.html", {"rows": rows, "export_url": "?download=1"})
 
 
