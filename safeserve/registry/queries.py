@@ -52,6 +52,16 @@ def covered_q(channel: str) -> Q:
     return Q(pk__in=provider(Enterprise.objects.values("pk")))
 
 
+PANELS_FIRST = ("hazards", "iot", "visits")  # what needs doing first; then the rest in registration order
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    """Every capability's panel about ``enterprise`` as ``request.user`` may see it (core.hooks.ENTERPRISE_PANELS):
+    the 360° page (一企一档) and the enterprise user's home."""
+    panels = [panel for provider in hooks.ENTERPRISE_PANELS for panel in provider(request, enterprise)]
+    return sorted(panels, key=lambda p: PANELS_FIRST.index(p["key"]) if p["key"] in PANELS_FIRST else len(PANELS_FIRST))
+
+
 # What each role without its own capability yet can do here (the home page says so).
 ROLE_NOTES = {
     Role.EXPERT: gettext_lazy(
@@ -79,10 +89,7 @@ def registry_summary(user):
         own = ent.filter(pk=user.enterprise_id).first()
         if own is not None:
             viewer = SimpleNamespace(user=user)  # panel providers read only the viewer
-            own_panels = [panel for provider in hooks.ENTERPRISE_PANELS for panel in provider(viewer, own)]
-            # Its to-dos first: hazards to rectify, alarms to handle, visits to rate; then the rest.
-            first = ("hazards", "iot", "visits")
-            panels += sorted(own_panels, key=lambda p: first.index(p["key"]) if p["key"] in first else len(first))
+            panels += enterprise_panels(viewer, own)
     if user.has_perm("registry.view_enterprise") and user.role != Role.ENTERPRISE:
         cards.append(
             {

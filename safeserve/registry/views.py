@@ -7,11 +7,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from safeserve.core import hooks
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import Column, ObjectConfig, Related
 
-from . import actions, filters, forms
+from . import actions, filters, forms, queries
 from . import models as m
 from .choices import RISK_TONES
 
@@ -20,7 +19,7 @@ QUAL_BADGES = {"expired": "danger", "expiring": "warning", "valid": "success", "
 
 def enterprise_panels(request, enterprise) -> dict:
     """The 360° page (一企一档): every capability's panel about this enterprise (core.hooks.ENTERPRISE_PANELS)."""
-    return {"panels": [panel for provider in hooks.ENTERPRISE_PANELS for panel in provider(request, enterprise)]}
+    return {"panels": queries.enterprise_panels(request, enterprise)}
 
 
 def _with_next_expiry(qs):

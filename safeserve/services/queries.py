@@ -259,8 +259,9 @@ def enterprise_panels(request, enterprise) -> list[dict]:
                 "items": [
                     {
                         "text": f"{c.number} · {c.agency.name}",
+                        "badge": _contract_status_badge(c.status),
                         "url": c.get_absolute_url(),
-                        "meta": f"{c.start_date:%Y-%m-%d}~{c.end_date:%Y-%m-%d} {c.get_status_display()}",
+                        "meta": f"{c.get_status_display()} {c.end_date:%Y-%m-%d}",
                     }
                     for c in contracts.select_related("agency").order_by("-start_date", "-id")[:5]
                 ],
