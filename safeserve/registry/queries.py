@@ -94,7 +94,7 @@ def registry_summary(user):
         cards.append(
             {
                 "key": "enterprises",
-                "label": _("生产经营单位"),
+                "label": _("会员企业") if user.role == Role.ASSOCIATION else _("生产经营单位"),
                 "value": ent.count(),
                 "url": reverse("registry:enterprise_list"),
             }
