@@ -327,10 +327,6 @@ def hazard_add_evidence(*, actor, hazard, photos, note: str = "") -> Hazard:
 # ---------------------------------------------------------------- steps beside the state machine
 
 
-def _others(users, actor):
-    return [u for u in users if u.pk != getattr(actor, "pk", None)]
-
-
 def _side_check(actor, fresh, action):
     if actor is None or not actor.has_perm("hazards.change_hazard"):
         raise PermissionDenied(_("您没有处理隐患的权限"))
@@ -356,7 +352,8 @@ def hazard_urge(*, actor, hazard, message: str) -> HazardEvent:
     record(actor=actor, action=AuditAction.UPDATE, instance=fresh, changes={"urge": [None, message]}, note=message)
     recipients = list(enterprise_users(fresh.enterprise_id)) + list(town_officers(fresh.town_id))
     notify(
-        recipients=_others(recipients, actor),
+        actor=actor,
+        recipients=recipients,
         kind="hazard_urged",
         title=_("隐患督办：%(h)s，整改期限 %(d)s") % {"h": _label(fresh), "d": fresh.deadline.isoformat()},
         body=message,
@@ -404,7 +401,8 @@ def hazard_request_extension(*, actor, hazard, requested_deadline: date, reason:
     record(actor=actor, action=AuditAction.CREATE, instance=ext, changes={"state": [None, ext.state]}, note=note)
     recipients = list(town_officers(fresh.town_id)) + (list(county_officers()) if fresh.is_major else [])
     notify(
-        recipients=_others(recipients, actor),
+        actor=actor,
+        recipients=recipients,
         kind="hazard_extension_requested",
         title=_("隐患延期申请待审批：%(h)s(%(a)s → %(b)s)")
         % {"h": _label(fresh), "a": fresh.deadline.isoformat(), "b": requested_deadline.isoformat()},
@@ -462,7 +460,8 @@ def hazard_decide_extension(*, actor, extension, decision: str, note: str = "") 
     if fresh.agency_id:
         recipients += list(agency_users(fresh.agency_id))
     notify(
-        recipients=_others(recipients, actor),
+        actor=actor,
+        recipients=recipients,
         kind=f"hazard_extension_{ext.state}",
         title=f"{text}:{_label(fresh)}",
         body=note,
@@ -568,7 +567,8 @@ def _issue_notice(*, actor, hazards, visit, stored) -> IssuedNotice:
         note=note,
     )
     notify(
-        recipients=_others(enterprise_users(enterprise.pk), actor),
+        actor=actor,
+        recipients=enterprise_users(enterprise.pk),
         kind="hazard_notice",
         title=_("收到《%(t)s》%(n)s") % {"t": title, "n": number},
         body=_("签发单位：%(o)s；隐患 %(c)d 项。") % {"o": org, "c": len(locked)},

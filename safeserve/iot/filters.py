@@ -2,8 +2,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import IdFilter, ScopedFilterSet, visible_choices
-from safeserve.registry.models import Town
+from safeserve.core.filters import AutocompleteFilter, ScopedFilterSet, visible_choices
+from safeserve.registry.models import Enterprise, Town
 
 from . import models as m
 from .choices import AlarmState, AlarmType, DeadLetterReason, Severity, Source
@@ -24,7 +24,7 @@ class DeviceFilterSet(ScopedFilterSet):
         field_name="enterprise__town", queryset=visible_choices(Town), label=_("镇（街道）")
     )
     alarming = django_filters.BooleanFilter(label=_("报警中"), method="filter_alarming")
-    enterprise = IdFilter(field_name="enterprise_id", widget=forms.HiddenInput, label="")
+    enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, label=_("企业"))
 
     class Meta:
         model = m.Device
@@ -45,7 +45,7 @@ class AlarmFilterSet(ScopedFilterSet):
     active = django_filters.BooleanFilter(label=_("活动"))
     closed = django_filters.BooleanFilter(field_name="closed_at", lookup_expr="isnull", exclude=True, label=_("已关闭"))
     device = django_filters.NumberFilter(field_name="device_id", widget=forms.HiddenInput, label="")
-    enterprise = IdFilter(field_name="enterprise_id", widget=forms.HiddenInput, label="")
+    enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, label=_("企业"))
     unhandled = django_filters.BooleanFilter(method="filter_unhandled", label=_("超时未确认"))
 
     class Meta:
