@@ -114,7 +114,17 @@ ROUTE_CHECKS = [
     ),
     RouteCheck("hazards:hazard_detail", READ, "hazard_a", "hazard_b", label="description", args=_pk),
     # Issuing a rectification document: every party of the hazard (what it issues depends on who it is).
-    RouteCheck("hazards:hazard_notice", SIDE, "hazard_a", "hazard_b", args=_pk, method="post", data={}, ok=(302,)),
+    RouteCheck(
+        "hazards:hazard_notice",
+        SIDE,
+        "hazard_a",
+        "hazard_b",
+        args=_pk,
+        method="post",
+        data={},
+        ok=(302,),
+        visible={"assoc_a": "a"},  # an association reads its member's hazard but issues nothing
+    ),
     # The issued document, as stored: whoever sees the enterprise's hazards.
     RouteCheck("hazards:notice_download", SIDE, "notice_a", "notice_b", label=lambda n: n.number, args=_pk, kind="pdf"),
     # 督办: the county on any hazard, a town officer on its own town's; the enterprise and agency see
@@ -128,7 +138,7 @@ ROUTE_CHECKS = [
         method="post",
         data={"message": "篡改"},
         ok=(302,),
-        visible={"ent_a": "a", "agency_a": "a"},
+        visible={"ent_a": "a", "agency_a": "a", "assoc_a": "a"},
     ),
     # 申请延期: the party that rectifies (the enterprise, or its agency on its behalf); officers decide.
     # (A pending request already exists in the world, so an allowed request is refused with a message.)
@@ -144,7 +154,7 @@ ROUTE_CHECKS = [
             "reason": "篡改",
         },
         ok=(302,),
-        visible={"county": "ab", "town_a": "a", "town_b": "b"},
+        visible={"county": "ab", "town_a": "a", "town_b": "b", "assoc_a": "a"},
     ),
     RouteCheck(
         "hazards:extension_decide",
