@@ -96,20 +96,41 @@ REFERENCE_MIGRATIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_in_transactional_tests(request):
-    """A transactional test (browser, live server) starts after others have flushed the database:
-    reload the reference data that data migrations put there (all loaders are idempotent)."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
+def _load_reference_data():
     import importlib
 
     from django.apps import apps
 
-    request.getfixturevalue("_django_db_helper")
     for module, func in REFERENCE_MIGRATIONS:
         getattr(importlib.import_module(module), func)(apps, None)
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test (browser, live server) starts after others have flushed the database:
+    reload the reference data that data migrations put there (all loaders are idempotent)."""
+    if not _is_transactional(request.node):
+        return
+    request.getfixturevalue("_django_db_helper")
+    _load_reference_data()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by flushing the database. With parallel workers a plain test may come
+    next in the same process: put the reference data back (committed) once the flush is done."""
+    yield
+    if nextitem is None or not _is_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        _load_reference_data()
 
 
 @pytest.fixture(autouse=True, scope="session")

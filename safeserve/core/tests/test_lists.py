@@ -42,7 +42,7 @@ def _people(world):
 
     extend_world(world)
     User.objects.filter(pk=world.user("town_a").pk).update(phone="13500000001")
-    notify(recipients=[world.user("town_a")], kind="test", title="甲镇消息", link="/")
+    notify(actor=None, recipients=[world.user("town_a")], kind="test", title="甲镇消息", link="/")
     return world
 
 

@@ -3,6 +3,7 @@ photographed in one browser session — no sideways overflow, the top bar on one
 
 import io
 import os
+import threading
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -25,7 +26,24 @@ def test_screens_command_measures_and_photographs_every_role(live_server, settin
     # a device with readings, as `make run`'s simulator feeds it (its page has charts and alarm tables)
     call_command("simulate_devices", direct=True, devices=1, rate=5, duration=1, verbosity=0, **quiet)
     # CommandError (the test fails) on any overflow, wrapped top bar or page error
-    call_command("screens", base_url=live_server.url, out=str(tmp_path), chromium=CHROMIUM)
+    # In its own thread: another browser module in this worker may have left Playwright's loop running here.
+    errors = []
+
+    def run():
+        try:
+            call_command("screens", base_url=live_server.url, out=str(tmp_path), chromium=CHROMIUM)
+        except BaseException as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
     out = capsys.readouterr().out
     for role in ("county", "town", "enterprise", "agency", "expert", "insurer", "association"):
         assert f"\n{role:<12} /  " in out, role
