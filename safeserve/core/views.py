@@ -448,6 +448,17 @@ AUTOCOMPLETE_LIMIT = 20  # answers per keystroke: enough to pick from, never a d
 AUTOCOMPLETE_MAX_Q = 50
 
 
+def autocomplete_term(request) -> str | None:
+    """The search-as-you-type term (``q``), or None when it is too long or holds a NUL byte."""
+    q = request.GET.get("q", "").strip()
+    return None if len(q) > AUTOCOMPLETE_MAX_Q or "\x00" in q else q
+
+
+def bad_autocomplete_term() -> JsonResponse:
+    message = _("搜索词：最多 %(n)d 个字，且不能含控制字符") % {"n": AUTOCOMPLETE_MAX_Q}
+    return JsonResponse({"q": [message]}, status=400, json_dumps_params={"ensure_ascii": False})
+
+
 class AutocompleteView(LoginRequiredMixin, View):
     """``/autocomplete/<kind>/?q=罗星``: up to 20 {id, text} of the records of ``kind`` whose name
     contains ``q``, among those the user may see (``visible_to``: a town officer never gets another
@@ -462,9 +473,9 @@ class AutocompleteView(LoginRequiredMixin, View):
         opts = spec.model._meta
         if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
             raise PermissionDenied  # as the register's own list: no names for those who may not list it
-        q = request.GET.get("q", "").strip()
-        if len(q) > AUTOCOMPLETE_MAX_Q or "\x00" in q:
-            return JsonResponse({"q": [_("搜索词：最多 %(n)d 个字") % {"n": AUTOCOMPLETE_MAX_Q}]}, status=400)
+        q = autocomplete_term(request)
+        if q is None:
+            return bad_autocomplete_term()
         qs = spec.model.objects.visible_to(request.user)
         if q:
             cond = Q()

@@ -22,6 +22,8 @@ from safeserve.core.views import (
     ObjectListView,
     Related,
     _apply_validation_error,
+    autocomplete_term,
+    bad_autocomplete_term,
     mark_download,
 )
 
@@ -119,7 +121,9 @@ class ContractEnterpriseSearchView(LoginRequiredMixin, View):
     def get(self, request):
         if not request.user.has_perm("services.add_servicecontract"):
             raise PermissionDenied
-        q = request.GET.get("q", "").strip()[:50]
+        q = autocomplete_term(request)
+        if q is None:
+            return bad_autocomplete_term()
         rows = queries.contract_enterprise_search(request.user, q)
         return JsonResponse({"results": [{"id": e.pk, "name": e.name, "town": str(e.town)} for e in rows]})
 
