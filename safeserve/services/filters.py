@@ -46,6 +46,9 @@ class VisitFilterSet(ScopedFilterSet):
     enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, label=_("企业"))
     contract = AutocompleteFilter(kind="contract", model=ServiceContract, label=_("服务合同"))
     rated = django_filters.BooleanFilter(field_name="rating", lookup_expr="isnull", exclude=True, label=_("已评价"))
+    confirmed = django_filters.BooleanFilter(
+        field_name="confirmation__confirmed_at", lookup_expr="isnull", exclude=True, label=_("企业已确认")
+    )
     date_from = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte", label=_("起始日期"))
     date_to = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte", label=_("截止日期"))
 

@@ -174,6 +174,14 @@ def home_summary(user) -> dict:
                 "url": reverse("services:visit_list") + "?rated=false",
             }
         )
+        cards.append(
+            {
+                "key": "visits-unconfirmed",
+                "label": _("待确认服务"),
+                "value": ServiceVisit.objects.visible_to(user).filter(confirmation__confirmed_at__isnull=True).count(),
+                "url": reverse("services:visit_list") + "?confirmed=false",
+            }
+        )
     if user.role == "agency":
         r = rating_of(user.agency_id)
         cards.append(

@@ -235,3 +235,26 @@ def test_enterprise_names_link_to_the_360_page_on_lists_and_pages(world):
     # An export is data, not a page: the name stays plain text.
     cells = permsuite.response_text(c.get(reverse("iot:device_export")), "xlsx")
     assert ent_a.name in cells and "<a " not in cells
+
+
+@pytest.mark.django_db
+def test_enterprise_home_counts_visits_to_confirm_and_the_count_drops_once_confirmed(world):
+    from safeserve.services.actions import visit_confirm_by_login
+    from safeserve.services.models import ServiceVisit
+
+    ent_user = world.user("ent_a")
+    mine = ServiceVisit.objects.visible_to(ent_user)
+    visit = mine.filter(confirmation__isnull=True).first()
+    assert visit is not None, "the shared world gives enterprise A a visit to confirm"
+
+    def card():
+        cards = client(world, "ent_a").get(reverse("home")).context["summary"]["cards"]
+        return next(c for c in cards if c["key"] == "visits-unconfirmed")
+
+    before = card()
+    assert before["value"] == mine.exclude(confirmation__confirmed_at__isnull=False).count() > 0
+    assert before["url"].endswith("?confirmed=false")
+    visit_confirm_by_login(actor=ent_user, visit=visit)
+    assert card()["value"] == before["value"] - 1
+    listed = client(world, "ent_a").get(before["url"]).content.decode()
+    assert visit.get_absolute_url() not in listed
