@@ -257,6 +257,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  (the bare subscriber saw {state['n']:,} of {n_sat:,} messages)")
         return state["n"] / max(1e-6, state["last"] - state["first"])
 
+    def worker_argv(self) -> list:
+        """How a worker process starts (safeserve_dev/paho_ack_ab.py starts it with paho variants)."""
+        return [b.sys.executable, str(b.ROOT / "manage.py")]
+
     def run_workers(
         self, db, broker, work, devfile, n_workers, *, per_device, rate, leak_every, tag, partitioned=False
     ):
@@ -268,8 +272,7 @@ class Command(BaseCommand):
             procs.append(
                 b.subprocess.Popen(
                     [
-                        b.sys.executable,
-                        str(b.ROOT / "manage.py"),
+                        *self.worker_argv(),
                         "ingest_mqtt",
                         "--url",
                         broker.url,
