@@ -201,3 +201,27 @@ def job_queue(tmp_path, monkeypatch):
         HUEY.storage_class = saved[0]
     HUEY.storage_kwargs = saved[1]
     HUEY.immediate = True
+
+
+# Test files that take longest, longest first. With parallel workers (`--dist loadfile`) each file goes
+# whole to the next free worker in collection order: starting the long ones first keeps one worker
+# from being left with a long file at the end while the other idles (longest-processing-time-first).
+LONG_FILES = (
+    "safeserve/core/tests/test_schema_fuzz.py",
+    "safeserve/iot/tests/test_mqtt.py",
+    "safeserve/core/tests/test_screens.py",
+    "safeserve/iot/tests/test_benchmark.py",
+    "safeserve/iot/tests/test_alarm_order.py",
+    "safeserve/core/tests/test_bad_input.py",
+    "safeserve/hazards/tests/test_browser_loop.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a serial run keeps pytest-django's order (transactional tests last)
+    rank = {path: n for n, path in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(LONG_FILES)))
