@@ -65,9 +65,11 @@ MEASURE_JS = """() => {
 MENU_JS = """() => [...document.querySelectorAll('#mainnav a[href]')]
   .map(a => a.getAttribute('href')).filter(h => h && h.startsWith('/'))"""
 
-# The first record of a list: the first link in its table's body (a detail page).
+# The first record of a list: the first link in its table's body (a detail page), not a link to a related
+# record (enterprise names link to the enterprise's page everywhere: ``data-link``).
 FIRST_ROW_JS = """() => {
-  const a = document.querySelector('main table tbody a[href^="/"]');
+  const a = document.querySelector('main table tbody a[href^="/"]:not([data-link])')
+    || document.querySelector('main table tbody a[href^="/"]');
   return a ? a.getAttribute('href') : null;
 }"""
 
