@@ -97,6 +97,16 @@ class VerifiedImage:
     def __post_init__(self):
         object.__setattr__(self, "sha256", hashlib.sha256(self.content).hexdigest())
 
+    def evidence(self) -> dict:
+        """The fields every stored photo model keeps of it: hash of the stored bytes, name, EXIF time and place."""
+        return {
+            "sha256": self.sha256,
+            "name": self.name[:200],
+            "taken_at": self.taken_at,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+        }
+
     @property
     def ext(self) -> str:
         return FORMATS[self.format][0]

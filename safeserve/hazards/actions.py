@@ -59,11 +59,7 @@ def _save_photos(hazard, event, actor, images, stage):
             hazard=hazard,
             event=event,
             stage=stage,
-            sha256=image.sha256,
-            name=image.name[:200],
-            taken_at=image.taken_at,
-            latitude=image.latitude,
-            longitude=image.longitude,
+            **image.evidence(),
             uploaded_by=actor,
         )
         uploads.save_image(p.file, image)

@@ -308,17 +308,22 @@ class HazardPhotoView(LoginRequiredMixin, View):
         return serve_stored_image(photo.file, name=photo.name)
 
 
+def _issue_notice(request, *, hazards, back, visit=None):
+    """Issue the document through the action, say so (or why not), and go back to the page it came from."""
+    try:
+        notice = actions.hazard_issue_notice(actor=request.user, hazards=hazards, visit=visit)
+        messages.success(request, _("已签发《%(t)s》%(n)s") % {"t": notice.get_kind_display(), "n": notice.number})
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect(back.get_absolute_url())
+
+
 class HazardNoticeView(LoginRequiredMixin, View):
     """签发整改文书 for one hazard (POST): numbered, dated and stored once; then downloaded as stored."""
 
     def post(self, request, pk):
         hazard = get_visible_or_404(Hazard.objects.select_related("enterprise"), request.user, pk=pk)
-        try:
-            notice = actions.hazard_issue_notice(actor=request.user, hazards=[hazard])
-            messages.success(request, _("已签发《%(t)s》%(n)s") % {"t": notice.get_kind_display(), "n": notice.number})
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return redirect(hazard.get_absolute_url())
+        return _issue_notice(request, hazards=[hazard], back=hazard)
 
 
 class VisitNoticeView(LoginRequiredMixin, View):
@@ -329,12 +334,7 @@ class VisitNoticeView(LoginRequiredMixin, View):
         hazards = list(queries.visit_hazards(request.user, visit).exclude(state=HazardState.CLOSED).order_by("id"))
         if not hazards:
             raise Http404
-        try:
-            notice = actions.hazard_issue_notice(actor=request.user, hazards=hazards, visit=visit)
-            messages.success(request, _("已签发《%(t)s》%(n)s") % {"t": notice.get_kind_display(), "n": notice.number})
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return redirect(visit.get_absolute_url())
+        return _issue_notice(request, hazards=hazards, visit=visit, back=visit)
 
 
 class NoticeDownloadView(LoginRequiredMixin, View):

@@ -346,11 +346,7 @@ def visit_record(
         # The hash is of the bytes actually stored (the re-encoded image), as verification reads them.
         photo = VisitPhoto(
             visit=visit,
-            sha256=image.sha256,
-            name=image.name[:200],
-            taken_at=image.taken_at,
-            latitude=image.latitude,
-            longitude=image.longitude,
+            **image.evidence(),
         )
         uploads.save_image(photo.file, image)
         photo.save()
@@ -438,11 +434,7 @@ def pending_photo_add(*, actor, upload) -> PendingPhoto:
     image = uploads.verify_image(upload)
     photo = PendingPhoto(
         owner=actor,
-        sha256=image.sha256,
-        name=image.name[:200],
-        taken_at=image.taken_at,
-        latitude=image.latitude,
-        longitude=image.longitude,
+        **image.evidence(),
     )
     uploads.save_image(photo.file, image)
     photo.full_clean()
