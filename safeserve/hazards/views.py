@@ -308,14 +308,22 @@ class HazardPhotoView(LoginRequiredMixin, View):
         return serve_stored_image(photo.file, name=photo.name)
 
 
-def _issue_notice(request, *, hazards, back, visit=None):
-    """Issue the document through the action, say so (or why not), and go back to the page it came from."""
+def _side_action(request, *, back, run, success, form=None):
+    """Run one side action (urge, extension, notice): check its form, call the action, say on the page it
+    came from what happened or why not (a Chinese message), and go back there."""
+    if form is not None and not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(back.get_absolute_url())
     try:
-        notice = actions.hazard_issue_notice(actor=request.user, hazards=hazards, visit=visit)
-        messages.success(request, _("已签发《%(t)s》%(n)s") % {"t": notice.get_kind_display(), "n": notice.number})
+        result = run(form.cleaned_data if form is not None else None)
+        messages.success(request, success(result) if callable(success) else success)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     return redirect(back.get_absolute_url())
+
+
+def _issued(notice):
+    return _("已签发《%(t)s》%(n)s") % {"t": notice.get_kind_display(), "n": notice.number}
 
 
 class HazardNoticeView(LoginRequiredMixin, View):
@@ -323,7 +331,12 @@ class HazardNoticeView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         hazard = get_visible_or_404(Hazard.objects.select_related("enterprise"), request.user, pk=pk)
-        return _issue_notice(request, hazards=[hazard], back=hazard)
+        return _side_action(
+            request,
+            back=hazard,
+            run=lambda _d: actions.hazard_issue_notice(actor=request.user, hazards=[hazard]),
+            success=_issued,
+        )
 
 
 class VisitNoticeView(LoginRequiredMixin, View):
@@ -334,7 +347,12 @@ class VisitNoticeView(LoginRequiredMixin, View):
         hazards = list(queries.visit_hazards(request.user, visit).exclude(state=HazardState.CLOSED).order_by("id"))
         if not hazards:
             raise Http404
-        return _issue_notice(request, hazards=hazards, visit=visit, back=visit)
+        return _side_action(
+            request,
+            back=visit,
+            run=lambda _d: actions.hazard_issue_notice(actor=request.user, hazards=hazards, visit=visit),
+            success=_issued,
+        )
 
 
 class NoticeDownloadView(LoginRequiredMixin, View):
@@ -363,16 +381,13 @@ class HazardUrgeView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         hazard = get_visible_or_404(Hazard, request.user, pk=pk)
-        form = forms.UrgeForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-            return redirect(hazard.get_absolute_url())
-        try:
-            actions.hazard_urge(actor=request.user, hazard=hazard, message=form.cleaned_data["message"])
-            messages.success(request, _("已督办，企业和镇（街道）安监办已收到通知"))
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return redirect(hazard.get_absolute_url())
+        return _side_action(
+            request,
+            back=hazard,
+            form=forms.UrgeForm(request.POST),
+            run=lambda d: actions.hazard_urge(actor=request.user, hazard=hazard, message=d["message"]),
+            success=_("已督办，企业和镇（街道）安监办已收到通知"),
+        )
 
 
 class ExtensionRequestView(LoginRequiredMixin, View):
@@ -380,22 +395,15 @@ class ExtensionRequestView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         hazard = get_visible_or_404(Hazard, request.user, pk=pk)
-        form = forms.ExtensionRequestForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                actions.hazard_request_extension(
-                    actor=request.user, hazard=hazard, requested_deadline=d["requested_deadline"], reason=d["reason"]
-                )
-                messages.success(request, _("延期申请已提交，等待审批"))
-                return redirect(hazard.get_absolute_url())
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            except PermissionDenied as exc:
-                messages.error(request, str(exc))
-        else:
-            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-        return redirect(hazard.get_absolute_url())
+        return _side_action(
+            request,
+            back=hazard,
+            form=forms.ExtensionRequestForm(request.POST),
+            run=lambda d: actions.hazard_request_extension(
+                actor=request.user, hazard=hazard, requested_deadline=d["requested_deadline"], reason=d["reason"]
+            ),
+            success=_("延期申请已提交，等待审批"),
+        )
 
 
 class ExtensionDecisionView(LoginRequiredMixin, View):
@@ -405,20 +413,15 @@ class ExtensionDecisionView(LoginRequiredMixin, View):
         ext = get_visible_or_404(HazardExtension.objects.select_related("hazard"), request.user, pk=pk)
         if decision not in transitions.EXTENSION_ACTIONS:
             raise Http404
-        form = forms.ExtensionDecisionForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.hazard_decide_extension(
-                    actor=request.user, extension=ext, decision=decision, note=form.cleaned_data["note"]
-                )
-                messages.success(request, _("已完成：%(a)s") % {"a": transitions.EXTENSION_ACTIONS[decision]})
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            except PermissionDenied as exc:
-                messages.error(request, str(exc))
-        else:
-            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
-        return redirect(ext.hazard.get_absolute_url())
+        return _side_action(
+            request,
+            back=ext.hazard,
+            form=forms.ExtensionDecisionForm(request.POST),
+            run=lambda d: actions.hazard_decide_extension(
+                actor=request.user, extension=ext, decision=decision, note=d["note"]
+            ),
+            success=_("已完成：%(a)s") % {"a": transitions.EXTENSION_ACTIONS[decision]},
+        )
 
 
 def visit_panel(request, visit):
