@@ -34,6 +34,7 @@ urlpatterns = [
     path("inbox/", include("safeserve.notifications.urls")),
     path("services/", include("safeserve.services.urls")),
     path("hazards/", include("safeserve.hazards.urls")),
+    path("", include("safeserve.core.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -635,6 +635,10 @@ EXCLUDED = {
     "accounts/password/invite/": "the invite door (no login, a single-use token), no rows "
     "(accounts/tests/test_provisioning.py: single use, expiry, throttling)",
     "accounts/password/": "the user's own password change form, no rows (accounts/tests/test_auth.py)",
+    "draws/<str:number>/": (
+        "the public verification page of a random draw (一公开), open to anyone by design: ids, hash, value "
+        "and result, names only where the owner published them (core/tests/test_draws.py)"
+    ),
     "services/confirm/": (
         "the enterprise contact's one-time-code page, open to anyone by design: nothing of the visit shows "
         "before the right code; wrong codes count and void it (services/tests/test_visit_phone.py)"

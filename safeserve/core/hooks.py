@@ -9,6 +9,9 @@ Navigation and home panels live beside the shell (``core.context_processors.NAV`
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 # ---------------------------------------------------------------- scope relations
 # name -> provider(*args) returning a values() subquery of ids (or any iterable of ids).
@@ -43,9 +46,101 @@ VISIT_PANELS: list[Callable] = []
 # Coverage channels: how a duty reaches an enterprise (a service contract, an insurance policy, an
 # association membership, a device). name -> provider(enterprise_ids) returning the covered ids.
 COVERAGE_CHANNELS: dict[str, Callable] = {}
-# Indicator sources: named figures for dashboards and evaluations (e.g. "hazards.open_major").
-# name -> provider(user, **filters) returning a number or a mapping of numbers, read through visible_to.
-INDICATOR_SOURCES: dict[str, Callable] = {}
+
+# ---------------------------------------------------------------- indicator sources (assessments)
+# Named figures that an assessment scheme scores (the yearly town assessment, agency grading, a
+# government-purchase evaluation). Registered by the app that owns the data; the assessment engine
+# computes them for a set of subjects over a period and freezes the figure *and the ids of the records
+# behind it*, so a finalised result can be recomputed and explained years later.
+
+
+@dataclass(frozen=True)
+class IndicatorFigure:
+    """One subject's figure: ``value`` (a share in %, a count, days; None when there is nothing to
+    measure), the fraction it came from where it is one, and the records behind it by model label."""
+
+    value: Decimal | None
+    numerator: Decimal | int | None = None
+    denominator: Decimal | int | None = None
+    records: dict[str, list[int]] = field(default_factory=dict)  # "hazards.hazard" -> [ids]
+
+
+@dataclass(frozen=True)
+class IndicatorSource:
+    """``compute(subject, subject_ids, start, end)`` -> {subject_id: IndicatorFigure} for the period
+    [start, end] (dates, inclusive; ``end`` is the cut-off). ``subjects`` names the subject kinds it
+    can measure: "town", "agency", "project" (a government purchase), ... ``unit`` is shown beside
+    the figure ("%", "家", "天"). Computed from the records' own dates, never from a stored counter."""
+
+    key: str
+    label: str
+    unit: str
+    subjects: tuple[str, ...]
+    compute: Callable
+
+
+INDICATOR_SOURCES: dict[str, IndicatorSource] = {}
+
+
+def register_indicator(source: IndicatorSource) -> None:
+    INDICATOR_SOURCES[source.key] = source
+
+
+# ---------------------------------------------------------------- credit (诚信) extension points
+# Facts that credit grades are made of come from the apps that own them (accidents, penalties,
+# overdue major hazards, sampling results, verified reports, visits without a practice notice).
+# provider(subject, subject_ids, as_of) -> iterable of CreditFact; subject is "enterprise" or
+# "agency"; subject_ids None means every subject. The credit app reads them all.
+
+
+@dataclass(frozen=True)
+class CreditFact:
+    subject: str  # "enterprise" | "agency"
+    subject_id: int
+    date: date
+    kind: str  # a code the rule table prices, e.g. "report.verified", "sampling.false_record"
+    label: str  # Chinese, shown in the grade's explanation
+    source: str  # the record behind it: "app_label.model:id"
+    url: str = ""  # that record's page, when it has one
+    detail: dict = field(default_factory=dict)  # e.g. {"deaths": 2, "level": "major"}
+
+
+CREDIT_FACT_SOURCES: list[Callable] = []
+
+
+def credit_facts(subject: str, subject_ids, as_of: date) -> list[CreditFact]:
+    return [fact for provider in CREDIT_FACT_SOURCES for fact in provider(subject, subject_ids, as_of)]
+
+
+# One provider each, registered by the credit app (issue 13); fail closed when absent:
+#   "grades": provider(subject, ids) -> {id: grade code}; no credit app -> {} (no grade known).
+#   "listed": provider(subject, ids, on) -> set of ids on the serious-default list (严重失信主体名单)
+#       on that date; no credit app -> empty set.
+#   "notice": provider(agency_ids, on) -> set of agency ids holding a valid practice notice (执业告知)
+#       on that date; no provider -> None, meaning "the notice system does not exist" (nothing flagged).
+CREDIT_PROVIDERS: dict[str, Callable] = {}
+
+
+def credit_grades(subject: str, ids) -> dict:
+    provider = CREDIT_PROVIDERS.get("grades")
+    return provider(subject, ids) if provider is not None else {}
+
+
+def listed_ids(subject: str, ids, on: date) -> set:
+    provider = CREDIT_PROVIDERS.get("listed")
+    return set(provider(subject, ids, on)) if provider is not None else set()
+
+
+def agencies_with_notice(agency_ids, on: date) -> set | None:
+    provider = CREDIT_PROVIDERS.get("notice")
+    return set(provider(agency_ids, on)) if provider is not None else None
+
+
+# ---------------------------------------------------------------- the public portal
+# PUBLIC_SECTIONS: provider(request) -> {"key", "title", "url", "summary"} or None, for the public
+# home (no login): published items only (inspection results, the serious-default list, purchase
+# contracts, how to report). Aggregates and published records, never personal data.
+PUBLIC_SECTIONS: list[Callable] = []
 
 # ---------------------------------------------------------------- autocomplete
 # kind -> AutocompleteKind: the records a filter or form chooses by name (``/autocomplete/<kind>/``),

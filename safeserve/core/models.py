@@ -3,7 +3,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import ScopedManager
+from .scoping import ALL, ScopedManager
 
 
 class TimeStampedModel(models.Model):
@@ -69,3 +69,84 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.object_repr}"
+
+
+class DrawValueSource(models.TextChoices):
+    LOTTERY = "lottery", _("公开彩票开奖号码")
+    JOINT = "joint", _("双方共同提供的数值")
+    SERVER = "server", _("服务器密码学随机数")
+
+
+class DrawStatus(models.TextChoices):
+    FROZEN = "frozen", _("名单已冻结，待录入随机值")
+    DRAWN = "drawn", _("已抽取")
+
+
+class Draw(models.Model):
+    """One auditable random draw (双随机, agency sampling, expert draws): core.draws.
+
+    The candidate list is frozen and its SHA-256 published before the random value exists; the value
+    is entered afterwards with its source; candidates are ranked by SHA-256(id + "/" + value), weights
+    by the ticket rule of ``core.draws.rank``. A draw is never deleted or changed after it is drawn; a
+    re-draw is a new numbered draw citing the old one and why.
+    """
+
+    number = models.CharField(_("抽取编号"), max_length=20, unique=True)
+    purpose = models.CharField(_("用途"), max_length=40, db_index=True)
+    purpose_label = models.CharField(_("用途说明"), max_length=200)
+    reference = models.CharField(_("关联记录"), max_length=100, blank=True, db_index=True)
+    candidates = models.JSONField(_("候选名单"))
+    candidates_hash = models.CharField(_("名单SHA-256"), max_length=64)
+    exclusions = models.JSONField(_("排除名单及理由"), default=list, blank=True)
+    places = models.PositiveIntegerField(_("抽取数量"))
+    reserves = models.PositiveIntegerField(_("备选数量"), default=0)
+    publish_labels = models.BooleanField(_("公开候选名称"), default=False)
+    algorithm = models.CharField(_("算法版本"), max_length=20)
+    status = models.CharField(_("状态"), max_length=10, choices=DrawStatus.choices, default=DrawStatus.FROZEN)
+    random_value = models.CharField(_("随机值"), max_length=200, blank=True)
+    value_source = models.CharField(_("随机值来源"), max_length=10, choices=DrawValueSource.choices, blank=True)
+    value_note = models.CharField(_("随机值说明"), max_length=200, blank=True)
+    result = models.JSONField(_("抽取结果"), default=list, blank=True)
+    supersedes = models.ForeignKey(
+        "self",
+        verbose_name=_("重抽所替代的抽取"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redraws",
+    )
+    redraw_reason = models.CharField(_("重抽理由"), max_length=300, blank=True)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("冻结人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    frozen_at = models.DateTimeField(_("冻结时间"), auto_now_add=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("抽取人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    drawn_at = models.DateTimeField(_("抽取时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("随机抽取")
+        verbose_name_plural = _("随机抽取")
+        ordering = ["-frozen_at", "-id"]
+
+    def __str__(self):
+        return f"{self.number} {self.purpose_label}"
+
+    @classmethod
+    def scope_q(cls, user, action):
+        """County officers see every draw; the apps that own a draw show it on their own scoped pages,
+        and everyone may verify any draw on the public page (which shows no personal data)."""
+        if action == "view" and getattr(user, "role", None) == "county":
+            return ALL
+        return None
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(_("随机抽取记录不可删除。"), {self})
