@@ -43,9 +43,24 @@ ENTERPRISE_PANELS: list[Callable] = []
 VISIT_PANELS: list[Callable] = []
 
 # ---------------------------------------------------------------- extension points for coming capabilities
-# Coverage channels: how a duty reaches an enterprise (a service contract, an insurance policy, an
-# association membership, a device). name -> provider(enterprise_ids) returning the covered ids.
+# Coverage channels: how the policy reaches an enterprise (a service contract, an online smart-electrical
+# device, a 安责险 policy). name -> provider(enterprise_ids, on_date) returning, of ``enterprise_ids``
+# (ids or a values() subquery), those covered on that date as a values("enterprise_id") subquery,
+# computed from the records' own validity dates. COVERAGE_LABELS holds each channel's Chinese label.
 COVERAGE_CHANNELS: dict[str, Callable] = {}
+COVERAGE_LABELS: dict[str, str] = {}
+
+
+def register_coverage_channel(name: str, label, provider: Callable) -> None:
+    COVERAGE_CHANNELS[name] = provider
+    COVERAGE_LABELS[name] = label
+
+
+def coverage_subqueries(enterprise_ids, on_date: date, channels=None) -> list:
+    """One subquery per counting channel (all registered ones when ``channels`` is None); an
+    enterprise participates on ``on_date`` when it is in any of them. No channel -> [] (none covered)."""
+    names = COVERAGE_CHANNELS if channels is None else [c for c in channels if c in COVERAGE_CHANNELS]
+    return [COVERAGE_CHANNELS[name](enterprise_ids, on_date) for name in names]
 
 # ---------------------------------------------------------------- indicator sources (assessments)
 # Named figures that an assessment scheme scores (the yearly town assessment, agency grading, a

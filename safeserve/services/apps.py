@@ -27,7 +27,7 @@ class ServicesConfig(AppConfig):
             "contract", ServiceContract, ("number__contains", "agency__name__contains"), order=("-id",)
         )
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
-        hooks.COVERAGE_CHANNELS["service_contract"] = queries.covered_by_contract
+        hooks.register_coverage_channel("service_contract", _("有效服务合同"), queries.covered_by_contract)
         hooks.register_relation("agency_enterprises", served_enterprise_ids)
         hooks.register_relation("enterprise_agency_staff", enterprise_agency_staff_ids)
         # An item answered on a signed visit keeps its wording (services.actions.prepare_checklist_item).
