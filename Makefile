@@ -31,7 +31,7 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 ASSETS_STAMP := safeserve/static/vendor/.installed
 
-.PHONY: help run test setup venv assets migrate demo logins lint format check test-postgres system-deps clean
+.PHONY: serve lock help run test setup venv assets migrate demo logins lint format check test-postgres system-deps clean
 
 help:
 	@echo "make run            set up, migrate, load demo data (first run), serve http://$(HOST):$(PORT)"
@@ -42,6 +42,8 @@ help:
 	@echo "make lint           ruff check + ruff format --check + lint-imports (the layer contract)"
 	@echo "make format         ruff format + ruff check --fix"
 	@echo "make test-postgres  pytest on PostgreSQL ($(PG_URL))"
+	@echo "make serve          production mode: gunicorn + job worker + 2 MQTT ingestion workers on PostgreSQL/Redis/MQTT"
+	@echo "make lock           re-pin requirements*.txt (with hashes) from requirements*.in"
 
 # ---------------------------------------------------------------- setup
 setup: $(VENV_STAMP) assets
@@ -152,3 +154,7 @@ test-postgres: setup system-deps
 
 clean:
 	rm -rf $(VENV) node_modules safeserve/static/vendor staticfiles
+
+# ---------------------------------------------------------------- production mode (docs/deployment.md)
+serve: setup
+	scripts/serve.sh

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "huey.contrib.djhuey",
+    "django_prometheus",
     "safeserve.core",
     "safeserve.accounts",
     "safeserve.registry",
@@ -54,10 +55,16 @@ INSTALLED_APPS = [
     "safeserve.iot",
     "safeserve.services",
     "safeserve.hazards",
+    "safeserve.ops",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "safeserve.ops.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process, compressed and with far-future cache headers for the
+    # hashed names of the manifest (ADR 0037); uploads never go through here.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "safeserve.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +77,7 @@ MIDDLEWARE = [
     "safeserve.accounts.middleware.HtmxLoginRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "safeserve.urls"
@@ -156,8 +164,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("SAFESERVE_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # `collectstatic` fills it; whitenoise expects it to exist
 STATICFILES_DIRS = [BASE_DIR / "safeserve" / "static"]
+# Production (DEBUG off) serves hashed, pre-compressed static files from `collectstatic` (whitenoise).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            # gzip/brotli copies take collectstatic ~20 s; SAFESERVE_STATIC_COMPRESS=0 skips them (tests).
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("SAFESERVE_STATIC_COMPRESS", True)
+            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG  # DEBUG serves straight from the source folders, no collectstatic
+WHITENOISE_MAX_AGE = 3600  # un-hashed names; hashed ones get a year (whitenoise's immutable rule)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
@@ -207,8 +232,9 @@ SPECTACULAR_SETTINGS = {
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Secure cookies need HTTPS; `make serve` on loopback (plain HTTP, no proxy) turns them off.
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
@@ -239,13 +265,35 @@ SAFESERVE_CSP_REPORT_ONLY = env_bool("SAFESERVE_CSP_REPORT_ONLY", False)
 SAFESERVE_DEBUG_ERROR_PAGES = env_bool("SAFESERVE_DEBUG_ERROR_PAGES", False)
 SESSION_COOKIE_HTTPONLY = True
 
+# Logs: one line per request (safeserve.ops.requestlog) when SAFESERVE_REQUEST_LOG is on (default: on
+# with DEBUG off); SAFESERVE_LOG_JSON=1 writes every record as one JSON object per line.
+SAFESERVE_REQUEST_LOG = env_bool("SAFESERVE_REQUEST_LOG", not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "safeserve.ops.requestlog.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if env_bool("SAFESERVE_LOG_JSON", False) else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SAFESERVE_LOG_LEVEL", "WARNING")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "safeserve.request": {"level": "INFO" if SAFESERVE_REQUEST_LOG else "WARNING"},
+    },
 }
+
+# Operations (safeserve.ops; docs/deployment.md): /metrics for these networks or a bearer token;
+# backups in this folder, /readyz warns when the newest is older than this many hours (0 = never).
+SAFESERVE_METRICS_ALLOW = env_list("SAFESERVE_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+SAFESERVE_METRICS_TOKEN = os.environ.get("SAFESERVE_METRICS_TOKEN", "")
+SAFESERVE_BACKUP_DIR = os.environ.get("SAFESERVE_BACKUP_DIR", str(VAR_DIR / "backups"))
+SAFESERVE_BACKUP_MAX_AGE_HOURS = int(os.environ.get("SAFESERVE_BACKUP_MAX_AGE_HOURS", "0" if DEBUG else "26"))
 
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("services/", include("safeserve.services.urls")),
     path("hazards/", include("safeserve.hazards.urls")),
     path("", include("safeserve.core.urls")),
+    path("", include("safeserve.ops.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

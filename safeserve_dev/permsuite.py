@@ -635,6 +635,9 @@ EXCLUDED = {
     "accounts/password/invite/": "the invite door (no login, a single-use token), no rows "
     "(accounts/tests/test_provisioning.py: single use, expiry, throttling)",
     "accounts/password/": "the user's own password change form, no rows (accounts/tests/test_auth.py)",
+    "healthz": "liveness probe for a load balancer: says only that the process answers (ops/tests)",
+    "readyz": "readiness probe: a status word and a latency per dependency, nothing else (ops/tests)",
+    "metrics": "Prometheus figures for configured addresses or a bearer token; 404 for anyone else (ops/tests)",
     "draws/<str:number>/": (
         "the public verification page of a random draw (一公开), open to anyone by design: ids, hash, value "
         "and result, names only where the owner published them (core/tests/test_draws.py)"
