@@ -10,6 +10,7 @@ after the restart nothing is lost; /readyz says the broker is down while it is s
 Every process is torn down even when the test fails.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -67,10 +68,8 @@ class Proc:
 
     def signal(self, sig):
         if self.proc and self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def stop(self):
         self.signal(signal.SIGTERM)
@@ -197,10 +196,8 @@ def stack(tmp_path_factory):
         yield {"db": db, "broker": broker, "procs": procs, "base": base, "world": world, "env": env}
     finally:
         for thing in reversed(started):
-            try:
+            with contextlib.suppress(Exception):
                 thing.stop() if not isinstance(thing, ExternalDB) else thing.drop()
-            except Exception:
-                pass
 
 
 def publish(broker_url: str, messages: list[tuple[str, dict]], rate: float | None = None):
