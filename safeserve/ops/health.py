@@ -8,7 +8,6 @@ an old backup does not stop anyone working (docs/deployment.md).
 
 import socket
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -17,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from safeserve.iot.mqtt import parse_url
+
+from . import backups
 
 PROBE_TIMEOUT = 2.0  # seconds per dependency
 
@@ -69,9 +70,8 @@ def check_broker():
 
 def backup_age_hours() -> float | None:
     """Hours since the newest archive in the backup folder was written; None when there is none."""
-    folder = Path(settings.SAFESERVE_BACKUP_DIR)
-    newest = max((p.stat().st_mtime for p in folder.glob("safeserve-*.tar")), default=None) if folder.is_dir() else None
-    return None if newest is None else round((time.time() - newest) / 3600, 1)
+    age = backups.newest_age(settings.SAFESERVE_BACKUP_DIR)
+    return None if age is None else round(age.total_seconds() / 3600, 1)
 
 
 @never_cache
