@@ -59,7 +59,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV_STAMP): $(PY) requirements.txt requirements-dev.txt
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q --require-hashes -r requirements-dev.txt
 	@touch $@
 
 venv: $(VENV_STAMP)
@@ -158,3 +158,9 @@ clean:
 # ---------------------------------------------------------------- production mode (docs/deployment.md)
 serve: setup
 	scripts/serve.sh
+
+# Re-pin every Python dependency with hashes from the ranges in requirements*.in (docs/dependencies.md).
+lock: $(PY)
+	$(PY) -m pip install -q pip-tools
+	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url $(LOCK_ARGS) -o requirements.txt requirements.in
+	$(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url $(LOCK_ARGS) -o requirements-dev.txt requirements-dev.in
