@@ -132,11 +132,11 @@ def _pg_dsn(alias: str = "default") -> str:
     return " ".join(parts)
 
 
-def _pg_env(alias: str = "default") -> dict:
-    env = dict(os.environ)
-    if connections[alias].settings_dict.get("PASSWORD"):
-        env["PGPASSWORD"] = connections[alias].settings_dict["PASSWORD"]
-    return env
+def _pg_env(alias: str = "default") -> dict | None:
+    """The password for pg_dump/pg_restore, never on their command line (``ps`` shows that); the tools
+    are called by absolute path, so they need nothing else from the environment."""
+    password = connections[alias].settings_dict.get("PASSWORD")
+    return {"PGPASSWORD": password} if password else None
 
 
 @dataclass
