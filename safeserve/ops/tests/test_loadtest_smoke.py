@@ -1,0 +1,39 @@
+"""The load tool runs end to end on a small world (the figures come from `python -m safeserve_dev.loadtest`
+against `make serve`; this only proves the tool logs in every kind of user, drives every page type
+and the two writes, and reports them with no errors)."""
+
+import pytest
+
+from safeserve_dev import loadtest
+
+pytestmark = pytest.mark.slow
+
+
+def test_prepare_and_a_short_run_report_every_page_type_without_errors(
+    transactional_db, live_server, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(loadtest, "WORKDIR", tmp_path)
+    monkeypatch.setattr(loadtest, "LOAD_PASSWORD_FILE", tmp_path / "load_password")
+    loadtest.main(["prepare", "--enterprises", "120", "--services-scale", "0.02"])
+    out = capsys.readouterr().out
+    assert "load accounts" in out
+    loadtest.main(
+        [
+            "run",
+            "--base-url",
+            live_server.url,
+            "--users",
+            "8",
+            "--duration",
+            "8",
+            "--devices",
+            "0",
+            "--baseline-requests",
+            "2",
+        ]
+    )
+    out = capsys.readouterr().out
+    for page in ("home", "hazard list", "visit list", "login"):
+        assert page in out
+    assert "== 8 concurrent users ==" in out and "CPU share" in out
+    assert "errors in all runs: 0" in out, out

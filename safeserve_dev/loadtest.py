@@ -1,0 +1,309 @@
+"""Load with real concurrent users against `make serve` (issue 16 §4; docs/deployment.md).
+
+    # once: county-scale data and the load accounts, in the database `make serve` uses
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/safeserve \\
+        .venv/bin/python -m safeserve_dev.loadtest prepare --enterprises 20000 --services-scale 1
+    make serve &                      # gunicorn + jobs + ingestion on PostgreSQL/Redis/MQTT
+    DATABASE_URL=... .venv/bin/python -m safeserve_dev.loadtest run --users 25,100 --duration 60 --devices 5000
+
+`run` measures each page type unloaded first (sequential requests, one user), starts the device
+simulator (devices reporting once a minute over MQTT), then runs locust headless (safeserve_dev/
+locustfile.py: county, town, enterprise and agency-on-phone users with think times) at each user
+count, and prints per page type requests/s, p50/p95/p99, errors, the ratio of p95 under load to
+unloaded, and the CPU share of the web, job, ingestion, database, device-simulator and load-generator
+processes (from /proc, as a share of all cores). Loopback targets only.
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUPS = {
+    "web": ("gunicorn",),
+    "jobs": ("run_huey",),
+    "ingest": ("ingest_mqtt",),
+    "db": ("postgres",),
+    "devices": ("simulate_devices",),
+    "loadgen": ("locust",),
+}
+TICKS = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
+WORKDIR = Path(os.environ.get("SAFESERVE_LOAD_DIR", ROOT / "var"))
+LOAD_PASSWORD_FILE = WORKDIR / "load_password"
+
+
+def django_setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeserve.settings")
+    import django
+
+    django.setup()
+
+
+# ---------------------------------------------------------------- prepare
+
+
+def load_password() -> str:
+    LOAD_PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+    if not LOAD_PASSWORD_FILE.exists():
+        LOAD_PASSWORD_FILE.write_text(f"Ld-{random.SystemRandom().randrange(10**12):012d}!x")
+    return LOAD_PASSWORD_FILE.read_text().strip()
+
+
+def prepare(args):
+    django_setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from safeserve.accounts.models import User
+    from safeserve.hazards.models import Hazard
+    from safeserve.registry.models import AgencyStaff, Enterprise, Town
+    from safeserve.services.models import ContractEnterprise
+
+    if args.enterprises and Enterprise.objects.count() < args.enterprises:
+        call_command(
+            "seed_demo",
+            enterprises=args.enterprises,
+            services_scale=args.services_scale,
+            no_accounts=True,
+            reset=Enterprise.objects.exists(),
+        )
+    password = load_password()
+    rng = random.Random(7)
+    users: dict[str, list] = {"county": [], "town": [], "enterprise": [], "agency": []}
+
+    def account(username, role, **links):
+        u = User.objects.filter(username=username).first() or User(username=username)
+        u.role, u.full_name, u.is_active, u.must_change_password = role, username, True, False
+        for k, v in links.items():
+            setattr(u, k, v)
+        u.set_password(password)
+        u.save()
+        return u
+
+    for i in range(1, 4):
+        account(f"load_county_{i}", "county")
+        ents = list(Enterprise.objects.order_by("?").values_list("pk", flat=True)[:50])
+        users["county"].append({"username": f"load_county_{i}", "enterprises": ents})
+    for town in Town.objects.order_by("pk"):
+        account(f"load_town_{town.pk}", "town", town=town)
+        ents = list(Enterprise.objects.filter(town=town).values_list("pk", flat=True)[:50])
+        hz = list(Hazard.objects.filter(enterprise__town=town).order_by("-pk").values_list("pk", flat=True)[:50])
+        users["town"].append({"username": f"load_town_{town.pk}", "enterprises": ents, "hazards": hz})
+    served = list(ContractEnterprise.objects.values_list("enterprise_id", flat=True).distinct()[:2000])
+    for i, ent_id in enumerate(rng.sample(served, min(200, len(served))), 1):
+        ent = Enterprise.objects.get(pk=ent_id)
+        account(f"load_ent_{i}", "enterprise", enterprise=ent)
+        hz = list(Hazard.objects.filter(enterprise=ent).values_list("pk", flat=True)[:20])
+        users["enterprise"].append({"username": f"load_ent_{i}", "hazards": hz})
+    links = ContractEnterprise.objects.filter(contract__status="active").select_related("contract")
+    by_agency: dict[int, list] = {}
+    for link in links.iterator():
+        by_agency.setdefault(link.contract.agency_id, []).append(link)
+    for i, (agency_id, agency_links) in enumerate(sorted(by_agency.items())[:40], 1):
+        # Only people the visit rules accept: a verified, valid certificate today and the next hours.
+        today = timezone.localdate()
+        staff = next(
+            (p.pk for p in AgencyStaff.objects.filter(agency_id=agency_id, is_active=True) if p.is_qualified_on(today)),
+            None,
+        )
+        if staff is None:
+            continue
+        account(f"load_agency_{i}", "agency", agency_id=agency_id)
+        jobs = [
+            {"contract": link.contract_id, "enterprise": link.enterprise_id, "staff": staff}
+            for link in rng.sample(agency_links, min(20, len(agency_links)))
+        ]
+        users["agency"].append({"username": f"load_agency_{i}", "jobs": jobs})
+    out = WORKDIR / "load_users.json"
+    out.write_text(json.dumps(users, ensure_ascii=False))
+    print(f"load accounts: { {k: len(v) for k, v in users.items()} } -> {out}")
+
+
+# ---------------------------------------------------------------- run
+
+
+def cpu_by_group() -> dict[str, float]:
+    """CPU seconds used so far by the processes of each group (matched on their command line)."""
+    totals = dict.fromkeys(GROUPS, 0.0)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        comm = Path(f"/proc/{pid}/comm").read_text().strip() if Path(f"/proc/{pid}/comm").exists() else ""
+        for group, needles in GROUPS.items():
+            if any(n in cmd or n == comm for n in needles):
+                totals[group] += (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+                break
+    return totals
+
+
+def login_session(base: str, username: str, password: str):
+    import requests
+
+    s = requests.Session()
+    s.get(f"{base}/accounts/login/", timeout=30)
+    r = s.post(
+        f"{base}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": s.cookies.get("csrftoken", "")},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=30,
+    )
+    if r.url.rstrip("/").endswith("/accounts/login"):
+        raise SystemExit(f"cannot log in as {username}: run `prepare` against the database the server uses")
+    return s
+
+
+def unloaded(base: str, users: dict, password: str, n: int = 15) -> dict[str, float]:
+    """p95 (ms) of each page type with nothing else going on: one user, sequential requests."""
+    town, ent, county = users["town"][0], users["enterprise"][0], users["county"][0]
+    pages = {
+        "home": (county, "/"),
+        "hazard list": (county, "/hazards/"),
+        "enterprise list": (county, "/registry/enterprises/?q=机械"),
+        "statistics": (county, "/hazards/statistics/"),
+        "alarm list": (county, "/iot/alarms/"),
+        "enterprise 360": (county, f"/registry/enterprises/{county['enterprises'][0]}/"),
+        "hazard detail": (town, f"/hazards/{town['hazards'][0]}/" if town.get("hazards") else "/hazards/"),
+        "visits due": (town, "/services/visits/due/"),
+        "visit list": (users["agency"][0], "/services/visits/"),
+        "visit form": (users["agency"][0], "/services/visits/new/"),
+    }
+    sessions = {}
+    result = {}
+    for name, (who, url) in pages.items():
+        s = sessions.get(who["username"]) or login_session(base, who["username"], password)
+        sessions[who["username"]] = s
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            s.get(base + url, timeout=60)
+            times.append((time.perf_counter() - t0) * 1000)
+        result[name] = percentile(times, 95)
+    del ent
+    return result
+
+
+def percentile(values, p) -> float:
+    values = sorted(values)
+    if not values:
+        return 0.0
+    k = max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))
+    return values[k]
+
+
+def run_locust(base: str, users: int, duration: int, users_file: Path, password: str, workdir: Path) -> Path:
+    prefix = workdir / f"u{users}"
+    env = dict(os.environ, LOAD_USERS=str(users_file), LOAD_PASSWORD=password)
+    cmd = [
+        sys.executable, "-m", "locust", "-f", str(ROOT / "safeserve_dev" / "locustfile.py"), "--headless",
+        "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{duration}s", "--host", base,
+        "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    subprocess.run(cmd, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+    return Path(f"{prefix}_stats.csv")
+
+
+def report(stats_csv: Path, baseline: dict, cpu: dict, wall: float, users: int):
+    rows = list(csv.DictReader(stats_csv.open()))
+    print(f"\n== {users} concurrent users ==")
+    print(
+        f"{'page type':<22}{'req':>7}{'req/s':>8}{'err':>5}{'p50':>7}{'p95':>7}{'p99':>7}{'unloaded p95':>14}{'ratio':>7}"
+    )
+    total = None
+    for r in rows:
+        if r["Name"] == "Aggregated":
+            total = r
+            continue
+        base = baseline.get(r["Name"])
+        p95 = float(r["95%"] or 0)
+        ratio = f"{p95 / base:.1f}x" if base else "-"
+        base_s = f"{base:.0f}" if base else "-"
+        print(
+            f"{r['Name']:<22}{r['Request Count']:>7}{float(r['Requests/s']):>8.1f}{r['Failure Count']:>5}"
+            f"{r['50%']:>7}{r['95%']:>7}{r['99%']:>7}{base_s:>14}{ratio:>7}"
+        )
+    if total:
+        print(
+            f"{'ALL':<22}{total['Request Count']:>7}{float(total['Requests/s']):>8.1f}{total['Failure Count']:>5}"
+            f"{total['50%']:>7}{total['95%']:>7}{total['99%']:>7}"
+        )
+    shares = "  ".join(f"{g} {100 * s / (wall * CORES):.0f}%" for g, s in cpu.items())
+    print(f"CPU share of {CORES} cores over {wall:.0f} s: {shares}")
+    return total
+
+
+def run(args):
+    host = urlsplit(args.base_url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("load tests target loopback addresses only")
+    import requests
+
+    if requests.get(args.base_url + "/healthz", timeout=10).status_code != 200:
+        raise SystemExit(f"{args.base_url} does not answer /healthz: start `make serve` first")
+    users_file = WORKDIR / "load_users.json"
+    if not users_file.exists():
+        raise SystemExit("no var/load_users.json: run `python -m safeserve_dev.loadtest prepare` first")
+    users = json.loads(users_file.read_text())
+    password = load_password()
+    print("unloaded p95 per page type (one user, sequential):")
+    baseline = unloaded(args.base_url, users, password, n=args.baseline_requests)
+    for name, v in baseline.items():
+        print(f"  {name:<22}{v:>7.0f} ms")
+    sim = None
+    if args.devices:
+        rate = 1 / 60
+        sim = subprocess.Popen(  # noqa: S603 - the project's own simulator
+            [sys.executable, "manage.py", "simulate_devices", "--devices", str(args.devices), "--rate", f"{rate:.5f}",
+             "--prefix", "LOAD", "--leak-probability", "0"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        print(f"device simulator: {args.devices} devices, one report a minute each over MQTT")
+        time.sleep(10)
+    failures = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="safeserve-load-") as tmp:
+            for n in [int(x) for x in args.users.split(",")]:
+                before, t0 = cpu_by_group(), time.perf_counter()
+                stats = run_locust(args.base_url, n, args.duration, users_file, password, Path(tmp))
+                wall = time.perf_counter() - t0
+                after = cpu_by_group()
+                total = report(stats, baseline, {g: after[g] - before[g] for g in GROUPS}, wall, n)
+                failures += int(total["Failure Count"]) if total else 0
+    finally:
+        if sim is not None:
+            sim.terminate()
+            sim.wait(30)
+    print(f"\nerrors in all runs: {failures}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("prepare", help="scale data (seed_demo) and the load accounts")
+    p.add_argument("--enterprises", type=int, default=20000)
+    p.add_argument("--services-scale", type=float, default=1.0)
+    r = sub.add_parser("run", help="unloaded baseline, then locust at each user count")
+    r.add_argument("--base-url", default="http://127.0.0.1:8000")
+    r.add_argument("--users", default="25,100")
+    r.add_argument("--duration", type=int, default=60)
+    r.add_argument("--devices", type=int, default=5000)
+    r.add_argument("--baseline-requests", type=int, default=15, help="sequential requests per page type, unloaded")
+    args = parser.parse_args(argv)
+    (prepare if args.cmd == "prepare" else run)(args)
+
+
+if __name__ == "__main__":
+    main()
