@@ -24,8 +24,9 @@ PYTEST_WORKERS ?= auto
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safeserve
 # Debian packages the test suite needs: Chromium for the Playwright tests, CJK fonts so Chinese
-# renders in screenshots, Pango for WeasyPrint (PDF reports), Mosquitto for the MQTT ingest tests.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 mosquitto
+# renders in screenshots, Pango for WeasyPrint (PDF reports), Mosquitto for the MQTT ingest tests,
+# Redis and the PostgreSQL client (pg_dump) for the production topology and backup tests.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 mosquitto redis-server postgresql-client
 
 VENV_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
@@ -116,6 +117,7 @@ run: setup demo logins
 system-deps:
 	@missing=""; \
 	for p in $(SYSTEM_PACKAGES); do \
+	  case $$p in redis-server) command -v redis-server >/dev/null && continue;; postgresql-client) command -v pg_dump >/dev/null && continue;; esac; \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	[ -x /usr/bin/chromium ] || case "$$missing" in *chromium*) ;; *) missing="$$missing chromium";; esac; \
