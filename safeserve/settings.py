@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "safeserve.iot",
     "safeserve.services",
     "safeserve.hazards",
+    "safeserve.market",
     "safeserve.ops",
 ]
 
@@ -319,6 +320,17 @@ SAFESERVE = {
     "UPLOAD_IMAGE_MAX_FILES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_FILES", "20")),
     # Hours an account invite link (the safety manager's, ADR 0024) stays valid; it works once.
     "INVITE_HOURS": int(os.environ.get("SAFESERVE_INVITE_HOURS", "72")),
+}
+
+# The service marketplace and public portal (safeserve.market): the Zhejiang minimum of full-time
+# certified staff shown against each agency; the policy's participation targets (%) on the public home;
+# how long public pages are cached (seconds; 0 = not cached).
+SAFESERVE_MARKET = {
+    "STAFF_MINIMUM": int(os.environ.get("SAFESERVE_MARKET_STAFF_MINIMUM", "5")),
+    "TARGET_ALL": 5,
+    "TARGET_VILLAGE_SMALL": 100,
+    "TARGET_KEY_INDUSTRY": 100,
+    "PORTAL_CACHE_SECONDS": int(os.environ.get("SAFESERVE_PORTAL_CACHE_SECONDS", "60")),
 }
 
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),

@@ -36,6 +36,7 @@ urlpatterns = [
     path("hazards/", include("safeserve.hazards.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
+    path("", include("safeserve.market.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -638,6 +638,7 @@ EXCLUDED = {
     "healthz": "liveness probe for a load balancer: says only that the process answers (ops/tests)",
     "readyz": "readiness probe: a status word and a latency per dependency, nothing else (ops/tests)",
     "metrics": "Prometheus figures for configured addresses or a bearer token; 404 for anyone else (ops/tests)",
+    "portal/": "the public portal (no login): aggregates and published items only (market/tests/test_portal.py)",
     "draws/<str:number>/": (
         "the public verification page of a random draw (一公开), open to anyone by design: ids, hash, value "
         "and result, names only where the owner published them (core/tests/test_draws.py)"

@@ -45,6 +45,23 @@ def covered_by_contract(enterprise_ids, on_date: date | None = None):
     )
 
 
+def enterprises_served_by_agency(on_date: date | None = None) -> dict[int, int]:
+    """{agency id: enterprises it serves under a contract in force on the date} (the public directory)."""
+    on_date = on_date or timezone.localdate()
+    rows = (
+        ContractEnterprise.objects.filter(_covering(on_date))
+        .values("contract__agency_id")
+        .annotate(n=Count("enterprise_id", distinct=True))
+    )
+    return {r["contract__agency_id"]: r["n"] for r in rows}
+
+
+def rating_by_agency() -> dict[int, tuple[float, int]]:
+    """{agency id: (average enterprise rating 1–5, number of ratings)}."""
+    rows = VisitRating.objects.values("agency_id").annotate(avg=Avg("score"), n=Count("id"))
+    return {r["agency_id"]: (round(float(r["avg"]), 2), r["n"]) for r in rows}
+
+
 def served_filter(on_date: date | None = None) -> Q:
     """A Q on Enterprise: has socialized service on the date (for annotations and counts)."""
     on_date = on_date or timezone.localdate()

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketConfig(AppConfig):
+    name = "safeserve.market"
+    label = "market"
+    verbose_name = _("服务超市与公众门户")
+
+    def ready(self):
+        from safeserve.core import context_processors
+
+        group = _("服务超市")
+        context_processors.EXTRA_NAV.extend(
+            [
+                ("market:directory", _("服务机构名录"), None, group),
+                ("market:profile_edit", _("本机构公开信息与价目"), "market.change_agencyprofile", group),
+                ("market:casestory_list", _("典型做法"), "market.view_casestory", group),
+                ("market:portal", _("公众门户"), None, group),
+            ]
+        )

@@ -1,0 +1,304 @@
+"""The public portal (no login, cached, no personal data) and the marketplace's working pages.
+
+Public pages render from ``market/public_base.html``: no form with a CSRF token and no cookie, so the
+whole response can be cached per language and path (``public_page``) and served to a newspaper's
+worth of readers without touching the database. Language is chosen by a link (a display preference,
+not a change of data), which sets Django's language cookie.
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
+
+from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import serve_stored_image
+from safeserve.core.validation import parse_id
+from safeserve.core.views import Column, ObjectConfig, ObjectEditView
+from safeserve.registry.models import Agency
+
+from . import actions, filters, forms, queries
+from .models import CaseStatus, CaseStory, PriceItem
+
+COMPARE_MAX = 4
+
+
+def public_page(view):
+    """Cache a public page's HTML per language and full path for SAFESERVE_MARKET["PORTAL_CACHE_SECONDS"]."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        seconds = settings.SAFESERVE_MARKET["PORTAL_CACHE_SECONDS"]
+        key = f"market:page:{translation.get_language()}:{request.get_full_path()}"
+        hit = cache.get(key) if seconds else None
+        if hit is not None:
+            response = HttpResponse(hit, content_type="text/html; charset=utf-8")
+        else:
+            response = view(request, *args, **kwargs)
+            if seconds and response.status_code == 200 and not response.cookies:
+                response.render() if hasattr(response, "render") else None
+                cache.set(key, response.content, seconds)
+        if response.status_code == 200:
+            response["Cache-Control"] = f"public, max-age={seconds}"
+        return response
+
+    return wrapped
+
+
+def _sections(request):
+    from safeserve.core import hooks
+
+    return [s for provider in hooks.PUBLIC_SECTIONS if (s := provider(request))]
+
+
+@public_page
+def portal(request):
+    return render(
+        request,
+        "market/portal.html",
+        {
+            "figures": queries.portal_figures(),
+            "cases": list(queries.published_cases()[:3]),
+            "sections": _sections(request),
+        },
+    )
+
+
+@public_page
+def directory(request):
+    form = forms.DirectoryFilter(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {}
+    listings = queries.directory(
+        service_type=params.get("service_type") or "",
+        town=params["town"].pk if params.get("town") else None,
+        min_rating=float(params["min_rating"]) if params.get("min_rating") is not None else None,
+        grade=params.get("grade") or "",
+        price_max=params.get("price_max"),
+        text=params.get("q") or "",
+        sort=params.get("sort") or "rating",
+    )
+    return render(
+        request,
+        "market/directory.html",
+        {"form": form, "listings": listings, "compare_max": COMPARE_MAX, "bad": form.is_bound and not form.is_valid()},
+    )
+
+
+@public_page
+def agency(request, pk: int):
+    found = queries.directory(ids=[pk])
+    if not found:
+        raise Http404
+    return render(request, "market/agency.html", {"l": found[0]})
+
+
+@public_page
+def compare(request):
+    raw = request.GET.getlist("id")
+    ids = [parse_id(v) for v in raw]
+    if not raw or None in ids:
+        return render(request, "market/compare.html", {"error": _("请从名录中勾选要比较的机构。")}, status=400)
+    if len(set(ids)) > COMPARE_MAX:
+        return render(
+            request, "market/compare.html", {"error": _("最多比较%(n)s家机构。") % {"n": COMPARE_MAX}}, status=400
+        )
+    listings = queries.directory(ids=ids)
+    return render(request, "market/compare.html", {"listings": listings})
+
+
+@public_page
+def cases(request):
+    return render(request, "market/cases.html", {"cases": queries.published_cases()})
+
+
+@public_page
+def case(request, pk: int):
+    story = queries.published_cases().filter(pk=pk).first()
+    if story is None:
+        raise Http404
+    return render(request, "market/case.html", {"story": story})
+
+
+def case_photo(request, pk: int):
+    story = queries.published_cases().filter(pk=pk).first()
+    if story is None or not story.photo:
+        raise Http404
+    response = serve_stored_image(story.photo, name=f"case-{story.pk}")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def set_language(request, code: str):
+    """A link, not a form: the public pages carry no CSRF token (so they can be cached)."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next") or reverse("market:portal")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("market:portal")
+    response = HttpResponseRedirect(target)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+# ---------------------------------------------------------------- working pages
+
+
+class ProfileEditView(LoginRequiredMixin, View):
+    """The agency's own public profile and its price list (the county edits any through the admin of
+    the register; here an agency user only)."""
+
+    def _profile(self, request):
+        if request.user.role != "agency" or not request.user.has_perm("market.change_agencyprofile"):
+            raise PermissionDenied
+        return actions.profile_for(request.user.agency)
+
+    def get(self, request):
+        profile = self._profile(request)
+        return self.render(request, profile, forms.ProfileForm(instance=profile, user=request.user))
+
+    def post(self, request):
+        profile = self._profile(request)
+        form = forms.ProfileForm(request.POST, instance=profile, user=request.user)
+        if form.is_valid():
+            data, m2m = form.action_data()
+            try:
+                actions.update_record(actor=request.user, instance=profile, data=data, m2m=m2m)
+                messages.success(request, _("已保存公开信息。"))
+                return redirect("market:profile_edit")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        return self.render(request, profile, form)
+
+    def render(self, request, profile, form):
+        listing = queries.directory(ids=[profile.agency_id])
+        return render(
+            request,
+            "market/profile_edit.html",
+            {
+                "form": form,
+                "profile": profile,
+                "prices": PriceItem.objects.visible_to(request.user).order_by("service_type", "price_min"),
+                "listing": listing[0] if listing else None,
+            },
+        )
+
+
+class AgencyHideView(LoginRequiredMixin, View):
+    def post(self, request, pk: int, hide: str):
+        if hide not in ("hide", "show"):
+            raise Http404
+        if not request.user.has_perm("market.change_agencyprofile") or request.user.role != "county":
+            raise PermissionDenied
+        target = get_visible_or_404(Agency, request.user, "view", pk=pk)
+        form = forms.HideForm(request.POST)
+        if hide == "hide" and not form.is_valid():
+            messages.error(request, _("请写明隐藏理由。"))
+        else:
+            reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
+            if hide == "hide":
+                actions.agency_hide(actor=request.user, agency=target, reason=reason)
+                messages.success(request, _("已在服务超市中隐藏：%(a)s") % {"a": target})
+            else:
+                actions.agency_unhide(actor=request.user, agency=target, reason=reason)
+                messages.success(request, _("已恢复展示：%(a)s") % {"a": target})
+        return redirect(reverse("registry:agency_detail", args=[target.pk]))
+
+
+PRICE = ObjectConfig(
+    model=PriceItem,
+    filterset=filters.PriceItemFilterSet,
+    form=forms.PriceItemForm,
+    columns=[
+        Column("item", sort="item", link=True),
+        Column("agency", sort="agency__name"),
+        Column("service_type", sort="service_type"),
+        Column("unit"),
+        Column("price_min", sort="price_min"),
+        Column("price_max"),
+        Column("included"),
+    ],
+    detail_fields=["agency", "service_type", "item", "unit", "price_min", "price_max", "included"],
+    select_related=("agency",),
+    ordering=("agency__name", "service_type", "price_min"),
+)
+
+
+class CaseEditView(ObjectEditView):
+    def make_form(self, obj, data=None, files=None):
+        return forms.CaseForm(data, files, instance=obj, user=self.request.user)
+
+    def save(self, obj, form):
+        data, _m2m = form.action_data()
+        image = form.cleaned_data.get("image")
+        if obj is None:
+            return actions.case_create(actor=self.request.user, data=data, photo=image)
+        if obj.status not in (CaseStatus.DRAFT,):
+            raise ValidationError(_("只有草稿可以修改；已提交或已发布的请先退回。"))
+        story = actions.update_record(actor=self.request.user, instance=obj, data=data)
+        if image is not None:
+            actions.case_set_photo(actor=self.request.user, story=story, photo=image)
+        return story
+
+
+def _case_actions(request, obj):
+    allowed = actions.TRANSITIONS.get(obj.status, {})
+    labels = {
+        "submit": _lazy("提交审核"),
+        "publish": _lazy("发布"),
+        "return": _lazy("退回修改"),
+        "withdraw": _lazy("撤回"),
+    }
+    can = request.user.has_perm("market.change_casestory")
+    return {
+        "transitions": [
+            (name, labels[name]) for name, (_next, roles) in allowed.items() if can and request.user.role in roles
+        ],
+        "public_url": reverse("market:public_case", args=[obj.pk]) if obj.status == CaseStatus.PUBLISHED else "",
+    }
+
+
+CASE = ObjectConfig(
+    model=CaseStory,
+    filterset=filters.CaseStoryFilterSet,
+    form=forms.CaseForm,
+    columns=[
+        Column("title", sort="title", link=True),
+        Column("town", sort="town__sort_order"),
+        Column("status", sort="status"),
+        Column("published_at", sort="published_at"),
+    ],
+    detail_fields=["title", "town", "summary", "status", "review_note", "published_at", "text"],
+    select_related=("town",),
+    ordering=("-id",),
+    detail_template="market/case_detail.html",
+    detail_context=_case_actions,
+)
+
+
+class CaseTransitionView(LoginRequiredMixin, View):
+    def post(self, request, pk: int, action: str):
+        story = get_visible_or_404(CaseStory, request.user, "change", pk=pk)
+        form = forms.TransitionForm(request.POST)
+        note = form.cleaned_data.get("note", "") if form.is_valid() else ""
+        try:
+            actions.case_transition(actor=request.user, story=story, action=action, note=note)
+            messages.success(request, _("已更新：%(s)s") % {"s": story})
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(story.get_absolute_url())
+
+
+def compare_url(ids) -> str:
+    return reverse("market:compare") + "?" + urlencode([("id", i) for i in ids])
