@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "safeserve.services",
     "safeserve.hazards",
     "safeserve.ops",
+    "safeserve.credit",
 ]
 
 MIDDLEWARE = [
