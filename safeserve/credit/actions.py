@@ -37,10 +37,7 @@ def rule_table(subject: str, year: int) -> tuple[dict, str]:
 def _subjects(subject: str, ids):
     model = Enterprise if subject == Subject.ENTERPRISE else Agency
     qs = model.objects.all()
-    if subject == Subject.ENTERPRISE:
-        qs = qs.exclude(status="cancelled")
-    else:
-        qs = qs.filter(is_active=True)
+    qs = qs.exclude(status="cancelled") if subject == Subject.ENTERPRISE else qs.filter(is_active=True)
     return qs if ids is None else qs.filter(pk__in=list(ids))
 
 
