@@ -14,7 +14,7 @@ urlpatterns = [
     path("penalties/import/template.xlsx", views.PenaltyTemplateView.as_view(), name="penalty_template"),
     path("listings/<int:pk>/decision.pdf", views.ListingDecisionView.as_view(), name="listing_decision"),
     path("listings/<int:pk>/evidence/", views.ListingEvidenceView.as_view(), name="listing_evidence"),
-    path("listings/<int:pk>/<str:action>/", views.ListingTransitionView.as_view(), name="listing_transition"),
+    path("listings/<int:pk>/step/<str:action>/", views.ListingTransitionView.as_view(), name="listing_transition"),
 ]
 for key, (config, prefix) in views.CONFIGS.items():
     edit = views.EDIT_VIEWS.get(key)

@@ -104,7 +104,7 @@ RULETABLE = ObjectConfig(
 def _grade_context(request, grade):
     return {
         "explanation": grade.explanation,
-        "history": list(queries.grade_history(request.user, grade)[:50]),
+        "grade_history": list(queries.grade_history(request.user, grade)[:50]),
         "known": rules.KNOWN_KINDS,
     }
 
