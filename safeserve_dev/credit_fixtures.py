@@ -37,10 +37,16 @@ def extend_world(world):
             fine=Decimal("20000.00"),
         )
         o[f"commitment_{side}"] = Commitment.objects.create(
-            enterprise=ent, year=today.year, content=f"承诺{side}：落实全员安全生产责任制", signed_on=today - timedelta(days=60)
+            enterprise=ent,
+            year=today.year,
+            content=f"承诺{side}：落实全员安全生产责任制",
+            signed_on=today - timedelta(days=60),
         )
         o[f"rules_{side}"] = RuleTable.objects.create(
-            subject="enterprise", year=today.year - n, name=f"{today.year - n}年度规则", rules=rules.default_table("enterprise")
+            subject="enterprise",
+            year=today.year - n,
+            name=f"{today.year - n}年度规则",
+            rules=rules.default_table("enterprise"),
         )
     actions.recompute_grades("enterprise", [o["ent_a"].pk, o["ent_b"].pk], today)
     for side in "ab":

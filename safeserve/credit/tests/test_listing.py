@@ -20,7 +20,11 @@ TODAY = timezone.localdate()
 
 def make_accident(world):
     return Accident.objects.create(
-        title="甲五金机械伤害事故", enterprise=world["ent_a"], occurred_on=TODAY - timedelta(days=40), level="major", deaths=3
+        title="甲五金机械伤害事故",
+        enterprise=world["ent_a"],
+        occurred_on=TODAY - timedelta(days=40),
+        level="major",
+        deaths=3,
     )
 
 
@@ -37,7 +41,9 @@ def propose(world, **kw):
 
 
 def step(world, listing, action, persona="county", reason="依法办理", on=None, **kw):
-    return actions.listing_transition(actor=world.user(persona), listing=listing, action=action, reason=reason, on=on, **kw)
+    return actions.listing_transition(
+        actor=world.user(persona), listing=listing, action=action, reason=reason, on=on, **kw
+    )
 
 
 def public_names(day=None):
@@ -106,12 +112,16 @@ def test_listing_without_a_reason_saves_nothing(world):
     assert Listing.objects.count() == before
     resp = Client()
     resp.force_login(world.user("county"))
-    r = resp.post(reverse("credit:listing_add"), {"subject": "enterprise", "enterprise": world["ent_a"].credit_code, "facts": "x"})
+    r = resp.post(
+        reverse("credit:listing_add"), {"subject": "enterprise", "enterprise": world["ent_a"].credit_code, "facts": "x"}
+    )
     assert r.status_code == 200 and "列入情形" in r.content.decode() and Listing.objects.count() == before
 
 
 def test_repair_before_twelve_months_saves_nothing(world):
-    li = step(world, step(world, step(world, propose(world), "notify"), "decide", on=TODAY + timedelta(days=11)), "publish")
+    li = step(
+        world, step(world, step(world, propose(world), "notify"), "decide", on=TODAY + timedelta(days=11)), "publish"
+    )
     stored = Listing.objects.filter(pk=li.pk).values().get()
     c = Client()
     c.force_login(world.user("ent_a"))

@@ -15,22 +15,58 @@ FACT_VIEW = {**OFFICERS, "ent_a": "a"}
 OFFICER_ADD = {"county", "town_a", "town_b"}
 
 EDITABLE = [
-    PermissionCase(v.ACCIDENT, "accident_a", "accident_b", label="title", view=FACT_VIEW, change=OFFICERS,
-                   delete=OFFICERS, add=OFFICER_ADD),
+    PermissionCase(
+        v.ACCIDENT,
+        "accident_a",
+        "accident_b",
+        label="title",
+        view=FACT_VIEW,
+        change=OFFICERS,
+        delete=OFFICERS,
+        add=OFFICER_ADD,
+    ),
     # An agency reads penalties whose party it is (none of these two).
-    PermissionCase(v.PENALTY, "penalty_a", "penalty_b", label="decision_number", view={**FACT_VIEW, "agency_a": ""},
-                   change=OFFICERS,
-                   delete=OFFICERS, add=OFFICER_ADD),
-    PermissionCase(v.COMMITMENT, "commitment_a", "commitment_b", label="content", view=FACT_VIEW, change=OFFICERS,
-                   delete=OFFICERS, add=OFFICER_ADD),
+    PermissionCase(
+        v.PENALTY,
+        "penalty_a",
+        "penalty_b",
+        label="decision_number",
+        view={**FACT_VIEW, "agency_a": ""},
+        change=OFFICERS,
+        delete=OFFICERS,
+        add=OFFICER_ADD,
+    ),
+    PermissionCase(
+        v.COMMITMENT,
+        "commitment_a",
+        "commitment_b",
+        label="content",
+        view=FACT_VIEW,
+        change=OFFICERS,
+        delete=OFFICERS,
+        add=OFFICER_ADD,
+    ),
     # Rule tables: the county's; towns read them.
-    PermissionCase(v.RULETABLE, "rules_a", "rules_b", label="name",
-                   view={"county": "ab", "town_a": "ab", "town_b": "ab"}, change={"county": "ab"},
-                   delete={"county": "ab"}, add={"county"}),
+    PermissionCase(
+        v.RULETABLE,
+        "rules_a",
+        "rules_b",
+        label="name",
+        view={"county": "ab", "town_a": "ab", "town_b": "ab"},
+        change={"county": "ab"},
+        delete={"county": "ab"},
+        add={"county"},
+    ),
     # A proposal is internal until the party is told: the county and the enterprise's town only.
-    PermissionCase(v.LISTING, "listing_a", "listing_b", label="facts",
-                   view={**OFFICERS, "ent_a": "", "agency_a": ""}, change={"county": "ab"},
-                   add={"county"}),
+    PermissionCase(
+        v.LISTING,
+        "listing_a",
+        "listing_b",
+        label="facts",
+        view={**OFFICERS, "ent_a": "", "agency_a": ""},
+        change={"county": "ab"},
+        add={"county"},
+    ),
 ]
 # Grades: an agency reads its own (agency grades: test_grades.py), none of these enterprises'.
 GRADES = PermissionCase(v.GRADE, "grade_a", "grade_b", label="subject_name", view={**FACT_VIEW, "agency_a": ""})
