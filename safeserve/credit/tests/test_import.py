@@ -29,7 +29,7 @@ def row(world, n, key="ent_a", kind="生产经营单位", **kw):
     code = world[key].credit_code if key else ""
     values = {
         "doc": f"嘉应急罚〔2026〕{n}号",
-        "day": "2026-03-0%d" % (n % 9 + 1),
+        "day": f"2026-03-0{n % 9 + 1}",
         "kind": kind,
         "code": code,
         "person": "",

@@ -62,7 +62,7 @@ def test_a_listing_through_every_state_with_fraud_revocation(world):
     li = step(world, li, "uphold", reason="事故调查报告已认定企业负有责任")
     assert li.state == S.REVIEWED
     li = step(world, li, "decide")
-    assert li.state == S.DECIDED and li.decision_number.endswith("〔%d〕1号" % TODAY.year)
+    assert li.state == S.DECIDED and li.decision_number.endswith(f"〔{TODAY.year}〕1号")
     assert li.expires_on == actions.add_years(TODAY, 3) and li.decision_pdf.name.endswith(".pdf")
     assert public_names() == []  # decided but not yet published
     li = step(world, li, "publish")
