@@ -197,3 +197,9 @@ def test_expiry_warnings(world):
     county = User.objects.get(username="county")
     titles = list(Notification.objects.filter(recipient=county).values_list("title", flat=True))
     assert sent == 2 and len(titles) == 2 and any("今日届满" in t for t in titles)
+
+
+def test_the_party_only_objects_and_asks_for_repair():
+    """Written from 11号令, not read from the table: the listed party never decides a step itself."""
+    party_steps = {a for (_s, a), row in transitions.TABLE.items() if transitions.PARTY in row.parties}
+    assert party_steps == {"object", "request_repair"}
