@@ -31,7 +31,6 @@ def test_grade_page_lists_its_facts(world, client_for, graded):
 
 
 def test_enterprise_page_has_the_credit_panel(world, client_for, graded):
-    _acc, grade = graded
     url = reverse("registry:enterprise_detail", args=[world["ent_a"].pk])
     for persona in ("county", "town_a", "ent_a"):
         text = client_for(persona).get(url).content.decode()
