@@ -37,3 +37,15 @@ def test_enterprise_page_has_the_credit_panel(world, client_for, graded):
         assert 'data-panel="credit"' in text and "甲五金冲压伤手事故" in text, persona
     text = client_for("assoc_a").get(url).content.decode()  # reads the enterprise, not its credit
     assert 'data-panel="credit"' not in text
+
+
+def test_an_agency_sees_its_own_grade_only(world, client_for):
+    actions.recompute_grades("agency", [world["agency_a"].pk, world["agency_b"].pk], timezone.localdate())
+    own = CreditGrade.objects.get(agency=world["agency_a"], is_current=True)
+    other = CreditGrade.objects.get(agency=world["agency_b"], is_current=True)
+    agency = client_for("agency_a")
+    assert agency.get(reverse("credit:creditgrade_detail", args=[own.pk])).status_code == 200
+    assert agency.get(reverse("credit:creditgrade_detail", args=[other.pk])).status_code == 404
+    listed = agency.get(reverse("credit:creditgrade_list")).content.decode()
+    assert world["agency_a"].name in listed and world["agency_b"].name not in listed
+    assert client_for("town_a").get(reverse("credit:creditgrade_detail", args=[own.pk])).status_code == 404
