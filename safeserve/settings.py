@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "safeserve.hazards",
     "safeserve.market",
     "safeserve.ops",
+    "safeserve.credit",
 ]
 
 MIDDLEWARE = [

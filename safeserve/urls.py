@@ -34,6 +34,7 @@ urlpatterns = [
     path("inbox/", include("safeserve.notifications.urls")),
     path("services/", include("safeserve.services.urls")),
     path("hazards/", include("safeserve.hazards.urls")),
+    path("credit/", include("safeserve.credit.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

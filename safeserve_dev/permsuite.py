@@ -643,6 +643,10 @@ EXCLUDED = {
         "the public verification page of a random draw (一公开), open to anyone by design: ids, hash, value "
         "and result, names only where the owner published them (core/tests/test_draws.py)"
     ),
+    "credit/public/": (
+        "the public serious-default list (黑名单公示), open to anyone by design: current listings only, the "
+        "name, credit code, situation, decision number and dates a decision publishes (credit/tests/test_listing.py)"
+    ),
     "services/confirm/": (
         "the enterprise contact's one-time-code page, open to anyone by design: nothing of the visit shows "
         "before the right code; wrong codes count and void it (services/tests/test_visit_phone.py)"

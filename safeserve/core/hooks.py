@@ -62,6 +62,7 @@ def coverage_subqueries(enterprise_ids, on_date: date, channels=None) -> list:
     names = COVERAGE_CHANNELS if channels is None else [c for c in channels if c in COVERAGE_CHANNELS]
     return [COVERAGE_CHANNELS[name](enterprise_ids, on_date) for name in names]
 
+
 # ---------------------------------------------------------------- indicator sources (assessments)
 # Named figures that an assessment scheme scores (the yearly town assessment, agency grading, a
 # government-purchase evaluation). Registered by the app that owns the data; the assessment engine

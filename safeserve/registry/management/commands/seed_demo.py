@@ -99,6 +99,10 @@ class Command(BaseCommand):
                     seeder.rng, m.Enterprise.objects.order_by("pk"), m.Agency.objects.order_by("pk"), scale
                 )
                 self.stdout.write("  合同 {contracts} 份，服务记录 {visits} 条，隐患 {hazards} 条".format(**counts))
+            from safeserve_dev.credit_seed import seed_credit
+
+            self.stdout.write("信用：事故、处罚、承诺、等级与严重失信名单：")
+            seed_credit(seeder.rng, self.stdout)
         if with_accounts:
             users = ensure_demo_accounts()
             if users:

@@ -1,0 +1,118 @@
+"""Reads shared by pages, exports, providers and panels."""
+
+from datetime import date
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import Subject
+from .models import CreditGrade, Listing, listed_on_q
+
+GRADE_BADGES = {"A+": "success", "A": "success", "B": "info", "C": "warning", "D": "danger"}
+
+
+def current_grades(user, action="view"):
+    return CreditGrade.objects.visible_to(user, action).filter(is_current=True)
+
+
+def grade_history(user, grade: CreditGrade):
+    field = "enterprise_id" if grade.subject == Subject.ENTERPRISE else "agency_id"
+    return (
+        CreditGrade.objects.visible_to(user)
+        .filter(subject=grade.subject, **{field: getattr(grade, field)})
+        .order_by("-computed_at", "-id")
+    )
+
+
+# ---------------------------------------------------------------- providers (core.hooks.CREDIT_PROVIDERS)
+
+
+def grades_provider(subject: str, ids) -> dict:
+    """{id: grade} of the subjects' current grades (a system read for other capabilities)."""
+    field = "enterprise_id" if subject == Subject.ENTERPRISE else "agency_id"
+    qs = CreditGrade.objects.filter(subject=subject, is_current=True)
+    if ids is not None:
+        qs = qs.filter(**{f"{field}__in": ids})
+    return dict(qs.values_list(field, "grade"))
+
+
+def listed_provider(subject: str, ids, on: date) -> set:
+    field = "enterprise_id" if subject == Subject.ENTERPRISE else "agency_id"
+    qs = Listing.objects.filter(listed_on_q(on), subject=subject)
+    if ids is not None:
+        qs = qs.filter(**{f"{field}__in": ids})
+    return set(qs.values_list(field, flat=True))
+
+
+# ---------------------------------------------------------------- the public page
+
+
+def public_listings(on: date | None = None):
+    """The listings shown to the public on ``on``: published and neither expired nor removed (by date)."""
+    on = on or timezone.localdate()
+    return (
+        Listing.objects.filter(listed_on_q(on)).select_related("enterprise", "agency").order_by("-published_on", "-id")
+    )
+
+
+def public_section(request):
+    n = public_listings().count()
+    return {
+        "key": "credit-listings",
+        "title": _("安全生产严重失信主体名单"),
+        "url": reverse("credit:public_listings"),
+        "summary": _("当前公示 %(n)d 个主体") % {"n": n},
+    }
+
+
+# ---------------------------------------------------------------- the enterprise 360° page
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    user = request.user
+    if not user.has_perm("credit.view_creditgrade"):
+        return []
+    grade = current_grades(user).filter(subject=Subject.ENTERPRISE, enterprise_id=enterprise.pk).first()
+    listings = Listing.objects.visible_to(user).filter(subject=Subject.ENTERPRISE, enterprise_id=enterprise.pk)
+    today = timezone.localdate()
+    live = listings.filter(listed_on_q(today)).first()
+    items = []
+    if grade is not None:
+        for line in grade.explanation.get("lines", []):
+            for fact in line["facts"]:
+                items.append({"text": fact["label"], "url": fact["url"], "meta": line["rule"], "badge": "warning"})
+    if live is not None:
+        items.insert(
+            0,
+            {
+                "text": _("严重失信主体名单：%(n)s") % {"n": live.decision_number},
+                "url": live.get_absolute_url(),
+                "meta": _("至 %(d)s") % {"d": live.expires_on.isoformat()},
+                "badge": "danger",
+            },
+        )
+    figures = [
+        {
+            "key": "grade",
+            "label": _("信用等级"),
+            "value": grade.grade if grade else "—",
+            "url": grade.get_absolute_url() if grade else "",
+        },
+        {
+            "key": "listed",
+            "label": _("严重失信名单"),
+            "value": _("是") if live else _("否"),
+            "url": live.get_absolute_url() if live else "",
+        },
+    ]
+    return [
+        {
+            "key": "credit",
+            "title": _("信用"),
+            "figures": figures,
+            "items": items[:8],
+            "url": grade.get_absolute_url() if grade else "",
+            "more": _("评定依据与历史"),
+        }
+    ]
