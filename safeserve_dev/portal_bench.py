@@ -1,0 +1,104 @@
+"""The public portal alone under anonymous load (issue 17 §3): p95 < 200 ms at 200 requests/s.
+
+    make serve &     # production mode: gunicorn, PostgreSQL, Redis cache
+    .venv/bin/python -m safeserve_dev.portal_bench --rate 200 --duration 30
+
+Measures each page unloaded first (sequential requests, cold cache then warm), then runs locust
+headless with RATE readers asking one page a second each, and prints requests/s achieved, p50/p95/p99
+per page, errors, and the ratio of p95 under load to unloaded. Loopback targets only.
+"""
+
+import argparse
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return 0.0
+    return values[max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))]
+
+
+def targets(base: str) -> dict:
+    page = requests.get(f"{base}/portal/agencies/", timeout=30).text
+    agencies = sorted({int(x) for x in re.findall(r"/portal/agencies/(\d+)/", page)})
+    cases_page = requests.get(f"{base}/portal/cases/", timeout=30).text
+    cases = sorted({int(x) for x in re.findall(r"/portal/cases/(\d+)/", cases_page)})
+    return {"agencies": agencies, "cases": cases}
+
+
+def unloaded(base: str, t: dict, n: int) -> dict[str, float]:
+    pages = {"portal home": "/portal/", "directory": "/portal/agencies/"}
+    if t["agencies"]:
+        pages["agency page"] = f"/portal/agencies/{t['agencies'][0]}/"
+    if t["cases"]:
+        pages["case story"] = f"/portal/cases/{t['cases'][0]}/"
+    s = requests.Session()
+    out = {}
+    for name, url in pages.items():
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            s.get(base + url, timeout=30)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = percentile(times, 95)
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--rate", type=int, default=200, help="requests per second offered")
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--baseline-requests", type=int, default=30)
+    args = parser.parse_args(argv)
+    if urlsplit(args.base_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("load tests target loopback addresses only")
+    t = targets(args.base_url)
+    baseline = unloaded(args.base_url, t, args.baseline_requests)
+    print(f"unloaded p95 ({args.baseline_requests} sequential requests each):")
+    for name, v in baseline.items():
+        print(f"  {name:<14}{v:>7.1f} ms")
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        prefix = Path(tmp) / "portal"
+        env = dict(os.environ, PORTAL_TARGETS=json.dumps(t))
+        cmd = [
+            sys.executable, "-m", "locust", "-f", str(ROOT / "safeserve_dev" / "locust_portal.py"), "--headless",
+            "-u", str(args.rate), "-r", str(max(1, args.rate // 5)), "-t", f"{args.duration}s", "--host", args.base_url,
+            "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING",
+        ]  # fmt: skip
+        subprocess.run(cmd, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+        rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
+    print(f"\n{args.rate} readers offering {args.rate} req/s for {args.duration} s:")
+    print(f"{'page':<14}{'req':>8}{'req/s':>8}{'err':>6}{'p50':>6}{'p95':>6}{'p99':>6}{'ratio p95':>11}")
+    total = None
+    for r in rows:
+        if r["Name"] == "Aggregated":
+            total = r
+            continue
+        base = baseline.get(r["Name"])
+        ratio = f"{float(r['95%']) / base:.1f}x" if base else "-"
+        print(f"{r['Name']:<14}{r['Request Count']:>8}{float(r['Requests/s']):>8.1f}{r['Failure Count']:>6}"
+              f"{r['50%']:>6}{r['95%']:>6}{r['99%']:>6}{ratio:>11}")  # fmt: skip
+    if total:
+        print(f"{'ALL':<14}{total['Request Count']:>8}{float(total['Requests/s']):>8.1f}{total['Failure Count']:>6}"
+              f"{total['50%']:>6}{total['95%']:>6}{total['99%']:>6}")  # fmt: skip
+        ok = float(total["95%"]) < 200 and int(total["Failure Count"]) == 0
+        print(f"target p95 < 200 ms with 0 errors at {args.rate} req/s: {'met' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
