@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "safeserve.market",
     "safeserve.ops",
     "safeserve.credit",
+    "safeserve.coverage",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +322,9 @@ SAFESERVE = {
     "UPLOAD_IMAGE_MAX_FILES": int(os.environ.get("SAFESERVE_UPLOAD_IMAGE_MAX_FILES", "20")),
     # Hours an account invite link (the safety manager's, ADR 0024) stays valid; it works once.
     "INVITE_HOURS": int(os.environ.get("SAFESERVE_INVITE_HOURS", "72")),
+    # Coverage (覆盖率, safeserve/coverage): which participation channels count, by name
+    # (service_contract, iot_device, later insurance); unset or empty env: every registered channel.
+    "COVERAGE_CHANNELS": env_list("SAFESERVE_COVERAGE_CHANNELS", "") or None,
 }
 
 # The service marketplace and public portal (safeserve.market): the Zhejiang minimum of full-time

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from safeserve.accounts.views import LoginView, PasswordChangeView
 from safeserve.core.home import HomeView
 from safeserve.core.views import AutocompleteView
+from safeserve.coverage.api import router as coverage_router
 from safeserve.hazards.api import router as hazards_router
 from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
@@ -18,6 +19,7 @@ api_v1 = [
     path("registry/", include(registry_router.urls)),
     path("services/", include(services_router.urls)),
     path("hazards/", include(hazards_router.urls)),
+    path("coverage/", include(coverage_router.urls)),
 ]
 
 urlpatterns = [
@@ -35,6 +37,7 @@ urlpatterns = [
     path("services/", include("safeserve.services.urls")),
     path("hazards/", include("safeserve.hazards.urls")),
     path("credit/", include("safeserve.credit.urls")),
+    path("coverage/", include("safeserve.coverage.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

@@ -42,4 +42,5 @@ class IotConfig(AppConfig):
 
         home.HOME_PROVIDERS.append(queries.home_summary)
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
+        hooks.register_coverage_channel("iot_device", _("智慧用电设备在线"), queries.covered_by_device)
         from . import tasks  # noqa: F401 - registers the periodic jobs with huey

@@ -1,9 +1,9 @@
 """Reads shared by pages, APIs and exports. Each takes the acting user; scoping happens here."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, F, Max, Q
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,19 @@ from .choices import AMPS, SEVERITY_ORDER, TEMPS, VOLTS, AlarmType, DeviceStatus
 from .models import Alarm, DeadLetter, Device, Reading, ReadingHour, dt_to_ms, iot_setting
 
 SEVERITY_BADGES = {Severity.CRITICAL: "danger", Severity.MAJOR: "warning", Severity.MINOR: "info"}
+
+
+def covered_by_device(enterprise_ids, on_date: date | None = None):
+    """Coverage channel "iot_device" (core.hooks.COVERAGE_CHANNELS): of ``enterprise_ids``, those with
+    a smart-electrical device **online on** ``on_date``: at least one hourly rollup of its readings
+    within that local day. A device has no installation or removal date; its readings are the
+    dated record that it was installed, powered and reporting (a disabled device reports nothing).
+    Rollups are kept ROLLUP_RETENTION_DAYS (3 years), as long as the coverage trend reaches back."""
+    on_date = on_date or timezone.localdate()
+    start = timezone.make_aware(datetime.combine(on_date, time.min))
+    first_hour = int(start.timestamp()) // 3600
+    reported = ReadingHour.objects.filter(device=OuterRef("pk"), hour__gte=first_hour, hour__lt=first_hour + 24)
+    return Device.objects.filter(Exists(reported), enterprise_id__in=enterprise_ids).values("enterprise_id")
 
 
 def handling_minutes() -> int:
