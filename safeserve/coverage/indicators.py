@@ -22,9 +22,7 @@ def compute_for(kind: str):
             population = population.filter(town_id__in=list(subject_ids))
         totals = dict(population.order_by().values_list("town_id").annotate(n=Count("pk")))
         covered: dict[int, list[int]] = {}
-        for pk, town_id in (
-            population.filter(participation_q(end, population)).order_by("pk").values_list("pk", "town_id")
-        ):
+        for pk, town_id in population.filter(participation_q(end)).order_by("pk").values_list("pk", "town_id"):
             covered.setdefault(town_id, []).append(pk)
         ids = list(subject_ids) if subject_ids is not None else list(totals)
         out = {}

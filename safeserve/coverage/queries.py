@@ -15,8 +15,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,16 +48,29 @@ def channel_labels() -> list[str]:
     return [str(hooks.COVERAGE_LABELS.get(c, c)) for c in channels()]
 
 
-def participation_q(on_date: date, population=None) -> Q:
-    """A Q on Enterprise: in at least one counting channel on ``on_date``. No channel: nobody."""
-    ids = (population if population is not None else Enterprise.objects.filter(POPULATION)).values("pk")
-    subs = hooks.coverage_subqueries(ids, on_date, channels())
-    if not subs:
+def participation_q(on_date: date) -> Q:
+    """A Q on Enterprise: in at least one counting channel on ``on_date`` (``covered_sql``). No
+    channel: nobody. PostgreSQL hashes the channels' UNION once per query and probes it per row."""
+    sql, params = covered_sql(on_date)
+    if not sql:
         return Q(pk__in=[])
-    q = Q()
+    # Compiled Django queries and our own identifiers; every value is a bound parameter.
+    eid = connection.ops.quote_name("enterprise_id")
+    return Q(pk__in=RawSQL(f"SELECT u.{eid} FROM ({sql}) u", params))  # noqa: S608, S611
+
+
+def covered_sql(on_date: date) -> tuple[str, list]:
+    """SQL of the ids covered on ``on_date`` by any counting channel (one UNION), with its params.
+
+    Each channel (core.hooks) is asked about the whole register: the pages join the result to
+    their own population, so repeating the population inside every channel would only cost time."""
+    subs = hooks.coverage_subqueries(Enterprise.objects.order_by().values("pk"), on_date, channels())
+    parts, params = [], []
     for sub in subs:
-        q |= Q(pk__in=sub)
-    return q
+        sql, p = sub.order_by().query.sql_with_params()
+        parts.append(sql)
+        params.extend(p)
+    return " UNION ".join(parts), params
 
 
 # ---------------------------------------------------------------- targets
@@ -191,15 +205,34 @@ class Row:
 
 
 def _counts(population, group: str, targets_by_sig: dict[str, Target], on_date: date) -> dict:
-    """{group id: {signature: (total, covered)}} in one query."""
-    part = participation_q(on_date, population)
-    ann = {}
-    for i, (sig, t) in enumerate(targets_by_sig.items()):
-        ann[f"t{i}"] = Count("pk", filter=t.q) if t.q else Count("pk")
-        ann[f"c{i}"] = Count("pk", filter=t.q & part if t.q else part)
+    """{group id: {signature: (total, covered)}} in one query.
+
+    The population (each enterprise once, with a flag per target scope ``k0``, ``k1``, …) is
+    left-joined to the UNION of the channels' covered ids and counted by ``group``: the channels
+    are read once per query, whatever the number of targets, and joined by hash."""
+    flags = {}
+    sigs = list(targets_by_sig)
+    for i, sig in enumerate(sigs):
+        q = targets_by_sig[sig].q
+        flags[f"k{i}"] = ExpressionWrapper(q if q else Q(pk__isnull=False), output_field=BooleanField())
+    inner = population.order_by().annotate(**flags).values(group, "id", *flags)
+    sql, params = inner.query.sql_with_params()
+    qn = connection.ops.quote_name
+    covered, covered_params = covered_sql(on_date)
+    cols = []
+    for i in range(len(sigs)):
+        k = qn(f"k{i}")
+        cols.append(f"COUNT(CASE WHEN s.{k} THEN 1 END), COUNT(CASE WHEN s.{k} AND c.eid IS NOT NULL THEN 1 END)")
+    if covered:
+        join = f"LEFT JOIN (SELECT u.{qn('enterprise_id')} AS eid FROM ({covered}) u) c ON c.eid = s.{qn('id')}"  # noqa: S608 - compiled queries, values are parameters
+    else:  # no channel counts: nobody participates
+        join, covered_params = "LEFT JOIN (SELECT NULL AS eid) c ON 1 = 0", []
+    outer = f"SELECT s.{qn(group)}, {', '.join(cols)} FROM ({sql}) s {join} GROUP BY s.{qn(group)}"  # noqa: S608 - compiled queries, values are parameters
     out = {}
-    for r in population.values(group).annotate(**ann).order_by(group):
-        out[r[group]] = {sig: (r[f"t{i}"], r[f"c{i}"]) for i, sig in enumerate(targets_by_sig)}
+    with connection.cursor() as cur:
+        cur.execute(outer, (*params, *covered_params))
+        for row in cur.fetchall():
+            out[row[0]] = {sig: (row[1 + 2 * i], row[2 + 2 * i]) for i, sig in enumerate(sigs)}
     return out
 
 
@@ -322,7 +355,7 @@ def work_list(
         qs = qs.filter(is_village_small=village_small)
     if risk_level:
         qs = qs.filter(risk_level=risk_level)
-    return qs.exclude(participation_q(on_date, qs)).order_by("town__sort_order", "name", "id")
+    return qs.exclude(participation_q(on_date)).order_by("town__sort_order", "name", "id")
 
 
 # ---------------------------------------------------------------- monthly trend and snapshots

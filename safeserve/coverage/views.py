@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,7 +11,8 @@ from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
 from safeserve.core.excel import export_queryset
-from safeserve.core.views import Column, ObjectConfig, bad_input, mark_download, paginate
+from safeserve.core.views import Column, ObjectConfig, bad_input, mark_download
+from safeserve.registry.models import Enterprise
 
 from . import filters, forms, queries
 from .models import CoverageTarget
@@ -151,7 +153,11 @@ class WorkListView(LoginRequiredMixin, View):
                 ascii_name="coverage-work-list",
             )
             return mark_download(request, resp)
-        page = paginate(qs.select_related("town", "village", "industry"), request.GET.get("page"), PER_PAGE)
+        page = Paginator(qs.values_list("pk", flat=True), PER_PAGE).get_page(request.GET.get("page"))
+        # The page's rows by id: the participation test ran once, in the query that paged the ids.
+        ids = list(page.object_list)
+        by_pk = Enterprise.objects.select_related("town", "village", "industry").in_bulk(ids)
+        page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
         can_contract = request.user.has_perm("services.add_servicecontract")
         add_url = reverse("services:servicecontract_add")
         rows = [

@@ -67,8 +67,10 @@ class Command(BaseCommand):
         if opts["reset"]:
             self.stdout.write("清除已有主体库数据……")
             try:
+                from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.services_seed import reset_services
 
+                reset_coverage(self.stdout)
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
@@ -103,6 +105,10 @@ class Command(BaseCommand):
 
             self.stdout.write("信用：事故、处罚、承诺、等级与严重失信名单：")
             seed_credit(seeder.rng, self.stdout)
+            from safeserve_dev.coverage_seed import seed_coverage
+
+            self.stdout.write("覆盖率目标与月度快照：")
+            seed_coverage(seeder.rng, self.stdout)
         if with_accounts:
             users = ensure_demo_accounts()
             if users:
