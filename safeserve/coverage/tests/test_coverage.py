@@ -150,7 +150,9 @@ def test_town_coverage_on_three_dates_around_the_contract(world, db):
     assert (during.total, during.covered, during.value) == (2, 2, Decimal("100.00"))
     assert (after.total, after.covered) == (2, 0)
     assert village_figures(world, END)["key_industry"].covered == 1  # the last day still counts
-    assert village_figures(world, D1 + timedelta(days=1))["overall"].covered == 1  # the device only on D1
+    # The device reported on D1 only: the days before and after count the contract alone.
+    assert village_figures(world, D1 - timedelta(days=1))["overall"].covered == 1
+    assert village_figures(world, D1 + timedelta(days=1))["overall"].covered == 1
     # The town's drill-down row for the village says the same as the village's own page.
     rows = queries.coverage(queries.area_for(user(world, "county"), town_id=world["town_a"].pk), D1)["rows"]
     row = next(r for r in rows if r.id == world["village_a"].pk)
@@ -468,3 +470,14 @@ def test_query_count_is_constant(world, db, make_url):
     large = _count(c, url)
     assert small == large, f"{url}: {small} queries with 120 more enterprises, {large} with 720"
     assert large <= 20
+
+
+def test_demo_seed_makes_targets_and_snapshots_once(world, db):
+    import io
+
+    from safeserve_dev.coverage_seed import SNAPSHOT_MONTHS, seed_coverage
+
+    first = seed_coverage(random.Random(1), io.StringIO())
+    assert first["targets"] == 11 and first["snapshots"] == SNAPSHOT_MONTHS * 2 * 5  # 2 towns × 5 county targets
+    again = seed_coverage(random.Random(1), io.StringIO())
+    assert again["targets"] == 0 and CoverageTarget.objects.count() == 11
