@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.core import hooks
 from safeserve.registry.choices import EnterpriseStatus
-from safeserve.registry.models import Enterprise, Town, Village
+from safeserve.registry.models import Enterprise, Industry, Town, Village
 
 from .choices import BUILTIN_KINDS, TargetKind
 from .models import DEFAULT_SHARES, CoverageSnapshot, CoverageTarget
@@ -48,10 +48,10 @@ def channel_labels() -> list[str]:
     return [str(hooks.COVERAGE_LABELS.get(c, c)) for c in channels()]
 
 
-def participation_q(on_date: date) -> Q:
+def participation_q(on_date: date, population=None) -> Q:
     """A Q on Enterprise: in at least one counting channel on ``on_date`` (``covered_sql``). No
     channel: nobody. PostgreSQL hashes the channels' UNION once per query and probes it per row."""
-    sql, params = covered_sql(on_date)
+    sql, params = covered_sql(on_date, population)
     if not sql:
         return Q(pk__in=[])
     # Compiled Django queries and our own identifiers; every value is a bound parameter.
@@ -59,12 +59,13 @@ def participation_q(on_date: date) -> Q:
     return Q(pk__in=RawSQL(f"SELECT u.{eid} FROM ({sql}) u", params))  # noqa: S608, S611
 
 
-def covered_sql(on_date: date) -> tuple[str, list]:
+def covered_sql(on_date: date, population=None) -> tuple[str, list]:
     """SQL of the ids covered on ``on_date`` by any counting channel (one UNION), with its params.
 
-    Each channel (core.hooks) is asked about the whole register: the pages join the result to
-    their own population, so repeating the population inside every channel would only cost time."""
-    subs = hooks.coverage_subqueries(Enterprise.objects.order_by().values("pk"), on_date, channels())
+    Each channel (core.hooks) is asked about ``population`` (a town's enterprises narrow its work;
+    default: the whole register), once per query whatever the number of targets."""
+    ids = population if population is not None else Enterprise.objects.all()
+    subs = hooks.coverage_subqueries(ids.order_by().values("pk"), on_date, channels())
     parts, params = [], []
     for sub in subs:
         sql, p = sub.order_by().query.sql_with_params()
@@ -87,18 +88,23 @@ class Target:
     row_id: int | None = None  # the stored target it came from (None: the policy's default)
 
 
+def key_industry_q() -> Q:
+    # The key industries' ids as a subquery: a hashed lookup per row instead of a join with Industry.
+    return Q(industry_id__in=Industry.objects.filter(is_key=True).values("pk"))
+
+
 def target_q(t: CoverageTarget | None, kind: str) -> Q:
     if kind == TargetKind.OVERALL:
         return Q()
     if kind == TargetKind.VILLAGE_SMALL:
         return Q(is_village_small=True)
     if kind == TargetKind.KEY_INDUSTRY:
-        return Q(industry__is_key=True)
+        return key_industry_q()
     q = Q()
     if t.industry_id:
         q &= Q(industry_id=t.industry_id) | Q(industry__parent_id=t.industry_id)
     if t.key_industry:
-        q &= Q(industry__is_key=True)
+        q &= key_industry_q()
     if t.village_small:
         q &= Q(is_village_small=True)
     if t.size_class:
@@ -204,7 +210,7 @@ class Row:
     url: str = ""
 
 
-def _counts(population, group: str, targets_by_sig: dict[str, Target], on_date: date) -> dict:
+def _counts(population, group: str, targets_by_sig: dict[str, Target], on_date: date, narrow=False) -> dict:
     """{group id: {signature: (total, covered)}} in one query.
 
     The population (each enterprise once, with a flag per target scope ``k0``, ``k1``, …) is
@@ -218,7 +224,8 @@ def _counts(population, group: str, targets_by_sig: dict[str, Target], on_date: 
     inner = population.order_by().annotate(**flags).values(group, "id", *flags)
     sql, params = inner.query.sql_with_params()
     qn = connection.ops.quote_name
-    covered, covered_params = covered_sql(on_date)
+    # A town or village asks the channels about its own enterprises; the county about the register.
+    covered, covered_params = covered_sql(on_date, population if narrow else None)
     cols = []
     for i in range(len(sigs)):
         k = qn(f"k{i}")
@@ -304,7 +311,7 @@ def coverage(area: Area, on_date: date, book: TargetBook | None = None) -> dict:
     measures = {t.signature: t for t in own_targets}
     for ts in child_targets.values():
         measures.update({t.signature: t for t in ts})
-    counts = _counts(population, group, measures, on_date)
+    counts = _counts(population, group, measures, on_date, narrow=area.level != "county")
     totals = {}
     for per in counts.values():
         for sig, (t, c) in per.items():
@@ -355,7 +362,11 @@ def work_list(
         qs = qs.filter(is_village_small=village_small)
     if risk_level:
         qs = qs.filter(risk_level=risk_level)
-    return qs.exclude(participation_q(on_date)).order_by("town__sort_order", "name", "id")
+    qs = qs.exclude(participation_q(on_date, qs))
+    # Within one town the index (town, name, id) gives the order (and a page) without sorting the town.
+    if town or village or user.role == "town":
+        return qs.order_by("name", "id")
+    return qs.order_by("town__sort_order", "name", "id")
 
 
 # ---------------------------------------------------------------- monthly trend and snapshots
