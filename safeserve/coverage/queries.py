@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.core import hooks
+from safeserve.core.scoping import get_visible_or_404
 from safeserve.registry.choices import EnterpriseStatus
 from safeserve.registry.models import Enterprise, Industry, Town, Village
 
@@ -281,8 +282,6 @@ def visible_enterprises(user):
 
 def area_for(user, town_id=None, village_id=None) -> Area:
     """The area asked for, authorised (another town is a 404). A town officer starts at the own town."""
-    from safeserve.core.scoping import get_visible_or_404
-
     if village_id:
         village = get_visible_or_404(Village.objects.select_related("town"), user, pk=village_id)
         return Area(user, village.town, village)
