@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "safeserve.services",
     "safeserve.hazards",
     "safeserve.market",
+    "safeserve.experts",
     "safeserve.ops",
     "safeserve.credit",
     "safeserve.coverage",
@@ -325,6 +326,11 @@ SAFESERVE = {
     # Coverage (覆盖率, safeserve/coverage): which participation channels count, by name
     # (service_contract, iot_device, later insurance); unset or empty env: every registered channel.
     "COVERAGE_CHANNELS": env_list("SAFESERVE_COVERAGE_CHANNELS", "") or None,
+    # Expert draws (experts/conf.py, DOMAIN.md): recusal windows, answer deadline, rating rule.
+    "EXPERT_SERVED_MONTHS": int(os.environ.get("SAFESERVE_EXPERT_SERVED_MONTHS", "36")),
+    "EXPERT_ANSWER_HOURS": int(os.environ.get("SAFESERVE_EXPERT_ANSWER_HOURS", "24")),
+    "EXPERT_RATING_WORKING_DAYS": int(os.environ.get("SAFESERVE_EXPERT_RATING_WORKING_DAYS", "2")),
+    "EXPERT_RATING_THRESHOLD": int(os.environ.get("SAFESERVE_EXPERT_RATING_THRESHOLD", "60")),
 }
 
 # The service marketplace and public portal (safeserve.market): the Zhejiang minimum of full-time

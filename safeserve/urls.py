@@ -38,6 +38,7 @@ urlpatterns = [
     path("hazards/", include("safeserve.hazards.urls")),
     path("credit/", include("safeserve.credit.urls")),
     path("coverage/", include("safeserve.coverage.urls")),
+    path("experts/", include("safeserve.experts.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

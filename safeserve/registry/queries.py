@@ -64,10 +64,7 @@ def enterprise_panels(request, enterprise) -> list[dict]:
 
 # What each role without its own capability yet can do here (the home page says so).
 ROLE_NOTES = {
-    Role.EXPERT: gettext_lazy(
-        "专家抽取、现场检查和评分功能上线后，您的任务将显示在这里。目前您可以查看和维护本人的专家档案"
-        "（职称、专业领域、联系方式）。"
-    ),
+    # Experts: their home is the experts app (pending invitations, upcoming jobs, ratings).
     Role.INSURER: gettext_lazy(
         "安责险保单和事故预防服务功能上线后将显示在这里。目前您可以维护本机构的联系信息，"
         "查阅第三方服务机构名录及其资质有效期。"
