@@ -125,7 +125,7 @@ def eligibility(request) -> Eligibility:
         expert_id__in=ids,
         state=InvitationState.ACCEPTED,
         request__work_date__gte=since,
-        request__work_date__lte=day,
+        request__work_date__lt=day,
         request__enterprises__in=ent_ids,
     ).exclude(request_id=request.pk)
     for expert_id, ent_id in jobs.values_list("expert_id", "request__enterprises"):
