@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from safeserve.core import draws
@@ -279,7 +279,7 @@ def test_an_expert_sees_only_their_own(world, db):
 
     assert list(ExpertProfile.objects.visible_to(world.user("expert_a"))) == [world["profile_a"]]
     assert other.pool_profile not in ExpertProfile.objects.visible_to(world.user("town_a"))
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         actions.invitation_answer(actor=world.user("expert_a"), invitation=world["job_b"], accept=True)
 
 
