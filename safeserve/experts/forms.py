@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.core.draws import MAX_VALUE_LENGTH
 from safeserve.core.filters import AutocompleteSelect
+from safeserve.core.forms import BoundedForm
 from safeserve.core.models import DrawValueSource
 from safeserve.hazards.choices import HazardLevel
 from safeserve.hazards.models import MajorHazardCriterion
@@ -12,7 +13,20 @@ from .choices import InterestKind, PoolStatus, Purpose
 from .models import Specialty
 
 
-class ProfileForm(forms.Form):
+class StyledForm(BoundedForm):
+    """A bounded plain form with Bootstrap's classes on every widget (as core.forms.ScopedModelForm)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select | forms.SelectMultiple) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class ProfileForm(StyledForm):
     specialties = forms.ModelMultipleChoiceField(
         label=_("专业领域"),
         queryset=Specialty.objects.filter(is_active=True),
@@ -24,18 +38,18 @@ class ProfileForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(StyledForm):
     status = forms.ChoiceField(label=_("库内状态"), choices=PoolStatus.choices)
     reason = forms.CharField(label=_("理由"), max_length=300)
 
 
-class AbsenceForm(forms.Form):
+class AbsenceForm(StyledForm):
     start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("事由"), max_length=100, required=False)
 
 
-class InterestForm(forms.Form):
+class InterestForm(StyledForm):
     kind = forms.ChoiceField(label=_("类型"), choices=InterestKind.choices)
     party_name = forms.CharField(label=_("单位名称"), max_length=100)
     start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -50,7 +64,7 @@ class InterestForm(forms.Form):
         return data
 
 
-class RequestForm(forms.Form):
+class RequestForm(StyledForm):
     purpose = forms.ChoiceField(label=_("用途"), choices=Purpose.choices)
     title = forms.CharField(label=_("事由"), max_length=200)
     enterprise = forms.ModelChoiceField(
@@ -99,24 +113,24 @@ class RequestForm(forms.Form):
         return data
 
 
-class DrawValueForm(forms.Form):
+class DrawValueForm(StyledForm):
     source = forms.ChoiceField(label=_("随机值来源"), choices=DrawValueSource.choices)
     value = forms.CharField(label=_("随机值"), max_length=MAX_VALUE_LENGTH, required=False)
     note = forms.CharField(label=_("随机值说明"), max_length=200, required=False)
 
 
-class RedrawForm(forms.Form):
+class RedrawForm(StyledForm):
     reason = forms.CharField(label=_("重新抽取理由"), max_length=300)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(StyledForm):
     accept = forms.TypedChoiceField(
         label=_("答复"), choices=[("1", _("接受")), ("0", _("拒绝"))], coerce=lambda v: v == "1"
     )
     reason = forms.CharField(label=_("拒绝理由"), max_length=300, required=False)
 
 
-class FindingForm(forms.Form):
+class FindingForm(StyledForm):
     enterprise = forms.ModelChoiceField(label=_("企业"), queryset=Enterprise.objects.none())
     location = forms.CharField(label=_("部位"), max_length=100)
     description = forms.CharField(label=_("隐患描述"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
@@ -131,11 +145,11 @@ class FindingForm(forms.Form):
         self.fields["enterprise"].queryset = job.request.enterprises.all()
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(StyledForm):
     opinion = forms.CharField(label=_("专家意见"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
     fee = forms.DecimalField(label=_("劳务费（元）"), max_digits=10, decimal_places=2, min_value=0, required=False)
 
 
-class RatingForm(forms.Form):
+class RatingForm(StyledForm):
     score = forms.IntegerField(label=_("评分（满分100）"), min_value=0, max_value=100)
     comment = forms.CharField(label=_("评语"), max_length=300, required=False)
