@@ -68,8 +68,17 @@ def seed_specialties() -> list[Specialty]:
     ]
 
 
+# Words of the register's free-text specialties that name an entry of the maintained list.
+ALIASES = {"危化": ("危险化学品",), "粉尘涉爆": ("粉尘",), "冶金": ("冶炼",), "安全管理": ("应急管理",)}
+
+
 def _match_specialties(text: str) -> list[Specialty]:
-    return [s for s in Specialty.objects.filter(is_active=True) if s.name in (text or "")]
+    text = text or ""
+    return [
+        s
+        for s in Specialty.objects.filter(is_active=True)
+        if s.name in text or any(alias in text for alias in ALIASES.get(s.name, ()))
+    ]
 
 
 def ensure_profile(expert: Expert) -> ExpertProfile:

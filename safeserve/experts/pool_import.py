@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from safeserve.registry.models import Expert
 from safeserve.registry.roster_import import ImportFileError, ImportResult, RowError, cell_text, header_key, import_rows
 
-from .actions import ensure_profile
+from .actions import ALIASES, ensure_profile
 from .models import Specialty
 
 SPLIT = re.compile(r"[、,;/|\s，；]+")
@@ -33,7 +33,7 @@ def _specialty_errors(path) -> list[RowError]:
         for number, row in enumerate(rows, start=2):
             text = cell_text(row[col] if col < len(row) else None)
             for token in [t for t in SPLIT.split(text) if t]:
-                if not any(name in token for name in names):
+                if not any(n in token or any(a in token for a in ALIASES.get(n, ())) for n in names):
                     errors.append(
                         RowError(
                             number,

@@ -119,4 +119,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {u.username:<18} {u.get_role_display()} · {u.full_name}")
             else:
                 self.stdout.write("演示账号已存在。")
+        from safeserve_dev.experts_seed import seed_experts
+
+        seed_experts(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))
