@@ -97,6 +97,17 @@ def ensure_profile(expert: Expert) -> ExpertProfile:
     return profile
 
 
+def ensure_profiles() -> int:
+    """Bring register entries added since (by the county on the register's pages or its import) into
+    the pool: one profile each, from the register entry. Idempotent; returns how many were added."""
+    missing = Expert.objects.exclude(pk__in=ExpertProfile.objects.values("expert_id"))
+    added = 0
+    for expert in missing.order_by("pk")[:1000]:
+        ensure_profile(expert)
+        added += 1
+    return added
+
+
 # ---------------------------------------------------------------- the pool
 
 
@@ -285,6 +296,7 @@ def request_freeze(*, actor, request: ExpertRequest, supersedes: Draw | None = N
     req = _lock_request(actor, request)
     if supersedes is None and req.status != RequestStatus.DRAFT:
         raise ValidationError(_("该申请的候选名单已冻结"))
+    ensure_profiles()
     result = recusal.eligibility(req)
     exclusions = result.exclusions()
     if supersedes is not None:

@@ -92,6 +92,11 @@ PROFILE = ObjectConfig(
 class ProfileListView(ObjectListView):
     config = PROFILE
 
+    def get(self, request):
+        if request.user.role == Role.COUNTY:
+            actions.ensure_profiles()  # experts added on the register's pages join the pool
+        return super().get(request)
+
 
 class ProfileExportView(ObjectExportView):
     config = PROFILE
