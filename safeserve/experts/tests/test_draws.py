@@ -312,3 +312,21 @@ def test_pool_import_is_all_or_nothing_with_row_errors(world, db, tmp_path):
     imported = Expert.objects.get(name="未甲").pool_profile
     assert {s.name for s in imported.specialty_list.all()} == {"机械", "电气"}
     assert imported.status == PoolStatus.ACTIVE
+
+
+def test_an_enterprise_sees_accepted_jobs_about_itself_with_the_expert_name_only(world, db):
+    from django.urls import reverse
+
+    ent_user = world.user("ent_a")
+    assert list(Invitation.objects.visible_to(ent_user)) == [world["job_a"]]
+    Invitation.objects.filter(pk=world["job_a"].pk).update(state=InvitationState.INVITED)
+    assert not Invitation.objects.visible_to(ent_user).exists()  # an open invitation is not a job yet
+    Invitation.objects.filter(pk=world["job_a"].pk).update(state=InvitationState.ACCEPTED, fee=800)
+    from django.test import Client
+
+    c = Client()
+    c.force_login(ent_user)
+    html = c.get(reverse("experts:job_detail", args=[world["job_a"].pk])).content.decode()
+    assert world["expert_a"].name in html
+    for private in (world["expert_a"].phone, world["expert_a"].id_number, "800"):
+        assert private not in html
