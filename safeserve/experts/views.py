@@ -68,7 +68,6 @@ PROFILE = ObjectConfig(
         Column("expert__name", _l("姓名"), sort="expert__name", link=True),
         Column("expert__pool", _l("专家库"), sort="expert__pool"),
         Column("expert__title", _l("职称")),
-        Column("specialty_list", _l("专业领域")),
         Column("expert__employer", _l("工作单位")),
         Column("status", sort="status", badge=STATUS_BADGES),
     ],

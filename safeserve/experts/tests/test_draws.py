@@ -330,3 +330,29 @@ def test_an_enterprise_sees_accepted_jobs_about_itself_with_the_expert_name_only
     assert world["expert_a"].name in html
     for private in (world["expert_a"].phone, world["expert_a"].id_number, "800"):
         assert private not in html
+
+
+def test_list_pages_cost_the_same_number_of_queries_whatever_the_rows(world, db):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    county = world.user("county")
+    c = Client()
+    c.force_login(county)
+    urls = [reverse(n) for n in ("experts:job_list", "experts:expertrequest_list", "experts:expertprofile_list")]
+
+    def counts():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    before = counts()
+    _five(world, "计数")
+    for i in range(3):
+        draw(county, make_request(county, [world["ent_b"]], ["消防"], title=f"计数{i}"), value=f"v{i}")
+    assert counts() == before
