@@ -21,4 +21,5 @@ class ExpertsConfig(AppConfig):
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)
+        hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
         hooks.register_autocomplete("expert", Expert, ("name__contains",))

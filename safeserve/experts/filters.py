@@ -1,8 +1,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from safeserve.core.filters import ScopedFilterSet
+from safeserve.core.filters import AutocompleteFilter, ScopedFilterSet
 from safeserve.registry.choices import ExpertPool
+from safeserve.registry.models import Enterprise
 
 from .choices import InvitationState, PoolStatus, Purpose, RequestStatus
 from .models import ExpertProfile, ExpertRequest, Invitation, Specialty
@@ -35,6 +36,7 @@ class RequestFilterSet(ScopedFilterSet):
 
 class JobFilterSet(ScopedFilterSet):
     search_fields = ("request__title__icontains", "expert__name__icontains")
+    enterprise = AutocompleteFilter(kind="enterprise", model=Enterprise, method="filter_enterprise", label=_("企业"))
     state = django_filters.ChoiceFilter(choices=InvitationState.choices, label=_("状态"))
     date_from = django_filters.DateFilter(field_name="request__work_date", lookup_expr="gte", label=_("起始日期"))
     date_to = django_filters.DateFilter(field_name="request__work_date", lookup_expr="lte", label=_("截止日期"))
@@ -42,3 +44,7 @@ class JobFilterSet(ScopedFilterSet):
     class Meta:
         model = Invitation
         fields = ["state"]
+
+    def filter_enterprise(self, queryset, name, value):
+        about = ExpertRequest.enterprises.through.objects.filter(enterprise_id=value.pk)
+        return queryset.filter(request__in=about.values("expertrequest_id"))

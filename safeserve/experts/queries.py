@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
 
+from .actions import ensure_profiles
 from .choices import InvitationState, PoolStatus, ProposalState, RequestStatus
 from .models import ExpertProfile, ExpertRequest, Invitation, Rating, RemovalProposal
 
@@ -67,6 +68,7 @@ def home_summary(user) -> dict:
             }
         )
         if user.role == Role.COUNTY:
+            ensure_profiles()  # register entries added since join the pool (idempotent)
             cards.append(
                 {
                     "key": "expert-pool",
@@ -81,3 +83,41 @@ def home_summary(user) -> dict:
                     _("有%(n)s名专家平均评分低于标准，建议移出专家库，请在专家档案中处理。") % {"n": proposals}
                 )
     return {"cards": cards, "notes": notes}
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    """Expert jobs about one enterprise, as the viewer may see them (core.hooks.ENTERPRISE_PANELS)."""
+    user = request.user
+    if not user.has_perm("experts.view_invitation") or user.role in (Role.EXPERT, Role.ENTERPRISE):
+        return []  # an enterprise finds its expert jobs under 专家任务; its home keeps its to-dos
+    about = ExpertRequest.enterprises.through.objects.filter(enterprise_id=enterprise.pk)
+    qs = Invitation.objects.visible_to(user).filter(request__in=about.values("expertrequest_id"))
+    url = reverse("experts:job_list") + f"?enterprise={enterprise.pk}"
+    accepted = qs.filter(state=InvitationState.ACCEPTED)
+    items = [
+        {
+            "text": f"{j.request.get_purpose_display()} · {j.expert.name}",
+            "url": j.get_absolute_url(),
+            "meta": j.request.work_date.isoformat(),
+            "badge": "success" if j.finished_at else None,
+        }
+        for j in accepted.select_related("request", "expert").order_by("-request__work_date", "-id")[:5]
+    ]
+    return [
+        {
+            "key": "expert_jobs",
+            "title": _("专家任务"),
+            "figures": [
+                {"key": "jobs", "label": _("专家任务"), "value": qs.count(), "url": url},
+                {
+                    "key": "accepted",
+                    "label": _("已接受"),
+                    "value": accepted.count(),
+                    "url": f"{url}&state={InvitationState.ACCEPTED}",
+                },
+            ],
+            "items": items,
+            "url": url,
+            "more": _("全部专家任务"),
+        }
+    ]
