@@ -583,6 +583,7 @@ def job_record_opinion(*, actor, job: Invitation, opinion: str, fee) -> Invitati
             "opinion_sha256": [None, job.opinion_sha256],
         },
     )
+    _close_if_done(actor, job.request)
     notify(
         actor=actor,
         recipients=User.objects.filter(pk=job.request.requested_by_id),
@@ -593,6 +594,21 @@ def job_record_opinion(*, actor, job: Invitation, opinion: str, fee) -> Invitati
         dedup_key=f"expert-opinion:{job.pk}",
     )
     return job
+
+
+def _close_if_done(actor, request: ExpertRequest) -> None:
+    """A request is done when its current draw has all its places accepted and every such job finished."""
+    accepted = Invitation.objects.filter(draw_id=request.draw_id, state=InvitationState.ACCEPTED)
+    if accepted.count() >= request.places and not accepted.filter(finished_at__isnull=True).exists():
+        before = request.status
+        ExpertRequest.objects.filter(pk=request.pk).update(status=RequestStatus.CLOSED)
+        record(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            instance=request,
+            changes={"status": [before, RequestStatus.CLOSED]},
+            note=_("全部专家已提交意见"),
+        )
 
 
 # ---------------------------------------------------------------- rating

@@ -238,6 +238,8 @@ def test_findings_become_expert_hazards_and_the_opinion_is_a_stored_pdf(world, d
     with done.opinion_file.open("rb") as f:
         assert f.read(5) == b"%PDF-"
     assert done.finished_at is not None and len(done.opinion_sha256) == 64
+    done.request.refresh_from_db()
+    assert done.request.status == "closed"  # its one place is accepted and done
 
 
 def test_a_low_average_proposes_removal_and_is_audited(world, db, settings):
