@@ -7,6 +7,7 @@ from safeserve.accounts.views import LoginView, PasswordChangeView
 from safeserve.core.home import HomeView
 from safeserve.core.views import AutocompleteView
 from safeserve.coverage.api import router as coverage_router
+from safeserve.experts.api import router as experts_router
 from safeserve.hazards.api import router as hazards_router
 from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
@@ -20,6 +21,7 @@ api_v1 = [
     path("services/", include(services_router.urls)),
     path("hazards/", include(hazards_router.urls)),
     path("coverage/", include(coverage_router.urls)),
+    path("experts/", include(experts_router.urls)),
 ]
 
 urlpatterns = [

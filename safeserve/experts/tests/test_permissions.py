@@ -138,6 +138,11 @@ ROUTE_CHECKS = [
         ok=(302,),
         visible={"town_b": "b", "ent_a": "a", "expert_a": "a"},
     ),
+    # The read-only API: the same rows as the pages.
+    RouteCheck("expertrequest-list", REQUESTS, "request_a", "request_b", kind="json"),
+    RouteCheck("expertrequest-detail", REQUESTS, "request_a", "request_b", args=_pk, kind="file"),
+    RouteCheck("expertjob-list", JOBS, "job_a", "job_b", kind="json"),
+    RouteCheck("expertjob-detail", JOBS, "job_a", "job_b", args=_pk, kind="file"),
     # Experts by name for the request form's manual exclusion (registry.Expert's own scope).
     RouteCheck(
         "autocomplete",
