@@ -66,7 +66,7 @@ PROFILE = ObjectConfig(
     form=None,
     columns=[
         Column("expert__name", _l("姓名"), sort="expert__name", link=True),
-        Column("expert__pool", _l("专家库"), sort="expert__pool"),
+        Column("expert__get_pool_display", _l("专家库"), sort="expert__pool"),
         Column("expert__title", _l("职称")),
         Column("expert__employer", _l("工作单位")),
         Column("status", sort="status", badge=STATUS_BADGES),
@@ -74,7 +74,7 @@ PROFILE = ObjectConfig(
     detail_fields=[],
     export_fields=[
         "expert__name",
-        "expert__pool",
+        "expert__get_pool_display",
         "expert__title",
         "specialty_list",
         "expert__employer",
@@ -435,7 +435,7 @@ JOB = ObjectConfig(
     form=None,
     columns=[
         Column("request__title", _l("事由"), link=True),
-        Column("request__purpose", _l("用途")),
+        Column("request__get_purpose_display", _l("用途")),
         Column("request__work_date", _l("工作日期"), sort="request__work_date"),
         Column("expert__name", _l("专家"), sort="expert__name"),
         Column("draw__number", _l("抽取编号")),
@@ -445,7 +445,7 @@ JOB = ObjectConfig(
     detail_fields=[],
     export_fields=[
         "request__title",
-        "request__purpose",
+        "request__get_purpose_display",
         "request__work_date",
         "expert__name",
         "draw__number",
