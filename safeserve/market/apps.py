@@ -14,7 +14,7 @@ class MarketConfig(AppConfig):
         context_processors.EXTRA_NAV.extend(
             [
                 ("market:directory", _("服务机构名录"), None, group),
-                ("market:profile_edit", _("本机构公开信息与价目"), "market.change_agencyprofile", group),
+                ("market:profile_edit", _("本机构公开信息与价目"), "market.add_priceitem", group),
                 ("market:casestory_list", _("典型做法"), "market.view_casestory", group),
                 ("market:portal", _("公众门户"), None, group),
             ]
