@@ -41,6 +41,7 @@ urlpatterns = [
     path("credit/", include("safeserve.credit.urls")),
     path("coverage/", include("safeserve.coverage.urls")),
     path("experts/", include("safeserve.experts.urls")),
+    path("assessment/", include("safeserve.assessment.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentConfig(AppConfig):
+    name = "safeserve.assessment"
+    label = "assessment"
+    verbose_name = _("考核")
+
+    def ready(self):
+        from safeserve.core import context_processors
+
+        context_processors.EXTRA_NAV.extend(
+            [
+                ("assessment:assessment_list", _("乡镇考核"), "assessment.view_assessment", _("监督考核")),
+                ("assessment:scheme_list", _("考核方案"), "assessment.view_scheme", _("监督考核")),
+            ]
+        )
+        from . import tasks  # noqa: F401 - registers the periodic job with huey
