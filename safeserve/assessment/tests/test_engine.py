@@ -286,9 +286,7 @@ def test_a_veto_indicator_zeroes_the_total_and_ranks_last(world, records):
     rows = [dict(r) for r in INDICATORS]
     rows[1] = {**rows[1], "veto": True}  # any overdue 重大 hazard vetoes (town A has one)
     county = world.user("county")
-    a = actions.assessment_open(
-        actor=county, scheme=make_scheme(county, year=TODAY.year, indicators=rows), cut_off=CUT
-    )
+    a = actions.assessment_open(actor=county, scheme=make_scheme(county, year=TODAY.year, indicators=rows), cut_off=CUT)
     sheet_a = a.sheets.get(subject_id=world["town_a"].pk)
     assert (sheet_a.vetoed, sheet_a.total, sheet_a.rank) == (True, D("0.00"), 2)
     assert actions.verify_assessment(a) == []
