@@ -32,6 +32,8 @@ def make_scheme(county, *, year, indicators=None, name="乡镇安全生产社会
 
 def extend_world(world):
     """An open assessment of this year (cut-off today) with an objection, and a file, on each side."""
+    from datetime import date
+
     from django.utils import timezone
 
     from safeserve.assessment import actions
@@ -43,6 +45,9 @@ def extend_world(world):
     o["scheme"] = make_scheme(county, year=today.year)
     o["scheme_other"] = make_scheme(county, year=today.year - 1, name="上年度考核方案")
     o["assessment"] = actions.assessment_open(actor=county, scheme=o["scheme"], cut_off=today)
+    o["assessment_old"] = actions.assessment_open(
+        actor=county, scheme=o["scheme_other"], cut_off=date(today.year - 1, 12, 31)
+    )
     for side in ("a", "b"):
         sheet = o["assessment"].sheets.get(subject_id=o[f"town_{side}"].pk)
         o[f"sheet_{side}"] = sheet

@@ -110,16 +110,21 @@ class OpenForm(BoundedForm):
         self.fields["cut_off"].initial = timezone.localdate()
 
 
+class MultipleFiles(forms.FileField):
+    """Any number of files, handed to the action as uploaded: core.uploads.verify_scan checks each there."""
+
+    def clean(self, data, initial=None):
+        files = list(data) if isinstance(data, list | tuple) else [data]
+        return [f for f in files if f]
+
+
 class ObjectionForm(BoundedForm):
     note = forms.CharField(label=_("异议说明"), max_length=2000, widget=forms.Textarea(attrs={**SMALL, "rows": 3}))
-    files = forms.FileField(
+    files = MultipleFiles(
         label=_("附件（PDF 或照片，最多 5 个）"),
         required=False,
         widget=MultipleFileInput(attrs={"class": "form-control form-control-sm", "accept": "application/pdf,image/*"}),
     )
-
-    def clean_files(self):
-        return self.files.getlist(self.add_prefix("files"))
 
 
 class AdjustForm(BoundedForm):

@@ -59,7 +59,12 @@ class Scheme(ScopedModel):
     )
     note = models.CharField(_("说明"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("制定人"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("制定人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -205,7 +210,12 @@ class Assessment(ScopedModel):
         _("状态"), max_length=10, choices=AssessmentState.choices, default=AssessmentState.OPEN, db_index=True
     )
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     opened_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     finalised_by = models.ForeignKey(
@@ -340,7 +350,12 @@ class Objection(ScopedModel):
         _("状态"), max_length=10, choices=ObjectionState.choices, default=ObjectionState.PENDING, db_index=True
     )
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     ruling = models.CharField(_("裁定理由"), max_length=500, blank=True)
     ruled_by = models.ForeignKey(
