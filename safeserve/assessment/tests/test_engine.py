@@ -244,7 +244,7 @@ def test_an_objection_after_the_deadline_is_refused(world):
     a = open_assessment(world)
     Assessment.objects.filter(pk=a.pk).update(objection_deadline=TODAY - timedelta(days=1))
     s = score_of(a, world["town_a"], "隐患整改率")
-    with pytest.raises(ValidationError, match="异议期已于 .* 截止"):
+    with pytest.raises(ValidationError, match=r"异议期已于 .* 截止"):
         actions.objection_raise(actor=world.user("town_a"), score=s, note="迟到的异议")
     assert not s.objections.exists()
 
