@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -174,7 +175,8 @@ class AssessmentDetailView(LoginRequiredMixin, View):
                 "ranking": data,
                 "county": county,
                 "chart": data["chart"] if county else None,
-                "can_finalise": transitions.allowed(request.user, a, "finalise"),
+                "can_finalise": transitions.allowed(request.user, a, "finalise")
+                and timezone.localdate() > a.objection_deadline,
                 "pending": queries.pending_objections(a) if county else 0,
             },
         )

@@ -28,7 +28,7 @@ document.addEventListener("DOMContentLoaded", () => {
     chart.setOption({
       animation,
       tooltip: {},
-      radar: {indicator: radar.indicators, radius: "62%", axisName: {fontSize: 11}},
+      radar: {indicator: radar.indicators, radius: "55%", axisName: {fontSize: 11}},
       series: [{type: "radar", data: [{value: radar.values, name: "得分率（%）", areaStyle: {opacity: 0.2}}]}],
     });
     window.addEventListener("resize", () => chart.resize());
