@@ -12,8 +12,9 @@ class AssessmentConfig(AppConfig):
 
         context_processors.EXTRA_NAV.extend(
             [
-                ("assessment:assessment_list", _("乡镇考核"), "assessment.view_assessment", _("监督考核")),
-                ("assessment:scheme_list", _("考核方案"), "assessment.view_scheme", _("监督考核")),
+                ("assessment:assessment_list", _("乡镇考核"), "assessment.view_assessment", _("考核")),
+                # The schemes are the county's to keep; a town reaches its year's scheme from the assessment.
+                ("assessment:scheme_list", _("考核方案"), "assessment.add_scheme", _("考核")),
             ]
         )
         from . import tasks  # noqa: F401 - registers the periodic job with huey
