@@ -109,6 +109,18 @@ ROUTE_CHECKS = [
         visible={"town_a": "a", "town_b": "b"},
     ),
     RouteCheck("assessment:objection_file", OWN, "file_a", "file_b", args=_pk, kind="file"),
+    # The read-only API: the same sheets as the pages.
+    RouteCheck("assessment-sheet-list", OWN, "sheet_a", "sheet_b", kind="json"),
+    RouteCheck("assessment-sheet-detail", OWN, "sheet_a", "sheet_b", args=_pk, kind="json"),
+    RouteCheck(
+        "api-root",
+        dict.fromkeys(
+            ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole"), ""
+        ),
+        path="/api/v1/assessment/",
+        no_rows="the API index: links to the endpoints, no rows",
+        name="assessment api-root",
+    ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
 # Schemes and assessments are county-wide (every town reads them): widening their scope changes nothing
