@@ -334,6 +334,7 @@ def score_adjust(*, actor, score: Score, points, reason: str) -> Score:
     return score
 
 
+@uploads.discard_files_on_error
 @transaction.atomic
 def objection_raise(*, actor, score: Score, note: str, files=()) -> Objection:
     """提出异议: the graded party, on one indicator of its own sheet, before the deadline."""

@@ -310,3 +310,18 @@ def test_towns_are_told_when_opened_and_before_the_deadline(world, settings):
 def test_the_objection_period_is_a_setting(world, settings):
     settings.SAFESERVE = {**settings.SAFESERVE, "ASSESSMENT_OBJECTION_DAYS": 3}
     assert open_assessment(world).objection_deadline == TODAY + timedelta(days=3)
+
+
+def test_a_bad_attachment_refuses_the_whole_objection(world, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safeserve.assessment.models import Objection, ObjectionFile
+
+    a = open_assessment(world)
+    s = score_of(a, world["town_a"], "隐患整改率")
+    fake = SimpleUploadedFile("说明.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
+    with pytest.raises(ValidationError) as exc:
+        actions.objection_raise(actor=world.user("town_a"), score=s, note="见附件", files=[pdf("好.pdf"), fake])
+    assert "说明.pdf" in str(exc.value)
+    assert not Objection.objects.exists() and not ObjectionFile.objects.exists()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]  # the good file is not left behind
