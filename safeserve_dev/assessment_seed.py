@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from safeserve.assessment import actions
 from safeserve.assessment.models import Assessment, Score
+from safeserve.core import hooks
 from safeserve_dev.assessment_fixtures import INDICATORS
 
 NAME = "乡镇安全生产社会化服务考核"
@@ -24,13 +25,27 @@ def _manual_scores(rng, assessment):
         actions.score_adjust(actor=None, score=score, points=points, reason=LEDGER_REASONS[k])
 
 
+def demo_indicators() -> list[dict]:
+    """The test scheme, with the policy's 5% participation target in it when coverage is installed."""
+    rows = [dict(r) for r in INDICATORS]
+    key = next((k for k in sorted(hooks.INDICATOR_SOURCES) if k.startswith("coverage.") and "overall" in k), None)
+    if key:
+        rows[0]["weight"] = Decimal(30)
+        rows.insert(
+            0,
+            {"name": "社会化服务覆盖率", "weight": Decimal(10), "source": key, "rule": "linear",
+             "low": Decimal(0), "high": Decimal(5)},
+        )  # fmt: skip
+    return rows
+
+
 def seed_assessment(rng, stdout) -> dict:
     if Assessment.objects.exists():
         stdout.write("  已有考核数据：跳过考核演示数据。")
         return {"assessments": 0}
     today = timezone.localdate()
     last = today.year - 1
-    rows = [dict(r) for r in INDICATORS]
+    rows = demo_indicators()
     old_scheme = actions.scheme_save(
         actor=None, data={"subject": "town", "year": last, "name": NAME, "note": "演示方案"}, indicators=rows
     )

@@ -21,3 +21,6 @@ def test_demo_has_a_finalised_assessment_for_last_year_and_an_open_one_for_this_
     assert old.sheets.count() == new.sheets.count() == 2
     assert actions.verify_assessment(old) == [] and actions.verify_assessment(new) == []
     assert seed_assessment(rng, io.StringIO()) == {"assessments": 0}  # once only
+    # With coverage installed, the demo scheme scores the policy's 5% participation target too.
+    assert new.scheme.indicators.filter(source="coverage.overall").exists()
+    assert sum(i.weight for i in new.scheme.indicators.all()) == 100
