@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "safeserve.ops",
     "safeserve.credit",
     "safeserve.coverage",
+    "safeserve.assessment",
 ]
 
 MIDDLEWARE = [
@@ -331,6 +332,9 @@ SAFESERVE = {
     "EXPERT_ANSWER_HOURS": int(os.environ.get("SAFESERVE_EXPERT_ANSWER_HOURS", "24")),
     "EXPERT_RATING_WORKING_DAYS": int(os.environ.get("SAFESERVE_EXPERT_RATING_WORKING_DAYS", "2")),
     "EXPERT_RATING_THRESHOLD": int(os.environ.get("SAFESERVE_EXPERT_RATING_THRESHOLD", "60")),
+    # Town assessment (assessment/conf.py): days a town may object after the opening; reminder lead.
+    "ASSESSMENT_OBJECTION_DAYS": int(os.environ.get("SAFESERVE_ASSESSMENT_OBJECTION_DAYS", "10")),
+    "ASSESSMENT_REMINDER_DAYS": int(os.environ.get("SAFESERVE_ASSESSMENT_REMINDER_DAYS", "2")),
 }
 
 # The service marketplace and public portal (safeserve.market): the Zhejiang minimum of full-time

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from safeserve.accounts.views import LoginView, PasswordChangeView
+from safeserve.assessment.api import router as assessment_router
 from safeserve.core.home import HomeView
 from safeserve.core.views import AutocompleteView
 from safeserve.coverage.api import router as coverage_router
@@ -22,6 +23,7 @@ api_v1 = [
     path("hazards/", include(hazards_router.urls)),
     path("coverage/", include(coverage_router.urls)),
     path("experts/", include(experts_router.urls)),
+    path("assessment/", include(assessment_router.urls)),
 ]
 
 urlpatterns = [
@@ -41,6 +43,7 @@ urlpatterns = [
     path("credit/", include("safeserve.credit.urls")),
     path("coverage/", include("safeserve.coverage.urls")),
     path("experts/", include("safeserve.experts.urls")),
+    path("assessment/", include("safeserve.assessment.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

@@ -1,6 +1,7 @@
 """Reads of hazards shared by pages, API, exports, statistics and the home page."""
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Value, When
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core.hooks import IndicatorFigure
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.registry.models import Agency, Enterprise, Town
 
@@ -428,3 +430,93 @@ def enterprise_panels(request, enterprise) -> list[dict]:
             "more": _("全部未销号隐患"),
         }
     ]
+
+
+# ---------------------------------------------------------------- indicator sources (assessments)
+# Registered in apps.py as core.hooks.INDICATOR_SOURCES. Each computes, for a set of subjects (towns,
+# or agencies), a figure over [start, end] from the hazards' own dates as of ``end`` (the cut-off):
+# a hazard closed after the cut-off counts as open, one reported after it does not count at all.
+INDICATOR_SUBJECT_FIELDS = {"town": "town_id", "agency": "agency_id"}
+
+
+def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in local time."""
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
+    )
+
+
+def _subject_hazards(subject: str, subject_ids):
+    field = INDICATOR_SUBJECT_FIELDS[subject]
+    return Hazard.objects.filter(**{f"{field}__in": list(subject_ids)}).order_by(), field
+
+
+def _share(closed: int, total: int):
+    return None if not total else (Decimal(closed) * 100 / Decimal(total)).quantize(Decimal("0.01"))
+
+
+def indicator_closure_rate(subject, subject_ids, start, end):
+    """隐患整改率: of the hazards found in the period, the share closed (销号) by the cut-off."""
+    lo, hi = _day_bounds(start, end)
+    rows, field = _subject_hazards(subject, subject_ids)
+    found: dict = {sid: [] for sid in subject_ids}
+    closed: dict = dict.fromkeys(subject_ids, 0)
+    for pk, sid, closed_at in rows.filter(reported_at__gte=lo, reported_at__lt=hi).values_list(
+        "pk", field, "closed_at"
+    ):
+        found[sid].append(pk)
+        if closed_at is not None and closed_at < hi:
+            closed[sid] += 1
+    return {
+        sid: IndicatorFigure(
+            value=_share(closed[sid], len(ids)),
+            numerator=closed[sid],
+            denominator=len(ids),
+            records={"hazards.hazard": sorted(ids)},
+        )
+        for sid, ids in found.items()
+    }
+
+
+def indicator_major_overdue(subject, subject_ids, start, end):
+    """重大隐患逾期未整改: 重大 hazards whose deadline passed in the period before they were closed, or
+    that are still open and past their deadline at the cut-off (one event each)."""
+    _lo, hi = _day_bounds(start, end)
+    rows, field = _subject_hazards(subject, subject_ids)
+    events: dict = {sid: [] for sid in subject_ids}
+    candidates = rows.filter(level=HazardLevel.MAJOR, reported_at__lt=hi, deadline__lt=end).values_list(
+        "pk", field, "deadline", "closed_at"
+    )
+    for pk, sid, deadline, closed_at in candidates:
+        closed_on = timezone.localdate(closed_at) if closed_at is not None and closed_at < hi else None
+        open_at_cutoff = closed_on is None
+        late = closed_on is not None and closed_on > deadline and deadline >= start
+        if open_at_cutoff or late:
+            events[sid].append(pk)
+    return {
+        sid: IndicatorFigure(value=len(ids), numerator=len(ids), records={"hazards.hazard": sorted(ids)})
+        for sid, ids in events.items()
+    }
+
+
+def indicator_closure_days(subject, subject_ids, start, end):
+    """隐患平均整改天数: of the hazards closed in the period, the mean days from discovery to 销号."""
+    lo, hi = _day_bounds(start, end)
+    rows, field = _subject_hazards(subject, subject_ids)
+    days: dict = {sid: [] for sid in subject_ids}
+    ids: dict = {sid: [] for sid in subject_ids}
+    for pk, sid, reported_at, closed_at in rows.filter(closed_at__gte=lo, closed_at__lt=hi).values_list(
+        "pk", field, "reported_at", "closed_at"
+    ):
+        days[sid].append((timezone.localdate(closed_at) - timezone.localdate(reported_at)).days)
+        ids[sid].append(pk)
+    out = {}
+    for sid in subject_ids:
+        n, total = len(days[sid]), sum(days[sid])
+        value = (Decimal(total) / Decimal(n)).quantize(Decimal("0.1")) if n else None
+        out[sid] = IndicatorFigure(
+            value=value, numerator=total, denominator=n, records={"hazards.hazard": sorted(ids[sid])}
+        )
+    return out

@@ -2,11 +2,14 @@
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from safeserve.core.hooks import IndicatorFigure
 
 from .choices import AMPS, SEVERITY_ORDER, TEMPS, VOLTS, AlarmType, DeviceStatus, Severity
 from .models import Alarm, DeadLetter, Device, Reading, ReadingHour, dt_to_ms, iot_setting
@@ -275,3 +278,39 @@ def alarm_handlers(alarm):
         | Q(role=Role.AGENCY, agency_id__in=agencies_of(alarm.enterprise_id)),
         is_active=True,
     ).order_by("role", "username")
+
+
+# ---------------------------------------------------------------- indicator source (assessments)
+
+
+def indicator_alarms_handled(subject, subject_ids, start, end):
+    """报警按时处置率 (core.hooks.INDICATOR_SOURCES "iot.alarms_handled"): of the alarms raised in the
+    period at the subjects' enterprises, the share acknowledged within the handling deadline (the
+    escalation setting, minutes) and before the cut-off; from the alarms' own times as of ``end``."""
+    ids = list(subject_ids)
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(datetime.combine(start, time.min), tz)
+    hi = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
+    limit = timedelta(minutes=handling_minutes())
+    found: dict = {sid: [] for sid in ids}
+    handled = dict.fromkeys(ids, 0)
+    rows = (
+        Alarm.objects.filter(enterprise__town_id__in=ids, raised_at__gte=lo, raised_at__lt=hi)
+        .values_list("pk", "enterprise__town_id", "raised_at", "acknowledged_at")
+        .order_by()
+    )
+    for pk, sid, raised, acked in rows:
+        found[sid].append(pk)
+        if acked is not None and acked < hi and acked - raised <= limit:
+            handled[sid] += 1
+    return {
+        sid: IndicatorFigure(
+            value=(Decimal(handled[sid]) * 100 / Decimal(len(found[sid]))).quantize(Decimal("0.01"))
+            if found[sid]
+            else None,
+            numerator=handled[sid],
+            denominator=len(found[sid]),
+            records={"iot.alarm": sorted(found[sid])},
+        )
+        for sid in ids
+    }

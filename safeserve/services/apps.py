@@ -28,6 +28,15 @@ class ServicesConfig(AppConfig):
         )
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
         hooks.register_coverage_channel("service_contract", _("有效服务合同"), queries.covered_by_contract)
+        hooks.register_indicator(
+            hooks.IndicatorSource(
+                "services.visits_on_time",
+                _("合同上门服务按时完成率"),
+                "%",
+                ("town", "agency"),
+                queries.indicator_visits_on_time,
+            )
+        )
         hooks.register_relation("agency_enterprises", served_enterprise_ids)
         hooks.register_relation("enterprise_agency_staff", enterprise_agency_staff_ids)
         # An item answered on a signed visit keeps its wording (services.actions.prepare_checklist_item).

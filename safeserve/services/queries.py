@@ -1,12 +1,14 @@
 """Reads shared by pages, API, jobs and statistics."""
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeserve.core.hooks import IndicatorFigure
 from safeserve.registry.models import Agency, Enterprise
 
 from .choices import ContractStatus
@@ -321,3 +323,81 @@ def enterprise_panels(request, enterprise) -> list[dict]:
             }
         )
     return panels
+
+
+# ---------------------------------------------------------------- indicator source (assessments)
+
+
+def indicator_visits_on_time(subject, subject_ids, start, end):
+    """合同上门服务按时完成率 (core.hooks.INDICATOR_SOURCES "services.visits_on_time").
+
+    Each (contract, enterprise) pair owes one visit per interval (365 / visits a year, rounded up),
+    counted from the contract's start: windows [start + k·interval, start + (k+1)·interval). A window
+    is due when it ends inside the period, before the cut-off and while the contract was in force; it
+    is on time when a visit of that contract to that enterprise falls inside it. The figure is on-time
+    windows / due windows, from the records' own dates as of ``end``; the visits that made windows on
+    time and the contracts are the records behind it.
+    """
+    ids = list(subject_ids)
+    field = {"town": "enterprise__town_id", "agency": "contract__agency_id"}[subject]
+    links = (
+        ContractEnterprise.objects.filter(**{f"{field}__in": ids})
+        .filter(
+            contract__status__in=(ContractStatus.ACTIVE, ContractStatus.EXPIRED, ContractStatus.TERMINATED),
+            contract__start_date__lte=end,
+            contract__end_date__gte=start,
+        )
+        .values_list(
+            field,
+            "contract_id",
+            "enterprise_id",
+            "contract__start_date",
+            "contract__end_date",
+            "contract__terminated_on",
+            "contract__visits_per_year",
+        )
+        .order_by()
+    )
+    links = list(links)
+    visits: dict = {}
+    pairs = {(c, e) for _s, c, e, *_rest in links}
+    if pairs:
+        tz = timezone.get_current_timezone()
+        hi = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
+        rows = ServiceVisit.objects.filter(contract_id__in={c for c, _e in pairs}, visited_at__lt=hi).values_list(
+            "pk", "contract_id", "enterprise_id", "visited_at"
+        )
+        for pk, c, e, at in rows.order_by("visited_at", "pk"):
+            if (c, e) in pairs:
+                visits.setdefault((c, e), []).append((timezone.localtime(at).date(), pk))
+    due = dict.fromkeys(ids, 0)
+    done = dict.fromkeys(ids, 0)
+    behind: dict = {sid: set() for sid in ids}
+    contracts: dict = {sid: set() for sid in ids}
+    for sid, c, e, c_start, c_end, terminated, per_year in links:
+        interval = -(-365 // max(1, per_year))
+        last = min(end, c_end, (terminated - timedelta(days=1)) if terminated else c_end)
+        contracts[sid].add(c)
+        k = 0
+        while True:
+            w_start = c_start + timedelta(days=k * interval)
+            w_end = w_start + timedelta(days=interval - 1)
+            if w_end > last:
+                break
+            k += 1
+            if w_end < start:
+                continue
+            due[sid] += 1
+            hit = next((pk for day, pk in visits.get((c, e), ()) if w_start <= day <= w_end), None)
+            if hit is not None:
+                done[sid] += 1
+                behind[sid].add(hit)
+    return {
+        sid: IndicatorFigure(
+            value=(Decimal(done[sid]) * 100 / Decimal(due[sid])).quantize(Decimal("0.01")) if due[sid] else None,
+            numerator=done[sid],
+            denominator=due[sid],
+            records={"services.servicevisit": sorted(behind[sid]), "services.servicecontract": sorted(contracts[sid])},
+        )
+        for sid in ids
+    }

@@ -109,6 +109,10 @@ class Command(BaseCommand):
 
             self.stdout.write("覆盖率目标与月度快照：")
             seed_coverage(seeder.rng, self.stdout)
+            from safeserve_dev.assessment_seed import seed_assessment
+
+            self.stdout.write("乡镇考核：上年度已定稿，本年度异议期：")
+            seed_assessment(seeder.rng, self.stdout)
         if with_accounts:
             users = ensure_demo_accounts()
             if users:

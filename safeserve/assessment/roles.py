@@ -1,0 +1,38 @@
+from safeserve.accounts.choices import Role
+from safeserve.accounts.roles import ADD, CHANGE, CRUD, VIEW, perms
+
+APP = "assessment"
+READ = (
+    perms(APP, "scheme", VIEW)
+    | perms(APP, "indicator", VIEW)
+    | perms(APP, "assessment", VIEW)
+    | perms(APP, "sheet", VIEW)
+    | perms(APP, "score", VIEW)
+    | perms(APP, "objection", VIEW)
+    | perms(APP, "objectionfile", VIEW)
+)
+
+# Which step each party may take is assessment/transitions.py; these only open the door. Rows:
+# the county every sheet; a town officer its own town's sheet only (models.subject_q).
+ROLE_PERMISSIONS = {
+    Role.COUNTY: READ
+    | perms(APP, "scheme", *CRUD)
+    | perms(APP, "indicator", *CRUD)
+    | perms(APP, "assessment", VIEW, ADD, CHANGE)
+    | perms(APP, "sheet", VIEW, CHANGE)
+    | perms(APP, "score", VIEW, CHANGE)
+    | perms(APP, "objection", VIEW, CHANGE),
+    Role.TOWN: READ | perms(APP, "objection", ADD),
+}
+
+# Every record here is written by its action only (assessment/actions.py), never through a form of
+# its fields or the API: no role writes a field directly.
+WRITABLE_FIELDS = {
+    "scheme": {},
+    "indicator": {},
+    "assessment": {},
+    "sheet": {},
+    "score": {},
+    "objection": {},
+    "objectionfile": {},
+}

@@ -1,0 +1,29 @@
+"""What each subject kind is: which records are graded, and who speaks for one of them."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from safeserve.accounts.choices import Role
+from safeserve.accounts.models import User
+from safeserve.registry.models import Agency, Town
+
+from .choices import Subject
+
+
+@dataclass(frozen=True)
+class SubjectKind:
+    model: Any
+    role: str
+    user_field: str  # the user's link to the graded record
+
+    def rows(self):
+        return self.model.objects.order_by(*self.model._meta.ordering or ["pk"])
+
+    def users(self, subject_id):
+        return User.objects.filter(role=self.role, is_active=True, **{self.user_field: subject_id})
+
+
+SUBJECTS = {
+    Subject.TOWN: SubjectKind(Town, Role.TOWN, "town_id"),
+    Subject.AGENCY: SubjectKind(Agency, Role.AGENCY, "agency_id"),
+}
