@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "safeserve.ops",
     "safeserve.credit",
     "safeserve.coverage",
+    "safeserve.tipoffs",
 ]
 
 MIDDLEWARE = [
