@@ -71,9 +71,9 @@ def _hit(kind: str, value: str) -> None:
 def _snap(tipoff) -> dict:
     """A report's audit snapshot without its reporter: not even a fingerprint (a short hash of a
     name can be checked against a list of suspects), so the history and the audit log page carry
-    nothing of who reported."""
+    nothing of who reported; nor the tracking code, which opens the case to whoever holds it."""
     data = snapshot(tipoff)
-    for name in IDENTITY_FIELDS:
+    for name in (*IDENTITY_FIELDS, "code"):
         data.pop(name, None)
     return data
 
