@@ -73,5 +73,13 @@ def allowed(user, tipoff, action: str) -> bool:
     return bool(step and step.parties & relations(user, tipoff))
 
 
+# Steps the table allows that the page offers only when they can succeed (the action refuses the
+# others with a message: one extension per report; closing needs the verification first).
+READY = {
+    "extend": lambda t: not t.extended_at,
+    "close": lambda t: bool(t.verification.strip()),
+}
+
+
 def available(user, tipoff) -> list[str]:
-    return [a for a in ACTIONS if allowed(user, tipoff, a)]
+    return [a for a in ACTIONS if allowed(user, tipoff, a) and READY.get(a, lambda t: True)(tipoff)]
