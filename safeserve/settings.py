@@ -332,6 +332,12 @@ SAFESERVE = {
     "EXPERT_ANSWER_HOURS": int(os.environ.get("SAFESERVE_EXPERT_ANSWER_HOURS", "24")),
     "EXPERT_RATING_WORKING_DAYS": int(os.environ.get("SAFESERVE_EXPERT_RATING_WORKING_DAYS", "2")),
     "EXPERT_RATING_THRESHOLD": int(os.environ.get("SAFESERVE_EXPERT_RATING_THRESHOLD", "60")),
+    # Public reports (tipoffs/conf.py, ADR 0033): deadlines in "calendar" days (a period ending on a
+    # rest day ends on the next working day) or "working" days; the State Council's holiday table
+    # (weekday holidays and make-up working weekends, ISO dates separated by commas).
+    "TIPOFF_DEADLINE_UNIT": os.environ.get("SAFESERVE_TIPOFF_DEADLINE_UNIT", "calendar"),
+    "TIPOFF_HOLIDAYS": env_list("SAFESERVE_HOLIDAYS", ""),
+    "TIPOFF_WORKDAYS": env_list("SAFESERVE_MAKEUP_WORKDAYS", ""),
 }
 
 # The service marketplace and public portal (safeserve.market): the Zhejiang minimum of full-time
