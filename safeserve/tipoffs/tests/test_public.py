@@ -202,3 +202,28 @@ def test_the_public_portal_lists_how_to_report(rf):
     sections = [p(rf.get("/")) for p in hooks.PUBLIC_SECTIONS]
     mine = next(s for s in sections if s and s["key"] == "tipoffs")
     assert mine["url"] == reverse("tipoffs:file") and mine["title"] == "如何举报"
+
+
+def test_list_queries_do_not_grow_with_the_data(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    handler = make_handler()
+    c = Client()
+    c.force_login(handler)
+
+    def count(url):
+        c.get(url)  # warm (session, permission caches)
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx)
+
+    agency = world["agency_a"]
+    for i in range(2):
+        file_tipoff(enterprise=world["ent_a"], ip=f"10.1.0.{i}")
+        file_tipoff(agency=agency, ip=f"10.2.0.{i}")
+    small = count(reverse("tipoffs:tipoff_list"))
+    for i in range(6):
+        file_tipoff(enterprise=world["ent_b"], ip=f"10.3.0.{i}")
+        file_tipoff(agency=agency, ip=f"10.4.0.{i}")
+    assert count(reverse("tipoffs:tipoff_list")) == small
