@@ -25,9 +25,12 @@ class AttachmentsField(forms.FileField):
 
 
 def _style(form):
+    """Bootstrap classes, and a required-field message that names the field ."""
     for field in form.fields.values():
+        field.error_messages["required"] = _("%(label)s：请填写") % {"label": field.label}
         w = field.widget
         if isinstance(w, forms.RadioSelect):
+            w.attrs.setdefault("class", "form-check-input")
             continue
         css = "form-select" if isinstance(w, forms.Select) else "form-control"
         w.attrs.setdefault("class", css)
@@ -76,6 +79,7 @@ class TipoffFileForm(BoundedForm):
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True).order_by("name")
         self.fields["town"].queryset = Town.objects.order_by("sort_order", "code")
         _style(self)
+        self.fields["town"].empty_label = _("不清楚")
         self.fields["subject_kind"].initial = SubjectKind.ENTERPRISE
 
     def clean(self):

@@ -121,6 +121,8 @@ def test_the_form_names_what_is_missing(world):
     resp = Client().post(reverse("tipoffs:file"), {**FORM, "subject_kind": "agency", "password2": "other-one"})
     text = resp.content.decode()
     assert "服务机构：请选择被举报的服务机构" in text and "两次输入不一致" in text
+    resp = Client().post(reverse("tipoffs:file"), {**FORM, "description": ""})
+    assert "举报内容：请填写" in resp.content.decode()
     assert not Tipoff.objects.exists()
 
 
