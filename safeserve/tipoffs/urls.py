@@ -16,6 +16,7 @@ urlpatterns = [
     path("tipoffs/", views.TipoffListView.as_view(), name="tipoff_list"),
     path("tipoffs/export.xlsx", views.TipoffExportView.as_view(), name="tipoff_export"),
     path("tipoffs/handlers/", views.HandlersView.as_view(), name="handlers"),
+    path("tipoffs/ledger.xlsx", views.HandlerLedgerView.as_view(), name="ledger"),
     path("tipoffs/<int:pk>/", views.TipoffDetailView.as_view(), name="tipoff_detail"),
     path("tipoffs/<int:pk>/do/<str:action>/", views.TipoffStepView.as_view(), name="tipoff_step"),
     path("tipoffs/<int:pk>/reward/<str:action>/", views.RewardStepView.as_view(), name="reward_step"),

@@ -19,7 +19,8 @@ from rest_framework.throttling import BaseThrottle
 
 from safeserve.accounts.choices import Role
 from safeserve.accounts.models import User
-from safeserve.core.display import history_rows
+from safeserve.core.display import field_label, history_rows
+from safeserve.core.excel import export_queryset
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import MB, serve_stored_document
 from safeserve.core.views import Column, ObjectConfig, ObjectExportView, ObjectListView, _apply_validation_error
@@ -359,6 +360,40 @@ class AttachmentView(LoginRequiredMixin, View):
     def get(self, request, pk):
         att = get_visible_or_404(TipoffAttachment, request.user, pk=pk)
         return serve_stored_document(att.file, name=att.name)
+
+
+LEDGER_COLUMNS = [
+    ("number", gettext_lazy("编号")),
+    ("reported_label", gettext_lazy("被举报对象")),
+    ("category", None),
+    ("state", None),
+    ("filed_at", None),
+    ("reporter_name", None),
+    ("reporter_phone", None),
+    ("reporter_contact", None),
+    ("finding", None),
+    ("fine_amount", None),
+    ("reward__amount", gettext_lazy("奖励金额（元）")),
+    ("reward__state", gettext_lazy("奖励状态")),
+]
+
+
+class HandlerLedgerView(LoginRequiredMixin, View):
+    """The handlers' own ledger (举报人台账): the one export with reporters, for handlers only; each
+    report in it is logged as an identity view."""
+
+    def get(self, request):
+        if not is_handler(request.user):
+            raise PermissionDenied
+        rows = (
+            Tipoff.objects.visible_to(request.user)
+            .select_related("enterprise", "agency", "reward")
+            .order_by("-filed_at", "-id")
+        )
+        actions.record_identity_view(viewer=request.user, tipoffs=list(rows), where=_("举报人台账导出"))
+        columns = [(name, label or field_label(Tipoff, name)) for name, label in LEDGER_COLUMNS]
+        title = _("举报人台账（保密）")
+        return export_queryset(rows, columns, request.user, filename=title, ascii_name="tipoff_ledger", title=title)
 
 
 class HandlersView(LoginRequiredMixin, View):

@@ -39,6 +39,7 @@ def pages(world):
         ("api list", "/api/v1/tipoffs/tipoffs/", "json"),
         ("inbox", reverse("notifications:inbox"), "html"),
         ("handlers", reverse("tipoffs:handlers"), "html"),
+        ("ledger", reverse("tipoffs:ledger"), "xlsx"),
     ]
     for t in (a, b):
         out += [
@@ -78,8 +79,11 @@ def test_the_handler_sees_the_reporter_on_the_detail_page_only_and_each_view_is_
         resp = client.get(reverse("tipoffs:tipoff_detail", args=[a.pk]))
         assert REPORTERS["a"][0] in resp.content.decode() and a.code_display in resp.content.decode()
     assert IdentityAccess.objects.filter(tipoff=a, viewer=handler).count() == 2
+    ledger = permsuite.response_text(client.get(reverse("tipoffs:ledger")), "xlsx")
+    assert REPORTERS["a"][0] in ledger and REPORTERS["b"][1] in ledger
+    assert IdentityAccess.objects.filter(viewer=handler, where="举报人台账导出").count() == 2
     for name, url, kind in pages(world):
-        if name.startswith("detail"):
+        if name.startswith("detail") or name == "ledger":
             continue
         text = body(client.get(url), kind)
         assert not [s for s in secrets_of(world) if s in text], name

@@ -82,6 +82,8 @@ ROUTE_CHECKS = [
         data={"username": "county", "grant": "on"},
         ok=(302,),
     ),
+    # The handlers' own ledger, with reporters: handlers only.
+    RouteCheck("tipoffs:ledger", {"handler": "ab"}, "tipoff_a", "tipoff_b", label="number", kind="xlsx"),
     RouteCheck("tipoff-list", READ, "tipoff_a", "tipoff_b", path=f"{API}tipoffs/", kind="json"),
     RouteCheck("tipoff-detail", READ, "tipoff_a", "tipoff_b", args=_pk, kind="json:id"),
     RouteCheck("api-root", dict.fromkeys(LOGGED_IN, ""), path=API, no_rows="the API index: links, no rows"),
