@@ -125,5 +125,6 @@ class Command(BaseCommand):
 
         seed_experts(seeder.rng, self.stdout)
         from safeserve_dev.tipoffs_seed import seed_tipoffs
+
         seed_tipoffs(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))
