@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "safeserve.credit",
     "safeserve.coverage",
     "safeserve.assessment",
+    "safeserve.tipoffs",
 ]
 
 MIDDLEWARE = [
@@ -335,6 +336,12 @@ SAFESERVE = {
     # Town assessment (assessment/conf.py): days a town may object after the opening; reminder lead.
     "ASSESSMENT_OBJECTION_DAYS": int(os.environ.get("SAFESERVE_ASSESSMENT_OBJECTION_DAYS", "10")),
     "ASSESSMENT_REMINDER_DAYS": int(os.environ.get("SAFESERVE_ASSESSMENT_REMINDER_DAYS", "2")),
+    # Public reports (tipoffs/conf.py, ADR 0033): deadlines in "calendar" days (a period ending on a
+    # rest day ends on the next working day) or "working" days; the State Council's holiday table
+    # (weekday holidays and make-up working weekends, ISO dates separated by commas).
+    "TIPOFF_DEADLINE_UNIT": os.environ.get("SAFESERVE_TIPOFF_DEADLINE_UNIT", "calendar"),
+    "TIPOFF_HOLIDAYS": env_list("SAFESERVE_HOLIDAYS", ""),
+    "TIPOFF_WORKDAYS": env_list("SAFESERVE_MAKEUP_WORKDAYS", ""),
 }
 
 # The service marketplace and public portal (safeserve.market): the Zhejiang minimum of full-time

@@ -647,6 +647,11 @@ EXCLUDED = {
         "the public serious-default list (黑名单公示), open to anyone by design: current listings only, the "
         "name, credit code, situation, decision number and dates a decision publishes (credit/tests/test_listing.py)"
     ),
+    "report/": (
+        "the public 举报 doors (file a report, follow it with tracking code + password), open to anyone by "
+        "design: a case shows only after the right code and password, wrong tries are throttled per code and "
+        "per address, filings per address (tipoffs/tests/test_public.py)"
+    ),
     "services/confirm/": (
         "the enterprise contact's one-time-code page, open to anyone by design: nothing of the visit shows "
         "before the right code; wrong codes count and void it (services/tests/test_visit_phone.py)"

@@ -69,8 +69,10 @@ class Command(BaseCommand):
             try:
                 from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.services_seed import reset_services
+                from safeserve_dev.tipoffs_seed import reset_tipoffs
 
                 reset_coverage(self.stdout)
+                reset_tipoffs(self.stdout)
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
@@ -126,4 +128,7 @@ class Command(BaseCommand):
         from safeserve_dev.experts_seed import seed_experts
 
         seed_experts(seeder.rng, self.stdout)
+        from safeserve_dev.tipoffs_seed import seed_tipoffs
+
+        seed_tipoffs(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))

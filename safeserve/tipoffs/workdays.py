@@ -1,0 +1,40 @@
+"""Deadlines counted as the law counts them, across weekends and holidays.
+
+``calendar`` (the default): N days after the start day; when the last day is a rest day (a weekend
+not made a working day, or a statutory holiday), the period ends on the next working day.
+``working``: N working days after the start day. The holiday table is a setting (TIPOFF_HOLIDAYS,
+TIPOFF_WORKDAYS for the make-up working weekends of 调休).
+"""
+
+from datetime import date, timedelta
+
+from . import conf
+
+
+def is_working_day(day: date, holidays=None, workdays=None) -> bool:
+    holidays = conf.dates("TIPOFF_HOLIDAYS") if holidays is None else holidays
+    workdays = conf.dates("TIPOFF_WORKDAYS") if workdays is None else workdays
+    if day in workdays:
+        return True
+    if day in holidays:
+        return False
+    return day.weekday() < 5
+
+
+def due_date(start: date, days: int, unit: str | None = None, holidays=None, workdays=None) -> date:
+    unit = unit or conf.get("TIPOFF_DEADLINE_UNIT")
+    holidays = conf.dates("TIPOFF_HOLIDAYS") if holidays is None else holidays
+    workdays = conf.dates("TIPOFF_WORKDAYS") if workdays is None else workdays
+    if unit == "working":
+        day, left = start, days
+        while left > 0:
+            day += timedelta(days=1)
+            if is_working_day(day, holidays, workdays):
+                left -= 1
+        return day
+    if unit != "calendar":
+        raise ValueError(f"TIPOFF_DEADLINE_UNIT must be 'calendar' or 'working', not {unit!r}")
+    day = start + timedelta(days=days)
+    while not is_working_day(day, holidays, workdays):
+        day += timedelta(days=1)
+    return day
