@@ -42,10 +42,10 @@ def seed_credit(rng, stdout) -> dict:
     agencies = list(Agency.objects.order_by("pk")[:10])
     if len(enterprises) < 10:
         return {"accidents": 0, "penalties": 0, "commitments": 0, "grades": 0, "listings": 0}
-    picked = rng.sample(enterprises, 40)
+    picked = rng.sample(enterprises, min(40, len(enterprises)))
     accidents = []
     for i, (title, level, deaths, injuries) in enumerate(ACCIDENTS * 2):
-        ent = picked[i]
+        ent = picked[i % len(picked)]
         accidents.append(
             Accident.objects.create(
                 title=f"{ent.name[:8]}{title}",
@@ -62,7 +62,7 @@ def seed_credit(rng, stdout) -> dict:
     penalties = []
     for i in range(16):
         violation, basis, fine = VIOLATIONS[i % 4]
-        ent = picked[10 + i % 12]
+        ent = picked[(10 + i % 12) % len(picked)]
         penalties.append(
             Penalty.objects.create(
                 decision_number=f"嘉应急罚〔{today.year}〕{i + 1}号",
@@ -88,7 +88,7 @@ def seed_credit(rng, stdout) -> dict:
             fine=Decimal(fine),
         )
     commitments = 0
-    for i, ent in enumerate(rng.sample(enterprises, 60)):
+    for i, ent in enumerate(rng.sample(enterprises, min(60, len(enterprises)))):
         broken = i % 10 == 0
         Commitment.objects.create(
             enterprise=ent,

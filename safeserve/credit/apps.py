@@ -12,7 +12,7 @@ class CreditConfig(AppConfig):
 
         from . import facts, queries, tasks  # noqa: F401 - tasks registers the periodic jobs
 
-        group = _("信用监管")
+        group = _("监督管理")
         context_processors.EXTRA_NAV.extend(
             [
                 ("credit:creditgrade_list", _("信用等级"), "credit.view_creditgrade", group),

@@ -15,9 +15,9 @@ class ExpertsConfig(AppConfig):
 
         context_processors.EXTRA_NAV.extend(
             [
-                ("experts:job_list", _("专家任务"), "experts.view_invitation", _("专家")),
-                ("experts:expertrequest_list", _("专家抽取"), "experts.view_expertrequest", _("专家")),
-                ("experts:expertprofile_list", _("专家库"), "experts.view_expertprofile", _("专家")),
+                ("experts:job_list", _("专家任务"), "experts.view_invitation", _("监督管理")),
+                ("experts:expertrequest_list", _("专家抽取"), "experts.view_expertrequest", _("监督管理")),
+                ("experts:expertprofile_list", _("专家库"), "experts.view_expertprofile", _("监督管理")),
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)

@@ -10,7 +10,7 @@ class MarketConfig(AppConfig):
     def ready(self):
         from safeserve.core import context_processors
 
-        group = _("服务超市")
+        group = _("社会化服务")
         context_processors.EXTRA_NAV.extend(
             [
                 ("market:directory", _("服务机构名录"), None, group),

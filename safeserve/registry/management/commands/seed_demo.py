@@ -71,8 +71,12 @@ class Command(BaseCommand):
                 from safeserve_dev.services_seed import reset_services
                 from safeserve_dev.tipoffs_seed import reset_tipoffs
 
+                from safeserve_dev.reset import reset_app
+
                 reset_coverage(self.stdout)
                 reset_tipoffs(self.stdout)
+                for label in ("experts", "credit", "assessment"):
+                    reset_app(label, self.stdout, keep=("specialty", "ruletable", "scheme", "indicator"))
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
