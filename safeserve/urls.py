@@ -47,6 +47,7 @@ urlpatterns = [
     path("experts/", include("safeserve.experts.urls")),
     path("assessment/", include("safeserve.assessment.urls")),
     path("", include("safeserve.tipoffs.urls")),
+    path("supervision/", include("safeserve.supervision.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),
