@@ -73,6 +73,13 @@ def test_fifteen_percent_of_thirteen_draws_two_and_the_same_inputs_give_the_same
     )
     again = draws.enter_value(actor=county, draw=again, value="2026118 03 11 19 25 30", source="lottery")
     assert draws.chosen(again) == expected
+    # The round's page links each agency's draw to its public verification page.
+    from django.test import Client
+
+    c = Client()
+    c.force_login(county)
+    page = c.get(rnd.get_absolute_url()).content.decode()
+    assert f"/draws/{sd.draw.number}/" in page and sd.draw.candidates_hash[:16] in page
 
 
 @pytest.mark.django_db
