@@ -174,6 +174,7 @@ AUTOCOMPLETE: dict[str, AutocompleteKind] = {}
 def register_autocomplete(kind: str, model, search: tuple[str, ...], order=("name", "id"), label=str) -> None:
     AUTOCOMPLETE[kind] = AutocompleteKind(model, search, order, label)
 
+
 # ---------------------------------------------------------------- the agency file (一机构一档)
 # AGENCY_FILE_SECTIONS: provider(user, agency) -> list of sections for the agency's file page, its
 # .xlsx bundle (one sheet each) and its PDF; each read through ``visible_to(user)``. The supervision
