@@ -39,13 +39,14 @@ def agencies_with_valid_notice(agency_ids, on) -> set:
 
 def with_notice_flag(visits):
     """Visits annotated with ``has_notice``: a recorded notice of their agency covers their local day."""
-    covering = PracticeNotice.objects.filter(
-        agency_id=OuterRef("agency_id"),
-        status="recorded",
-        start_date__lte=OuterRef("local_day"),
-        end_date__gte=OuterRef("local_day"),
+    return visits.annotate(local_day=TruncDate("visited_at")).annotate(has_notice=Exists(_covering()))
+
+
+def _covering():
+    """The notices valid on the outer row's ``local_day`` for its agency (one rule: valid_on_q)."""
+    return PracticeNotice.objects.filter(
+        PracticeNotice.valid_on_q(OuterRef("local_day")), agency_id=OuterRef("agency_id")
     )
-    return visits.annotate(local_day=TruncDate("visited_at")).annotate(has_notice=Exists(covering))
 
 
 def visit_has_notice(visit) -> bool:
@@ -358,16 +359,7 @@ def agency_file(user, agency) -> list[Section]:
         "reports", _("上报隐患"), [_("发现时间"), _("企业"), _("隐患部位"), _("隐患等级"), _("状态"), _("执业告知")]
     )
     hazards = Hazard.objects.visible_to(user).filter(agency=agency).select_related("enterprise")
-    hazards = hazards.annotate(local_day=TruncDate("reported_at")).annotate(
-        has_notice=Exists(
-            PracticeNotice.objects.filter(
-                agency_id=OuterRef("agency_id"),
-                status="recorded",
-                start_date__lte=OuterRef("local_day"),
-                end_date__gte=OuterRef("local_day"),
-            )
-        )
-    )
+    hazards = hazards.annotate(local_day=TruncDate("reported_at")).annotate(has_notice=Exists(_covering()))
     for h in hazards.order_by("-reported_at", "-id")[:500]:
         reports.rows.append(
             [

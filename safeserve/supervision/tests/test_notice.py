@@ -53,6 +53,8 @@ def test_a_recorded_notice_covering_the_day_clears_the_flag(world):
     notice = make_notice(world, status="filed", staff=("staff_a",))
     # Filed but not yet recorded by the county: not valid.
     assert _no_notice_facts(world)
+    assert hooks.agencies_with_notice([world["agency_a"].pk], timezone.localdate()) == set()
+    assert 'data-testid="no-notice-flag"' in _page(world, "county", world["visit_a"].get_absolute_url())
     actions.notice_decide(actor=county, notice=notice, decision="record")
     assert hooks.agencies_with_notice([world["agency_a"].pk], timezone.localdate()) == {world["agency_a"].pk}
     assert 'data-testid="no-notice-flag"' not in _page(world, "county", world["visit_a"].get_absolute_url())
