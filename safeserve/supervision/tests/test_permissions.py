@@ -33,6 +33,8 @@ CASES = [
         "notice_a",
         "notice_b",
         label="note",
+        api_prefix="/api/v1/supervision/notices/",
+        api_methods=(),
         view=SIDE,
         change={"county": "a", "agency_a": "a"},
         delete={"county": "a", "agency_a": "a"},
@@ -136,6 +138,14 @@ ROUTE_CHECKS = [
     RouteCheck("supervision:agency_file_export", SIDE, "agency_a", "agency_b", args=_pk, kind="file"),
     RouteCheck("supervision:agency_file_pdf", SIDE, "agency_a", "agency_b", args=_pk, kind="file"),
     # (The PDF's content is checked in test_agency_file.py: pypdf reads this WeasyPrint's text as UTF-16.)
+    RouteCheck(
+        "api-root",
+        dict.fromkeys(
+            ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole"), ""
+        ),
+        path="/api/v1/supervision/",
+        no_rows="the API index: links to the endpoints, no rows",
+    ),
 ]
 test_routes = route_tests(ROUTE_CHECKS)
 # ReCheck's scope is its item's (ReCheck.scope_q reads SampledItem.scope_q): widening the item is the test.
