@@ -2,9 +2,11 @@
 and misconduct findings. Atomic, validated, audited; notifications on commit."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,7 @@ from safeserve.registry.models import Agency
 from safeserve.services.models import ServiceVisit
 
 from .choices import MISCONDUCT_OUTCOMES, CheckerKind, NoticeStatus, RecheckOutcome, RoundStatus
+from .conf import setting
 from .models import (
     MisconductFinding,
     PracticeNotice,
@@ -340,3 +343,29 @@ def misconduct_propose(*, actor, recheck: ReCheck, staff, finding: str) -> Misco
         note=_("提议列入严重失信主体名单"),
     )
     return f
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def remind_sampling(today: date | None = None) -> int:
+    """Job (first working days of January and July): remind the county officers to run the sampling
+    round of the half year just ended, unless it has been run. Idempotent (one message per half)."""
+    from safeserve.notifications.queries import county_officers
+
+    today = today or timezone.localdate()
+    year, half = (today.year - 1, 2) if today.month <= 6 else (today.year, 1)
+    if SamplingRound.objects.filter(year=year, half=half).exists():
+        return 0
+    label = _("%(y)s年%(h)s") % {"y": year, "h": _("上半年") if half == 1 else _("下半年")}
+    sent = notify(
+        actor=None,
+        recipients=county_officers(),
+        kind="supervision.sampling_due",
+        title=_("请发起%(period)s服务机构抽查（每家机构不少于%(share)s%%的服务记录）")
+        % {"period": label, "share": int(Decimal(str(setting("SAMPLING_SHARE"))) * 100)},
+        link=reverse("supervision:round_add"),
+        level=Level.WARNING,
+        dedup_key=f"supervision.sampling_due:{year}-{half}",
+    )
+    return len(sent)

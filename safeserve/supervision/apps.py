@@ -8,7 +8,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("服务机构监管")
 
     def ready(self):
-        from safeserve.core import context_processors, hooks
+        from safeserve.core import context_processors, home, hooks
 
         from . import queries, views
 
@@ -19,6 +19,7 @@ class SupervisionConfig(AppConfig):
                 ("supervision:round_list", _("服务抽查"), "supervision.view_samplinground", _("机构监管")),
             ]
         )
+        home.HOME_PROVIDERS.append(queries.home_summary)
         hooks.CREDIT_PROVIDERS["notice"] = queries.agencies_with_valid_notice
         hooks.CREDIT_FACT_SOURCES.append(queries.credit_facts)
         hooks.VISIT_PANELS.append(views.visit_panel)

@@ -433,3 +433,20 @@ def agency_file(user, agency) -> list[Section]:
 def pending_hook_sections() -> list[str]:
     """What the file will show once other apps register: named on the page so the gap is visible."""
     return [_("举报"), _("行政处罚"), _("诚信等级")] if not hooks.AGENCY_FILE_SECTIONS else []
+
+
+def home_summary(user) -> dict:
+    """Cards for the role home page (core.home hook): notices waiting for the county's registration."""
+    if not user.has_perm("supervision.view_practicenotice") or user.role not in (Role.COUNTY, Role.AGENCY):
+        return {}
+    waiting = PracticeNotice.objects.visible_to(user).filter(status="filed").count()
+    return {
+        "cards": [
+            {
+                "key": "notices-filed",
+                "label": _("待登记执业告知"),
+                "value": waiting,
+                "url": reverse("supervision:practicenotice_list") + "?status=filed",
+            }
+        ]
+    }

@@ -116,3 +116,14 @@ def test_the_agency_files_its_notice_through_the_form_and_staff_of_another_agenc
     assert resp.status_code == 302
     n = PracticeNotice.objects.get(note="新告知")
     assert (n.status, list(n.enterprises.all()), list(n.staff.all())) == ("filed", [world["ent_a"]], [world["staff_a"]])
+
+
+@pytest.mark.django_db
+def test_the_county_home_counts_the_notices_waiting_for_registration(world):
+    make_notice(world, status="filed")
+    make_notice(world, status="recorded")
+    cards = {c["key"]: c for c in queries.home_summary(world.user("county"))["cards"]}
+    assert cards["notices-filed"]["value"] == 1
+    page = _page(world, "county", cards["notices-filed"]["url"])
+    assert page.count("待县局登记") >= 1
+    assert queries.home_summary(world.user("town_a")) == {}

@@ -110,3 +110,19 @@ def test_a_half_year_without_visits_is_refused_and_only_the_county_runs_rounds(w
 
     with pytest.raises(PermissionDenied):
         actions.round_create(actor=world.user("town_a"), year=year, half=half, share=draws.Decimal("0.15"))
+
+
+@pytest.mark.django_db
+def test_the_county_is_reminded_once_to_run_the_round_of_the_half_year_just_ended(world):
+    from datetime import date
+
+    from safeserve.notifications.models import Notification
+
+    assert actions.remind_sampling(date(2031, 1, 5)) == 1
+    assert actions.remind_sampling(date(2031, 1, 6)) == 0  # one message per half year
+    n = Notification.objects.get(recipient=world.user("county"), kind="supervision.sampling_due")
+    assert "2030年下半年" in n.title and "15%" in n.title
+    from safeserve.supervision.models import SamplingRound
+
+    SamplingRound.objects.create(year=2031, half=1, share="0.15", created_by=world.user("county"))
+    assert actions.remind_sampling(date(2031, 7, 5)) == 0  # already run
