@@ -15,6 +15,15 @@ from .models import PracticeNotice
 MAX_CODES = 500
 
 
+def _style(fields):
+    """Bootstrap classes on a plain form's widgets (ScopedModelForm does this for model forms)."""
+    for field in fields.values():
+        w = field.widget
+        if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            continue
+        w.attrs.setdefault("class", "form-select" if isinstance(w, forms.Select) else "form-control")
+
+
 class NoticeForm(ScopedModelForm):
     """执业告知: the enterprises are given as credit codes (one per line), the area as towns."""
 
@@ -101,6 +110,7 @@ class RoundForm(BoundedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["share"].initial = setting("SAMPLING_SHARE")
+        _style(self.fields)
 
 
 class DrawValueForm(BoundedForm):
@@ -112,6 +122,10 @@ class DrawValueForm(BoundedForm):
         help_text=_l("如当期体育彩票开奖号码；选择服务器随机数时不填"),
     )
     note = forms.CharField(label=_l("随机值说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self.fields)
 
 
 class RecheckForm(BoundedForm):
@@ -126,6 +140,7 @@ class RecheckForm(BoundedForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expert"].queryset = Expert.objects.visible_to(user).filter(is_active=True).order_by("name")
+        _style(self.fields)
 
     def clean(self):
         data = super().clean()
@@ -147,3 +162,4 @@ class ProposeForm(BoundedForm):
         self.fields["staff"].queryset = (
             AgencyStaff.objects.visible_to(user).filter(agency_id=agency_id).order_by("name")
         )
+        _style(self.fields)

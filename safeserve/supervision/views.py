@@ -83,6 +83,7 @@ def visit_panel(request, visit):
     practice notice (执业告知) on its day is flagged."""
     return {
         "template": "supervision/_visit_panel.html",
+        "actions_template": "supervision/_visit_badge.html",
         "context": {"visit": visit, "has_notice": queries.visit_has_notice(visit)},
     }
 

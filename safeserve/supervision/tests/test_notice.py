@@ -35,7 +35,8 @@ def _no_notice_facts(world, agency="agency_a"):
 def test_a_visit_without_a_notice_is_flagged_on_the_visit_the_file_and_as_a_credit_fact(world):
     visit = world["visit_a"]
     assert hooks.agencies_with_notice([world["agency_a"].pk], timezone.localdate()) == set()
-    assert 'data-testid="no-notice-flag"' in _page(world, "county", visit.get_absolute_url())
+    page = _page(world, "county", visit.get_absolute_url())
+    assert 'data-testid="no-notice-flag"' in page and 'data-testid="no-notice-badge"' in page
     file_page = _page(world, "county", f"/supervision/agencies/{world['agency_a'].pk}/")
     assert "未经执业告知" in file_page
     facts = _no_notice_facts(world)
@@ -57,7 +58,8 @@ def test_a_recorded_notice_covering_the_day_clears_the_flag(world):
     assert 'data-testid="no-notice-flag"' in _page(world, "county", world["visit_a"].get_absolute_url())
     actions.notice_decide(actor=county, notice=notice, decision="record")
     assert hooks.agencies_with_notice([world["agency_a"].pk], timezone.localdate()) == {world["agency_a"].pk}
-    assert 'data-testid="no-notice-flag"' not in _page(world, "county", world["visit_a"].get_absolute_url())
+    page = _page(world, "county", world["visit_a"].get_absolute_url())
+    assert 'data-testid="no-notice-flag"' not in page and 'data-testid="no-notice-badge"' not in page
     assert _no_notice_facts(world) == []
     # The agency's file shows no flag on its visits any more.
     sections = {s.key: s for s in queries.agency_file(county, world["agency_a"])}
