@@ -181,11 +181,14 @@ def round_draw(*, actor, round: SamplingRound, source: str, value: str = "", not
         raise ValidationError(_("该批次已抽取，不能再次录入随机值。"))
     if source != DrawValueSource.SERVER and not (value or "").strip():
         _fail("random_value", _("随机值：请录入公开的随机值（如彩票开奖号码）。"))
+    items = []
     for sd in locked.draws.select_related("draw"):
         drawn = draws.enter_value(actor=actor, draw=sd.draw, value=value, source=source, note=note)
-        for rank, cid in enumerate(draws.chosen(drawn), start=1):
-            visit_id = int(cid.split(":", 1)[1])
-            SampledItem.objects.create(round=locked, agency_id=sd.agency_id, visit_id=visit_id, rank=rank)
+        items += [
+            SampledItem(round=locked, agency_id=sd.agency_id, visit_id=int(cid.split(":", 1)[1]), rank=rank)
+            for rank, cid in enumerate(draws.chosen(drawn), start=1)
+        ]
+    SampledItem.objects.bulk_create(items, batch_size=2000)
     locked.status = RoundStatus.DRAWN
     locked.save()
     record(

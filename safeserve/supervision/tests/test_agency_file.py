@@ -112,3 +112,29 @@ def test_other_apps_add_sections_through_the_hook(world, monkeypatch):
     monkeypatch.setattr(hooks, "AGENCY_FILE_SECTIONS", [reports])
     page = _client(world, "county").get(f"/supervision/agencies/{world['agency_a'].pk}/").content.decode()
     assert 'data-testid="section-reports_against"' in page and "JB-1" in page
+
+
+@pytest.mark.django_db
+def test_the_file_page_costs_the_same_queries_with_more_records(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safeserve.supervision.models import SampledItem, SamplingRound
+    from safeserve_dev.supervision_fixtures import make_recheck
+
+    c = _client(world, "county")
+    url = f"/supervision/agencies/{world['agency_a'].pk}/"
+    c.get(url)  # warm caches (content types, permissions)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    rnd = SamplingRound.objects.create(year=2005, half=1, share="0.15", created_by=world.user("county"))
+    for visit in ("visit_a", "visit_ab"):
+        item = SampledItem.objects.create(round=rnd, agency=world["agency_a"], visit=world[visit], rank=1)
+        make_recheck(world, item, "confirmed")
+    make_notice(world, towns=("town_a", "town_b"), staff=("staff_a",))
+    assert count() == before
