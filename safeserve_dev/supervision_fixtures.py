@@ -69,7 +69,9 @@ def extend_world(world):
     o["notice_b"] = make_notice(world, agency="agency_b", towns=("town_b",), note="乙机构执业告知")
     o["round_a"] = SamplingRound.objects.create(year=2001, half=1, share="0.150", created_by=county)
     o["round_b"] = SamplingRound.objects.create(year=2001, half=2, share="0.150", created_by=county)
-    o["sitem_a"] = SampledItem.objects.create(round=o["round_a"], agency=world["agency_a"], visit=o["visit_a"], rank=1)
+    o["sitem_a"] = SampledItem.objects.create(
+        round=o["round_a"], agency=world["agency_a"], visit=o["visit_a"], rank=1, expert=world["expert_a"]
+    )
     o["sitem_b"] = SampledItem.objects.create(round=o["round_a"], agency=world["agency_b"], visit=o["visit_b"], rank=1)
     o["old_a"] = SampledItem.objects.create(round=o["round_b"], agency=world["agency_a"], visit=o["visit_a"], rank=1)
     o["old_b"] = SampledItem.objects.create(round=o["round_b"], agency=world["agency_b"], visit=o["visit_b"], rank=1)

@@ -223,6 +223,31 @@ def round_draw(*, actor, round: SamplingRound, source: str, value: str = "", not
 # ---------------------------------------------------------------- re-checks
 
 
+@transaction.atomic
+def item_assign_expert(*, actor, item: SampledItem, expert) -> SampledItem:
+    """The county assigns (or, with None, withdraws) the expert who re-checks a sampled visit."""
+    _need(actor, "supervision.change_sampleditem")
+    locked = SampledItem.objects.visible_to(actor, "change").select_for_update().filter(pk=item.pk).first()
+    if locked is None:
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    if ReCheck.objects.filter(item=locked).exists():
+        raise ValidationError(_("该抽查对象已复核，不能再指派专家。"))
+    if expert is not None and not expert.is_active:
+        _fail("expert", _("复核专家：该专家已不在库。"))
+    before = locked.expert_id
+    locked.expert = expert
+    locked.full_clean()
+    locked.save()
+    record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes={"expert": [before, getattr(expert, "pk", None)]},
+        note=_("指派复核专家"),
+    )
+    return locked
+
+
 def may_recheck(user, item: SampledItem) -> bool:
     return (
         user.has_perm("supervision.add_recheck")
@@ -247,6 +272,10 @@ def recheck_record(
     """Record the re-check of one sampled visit (one per item), with at least one photo checked by
     content (core.uploads.verify_images). The outcome becomes the agency's credit fact."""
     _need(actor, "supervision.add_recheck")
+    if actor.role == "expert":
+        # An expert records under their own name, as the expert of the re-check.
+        checker_kind, expert = CheckerKind.EXPERT, actor.expert
+        checker_name = checker_name or getattr(actor.expert, "name", "")
     images = uploads.verify_images(photos, field="photos")
     if not images:
         _fail("photos", _("现场照片：复核须上传至少一张现场照片。"))

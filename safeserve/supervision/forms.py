@@ -151,6 +151,15 @@ class RecheckForm(BoundedForm):
         return data
 
 
+class AssignExpertForm(BoundedForm):
+    expert = forms.ModelChoiceField(label=_l("指派复核专家"), queryset=Expert.objects.none(), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = Expert.objects.visible_to(user).filter(is_active=True).order_by("name")
+        _style(self.fields)
+
+
 class ProposeForm(BoundedForm):
     staff = forms.ModelMultipleChoiceField(
         label=_l("责任人员"), queryset=AgencyStaff.objects.none(), required=False, widget=forms.CheckboxSelectMultiple

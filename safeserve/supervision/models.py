@@ -196,8 +196,9 @@ class SamplingRound(ScopedModel):
     def scope_q(cls, user, action):
         if user.role == Role.COUNTY:
             return ALL
-        # Towns and agencies see the rounds (what was drawn, not whose): their rows come through the items.
-        if action == "view" and user.role in (Role.TOWN, Role.AGENCY):
+        # Towns, agencies and experts see the rounds (what was drawn, not whose): their rows come
+        # through the items.
+        if action == "view" and user.role in (Role.TOWN, Role.AGENCY, Role.EXPERT):
             return ALL
         return None
 
@@ -244,6 +245,15 @@ class SampledItem(ScopedModel):
         "services.ServiceVisit", verbose_name=_("服务记录"), on_delete=models.PROTECT, related_name="+"
     )
     rank = models.PositiveIntegerField(_("抽取顺序"))
+    expert = models.ForeignKey(
+        "registry.Expert",
+        verbose_name=_("指派复核专家"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("县局指派的专家可登录录入本条复核"),
+    )
 
     class Meta:
         verbose_name = _("抽查对象")
@@ -260,11 +270,14 @@ class SampledItem(ScopedModel):
 
     @classmethod
     def scope_q(cls, user, action):
-        # "recheck": who records the re-check of a sampled visit (the county, or the visit's town).
+        # "recheck": who records the re-check of a sampled visit (the county, the visit's town, or the
+        # expert the county assigned to it); "change": who assigns the expert (the county).
         if user.role == Role.COUNTY:
-            return ALL if action in ("view", "recheck") else None
+            return ALL if action in ("view", "recheck", "change") else None
         if user.role == Role.TOWN and action in ("view", "recheck"):
             return models.Q(visit__enterprise__town_id=user.town_id)
+        if user.role == Role.EXPERT and action in ("view", "recheck"):
+            return models.Q(expert_id=user.expert_id)
         if user.role == Role.AGENCY and action == "view":
             return models.Q(agency_id=user.agency_id)
         return None

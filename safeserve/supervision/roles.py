@@ -12,7 +12,7 @@ ROLE_PERMISSIONS = {
     | {f"{APP}.record_practicenotice"}
     | perms(APP, "samplinground", VIEW, ADD)
     | perms(APP, "samplingdraw", VIEW)
-    | perms(APP, "sampleditem", VIEW, "recheck")
+    | perms(APP, "sampleditem", VIEW, "recheck", CHANGE)
     | perms(APP, "recheck", VIEW, ADD)
     | perms(APP, "misconductfinding", VIEW, ADD),
     # A town officer sees the notices and the sampled visits of its own town and may re-check them.
@@ -29,6 +29,10 @@ ROLE_PERMISSIONS = {
     | perms(APP, "samplingdraw", VIEW)
     | perms(APP, "sampleditem", VIEW)
     | perms(APP, "recheck", VIEW),
+    # An expert the county assigns to a sampled visit records its re-check.
+    Role.EXPERT: perms(APP, "samplinground", VIEW)
+    | perms(APP, "sampleditem", VIEW, "recheck")
+    | perms(APP, "recheck", VIEW, ADD),
 }
 
 # The generic form writes a notice's content; its status and the county's registration only move

@@ -14,6 +14,7 @@ urlpatterns = [
     path("rounds/<int:pk>/draw/", views.RoundDrawView.as_view(), name="round_draw"),
     path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item_detail"),
     path("items/<int:pk>/recheck/", views.RecheckView.as_view(), name="item_recheck"),
+    path("items/<int:pk>/assign/", views.AssignExpertView.as_view(), name="item_assign"),
     path("items/<int:pk>/propose/", views.ProposeView.as_view(), name="item_propose"),
     path("recheck-photos/<int:pk>/", views.RecheckPhotoView.as_view(), name="recheck_photo"),
     path("agencies/", views.AgencyFileListView.as_view(), name="agency_files"),

@@ -182,15 +182,21 @@ def _item_context(request, item, form=None, propose_form=None):
     misconduct = getattr(recheck, "misconduct", None) if recheck else None
     if misconduct is not None and not type(misconduct).objects.visible_to(user).filter(pk=misconduct.pk).exists():
         misconduct = None
+    can_assign = recheck is None and SampledItem.objects.visible_to(user, "change").filter(pk=item.pk).exists()
     return {
         "item": item,
         "visit": item.visit,
+        "assign_form": forms.AssignExpertForm(user=user, initial={"expert": item.expert_id}) if can_assign else None,
         "recheck": recheck,
         "form": form
         or (
             forms.RecheckForm(
                 user=user,
-                initial={"checked_on": timezone.localdate(), "checker_name": user.get_full_name() or user.username},
+                initial={
+                    "checked_on": timezone.localdate(),
+                    "checker_name": user.get_full_name() or user.username,
+                    **({"checker_kind": "expert", "expert": user.expert_id} if user.role == "expert" else {}),
+                },
             )
             if can_recheck
             else None
@@ -212,7 +218,7 @@ def _item_context(request, item, form=None, propose_form=None):
 
 class ItemDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
-        qs = SampledItem.objects.select_related("round", "agency", "visit__enterprise", "visit__contract")
+        qs = SampledItem.objects.select_related("round", "agency", "visit__enterprise", "visit__contract", "expert")
         item = get_visible_or_404(qs, request.user, pk=pk)
         return render(request, "supervision/item_detail.html", _item_context(request, item))
 
@@ -242,6 +248,25 @@ class RecheckView(LoginRequiredMixin, View):
             except ValidationError as exc:
                 _apply_validation_error(form, exc)
         return render(request, "supervision/item_detail.html", _item_context(request, item, form=form), status=400)
+
+
+class AssignExpertView(LoginRequiredMixin, View):
+    """The county assigns the expert who re-checks a sampled visit (the expert then records it)."""
+
+    def post(self, request, pk):
+        item = get_visible_or_404(SampledItem, request.user, pk=pk)
+        if not request.user.has_perm("supervision.change_sampleditem"):
+            raise PermissionDenied
+        form = forms.AssignExpertForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                actions.item_assign_expert(actor=request.user, item=item, expert=form.cleaned_data["expert"])
+                messages.success(request, _("已指派复核专家"))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(item.get_absolute_url())
 
 
 class ProposeView(LoginRequiredMixin, View):

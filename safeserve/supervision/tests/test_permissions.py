@@ -23,7 +23,9 @@ media_root = permsuite.shared_media_root
 
 # The county all; a town what touches its own town; agency A its own (B has no persona).
 SIDE = {"county": "ab", "town_a": "a", "town_b": "b", "agency_a": "a"}
-ROUNDS = {"county": "ab", "town_a": "ab", "town_b": "ab", "agency_a": "ab"}
+ROUNDS = {"county": "ab", "town_a": "ab", "town_b": "ab", "agency_a": "ab", "expert_a": "ab"}
+# Sampled visits: as SIDE, and the expert the county assigned (expert A to item A).
+ITEMS = {**SIDE, "expert_a": "a"}
 
 CASES = [
     # Notice A waits for the county: its agency and the county may still change or withdraw it;
@@ -104,11 +106,24 @@ ROUTE_CHECKS = [
         visible={"town_a": "ab", "town_b": "ab", "agency_a": "ab"},
         denied=(403,),
     ),
-    RouteCheck("supervision:item_detail", SIDE, "sitem_a", "sitem_b", args=_pk, label=_agency_name),
+    RouteCheck("supervision:item_detail", ITEMS, "sitem_a", "sitem_b", args=_pk, label=_agency_name),
+    # The county assigns the expert; the others who see the item may not.
+    RouteCheck(
+        "supervision:item_assign",
+        {"county": "ab"},
+        "sitem_a",
+        "sitem_b",
+        args=_pk,
+        method="post",
+        data=lambda w: {"expert": w["expert_b"].pk},
+        ok=(302,),
+        visible={"town_a": "a", "town_b": "b", "agency_a": "a", "expert_a": "a"},
+        denied=(403,),
+    ),
     # The county, or the town of the visit, re-checks a sampled visit; the agency only reads it.
     RouteCheck(
         "supervision:item_recheck",
-        {"county": "ab", "town_a": "a", "town_b": "b"},
+        {"county": "ab", "town_a": "a", "town_b": "b", "expert_a": "a"},
         "sitem_a",
         "sitem_b",
         args=_pk,

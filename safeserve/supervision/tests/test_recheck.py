@@ -138,3 +138,17 @@ def test_the_indicator_sources_for_agency_grading(world):
     make_notice(world, staff=("staff_a",))
     staff = hooks.INDICATOR_SOURCES["supervision.staff_sufficiency"].compute("agency", [a], today, today)[a]
     assert (staff.value, staff.denominator, staff.records) == (1, 5, {"registry.agencystaff": [world["staff_a"].pk]})
+
+
+@pytest.mark.django_db
+def test_the_expert_the_county_assigns_records_the_recheck_as_the_expert(world):
+    item = _item(world)
+    with pytest.raises(PermissionDenied):
+        _recheck(world, item, "confirmed", actor="expert_a")  # not assigned yet
+    with pytest.raises(PermissionDenied):
+        actions.item_assign_expert(actor=world.user("town_a"), item=item, expert=world["expert_a"])
+    actions.item_assign_expert(actor=world.user("county"), item=item, expert=world["expert_a"])
+    r = _recheck(world, item, "missed_hazards", actor="expert_a")
+    assert (r.checker_kind, r.expert, r.recorded_by) == ("expert", world["expert_a"], world.user("expert_a"))
+    with pytest.raises(ValidationError):
+        actions.item_assign_expert(actor=world.user("county"), item=item, expert=world["expert_b"])
