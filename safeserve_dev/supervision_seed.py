@@ -97,7 +97,14 @@ def seed_sampling(rng, county) -> dict:
                 finding="服务记录系复制同机构其他企业记录，属弄虚作假。",
             )
             misconduct += 1
-    return {"items": len(items), "rechecks": done, "misconduct": misconduct}
+    # A few of the rest wait for the demo expert's re-check.
+    expert_user = User.objects.filter(role=Role.EXPERT, is_active=True, expert__is_active=True).order_by("pk").first()
+    assigned = 0
+    if expert_user is not None:
+        for item in items[RECHECKS : RECHECKS + 3]:
+            actions.item_assign_expert(actor=county, item=item, expert=expert_user.expert)
+            assigned += 1
+    return {"items": len(items), "rechecks": done, "misconduct": misconduct, "assigned": assigned}
 
 
 def seed_supervision(rng, stdout) -> dict:
