@@ -14,9 +14,9 @@ class SupervisionConfig(AppConfig):
 
         context_processors.EXTRA_NAV.extend(
             [
-                ("supervision:agency_files", _("机构档案"), "supervision.view_agencyfile", _("机构监管")),
-                ("supervision:practicenotice_list", _("执业告知"), "supervision.view_practicenotice", _("机构监管")),
-                ("supervision:round_list", _("服务抽查"), "supervision.view_samplinground", _("机构监管")),
+                ("supervision:agency_files", _("机构档案"), "supervision.view_agencyfile", _("社会化服务")),
+                ("supervision:practicenotice_list", _("执业告知"), "supervision.view_practicenotice", _("社会化服务")),
+                ("supervision:round_list", _("服务抽查"), "supervision.view_samplinground", _("社会化服务")),
             ]
         )
         home.HOME_PROVIDERS.append(queries.home_summary)
