@@ -273,7 +273,17 @@ def agency_file(user, agency) -> list[Section]:
             % {"n": suff.count, "min": suff.minimum, "state": _("达标") if suff.sufficient else _("不足")},
         ]
     )
-    basic.flags = [""] * (len(basic.rows) - 1) + ["" if suff.sufficient else _("人员不足")]
+    # The credit app's answers through core.hooks (nothing shown when it is absent).
+    grade = hooks.credit_grades("agency", [agency.pk]).get(agency.pk)
+    listed = agency.pk in hooks.listed_ids("agency", [agency.pk], today)
+    extra = []
+    if grade:
+        extra.append([_("诚信等级"), str(grade)])
+    if "listed" in hooks.CREDIT_PROVIDERS:
+        extra.append([_("严重失信主体名单"), _("已列入") if listed else _("未列入")])
+    basic.rows += extra
+    basic.flags = [""] * (len(basic.rows) - 1 - len(extra)) + ["" if suff.sufficient else _("人员不足")]
+    basic.flags += [_("已列入严重失信名单") if row[0] == _("严重失信主体名单") and listed else "" for row in extra]
     basic.links = [""] * len(basic.rows)
     sections.append(basic)
 
@@ -432,7 +442,7 @@ def agency_file(user, agency) -> list[Section]:
 
 def pending_hook_sections() -> list[str]:
     """What the file will show once other apps register: named on the page so the gap is visible."""
-    return [_("举报"), _("行政处罚"), _("诚信等级")] if not hooks.AGENCY_FILE_SECTIONS else []
+    return [_("举报"), _("行政处罚"), _("诚信等级历史")] if not hooks.AGENCY_FILE_SECTIONS else []
 
 
 def home_summary(user) -> dict:
