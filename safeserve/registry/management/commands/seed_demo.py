@@ -69,13 +69,11 @@ class Command(BaseCommand):
             try:
                 from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.services_seed import reset_services
+                from safeserve_dev.supervision_seed import reset_supervision
                 from safeserve_dev.tipoffs_seed import reset_tipoffs
 
                 reset_coverage(self.stdout)
                 reset_tipoffs(self.stdout)
-                from safeserve_dev.supervision_seed import reset_supervision
-
-                reset_coverage(self.stdout)
                 reset_supervision(self.stdout)
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
