@@ -14,8 +14,8 @@ from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
 from safeserve.registry.api import router as registry_router
 from safeserve.services.api import router as services_router
-from safeserve.tipoffs.api import router as tipoffs_router
 from safeserve.supervision.api import router as supervision_router
+from safeserve.tipoffs.api import router as tipoffs_router
 
 api_v1 = [
     path("telemetry", TelemetryView.as_view(), name="iot-telemetry"),
