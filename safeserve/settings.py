@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "safeserve.coverage",
     "safeserve.assessment",
     "safeserve.tipoffs",
+    "safeserve.supervision",
 ]
 
 MIDDLEWARE = [

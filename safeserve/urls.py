@@ -14,6 +14,7 @@ from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
 from safeserve.registry.api import router as registry_router
 from safeserve.services.api import router as services_router
+from safeserve.supervision.api import router as supervision_router
 from safeserve.tipoffs.api import router as tipoffs_router
 
 api_v1 = [
@@ -26,6 +27,7 @@ api_v1 = [
     path("experts/", include(experts_router.urls)),
     path("assessment/", include(assessment_router.urls)),
     path("tipoffs/", include(tipoffs_router.urls)),
+    path("supervision/", include(supervision_router.urls)),
 ]
 
 urlpatterns = [
@@ -47,6 +49,7 @@ urlpatterns = [
     path("experts/", include("safeserve.experts.urls")),
     path("assessment/", include("safeserve.assessment.urls")),
     path("", include("safeserve.tipoffs.urls")),
+    path("supervision/", include("safeserve.supervision.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

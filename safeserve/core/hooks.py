@@ -173,3 +173,12 @@ AUTOCOMPLETE: dict[str, AutocompleteKind] = {}
 
 def register_autocomplete(kind: str, model, search: tuple[str, ...], order=("name", "id"), label=str) -> None:
     AUTOCOMPLETE[kind] = AutocompleteKind(model, search, order, label)
+
+
+# ---------------------------------------------------------------- the agency file (一机构一档)
+# AGENCY_FILE_SECTIONS: provider(user, agency) -> list of sections for the agency's file page, its
+# .xlsx bundle (one sheet each) and its PDF; each read through ``visible_to(user)``. The supervision
+# app renders them; the apps that own reports against an agency (举报), penalties and credit grades
+# register here. A section: {"key", "title", "headers": [...], "rows": [[plain values]],
+# "links": [url or "" per row], "flags": [warning or "" per row], "note": ""}.
+AGENCY_FILE_SECTIONS: list[Callable] = []

@@ -68,15 +68,16 @@ class Command(BaseCommand):
             self.stdout.write("清除已有主体库数据……")
             try:
                 from safeserve_dev.coverage_seed import reset_coverage
-                from safeserve_dev.services_seed import reset_services
-                from safeserve_dev.tipoffs_seed import reset_tipoffs
-
                 from safeserve_dev.reset import reset_app
+                from safeserve_dev.services_seed import reset_services
+                from safeserve_dev.supervision_seed import reset_supervision
+                from safeserve_dev.tipoffs_seed import reset_tipoffs
 
                 reset_coverage(self.stdout)
                 reset_tipoffs(self.stdout)
                 for label in ("experts", "credit", "assessment"):
                     reset_app(label, self.stdout, keep=("specialty", "ruletable", "scheme", "indicator"))
+                reset_supervision(self.stdout)
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
@@ -86,11 +87,13 @@ class Command(BaseCommand):
         self.stdout.write(
             "参考数据：新增镇（街道） {town} 个，村（社区） {village} 个，行业 {industry} 个".format(**created)
         )
+        seeded = False
         if m.Enterprise.objects.exists():
             self.stdout.write(
                 self.style.WARNING("数据库中已有生产经营单位：跳过演示数据（如需重新生成，请加 --reset）。")
             )
         else:
+            seeded = True
             self.stdout.write(f"生成演示数据（种子 {opts['seed']}）：")
             agencies = seeder.agencies(opts["agencies"])
             seeder.insurers()
@@ -135,4 +138,8 @@ class Command(BaseCommand):
         from safeserve_dev.tipoffs_seed import seed_tipoffs
 
         seed_tipoffs(seeder.rng, self.stdout)
+        if seeded:
+            from safeserve_dev.supervision_seed import seed_supervision
+
+            seed_supervision(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))
