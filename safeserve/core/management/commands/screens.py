@@ -46,5 +46,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(shots)} pages measured, {files} screenshots in {opts['out']}")
         if failed:
             raise CommandError(
-                f"{len(failed)} page(s) overflow, wrap or fail: " + ", ".join(f"{s.role} {s.path}" for s in failed)
+                f"{len(failed)} page(s) overflow, wrap or fail: "
+                + ", ".join(f"{s.role} {s.path} ({'; '.join(s.problems())})" for s in failed)
             )
