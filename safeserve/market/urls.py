@@ -34,5 +34,18 @@ urlpatterns = [
     path("market/profile/", views.ProfileEditView.as_view(), name="profile_edit"),
     path("market/agencies/<int:pk>/<str:hide>/", views.AgencyHideView.as_view(), name="agency_hide"),
     *object_urls(views.PRICE, "market/prices"),
+    # Needs, quotes and the road to a contract
+    path("market/needs/", views.NeedListView.as_view(), name="need_list"),
+    path("market/needs/add/", views.NeedAddView.as_view(), name="need_add"),
+    path("market/needs/<int:pk>/", views.NeedDetailView.as_view(), name="need_detail"),
+    path("market/needs/<int:pk>/do/<str:action>/", views.NeedTransitionView.as_view(), name="need_transition"),
+    path("market/needs/<int:pk>/quote/", views.QuoteAddView.as_view(), name="quote_add"),
+    path("market/needs/<int:pk>/compare/", views.NeedCompareView.as_view(), name="need_compare"),
+    path("market/quotes/<int:pk>/", views.QuoteDetailView.as_view(), name="quote_detail"),
+    path("market/quotes/<int:pk>/message/", views.QuoteMessageView.as_view(), name="quote_message"),
+    path("market/quotes/<int:pk>/accept/", views.QuoteAcceptView.as_view(), name="quote_accept"),
+    path("market/quotes/<int:pk>/confirm/", views.QuoteConfirmView.as_view(), name="quote_confirm"),
+    path("market/statistics/", views.MarketStatsView.as_view(), name="stats"),
+    *object_urls(views.BAR, "market/bars"),
     *_case_urls(),
 ]
