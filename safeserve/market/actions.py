@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.core import audit
-from safeserve.core.actions import create_record
+from safeserve.core.actions import create_record, update_record
 from safeserve.core.models import AuditAction
 from safeserve.core.uploads import verify_image
 from safeserve.registry.choices import ServiceType
@@ -372,3 +372,6 @@ def quote_confirm(*, actor, quote: Quote) -> Quote:
 
 def bar_create(*, actor, data: dict) -> Bar:
     return create_record(actor=actor, model=Bar, data=data)
+
+
+__all__ = ["agency_hide", "agency_unhide", "case_create", "case_transition", "profile_for", "update_record"]

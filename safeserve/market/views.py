@@ -404,8 +404,8 @@ class NeedDetailView(LoginRequiredMixin, View):
 
 class NeedTransitionView(LoginRequiredMixin, View):
     def post(self, request, pk: int, action: str):
+        need = get_visible_or_404(Need, request.user, "view", pk=pk)
         _require(request, "market.change_need")
-        need = get_visible_or_404(Need, request.user, "change", pk=pk)
         try:
             actions.need_transition(actor=request.user, need=need, action=action)
             messages.success(request, _("需求状态已更新。"))
@@ -416,8 +416,8 @@ class NeedTransitionView(LoginRequiredMixin, View):
 
 class QuoteAddView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
-        _require(request, "market.add_quote")
         need = get_visible_or_404(Need, request.user, "view", pk=pk)
+        _require(request, "market.add_quote")
         form = forms.QuoteForm(request.POST, user=request.user, need=need)
         if form.is_valid():
             data, m2m = form.action_data()
@@ -439,10 +439,10 @@ class NeedCompareView(LoginRequiredMixin, View):
     """The quotes of one need side by side (the enterprise, and the county and town to look)."""
 
     def get(self, request, pk: int):
+        need = get_visible_or_404(Need.objects.select_related("town", "enterprise"), request.user, pk=pk)
         _require(request, "market.view_quote")
         if request.user.role == "agency":
             raise PermissionDenied  # an agency never sees its competitors' quotes
-        need = get_visible_or_404(Need.objects.select_related("town", "enterprise"), request.user, pk=pk)
         quotes = list(
             need.quotes.exclude(status=QuoteStatus.WITHDRAWN)
             .select_related("agency")
@@ -500,8 +500,8 @@ class QuoteDetailView(LoginRequiredMixin, View):
 
 class QuoteMessageView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
-        _require(request, "market.add_quotemessage")
         quote = get_visible_or_404(Quote, request.user, pk=pk)
+        _require(request, "market.add_quotemessage")
         form = forms.MessageForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("请填写留言内容（不超过2000字）。"))
@@ -516,8 +516,8 @@ class QuoteMessageView(LoginRequiredMixin, View):
 
 class QuoteAcceptView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
+        quote = get_visible_or_404(Quote, request.user, pk=pk)
         _require(request, "market.change_quote")
-        quote = get_visible_or_404(Quote, request.user, "change", pk=pk)
         try:
             contract = actions.quote_accept(actor=request.user, quote=quote)
             messages.success(request, _("已选定该报价，并生成合同草稿 %(n)s，请双方确认。") % {"n": contract.number})
@@ -528,8 +528,8 @@ class QuoteAcceptView(LoginRequiredMixin, View):
 
 class QuoteConfirmView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
+        quote = get_visible_or_404(Quote, request.user, pk=pk)
         _require(request, "market.change_quote")
-        quote = get_visible_or_404(Quote, request.user, "change", pk=pk)
         try:
             fresh = actions.quote_confirm(actor=request.user, quote=quote)
             if fresh.contract.status == "active":
