@@ -147,7 +147,7 @@ NEED_CHECKS = [
         method="post",
         ok=(302,),
         visible={**OFFICERS, "agency_a": "a"},
-    ),  # fmt: skip
+    ),
     # An agency quotes for a need it sees; it never sees the other quotes side by side.
     RouteCheck(
         "market:quote_add",
@@ -159,7 +159,7 @@ NEED_CHECKS = [
         data=QUOTE_FORM,
         ok=(302, 400),
         visible={**OFFICERS, "ent_a": "a"},
-    ),  # fmt: skip
+    ),
     RouteCheck("market:need_compare", {**OFFICERS, "ent_a": "a"}, "need_a", "need_b", args=_pk, label=str),
     RouteCheck("market:quote_detail", NEED, "quote_a", "quote_b", args=_pk, label=str),
     RouteCheck(
@@ -172,7 +172,7 @@ NEED_CHECKS = [
         data={"text": "能否每月一次？"},
         ok=(302,),
         visible=OFFICERS,
-    ),  # fmt: skip
+    ),
     RouteCheck(
         "market:quote_accept",
         {"ent_a": "a"},
@@ -182,7 +182,7 @@ NEED_CHECKS = [
         method="post",
         ok=(302,),
         visible={**OFFICERS, "agency_a": "a"},
-    ),  # fmt: skip
+    ),
     RouteCheck(
         "market:quote_confirm",
         {"ent_a": "a", "agency_a": "a"},
@@ -192,7 +192,7 @@ NEED_CHECKS = [
         method="post",
         ok=(302,),
         visible=OFFICERS,
-    ),  # fmt: skip
+    ),
     RouteCheck("market:stats", {"county": "", "town_a": "", "town_b": ""}, no_rows="aggregate figures (test_needs)"),
     # The API: the same rows as the pages, read only, no private field (test_needs checks the schema).
     RouteCheck("market-need-list", NEED, "need_a", "need_b", kind="json"),
@@ -204,7 +204,7 @@ NEED_CHECKS = [
         ),
         path="/api/v1/market/",
         no_rows="the API index: links to the endpoints, no rows",
-    ),  # fmt: skip
+    ),
 ]
 
 ROUTE_CHECKS = [
