@@ -189,7 +189,11 @@ def need_transition(*, actor, need: Need, action: str) -> Need:
     fresh.status = target
     fresh.save(update_fields=["status", "updated_at"])
     declined = list(fresh.quotes.filter(status=QuoteStatus.SUBMITTED))
-    fresh.quotes.filter(status=QuoteStatus.SUBMITTED).update(status=QuoteStatus.DECLINED)
+    for q in declined:
+        q.status = QuoteStatus.DECLINED
+        q.save(update_fields=["status", "updated_at"])
+        audit.record(actor=actor, action=AuditAction.TRANSITION, instance=q,
+                     changes={"status": [QuoteStatus.SUBMITTED, QuoteStatus.DECLINED]}, note=str(target.label))  # fmt: skip
     audit.record(actor=actor, action=AuditAction.TRANSITION, instance=fresh,
                  changes={"status": [before, fresh.status]}, note=str(target.label))  # fmt: skip
     for q in declined:
@@ -324,7 +328,7 @@ def quote_accept(*, actor, quote: Quote):
     audit.record(actor=actor, action=AuditAction.TRANSITION, instance=need,
                  changes={"status": [NeedStatus.OPEN, NeedStatus.AWARDED]}, note=str(fresh.agency))  # fmt: skip
     _notify(actor=actor, recipients=_agency_users(fresh.agency_id), kind="market.accepted",
-            link=fresh.get_absolute_url(), level="success",
+            link=fresh.get_absolute_url(),
             title=_("贵机构的报价已中选，请确认合同草稿：%(n)s") % {"n": need})  # fmt: skip
     for other in others:
         _notify(actor=actor, recipients=_agency_users(other.agency_id), kind="market.declined",

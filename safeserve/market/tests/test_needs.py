@@ -68,6 +68,18 @@ def test_accepting_a_quote_makes_exactly_one_draft_contract_with_its_terms(w, dj
     assert won.contract_id == contract.pk and won.status == QuoteStatus.ACCEPTED
     assert lost.status == QuoteStatus.DECLINED and lost.contract_id is None
     assert need.status == NeedStatus.AWARDED
+    # Every write audited: the need, both quotes, the contract.
+    from django.contrib.contenttypes.models import ContentType
+
+    from safeserve.core.models import AuditLog
+
+    def logged(obj, action):
+        ct = ContentType.objects.get_for_model(obj)
+        return AuditLog.objects.filter(content_type=ct, object_id=str(obj.pk), action=action).exists()
+
+    assert logged(need, "create") and logged(need, "transition")
+    assert logged(won, "create") and logged(won, "transition") and logged(lost, "transition")
+    assert logged(contract, "create")
     # The others are told, politely; the winner is asked to confirm.
     told = Notification.objects.get(recipient=w.user("agency_c"), kind="market.declined")
     assert "感谢" in told.title
