@@ -272,6 +272,26 @@ def quote_message(*, actor, quote: Quote, text: str) -> QuoteMessage:
     return msg
 
 
+@transaction.atomic
+def quote_withdraw(*, actor, quote: Quote) -> Quote:
+    """The agency withdraws its quote while the need still takes quotes."""
+    if getattr(actor, "role", None) != "agency":
+        raise PermissionDenied(_("只有报价机构可以撤回报价。"))
+    fresh = Quote.objects.visible_to(actor, "change").select_for_update().filter(pk=quote.pk).first()
+    if fresh is None:
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    if fresh.status != QuoteStatus.SUBMITTED or fresh.need.status != NeedStatus.OPEN:
+        raise ValidationError(_("只有征集中需求的已提交报价可以撤回。"))
+    fresh.status = QuoteStatus.WITHDRAWN
+    fresh.save(update_fields=["status", "updated_at"])
+    audit.record(actor=actor, action=AuditAction.TRANSITION, instance=fresh,
+                 changes={"status": [QuoteStatus.SUBMITTED, QuoteStatus.WITHDRAWN]}, note=_("机构撤回报价"))  # fmt: skip
+    _notify(actor=actor, recipients=_enterprise_users(fresh.need.enterprise_id), kind="market.quote_withdrawn",
+            link=reverse("market:need_compare", args=[fresh.need_id]),
+            title=_("%(a)s撤回了报价：%(n)s") % {"a": fresh.agency, "n": fresh.need})  # fmt: skip
+    return fresh
+
+
 def _contract_number(quote: Quote) -> str:
     return f"SC{timezone.localdate():%Y}-M{quote.pk:06d}"
 

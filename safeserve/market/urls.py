@@ -45,6 +45,7 @@ urlpatterns = [
     path("market/quotes/<int:pk>/message/", views.QuoteMessageView.as_view(), name="quote_message"),
     path("market/quotes/<int:pk>/accept/", views.QuoteAcceptView.as_view(), name="quote_accept"),
     path("market/quotes/<int:pk>/confirm/", views.QuoteConfirmView.as_view(), name="quote_confirm"),
+    path("market/quotes/<int:pk>/withdraw/", views.QuoteWithdrawView.as_view(), name="quote_withdraw"),
     path("market/statistics/", views.MarketStatsView.as_view(), name="stats"),
     *object_urls(views.BAR, "market/bars"),
     *_case_urls(),

@@ -493,6 +493,10 @@ class QuoteDetailView(LoginRequiredMixin, View):
                 and quote.need.status == NeedStatus.OPEN
                 and quote.status == QuoteStatus.SUBMITTED,
                 "can_confirm": can_confirm,
+                "can_withdraw": side == "agency"
+                and user.has_perm("market.change_quote")
+                and quote.status == QuoteStatus.SUBMITTED
+                and quote.need.status == NeedStatus.OPEN,
                 "items_display": "、".join(str(ServiceItem(i).label) for i in quote.items if i in ServiceItem.values),
             },
         )
@@ -521,6 +525,18 @@ class QuoteAcceptView(LoginRequiredMixin, View):
         try:
             contract = actions.quote_accept(actor=request.user, quote=quote)
             messages.success(request, _("已选定该报价，并生成合同草稿 %(n)s，请双方确认。") % {"n": contract.number})
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(quote.get_absolute_url())
+
+
+class QuoteWithdrawView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        quote = get_visible_or_404(Quote, request.user, pk=pk)
+        _require(request, "market.change_quote")
+        try:
+            actions.quote_withdraw(actor=request.user, quote=quote)
+            messages.success(request, _("已撤回报价。"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         return redirect(quote.get_absolute_url())

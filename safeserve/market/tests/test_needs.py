@@ -120,6 +120,19 @@ def test_a_withdrawn_need_takes_no_acceptance(w):
     assert not ServiceContract.objects.filter(market_quote__isnull=False).exists()
 
 
+def test_an_agency_withdraws_its_quote_while_the_need_is_open(w):
+    need = post_need(w)
+    q = quote(w, need)
+    with pytest.raises(PermissionDenied):
+        actions.quote_withdraw(actor=w.user("agency_c"), quote=q)
+    actions.quote_withdraw(actor=w.user("agency_a"), quote=q)
+    q.refresh_from_db()
+    assert q.status == QuoteStatus.WITHDRAWN
+    with pytest.raises(ValidationError):
+        actions.quote_accept(actor=w.user("ent_a"), quote=q)
+    assert queries.market_stats(w.user("county"))["quotes"] == 0  # a withdrawn quote does not count
+
+
 # ---------------------------------------------------------------- who may quote
 
 

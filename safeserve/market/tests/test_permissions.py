@@ -193,6 +193,16 @@ NEED_CHECKS = [
         ok=(302,),
         visible=OFFICERS,
     ),
+    RouteCheck(
+        "market:quote_withdraw",
+        {"agency_a": "a"},
+        "quote_a",
+        "quote_b",
+        args=_pk,
+        method="post",
+        ok=(302,),
+        visible={**OFFICERS, "ent_a": "a"},
+    ),
     RouteCheck("market:stats", {"county": "", "town_a": "", "town_b": ""}, no_rows="aggregate figures (test_needs)"),
     # The API: the same rows as the pages, read only, no private field (test_needs checks the schema).
     RouteCheck("market-need-list", NEED, "need_a", "need_b", kind="json"),
