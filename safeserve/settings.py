@@ -354,6 +354,9 @@ SAFESERVE_MARKET = {
     "TARGET_VILLAGE_SMALL": 100,
     "TARGET_KEY_INDUSTRY": 100,
     "PORTAL_CACHE_SECONDS": int(os.environ.get("SAFESERVE_PORTAL_CACHE_SECONDS", "60")),
+    # An agency whose accepted quote's contract has no visit recorded within this many days of the
+    # acceptance is counted among those that "quote but never deliver" (market statistics).
+    "NO_DELIVERY_DAYS": int(os.environ.get("SAFESERVE_MARKET_NO_DELIVERY_DAYS", "60")),
 }
 
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),

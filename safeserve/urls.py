@@ -12,6 +12,7 @@ from safeserve.experts.api import router as experts_router
 from safeserve.hazards.api import router as hazards_router
 from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
+from safeserve.market.api import router as market_router
 from safeserve.registry.api import router as registry_router
 from safeserve.services.api import router as services_router
 from safeserve.supervision.api import router as supervision_router
@@ -28,6 +29,7 @@ api_v1 = [
     path("assessment/", include(assessment_router.urls)),
     path("tipoffs/", include(tipoffs_router.urls)),
     path("supervision/", include(supervision_router.urls)),
+    path("market/", include(market_router.urls)),
 ]
 
 urlpatterns = [

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.core.filters import ScopedFilterSet
 from safeserve.registry.choices import ServiceType
 
-from .models import CaseStatus, CaseStory, PriceItem
+from .models import Bar, CaseStatus, CaseStory, PriceItem
 
 
 class PriceItemFilterSet(ScopedFilterSet):
@@ -22,4 +22,12 @@ class CaseStoryFilterSet(ScopedFilterSet):
 
     class Meta:
         model = CaseStory
+        fields = []
+
+
+class BarFilterSet(ScopedFilterSet):
+    search_fields = ("agency__name__icontains", "enterprise__name__icontains", "reason__icontains")
+
+    class Meta:
+        model = Bar
         fields = []

@@ -196,3 +196,141 @@ def portal_figures(on: date | None = None) -> dict:
 
 def published_cases():
     return CaseStory.objects.filter(status=CaseStatus.PUBLISHED).select_related("town").order_by("-published_at")
+
+
+# ---------------------------------------------------------------- needs and quotes (issue 17 §2)
+
+
+def agency_types_on(agency: Agency, on: date | None = None) -> list[str]:
+    """The service types ``agency`` may offer on ``on``: nothing when it is not in the public
+    directory (not in register, hidden by the county, on the serious-default list)."""
+    on = on or timezone.localdate()
+    if not agency.is_active:
+        return []
+    profile = AgencyProfile.objects.filter(agency=agency).first()
+    if profile is not None and profile.hidden:
+        return []
+    if agency.pk in hooks.listed_ids("agency", [agency.pk], on):
+        return []
+    return effective_types(agency, list(agency.qualifications.all()), on)
+
+
+def bar_reason(agency: Agency, enterprise, on: date | None = None) -> str:
+    """Why ``agency`` may not quote for ``enterprise`` on ``on`` ("" when it may)."""
+    from django.utils.translation import gettext as _
+
+    from .models import Bar
+
+    on = on or timezone.localdate()
+    if agency.pk in hooks.listed_ids("agency", [agency.pk], on):
+        return _("本机构已被列入严重失信名单，不能报价。")
+    if AgencyProfile.objects.filter(agency=agency, hidden=True).exists():
+        return _("本机构已被县局在服务超市中隐藏，不能报价。")
+    bar = Bar.objects.filter(agency=agency, enterprise=enterprise).first()
+    if bar is not None:
+        return _("县局已禁止本机构为该企业报价：%(r)s") % {"r": bar.reason}
+    return ""
+
+
+def needs_open_to(agency_id, on: date | None = None) -> list[int]:
+    """Ids of the open needs agency ``agency_id`` sees: in a town it serves (none chosen = the whole
+    county), open to all and asking for a type it offers on the day, or inviting it; never a need
+    of an enterprise it is barred from. A handful of queries whatever the number of needs."""
+    from .models import Bar, Need, NeedStatus
+
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        return []
+    types = set(agency_types_on(agency, on))
+    if not types:
+        return []
+    profile = AgencyProfile.objects.filter(agency=agency).first()
+    towns = set(profile.towns_served.values_list("pk", flat=True)) if profile else set()
+    invited = set(Need.invited.through.objects.filter(agency_id=agency_id).values_list("need_id", flat=True))
+    barred = set(Bar.objects.filter(agency_id=agency_id).values_list("enterprise_id", flat=True))
+    out = []
+    rows = Need.objects.filter(status=NeedStatus.OPEN).values_list(
+        "pk", "service_types", "town_id", "open_to_all", "enterprise_id"
+    )
+    for pk, need_types, town_id, open_to_all, enterprise_id in rows:
+        if enterprise_id in barred or (towns and town_id not in towns):
+            continue
+        if pk in invited or (open_to_all and types & set(need_types or ())):
+            out.append(pk)
+    return out
+
+
+def _median(values):
+    from statistics import median
+
+    return round(median(values), 1) if values else None
+
+
+def market_stats(user, on: date | None = None) -> dict:
+    """The market as the county (every town) or a town (its own) sees it. Everything is counted from
+    the rows the user may see (``Need.scope_q``)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Min
+
+    from .models import Need, NeedStatus, Quote, QuoteStatus
+
+    on = on or timezone.localdate()
+    days = settings.SAFESERVE_MARKET["NO_DELIVERY_DAYS"]
+    needs = Need.objects.visible_to(user, "view")
+    quotes = Quote.objects.filter(need__in=needs).exclude(status=QuoteStatus.WITHDRAWN)
+    n_needs = needs.count()
+    n_quotes = quotes.count()
+    firsts = needs.annotate(
+        first=Min("quotes__created_at", filter=~Q(quotes__status=QuoteStatus.WITHDRAWN))
+    ).values_list("created_at", "first")
+    waits = [(first - posted).total_seconds() / 3600 for posted, first in firsts if first is not None]
+    contracted = needs.filter(quotes__contract__isnull=False).distinct().count()
+    # Price ranges per service type and town (a quote counts once for each type its need asks for).
+    ranges: dict[tuple[str, str], list] = {}
+    for price, types, town in quotes.values_list("price", "need__service_types", "need__town__name"):
+        for t in types or ():
+            ranges.setdefault((t, town), []).append(price)
+    price_rows = [
+        {
+            "type": str(TYPE_LABELS.get(t, t)),
+            "town": town,
+            "n": len(v),
+            "min": float(min(v)),
+            "median": float(_median(v)),
+            "max": float(max(v)),
+        }
+        for (t, town), v in sorted(ranges.items())
+    ]
+    # Quoted, won, and no visit recorded on the resulting contract within ``days`` of acceptance.
+    cutoff = timezone.now() - timedelta(days=days)
+    won = quotes.filter(contract__isnull=False, accepted_at__lte=cutoff).select_related("agency")
+    visits: dict[int, list] = {}
+    for contract_id, at in ServiceVisit.objects.filter(contract__in=won.values("contract_id")).values_list(
+        "contract_id", "visited_at"
+    ):
+        visits.setdefault(contract_id, []).append(at)
+    idle: dict[int, dict] = {}
+    for q in won:
+        if not any(at <= q.accepted_at + timedelta(days=days) for at in visits.get(q.contract_id, ())):
+            row = idle.setdefault(q.agency_id, {"agency": q.agency, "count": 0})
+            row["count"] += 1
+    by_town = (
+        needs.values("town__name", "town__sort_order")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("town__sort_order", "town__name")
+    )
+    return {
+        "on": on,
+        "needs": n_needs,
+        "open": needs.filter(status=NeedStatus.OPEN).count(),
+        "quotes": n_quotes,
+        "quotes_per_need": round(n_quotes / n_needs, 2) if n_needs else 0,
+        "median_hours_to_first_quote": _median(waits),
+        "contracted": contracted,
+        "contract_share": _share(contracted, n_needs),
+        "prices": price_rows,
+        "no_delivery": sorted(idle.values(), key=lambda r: (-r["count"], r["agency"].name)),
+        "no_delivery_days": days,
+        "by_town": [{"town": r["town__name"], "n": r["n"]} for r in by_town],
+    }

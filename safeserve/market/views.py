@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,11 +28,13 @@ from django.views import View
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
 from safeserve.core.validation import parse_id
-from safeserve.core.views import Column, ObjectConfig, ObjectEditView
-from safeserve.registry.models import Agency
+from safeserve.core.views import Column, ObjectConfig, ObjectEditView, _apply_validation_error
+from safeserve.registry.choices import ServiceType
+from safeserve.registry.models import Agency, Enterprise
+from safeserve.services.choices import ServiceItem
 
 from . import actions, filters, forms, queries
-from .models import CaseStatus, CaseStory, PriceItem
+from .models import Bar, CaseStatus, CaseStory, Need, NeedStatus, PriceItem, Quote, QuoteStatus
 
 COMPARE_MAX = 4
 
@@ -302,3 +306,277 @@ class CaseTransitionView(LoginRequiredMixin, View):
 
 def compare_url(ids) -> str:
     return reverse("market:compare") + "?" + urlencode([("id", i) for i in ids])
+
+
+# ---------------------------------------------------------------- needs, quotes, statistics (issue 17 §2)
+
+
+def _require(request, perm: str):
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def need_facts(need: Need, user) -> dict:
+    """What ``user`` may see of the enterprise behind ``need``. An agency sees the name only when the
+    enterprise published it, and the credit code, address and contact only once it accepted that
+    agency's quote; the enterprise itself and the county and town officers see everything."""
+    e = need.enterprise
+    if user.role != "agency":
+        return {"name": e.name, "contact": e}
+    won = need.quotes.filter(agency_id=user.agency_id, status=QuoteStatus.ACCEPTED).exists()
+    return {"name": e.name if (need.show_name or won) else "", "contact": e if won else None}
+
+
+class NeedListView(LoginRequiredMixin, View):
+    def get(self, request):
+        _require(request, "market.view_need")
+        rows = (
+            Need.objects.visible_to(request.user, "view")
+            .select_related("town", "industry", "enterprise")
+            .annotate(n_quotes=Count("quotes", filter=~Q(quotes__status=QuoteStatus.WITHDRAWN)))
+            .order_by("-created_at", "-id")
+        )
+        status = request.GET.get("status", "")
+        if status in NeedStatus.values:
+            rows = rows.filter(status=status)
+        page = Paginator(rows, 25).get_page(request.GET.get("page"))
+        for need in page.object_list:
+            need.facts = need_facts(need, request.user)
+        return render(
+            request,
+            "market/need_list.html",
+            {"page": page, "statuses": NeedStatus.choices, "status": status,
+             "can_add": request.user.role == "enterprise" and request.user.has_perm("market.add_need")},
+        )  # fmt: skip
+
+
+class NeedAddView(LoginRequiredMixin, View):
+    def _enterprise(self, request):
+        if request.user.role != "enterprise" or not request.user.has_perm("market.add_need"):
+            raise PermissionDenied
+        return Enterprise.objects.select_related("town", "industry").get(pk=request.user.enterprise_id)
+
+    def get(self, request):
+        return self.show(request, forms.NeedForm(user=request.user))
+
+    def post(self, request):
+        self._enterprise(request)
+        form = forms.NeedForm(request.POST, user=request.user)
+        if form.is_valid():
+            data, m2m = form.action_data()
+            try:
+                need = actions.need_create(actor=request.user, data=data, invited=m2m.get("invited", []))
+                messages.success(request, _("需求已发布。"))
+                return redirect(need.get_absolute_url())
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+        return self.show(request, form, status=400)
+
+    def show(self, request, form, status=200):
+        enterprise = self._enterprise(request)
+        self_paid = enterprise.is_hazchem or enterprise.has_major_hazard_source
+        return render(
+            request, "market/need_form.html", {"form": form, "enterprise": enterprise, "self_paid": self_paid},
+            status=status,
+        )  # fmt: skip
+
+
+class NeedDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk: int):
+        _require(request, "market.view_need")
+        need = get_visible_or_404(Need.objects.select_related("town", "industry", "enterprise"), request.user, pk=pk)
+        user = request.user
+        context = {"need": need, "facts": need_facts(need, user)}
+        if user.role == "agency":
+            mine = need.quotes.filter(agency_id=user.agency_id).first()
+            context["my_quote"] = mine
+            if mine is None and need.status == NeedStatus.OPEN and user.has_perm("market.add_quote"):
+                agency = Agency.objects.get(pk=user.agency_id)
+                context["quote_form"] = forms.QuoteForm(user=user, need=need)
+                context["bar"] = queries.bar_reason(agency, need.enterprise)
+                offered = set(queries.agency_types_on(agency))
+                context["lacking"] = [str(ServiceType(t).label) for t in need.service_types if t not in offered]
+        else:
+            context["quotes"] = list(need.quotes.select_related("agency").order_by("price", "id"))
+            context["can_manage"] = user.role == "enterprise" and user.has_perm("market.change_need")
+        return render(request, "market/need_detail.html", context)
+
+
+class NeedTransitionView(LoginRequiredMixin, View):
+    def post(self, request, pk: int, action: str):
+        need = get_visible_or_404(Need, request.user, "view", pk=pk)
+        _require(request, "market.change_need")
+        try:
+            actions.need_transition(actor=request.user, need=need, action=action)
+            messages.success(request, _("需求状态已更新。"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(need.get_absolute_url())
+
+
+class QuoteAddView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        need = get_visible_or_404(Need, request.user, "view", pk=pk)
+        _require(request, "market.add_quote")
+        form = forms.QuoteForm(request.POST, user=request.user, need=need)
+        if form.is_valid():
+            data, m2m = form.action_data()
+            try:
+                quote = actions.quote_submit(actor=request.user, need=need, data=data, staff=m2m.get("staff", []))
+                messages.success(request, _("报价已提交。"))
+                return redirect(quote.get_absolute_url())
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+        agency = Agency.objects.get(pk=request.user.agency_id)
+        context = {
+            "need": need, "facts": need_facts(need, request.user), "quote_form": form,
+            "bar": queries.bar_reason(agency, need.enterprise), "lacking": [],
+        }  # fmt: skip
+        return render(request, "market/need_detail.html", context, status=400)
+
+
+class NeedCompareView(LoginRequiredMixin, View):
+    """The quotes of one need side by side (the enterprise, and the county and town to look)."""
+
+    def get(self, request, pk: int):
+        need = get_visible_or_404(Need.objects.select_related("town", "enterprise"), request.user, pk=pk)
+        _require(request, "market.view_quote")
+        if request.user.role == "agency":
+            raise PermissionDenied  # an agency never sees its competitors' quotes
+        quotes = list(
+            need.quotes.exclude(status=QuoteStatus.WITHDRAWN)
+            .select_related("agency")
+            .prefetch_related("staff")
+            .annotate(n_messages=Count("messages"))
+            .order_by("price", "id")
+        )
+        listings = {x.agency.pk: x for x in queries.directory(ids=[q.agency_id for q in quotes])}
+        for q in quotes:
+            q.listing = listings.get(q.agency_id)
+            q.items_display = "、".join(str(ServiceItem(i).label) for i in q.items if i in ServiceItem.values)
+        can_accept = (
+            request.user.role == "enterprise"
+            and request.user.has_perm("market.change_quote")
+            and need.status == NeedStatus.OPEN
+        )
+        return render(request, "market/need_compare.html", {"need": need, "quotes": quotes, "can_accept": can_accept})
+
+
+class QuoteDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk: int):
+        _require(request, "market.view_quote")
+        quote = get_visible_or_404(
+            Quote.objects.select_related("need", "need__town", "need__enterprise", "agency", "contract"),
+            request.user,
+            pk=pk,
+        )
+        user = request.user
+        side = user.role if user.role in ("enterprise", "agency") else None
+        can_confirm = bool(
+            side
+            and user.has_perm("market.change_quote")
+            and quote.contract_id
+            and quote.contract.status == "draft"
+            and not getattr(quote, f"{side}_confirmed_at")
+        )
+        return render(
+            request,
+            "market/quote_detail.html",
+            {
+                "quote": quote,
+                "need": quote.need,
+                "facts": need_facts(quote.need, user),
+                "thread": quote.messages.select_related("author"),
+                "message_form": forms.MessageForm() if side and user.has_perm("market.add_quotemessage") else None,
+                "can_accept": side == "enterprise"
+                and user.has_perm("market.change_quote")
+                and quote.need.status == NeedStatus.OPEN
+                and quote.status == QuoteStatus.SUBMITTED,
+                "can_confirm": can_confirm,
+                "can_withdraw": side == "agency"
+                and user.has_perm("market.change_quote")
+                and quote.status == QuoteStatus.SUBMITTED
+                and quote.need.status == NeedStatus.OPEN,
+                "items_display": "、".join(str(ServiceItem(i).label) for i in quote.items if i in ServiceItem.values),
+            },
+        )
+
+
+class QuoteMessageView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        quote = get_visible_or_404(Quote, request.user, pk=pk)
+        _require(request, "market.add_quotemessage")
+        form = forms.MessageForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("请填写留言内容（不超过2000字）。"))
+        else:
+            try:
+                actions.quote_message(actor=request.user, quote=quote, text=form.cleaned_data["text"])
+                messages.success(request, _("已留言，对方会收到通知。"))
+            except ValidationError as exc:
+                messages.error(request, "；".join(exc.messages))
+        return redirect(quote.get_absolute_url())
+
+
+class QuoteAcceptView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        quote = get_visible_or_404(Quote, request.user, pk=pk)
+        _require(request, "market.change_quote")
+        try:
+            contract = actions.quote_accept(actor=request.user, quote=quote)
+            messages.success(request, _("已选定该报价，并生成合同草稿 %(n)s，请双方确认。") % {"n": contract.number})
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(quote.get_absolute_url())
+
+
+class QuoteWithdrawView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        quote = get_visible_or_404(Quote, request.user, pk=pk)
+        _require(request, "market.change_quote")
+        try:
+            actions.quote_withdraw(actor=request.user, quote=quote)
+            messages.success(request, _("已撤回报价。"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(quote.get_absolute_url())
+
+
+class QuoteConfirmView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        quote = get_visible_or_404(Quote, request.user, pk=pk)
+        _require(request, "market.change_quote")
+        try:
+            fresh = actions.quote_confirm(actor=request.user, quote=quote)
+            if fresh.contract.status == "active":
+                messages.success(request, _("双方均已确认，合同已生效。"))
+            else:
+                messages.success(request, _("已确认合同草稿，等待对方确认。"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(quote.get_absolute_url())
+
+
+class MarketStatsView(LoginRequiredMixin, View):
+    def get(self, request):
+        if request.user.role not in ("county", "town") or not request.user.has_perm("market.view_need"):
+            raise PermissionDenied
+        stats = queries.market_stats(request.user)
+        chart = {
+            "labels": [f"{r['type']}·{r['town']}" for r in stats["prices"]],
+            "min": [r["min"] for r in stats["prices"]],
+            "median": [r["median"] for r in stats["prices"]],
+            "max": [r["max"] for r in stats["prices"]],
+        }
+        return render(request, "market/stats.html", {"s": stats, "chart": chart})
+
+
+BAR = ObjectConfig(
+    model=Bar,
+    filterset=filters.BarFilterSet,
+    form=forms.BarForm,
+    columns=[Column("agency", sort="agency__name", link=True), Column("enterprise"), Column("reason")],
+    detail_fields=["agency", "enterprise", "reason"],
+    select_related=("agency", "enterprise"),
+    ordering=("-id",),
+)

@@ -122,6 +122,10 @@ class Command(BaseCommand):
 
             self.stdout.write("乡镇考核：上年度已定稿，本年度异议期：")
             seed_assessment(seeder.rng, self.stdout)
+            from safeserve_dev.market_seed import seed_market
+
+            self.stdout.write("服务超市：价目、需求、报价与典型做法：")
+            seed_market(seeder.rng, self.stdout)
         if with_accounts:
             users = ensure_demo_accounts()
             if users:
