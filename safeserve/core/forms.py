@@ -44,12 +44,27 @@ class EmptyChoiceLabelMixin:
         return super().__getitem__(name)
 
 
+def style_widgets(fields) -> None:
+    """Bootstrap's classes on every widget that has none: a select or input without them keeps its
+    natural width (the longest option) and pushes a phone page sideways."""
+    for field in fields.values():
+        widget = field.widget
+        css = "form-select" if isinstance(widget, forms.Select | forms.SelectMultiple) else "form-control"
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+            css = "form-check-input"
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
+            css = ""
+        if css:
+            widget.attrs.setdefault("class", css)
+
+
 class BoundedForm(EmptyChoiceLabelMixin, forms.Form):
-    """A plain form whose dates and numbers stay within core.validation's bounds."""
+    """A plain form whose dates and numbers stay within core.validation's bounds, styled for Bootstrap."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bound_form_fields(self.fields)
+        style_widgets(self.fields)
 
 
 class ScopedModelForm(EmptyChoiceLabelMixin, forms.ModelForm):
