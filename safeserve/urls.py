@@ -41,6 +41,8 @@ urlpatterns = [
     path("credit/", include("safeserve.credit.urls")),
     path("coverage/", include("safeserve.coverage.urls")),
     path("experts/", include("safeserve.experts.urls")),
+    path("associations/", include("safeserve.associations.urls")),
+    path("training/", include("safeserve.training.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),
