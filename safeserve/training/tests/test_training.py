@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from safeserve.accounts.choices import Role
@@ -160,7 +161,7 @@ def test_import_is_all_or_nothing_with_row_errors(world, tmp_path):
     assert session.attendances.count() == 1  # the world's one only
     created = actions.attendance_import(actor=world.user("agency_a"), session=session, path=_xlsx(tmp_path, [good]))
     assert [a.person_role for a in created] == [PersonRole.SAFETY_MANAGER]
-    with pytest.raises(Exception):  # another provider's session
+    with pytest.raises(PermissionDenied):  # another provider's session
         actions.attendance_import(
             actor=world.user("agency_a"), session=world["session_b"], path=_xlsx(tmp_path, [good])
         )
