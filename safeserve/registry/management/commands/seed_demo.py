@@ -67,10 +67,14 @@ class Command(BaseCommand):
         if opts["reset"]:
             self.stdout.write("清除已有主体库数据……")
             try:
+                from safeserve_dev.associations_seed import reset_associations
                 from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.services_seed import reset_services
+                from safeserve_dev.training_seed import reset_training
 
                 reset_coverage(self.stdout)
+                reset_associations(self.stdout)
+                reset_training(self.stdout)
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
@@ -109,6 +113,12 @@ class Command(BaseCommand):
 
             self.stdout.write("覆盖率目标与月度快照：")
             seed_coverage(seeder.rng, self.stdout)
+            from safeserve_dev.associations_seed import seed_associations
+            from safeserve_dev.training_seed import seed_training
+
+            self.stdout.write("行业协会互查与安全培训：")
+            seed_associations(seeder.rng, self.stdout)
+            seed_training(seeder.rng, self.stdout)
         if with_accounts:
             users = ensure_demo_accounts()
             if users:
