@@ -204,6 +204,8 @@ def enterprise_panels(request, enterprise) -> list[dict]:
         return []
     received = MutualInspection.objects.visible_to(user).filter(inspected=enterprise)
     agg = received.aggregate(total=Count("id"), open=Count("id", filter=Q(confirmed_at__isnull=True)))
+    if not agg["total"] and not Membership.objects.filter(enterprise=enterprise).exists():
+        return []  # never a member of an association: nothing to show
     url = reverse("associations:inspection_list") + f"?inspected={enterprise.pk}"
     return [
         {

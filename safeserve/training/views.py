@@ -175,6 +175,8 @@ class StatusView(LoginRequiredMixin, View):
 
     def get(self, request, pk=None):
         user = request.user
+        if pk is None and user.role == "agency" and user.has_perm("training.view_attendance"):
+            return redirect("training:attendance_list")  # a provider's menu entry leads to its trainees
         if not queries.may_view_status(user):
             raise PermissionDenied
         if pk is None:

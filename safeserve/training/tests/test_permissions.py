@@ -58,9 +58,13 @@ def _pk(obj):
 OFFICERS = {"county": "ab", "town_a": "a", "town_b": "b"}
 ROUTE_CHECKS = [
     RouteCheck("training:status", {**OFFICERS, "ent_a": "a"}, "ent_a", "ent_b", args=_pk),
-    # The enterprise's own page; officers are sent on to the overview.
+    # The enterprise's own page; officers are sent on to the overview, a provider to its trainees.
     RouteCheck(
-        "training:my_status", {"county": "", "town_a": "", "town_b": "", "ent_a": "a"}, "ent_a", "ent_b", ok=(200, 302)
+        "training:my_status",
+        {"county": "", "town_a": "", "town_b": "", "ent_a": "a", "agency_a": ""},
+        "ent_a",
+        "ent_b",
+        ok=(200, 302),
     ),
     RouteCheck("training:overview", OFFICERS, "ent_a", "ent_b"),
     RouteCheck(
