@@ -69,9 +69,11 @@ def member_rows(association: Association, today=None) -> list[dict]:
     )
     current_ids = [m.enterprise_id for m in periods if m.left_on is None]
     covered = defaultdict(list)
-    for name, provider in hooks.COVERAGE_CHANNELS.items():
-        for eid in provider(current_ids, today).values_list("enterprise_id", flat=True):
-            covered[eid].append(str(hooks.COVERAGE_LABELS[name]))
+    for name in hooks.COVERAGE_CHANNELS:
+        # One channel at a time (core.hooks.coverage_subqueries), to name the channels a member is in.
+        for subquery in hooks.coverage_subqueries(current_ids, today, channels=[name]):
+            for eid in subquery.values_list("enterprise_id", flat=True):
+                covered[eid].append(str(hooks.COVERAGE_LABELS[name]))
     cond = Q()
     for m in periods:
         cond |= Q(

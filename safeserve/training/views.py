@@ -19,7 +19,6 @@ from safeserve.core.views import (
     ObjectEditView,
     ObjectExportView,
     ObjectListView,
-    Related,
     mark_download,
 )
 from safeserve.registry.models import Enterprise
@@ -58,15 +57,6 @@ SESSION = ObjectConfig(
     select_related=("course", "course__provider"),
     ordering=("-date", "-id"),
     detail_template="training/session_detail.html",
-    related=[
-        Related(
-            _l("培训记录"),
-            Attendance,
-            "session",
-            [Column("name", link=True), Column("enterprise"), Column("person_role"), Column("hours")],
-            "training:attendance_add",
-        )
-    ],
 )
 
 ATTENDANCE = ObjectConfig(
@@ -124,8 +114,14 @@ def config_urls(config, prefix):
 
 
 def _session_context(request, session):
-    can = TrainingSession.objects.visible_to(request.user, "change").filter(pk=session.pk).exists()
-    return {"import_url": reverse("training:attendance_import", args=[session.pk]) if can else None}
+    user = request.user
+    can = TrainingSession.objects.visible_to(user, "change").filter(pk=session.pk).exists()
+    rows = Attendance.objects.visible_to(user).filter(session=session).select_related("enterprise").order_by("id")
+    return {
+        "import_url": reverse("training:attendance_import", args=[session.pk]) if can else None,
+        "add_url": reverse("training:attendance_add") + f"?session={session.pk}" if can else None,
+        "attendances": rows[:500],
+    }
 
 
 SESSION.detail_context = _session_context

@@ -118,3 +118,38 @@ def test_dashboard_counts_members_hazards_and_campaign_progress(world):
     assert campaign == world["campaign_a"]
     assert progress == {"members": 2, "inspected": 1, "percent": 50, "records": 1, "confirmed": 0}
     assert queries.dashboards_for(world.user("town_a")) == []
+
+
+def test_dashboard_and_lists_query_counts_do_not_grow_with_members(world, client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safeserve.registry.models import Enterprise
+    from safeserve_dev.testkit import make_credit_code
+
+    client.force_login(world.user("assoc_a"))
+    urls = ["/associations/dashboard/", "/associations/inspections/", "/associations/members/"]
+
+    def counts():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx))
+        return out
+
+    counts()  # warm the per-process caches (content types)
+    before = counts()
+    today = timezone.localdate()
+    for n in range(5):
+        e = Enterprise.objects.create(
+            credit_code=make_credit_code(900 + n),
+            name=f"新会员{n}",
+            address="x",
+            town=world["town_a"],
+            industry=world["industry"],
+            legal_representative="某",
+        )
+        actions.membership_join(actor=world.user("assoc_a"), credit_code=e.credit_code, joined_on=today)
+    _record(world)
+    assert counts() == before

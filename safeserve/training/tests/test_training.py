@@ -190,3 +190,41 @@ def test_certificate_expiry_reminder_60_days_before(world):
     Notification.objects.all().delete()
     actions.remind_expiring_certificates(TODAY)
     assert not Notification.objects.filter(title__contains="将到期").exists()
+
+
+def test_pages_query_counts_do_not_grow_with_records(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pages = {
+        "town_a": ["/training/overview/", f"/training/status/{world['ent_a'].pk}/", "/training/attendance/"],
+        "agency_a": [
+            "/training/attendance/",
+            "/training/certificates/",
+            f"/training/sessions/{world['session_a'].pk}/",
+        ],
+    }
+
+    def counts():
+        out = []
+        for persona, urls in pages.items():
+            client.force_login(world.user(persona))
+            for url in urls:
+                with CaptureQueriesContext(connection) as ctx:
+                    assert client.get(url).status_code == 200, url
+                out.append(len(ctx))
+        return out
+
+    counts()  # warm the per-process caches (content types)
+    before = counts()
+    for n in range(6):
+        _attend(world, world["ent_a"], CourseType.PRINCIPAL_YEARLY, Decimal(4), days_ago=n + 1, person=900 + n)
+        Attendance.objects.create(
+            session=world["session_a"],
+            enterprise=world["ent_a"],
+            name=f"学员{n}",
+            id_number=make_id_number(950 + n),
+            person_role=PersonRole.SAFETY_MANAGER,
+            hours=Decimal(8),
+        )
+    assert counts() == before
