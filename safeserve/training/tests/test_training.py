@@ -1,6 +1,7 @@
 """Training status against the required hours (32/12 h, 48/16 h for high-risk industries) and
 certificate expiry, ID-number masking per role, the all-or-nothing import, and the expiry reminder."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -228,3 +229,14 @@ def test_pages_query_counts_do_not_grow_with_records(world, client):
             hours=Decimal(8),
         )
     assert counts() == before
+
+
+def test_import_template_is_a_plain_header_row(world, client):
+    from openpyxl import load_workbook
+
+    client.force_login(world.user("agency_a"))
+    resp = client.get(f"/training/sessions/{world['session_a'].pk}/import/", {"template": "1"})
+    ws = load_workbook(io.BytesIO(b"".join(resp.streaming_content))).active
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert cells == actions.template_rows()
+    assert not any(str(c).startswith(("=", "+", "-", "@")) for c in cells)
