@@ -12,7 +12,7 @@ from safeserve.registry.choices import ServiceType
 from safeserve.registry.models import Agency, Enterprise
 from safeserve.training.choices import CertificateKind, CourseType, PersonRole
 from safeserve.training.models import Attendance, Certificate, Course, TrainingSession
-from safeserve_dev.testkit import make_credit_code, make_id_number
+from safeserve_dev.testkit import make_id_number
 
 COURSES = (
     ("主要负责人安全生产知识初训", CourseType.PRINCIPAL_INITIAL, 32, PersonRole.PRINCIPAL),
@@ -27,12 +27,27 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 
 
+def _base_code() -> str:
+    """A valid 统一社会信用代码 for the training base (a public institution, registrar 12), its
+    organisation-code part checked too, and not yet on the register."""
+    from safeserve.core.identity import credit_code_check_char
+    from safeserve_dev.registry_seed import org_code_check
+
+    for n in range(99000000, 99001000):
+        body = f"{n:08d}"
+        first17 = f"12330421{body}{org_code_check(body)}"
+        code = first17 + credit_code_check_char(first17)
+        if not Agency.objects.filter(credit_code=code).exists():
+            return code
+    raise RuntimeError("no free credit code for the training base")
+
+
 def _providers(rng):
     providers = list(Agency.objects.filter(service_types__icontains=f'"{ServiceType.TRAINING}"').order_by("pk")[:6])
     base = Agency.objects.filter(name="嘉善县安全生产培训基地（嘉善中专）").first()
     if base is None:
         base = Agency.objects.create(
-            credit_code=make_credit_code(990001, prefix="12330421"),
+            credit_code=_base_code(),
             name="嘉善县安全生产培训基地（嘉善中专）",
             service_types=[ServiceType.TRAINING],
             address="嘉善县罗星街道",
