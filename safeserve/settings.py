@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "safeserve.hazards",
     "safeserve.market",
     "safeserve.experts",
+    "safeserve.associations",
+    "safeserve.training",
     "safeserve.ops",
     "safeserve.credit",
     "safeserve.coverage",

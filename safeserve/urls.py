@@ -52,6 +52,8 @@ urlpatterns = [
     path("assessment/", include("safeserve.assessment.urls")),
     path("", include("safeserve.tipoffs.urls")),
     path("supervision/", include("safeserve.supervision.urls")),
+    path("associations/", include("safeserve.associations.urls")),
+    path("training/", include("safeserve.training.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

@@ -110,6 +110,82 @@ def hazard_report(
         source = HazardSource.SELF
     elif actor.role in (Role.TOWN, Role.COUNTY):
         source = source or HazardSource.INSPECTION
+    return _create_hazard(
+        actor=actor,
+        enterprise=enterprise,
+        agency_id=agency_id,
+        visit=visit,
+        source=source,
+        level=level,
+        criterion=criterion,
+        location=location,
+        description=description,
+        responsible_person=responsible_person,
+        deadline=deadline,
+        photos=photos,
+        note=note,
+    )
+
+
+@uploads.discard_files_on_error
+@transaction.atomic
+def hazard_report_mutual(
+    *,
+    actor,
+    enterprise: Enterprise,
+    location: str,
+    description: str,
+    responsible_person: str,
+    level: str = HazardLevel.GENERAL,
+    criterion: MajorHazardCriterion | None = None,
+    deadline: date | None = None,
+    photos=(),
+    note: str = "",
+) -> Hazard:
+    """A hazard another member found at ``enterprise`` in an association's 互查 (source 协会互查).
+
+    The reporter is a user of a *different* enterprise, which cannot otherwise see this one: the
+    calling action (associations.actions.inspection_record) has checked that both are current members
+    in the same group of a running campaign. The hazard is the inspected enterprise's own, in its town,
+    and follows the normal closed loop (hazards/transitions.py); the reporter does not see it afterwards.
+    """
+    if actor is None or actor.role != Role.ENTERPRISE or not actor.has_perm("hazards.add_hazard"):
+        raise PermissionDenied(_("只有会员企业的用户可以登记互查发现的隐患"))
+    if actor.enterprise_id == enterprise.pk:
+        raise ValidationError({"enterprise": _("互查不能检查本企业")})
+    return _create_hazard(
+        actor=actor,
+        enterprise=enterprise,
+        agency_id=None,
+        visit=None,
+        source=HazardSource.MUTUAL,
+        level=level,
+        criterion=criterion,
+        location=location,
+        description=description,
+        responsible_person=responsible_person,
+        deadline=deadline,
+        photos=photos,
+        note=note,
+    )
+
+
+def _create_hazard(
+    *,
+    actor,
+    enterprise,
+    agency_id,
+    visit,
+    source,
+    level,
+    criterion,
+    location,
+    description,
+    responsible_person,
+    deadline,
+    photos,
+    note,
+) -> Hazard:
     if level == HazardLevel.MAJOR and criterion is None:
         raise ValidationError({"criterion": _("重大事故隐患须注明判定依据（判定标准条款）")})
     images = uploads.verify_images(photos, field="photos")

@@ -9,6 +9,7 @@ class HazardSource(models.TextChoices):
     INSURER = "insurer", _("保险机构")
     SELF = "self", _("企业自查")
     IOT = "iot", _("智慧用电监测")
+    MUTUAL = "mutual", _("协会互查")
 
 
 class HazardLevel(models.TextChoices):

@@ -36,6 +36,8 @@ OTHER_WORKBOOK_ROUTES = {"hazards:ledger", "hazards:statistics", "registry:impor
 }
 # The account template and credential sheet: accounts/tests/test_provisioning.py checks them inert.
 OTHER_WORKBOOK_ROUTES |= {"accounts:user_import", "accounts:user_import_template", "accounts:user_import_credentials"}
+# The attendance import's template (a header row only): training/tests/test_training.py checks it inert.
+OTHER_WORKBOOK_ROUTES |= {"training:attendance_import"}
 
 
 @pytest.fixture

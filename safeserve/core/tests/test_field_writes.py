@@ -86,6 +86,26 @@ CHANGE_EXPECTED = {
     "hazards.majorhazardcriterion": {"county": EVERYTHING},
     "iot.deviceprofile": {"county": EVERYTHING},
     "iot.device": {"county": EVERYTHING, "town_a": EVERYTHING, "ent_a": {"name", "place", "circuit", "device_model"}},
+    "associations.membership": {"county": {"left_on", "note"}, "assoc_a": {"left_on", "note"}},
+    "associations.campaign": {
+        "assoc_a": {"name", "start_date", "end_date", "template", "expert", "officer_name", "note"}
+    },
+    "associations.campaigngroup": {"assoc_a": EVERYTHING},
+    "training.course": {"county": EVERYTHING, "agency_a": {"name", "course_type", "hours", "is_active"}},
+    "training.trainingsession": {"county": EVERYTHING, "agency_a": EVERYTHING},
+    "training.attendance": {"agency_a": EVERYTHING},
+    "training.certificate": {
+        "agency_a": {
+            "enterprise",
+            "holder_name",
+            "id_number",
+            "person_role",
+            "kind",
+            "number",
+            "issued_on",
+            "valid_until",
+        }
+    },
 }
 
 # The record each persona edits: the first of these it may change.
@@ -107,6 +127,13 @@ CANDIDATES = {
     "hazards.majorhazardcriterion": ["criterion"],
     "iot.deviceprofile": ["default_profile"],
     "iot.device": ["device_a"],
+    "associations.membership": ["membership_a"],
+    "associations.campaign": ["campaign_a"],
+    "associations.campaigngroup": ["group_a"],
+    "training.course": ["course_a"],
+    "training.trainingsession": ["session_a"],
+    "training.attendance": ["attendance_a"],
+    "training.certificate": ["certificate_a"],
 }
 
 # A user's organisation link only holds for the role it belongs to: edit a user of that role.
@@ -124,6 +151,12 @@ NOT_A_FIELD_RULE = {
     ("services.servicecontract", "ent_a", "payer_type"): "scope allows only payer_type=enterprise",
     # Handing payment to someone else hands the contract over: whether the town keeps it is scope's call.
     ("services.servicecontract", "town_a", "payer_type"): "the payer owns a contract (scope)",
+    # A member leaves on a past or present day only (associations.actions.membership_update).
+    ("associations.membership", "county", "left_on"): "leaving dates are not in the future",
+    ("associations.membership", "assoc_a", "left_on"): "leaving dates are not in the future",
+    # The trainee's enterprise is named by its credit code (a provider cannot browse the register).
+    ("training.attendance", "agency_a", "enterprise"): "chosen by credit code, not by id",
+    ("training.certificate", "agency_a", "enterprise"): "chosen by credit code, not by id",
 }
 
 
@@ -234,10 +267,62 @@ def fw(world):
             "rated_current_a": 32,
         },
     )
+    _associations_and_training(o)
     for persona in ("ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a"):
         o[f"user_{persona}"] = world.user(persona)
     o["group"] = Group.objects.create(name="字段测试组")
     return world
+
+
+def _associations_and_training(o):
+    from safeserve.associations.models import Campaign, CampaignGroup, Membership
+    from safeserve.registry import models as m
+    from safeserve.training.models import Attendance, Certificate, Course, TrainingSession
+
+    today = timezone.localdate()
+    o["ent_x"] = m.Enterprise.objects.create(
+        credit_code=make_credit_code(77),
+        name="字段测试会员",
+        address="x",
+        town=o["town_a"],
+        industry=o["industry"],
+        legal_representative="某",
+    )
+    o["assoc_a"].members.add(o["ent_x"])
+    o["membership_a"] = Membership.objects.create(
+        association=o["assoc_a"], enterprise=o["ent_a"], joined_on=today - dt.timedelta(days=300)
+    )
+    period = {"start_date": today, "end_date": today + dt.timedelta(days=30), "template": o["template"]}
+    o["campaign_a"] = Campaign.objects.create(association=o["assoc_a"], name="字段测试互查", **period)
+    o["campaign_a2"] = Campaign.objects.create(association=o["assoc_a"], name="字段测试互查二", **period)
+    o["group_a"] = CampaignGroup.objects.create(campaign=o["campaign_a"], name="字段测试组")
+    o["group_a"].enterprises.set([o["ent_a"], o["ent_x"]])
+    m.Agency.objects.filter(pk__in=[o["agency_a"].pk, o["agency_b"].pk]).update(
+        service_types=["consulting", "training"]
+    )
+    o["course_a"] = Course.objects.create(provider=o["agency_a"], name="字段测试课程", course_type="other", hours=32)
+    o["course_a2"] = Course.objects.create(provider=o["agency_a"], name="字段测试课程二", course_type="other", hours=32)
+    o["session_a"] = TrainingSession.objects.create(course=o["course_a"], date=today, place="甲教室", trainer="赵")
+    o["session_a2"] = TrainingSession.objects.create(course=o["course_a"], date=today, place="乙教室", trainer="钱")
+    o["attendance_a"] = Attendance.objects.create(
+        session=o["session_a"],
+        enterprise=o["ent_a"],
+        name="学员",
+        id_number=make_id_number(611),
+        person_role="other",
+        hours=16,
+    )
+    o["certificate_a"] = Certificate.objects.create(
+        enterprise=o["ent_a"],
+        holder_name="持证人",
+        id_number=make_id_number(612),
+        person_role="special_worker",
+        kind="special_operation",
+        number="FW-C-1",
+        issued_on=today - dt.timedelta(days=400),
+        valid_until=today + dt.timedelta(days=1000),
+        provider=o["agency_a"],
+    )
 
 
 # --------------------------------------------------------------------------- new values

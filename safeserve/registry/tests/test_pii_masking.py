@@ -25,8 +25,17 @@ INSTANCES = {
     "registry.insurer": "insurer_a",
     "registry.association": "assoc_a",
     "accounts.user": "user_town_a",
+    "training.attendance": "attendance_a",
+    "training.certificate": "certificate_a",
 }
-ROUTES = {"user": ("accounts:user_export", None)}  # models outside the registry: export route, API prefix
+# models outside the registry: export route, API prefix
+ROUTES = {
+    "user": ("accounts:user_export", None),
+    "attendance": ("training:attendance_export", None),
+    "certificate": ("training:certificate_export", None),
+}
+# Who changes the personal data (the county, except where only the record's keeper may).
+UPDATER = {"training.attendance": "agency_a", "training.certificate": "agency_a"}
 VALUES = {"phone": ("13911110001", "13922220002"), "id": (make_id_number(71), make_id_number(72))}
 
 
@@ -44,15 +53,24 @@ def test_agency_insurer_association_contact_phones_are_personal_data():
 
 
 @pytest.fixture
+def world(world):
+    """The shared world plus a provider's trainee and certificate (training.models, ID numbers)."""
+    from safeserve_dev.memberwork_fixtures import extend_training
+
+    return extend_training(world)
+
+
+@pytest.fixture
 def changed(world):
     """Each pii model's instance with every pii field changed twice (so history holds old and new)."""
-    county = world.user("county")
     out = {}
     for model in _pii_models():
-        obj = world[INSTANCES[model._meta.label_lower]]
+        label = model._meta.label_lower
+        obj = world[INSTANCES[label]]
+        actor = world.user(UPDATER.get(label, "county"))
         for step in (0, 1):
             data = {name: VALUES[kind][step] for name, kind in model.pii_fields.items()}
-            obj = actions.update_record(actor=county, instance=obj, data=data)
+            obj = actions.update_record(actor=actor, instance=obj, data=data)
         obj.refresh_from_db()
         out[model] = obj
     return out

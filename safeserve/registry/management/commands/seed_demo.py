@@ -67,17 +67,21 @@ class Command(BaseCommand):
         if opts["reset"]:
             self.stdout.write("清除已有主体库数据……")
             try:
+                from safeserve_dev.associations_seed import reset_associations
                 from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.reset import reset_app
                 from safeserve_dev.services_seed import reset_services
                 from safeserve_dev.supervision_seed import reset_supervision
                 from safeserve_dev.tipoffs_seed import reset_tipoffs
+                from safeserve_dev.training_seed import reset_training
 
                 reset_coverage(self.stdout)
                 reset_tipoffs(self.stdout)
                 for label in ("experts", "credit", "assessment"):
                     reset_app(label, self.stdout, keep=("specialty", "ruletable", "scheme", "indicator"))
                 reset_supervision(self.stdout)
+                reset_associations(self.stdout)
+                reset_training(self.stdout)
                 reset_services(self.stdout)
                 reset_registry(self.stdout)
             except ProtectedError as exc:
@@ -126,6 +130,12 @@ class Command(BaseCommand):
 
             self.stdout.write("服务超市：价目、需求、报价与典型做法：")
             seed_market(seeder.rng, self.stdout)
+            from safeserve_dev.associations_seed import seed_associations
+            from safeserve_dev.training_seed import seed_training
+
+            self.stdout.write("行业协会互查与安全培训：")
+            seed_associations(seeder.rng, self.stdout)
+            seed_training(seeder.rng, self.stdout)
         if with_accounts:
             users = ensure_demo_accounts()
             if users:

@@ -1,0 +1,1 @@
+# Records are written through associations.actions only; nothing is registered with the admin.

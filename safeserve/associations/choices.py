@@ -1,0 +1,1 @@
+from .models import CampaignStatus  # noqa: F401  (the campaign's status is computed from its dates)

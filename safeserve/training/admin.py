@@ -1,0 +1,1 @@
+# Records are written through training.actions only; nothing is registered with the admin.
