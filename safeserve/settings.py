@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "safeserve.assessment",
     "safeserve.tipoffs",
     "safeserve.supervision",
+    "safeserve.inspections",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ class UserForm(ScopedModelForm):
             "expert",
             "insurer",
             "association",
+            "enforcement_cert_no",
             "is_active",
         ]
 

@@ -46,6 +46,8 @@ class User(AbstractUser):
     association = models.ForeignKey(
         "registry.Association", verbose_name=_("所属行业协会"), null=True, blank=True, on_delete=models.PROTECT
     )
+    # 执法证号: only an officer holding one may be drawn as an inspector or sign an inspection record.
+    enforcement_cert_no = models.CharField(_("执法证号"), max_length=30, blank=True)
     # Set when someone else chose the password (bulk creation, a reset by the bureau); cleared when the
     # user sets their own. Not editable: only accounts.actions sets it, and the middleware enforces it.
     must_change_password = models.BooleanField(_("须修改初始密码"), default=False, editable=False)

@@ -63,7 +63,8 @@ ROLE_PERMISSIONS = {
 # organisation (which decide the user's scope), are the county's; a town officer only creates
 # enterprise accounts of its own town (accounts.actions.provision_rule, ADR 0024) and changes none.
 # Superuser and staff flags, Django groups and permissions are never set through the platform;
-# passwords only by the account actions.
+# passwords only by the account actions. The county also records an officer's 执法证号
+# (enforcement_cert_no, covered by its Except below): only certified officers inspect (inspections app).
 WRITABLE_FIELDS = {
     "user": {
         Role.COUNTY: Except(

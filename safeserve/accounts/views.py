@@ -97,6 +97,7 @@ USER = ObjectConfig(
         "expert",
         "insurer",
         "association",
+        "enforcement_cert_no",
         "is_active",
         "last_login",
         "date_joined",

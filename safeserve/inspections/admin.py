@@ -1,0 +1,1 @@
+# Inspections change only through inspections.actions; the admin is deliberately not registered.

@@ -1,0 +1,1 @@
+"""No periodic jobs yet: publication deadlines are shown on the record page."""
