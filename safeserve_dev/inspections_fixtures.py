@@ -4,6 +4,7 @@ target draw, inspector draws, one recorded inspection per town, conflicts and ru
 from django.utils import timezone
 
 from safeserve.accounts.choices import Role
+from safeserve_dev.services_fixtures import pdf
 from safeserve_dev.testkit import PASSWORD, make_credit_code
 
 
@@ -96,6 +97,12 @@ def extend_world(world):
         o[f"conflict_{side}"] = OfficerConflict.objects.create(
             officer=world.user(f"{town}2"), enterprise=o[f"ent_{side}2"], reason=f"亲属在该企业任职（{side}）"
         )
+        # Two more declarations leave exactly two candidates for the random unit: the county persona
+        # and the town persona, so the task lists are known by construction, not by chance.
+        for other in ("county_o2", "county_o3"):
+            OfficerConflict.objects.create(
+                officer=world.user(other), enterprise=o[f"ent_{side}2"], reason="曾在该企业任职"
+            )
         plan = make_plan(world, town)
         actions.plan_commit(actor=county, plan=plan)
         plan.refresh_from_db()
@@ -121,5 +128,7 @@ def extend_world(world):
             items_checked="安全生产责任制、特种作业人员持证",
             result="rectify",
             result_summary=f"发现一般隐患，已责令整改（{side}）",
+            support_note="安达安全咨询技术意见",
+            support_file=pdf(),
         )
     return world

@@ -652,6 +652,10 @@ EXCLUDED = {
         "design: a case shows only after the right code and password, wrong tries are throttled per code and "
         "per address, filings per address (tipoffs/tests/test_public.py)"
     ),
+    "inspections/public/": (
+        "一公开: published inspection results and draw announcements, open to anyone by design; enterprise "
+        "name, date and result only, never officers or contacts (inspections/tests/test_plans.py)"
+    ),
     "services/confirm/": (
         "the enterprise contact's one-time-code page, open to anyone by design: nothing of the visit shows "
         "before the right code; wrong codes count and void it (services/tests/test_visit_phone.py)"

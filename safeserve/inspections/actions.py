@@ -374,8 +374,8 @@ def inspection_confirm(*, actor, inspection, note: str = "") -> Inspection:
 @transaction.atomic
 def inspection_publish(*, actor, inspection) -> Inspection:
     """一公开: publish the result (enterprise name, date, result and its summary; no personal data)."""
-    _require(actor, "inspections.change_inspection")
-    fresh = _lock_inspection(actor, inspection, "change")
+    _require(actor, "inspections.publish_inspection")
+    fresh = _lock_inspection(actor, inspection, "publish")
     if fresh.published_at:
         raise ValidationError(_("该检查结果已公示。"))
     fresh.published_at = timezone.now()

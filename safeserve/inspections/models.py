@@ -416,6 +416,8 @@ class Inspection(ScopedModel):
         verbose_name = _("监督检查记录")
         verbose_name_plural = _("监督检查记录")
         ordering = ["-inspected_on", "-id"]
+        # A record is never edited once saved (it is evidence); publishing it (一公开) is its own right.
+        permissions = [("publish_inspection", _("公示检查结果"))]
         indexes = [models.Index(fields=["enterprise", "inspected_on"]), models.Index(fields=["town", "inspected_on"])]
 
     def __str__(self):
@@ -451,9 +453,9 @@ class Inspection(ScopedModel):
     @classmethod
     def scope_q(cls, user, action):
         if user.role == Role.COUNTY:
-            return ALL
+            return ALL if action in ("view", "publish") else None
         if user.role == Role.TOWN:
-            return models.Q(town_id=user.town_id) if action in ("view", "change") else None
+            return models.Q(town_id=user.town_id) if action in ("view", "publish") else None
         if user.role == Role.ENTERPRISE and action == "view":
             return models.Q(enterprise_id=user.enterprise_id)
         return None

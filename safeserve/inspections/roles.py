@@ -11,7 +11,8 @@ ROLE_PERMISSIONS = {
     | perms(APP, "officerconflict", *CRUD)
     | perms(APP, "plantarget", VIEW)
     | perms(APP, "targetdraw", VIEW, ADD)
-    | perms(APP, "inspection", VIEW, ADD, CHANGE),
+    | perms(APP, "inspection", VIEW, ADD)
+    | {"inspections.publish_inspection"},
     # A town office sees its plan and its targets, declares its officers' conflicts, and records and
     # publishes the inspections of its own town's enterprises.
     Role.TOWN: perms(APP, "inspectionplan", VIEW)
@@ -19,7 +20,8 @@ ROLE_PERMISSIONS = {
     | perms(APP, "officerconflict", VIEW, ADD, CHANGE)
     | perms(APP, "plantarget", VIEW)
     | perms(APP, "targetdraw", VIEW)
-    | perms(APP, "inspection", VIEW, ADD, CHANGE),
+    | perms(APP, "inspection", VIEW, ADD)
+    | {"inspections.publish_inspection"},
     # The inspected enterprise reads and confirms its own records (the action checks who it is).
     Role.ENTERPRISE: perms(APP, "inspection", VIEW),
 }

@@ -96,8 +96,7 @@ def _inspection_context(request, obj):
         "publish_due": queries.publish_due(obj),
         "can_confirm": user.role == "enterprise" and obj.enterprise_id == user.enterprise_id and not obj.confirmed_at,
         "can_publish": not obj.published_at
-        and Inspection.objects.visible_to(user, "change").filter(pk=obj.pk).exists()
-        and user.has_perm("inspections.change_inspection"),
+        and Inspection.objects.visible_to(user, "publish").filter(pk=obj.pk).exists(),
         "confirm_form": forms.ConfirmForm(),
     }
 
