@@ -203,6 +203,9 @@ def test_caps_are_never_exceeded(world, db, settings):
     case = _record(world, enterprise=world["ent_a2"], kind="case", case_reason="complaint")
     assert not case.counts_toward_cap
     assert planning.cap_load([world["ent_a2"].pk], TODAY.year)[world["ent_a2"].pk] == 1
+    # A new red unit: the rules ask 5 a year, its cap (lowered to 1) allows one.
+    fresh = _extra_enterprise(world, 60)
+    Enterprise.objects.filter(pk=fresh.pk).update(risk_level="red")
     # The random pool leaves out units at their cap, with the reason.
     plan = InspectionPlan.objects.create(
         year=TODAY.year, town=None, name="全县计划", officers=2, working_days=250, mandatory_share=50
@@ -210,11 +213,17 @@ def test_caps_are_never_exceeded(world, db, settings):
     actions.plan_commit(actor=world.user("county"), plan=plan)
     _cands, excl = planning.random_pool(plan)
     assert any(e["id"] == str(world["ent_a2"].pk) and "上限" in e["reason"] for e in excl)
-    # Whatever the rules ask, no enterprise is planned beyond its cap across plans.
-    ids = list(Enterprise.objects.values_list("pk", flat=True))
-    load = planning.cap_load(ids, TODAY.year)
+    # Whatever the rules ask (red 4 + non-participant 1), the new plan adds nothing beyond the cap
+    # left: every unit it schedules stays within its cap across all plans of the year.
+    from collections import Counter
+
+    added = Counter(plan.targets.values_list("enterprise_id", flat=True))
+    load = planning.cap_load(list(Enterprise.objects.values_list("pk", flat=True)), TODAY.year)
     for ent in Enterprise.objects.values(*planning.ENT_FIELDS):
-        assert load.get(ent["pk"], 0) <= max(planning.cap_for(ent), load.get(ent["pk"], 0) and 6)
+        if added[ent["pk"]]:
+            assert load[ent["pk"]] <= planning.cap_for(ent), ent["name"]
+    assert added[world["ent_a"].pk] == 0  # already at (above) the lowered cap: nothing more
+    assert added[fresh.pk] == 1
 
 
 def test_the_preview_schedules_no_more_than_the_cap_left(world, db):
@@ -360,3 +369,29 @@ def test_plan_completion_indicator(world, db):
     # A cut-off before the inspection: nothing done yet.
     earlier = source.compute("town", [world["town_a"].pk], start, TODAY - timedelta(days=1))
     assert earlier[world["town_a"].pk].numerator == 0
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_the_data(world, db):
+    county = Client()
+    county.force_login(world.user("county"))
+    urls = ["/inspections/public/", "/inspections/progress/", f"/inspections/plans/{world['plan_a'].pk}/"]
+    before = [_queries(county if "public" not in u else Client(), u) for u in urls]
+    for n in range(3):
+        ent = _extra_enterprise(world, 70 + n)
+        insp = _record(world, enterprise=ent)
+        actions.inspection_publish(actor=world.user("county"), inspection=insp)
+    actions.targets_freeze(actor=world.user("county"), plan=world["plan_a"], month=12, places=2)
+    after = [_queries(county if "public" not in u else Client(), u) for u in urls]
+    assert before == after
