@@ -21,6 +21,7 @@ class InspectionsConfig(AppConfig):
             ]
         )
         hooks.PUBLIC_SECTIONS.append(queries.public_section)
+        hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
         hooks.register_indicator(
             hooks.IndicatorSource(
                 key="inspections.plan_completion",

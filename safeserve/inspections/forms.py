@@ -52,6 +52,11 @@ class DrawFreezeForm(BoundedForm):
     places = forms.IntegerField(label=_("抽取数量（家）"), min_value=1, max_value=10000)
     reserves = forms.IntegerField(label=_("备选数量（家）"), min_value=0, max_value=1000, initial=0)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            f.widget.attrs.setdefault("class", "form-select" if isinstance(f.widget, forms.Select) else "form-control")
+
 
 class DrawValueForm(BoundedForm):
     source = forms.ChoiceField(label=_("随机值来源"), choices=ValueSource.choices, widget=forms.RadioSelect)
@@ -62,6 +67,11 @@ class DrawValueForm(BoundedForm):
         help_text=_("公开彩票开奖号码或双方共同提供的数值；选择服务器密码学随机数时留空"),
     )
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("value", "note"):
+            self.fields[name].widget.attrs.setdefault("class", "form-control")
 
     def clean(self):
         data = super().clean()

@@ -137,3 +137,34 @@ def plan_completion(subject: str, subject_ids, start: date, end: date) -> dict:
             value=value, numerator=d, denominator=p, records={"inspections.plantarget": sorted(planned[town_id])}
         )
     return out
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    """监督检查 of one enterprise as the viewer may see them (core.hooks.ENTERPRISE_PANELS)."""
+    user = request.user
+    if not user.has_perm("inspections.view_inspection"):
+        return []
+    qs = Inspection.objects.visible_to(user).filter(enterprise_id=enterprise.pk)
+    year = timezone.localdate().year
+    url = reverse("inspections:inspection_list") + f"?enterprise={enterprise.pk}"
+    items = [
+        {
+            "text": f"{i.inspected_on.isoformat()} · {i.get_kind_display()}",
+            "url": i.get_absolute_url(),
+            "meta": i.get_result_display(),
+            "badge": None,
+        }
+        for i in qs.order_by("-inspected_on", "-id")[:5]
+    ]
+    return [
+        {
+            "key": "inspections",
+            "title": _("监督检查"),
+            "figures": [
+                {"key": "year", "label": _("本年检查"), "value": qs.filter(inspected_on__year=year).count(), "url": url}
+            ],
+            "items": items,
+            "url": url,
+            "more": _("全部检查记录"),
+        }
+    ]

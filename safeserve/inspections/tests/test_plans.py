@@ -395,3 +395,15 @@ def test_query_counts_do_not_grow_with_the_data(world, db):
     actions.targets_freeze(actor=world.user("county"), plan=world["plan_a"], month=12, places=2)
     after = [_queries(county if "public" not in u else Client(), u) for u in urls]
     assert before == after
+
+
+def test_the_enterprise_page_shows_its_inspections_to_who_may_see_them(world, db):
+    url = f"/registry/enterprises/{world['ent_a'].pk}/"
+    for persona, shown in (("county", True), ("town_a", True), ("ent_a", True), ("agency_a", False)):
+        c = Client()
+        c.force_login(world.user(persona))
+        resp = c.get(url)
+        if resp.status_code != 200:
+            assert not shown
+            continue
+        assert ("本年检查" in resp.content.decode()) == shown, persona
