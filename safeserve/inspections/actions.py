@@ -388,3 +388,47 @@ def inspection_publish(*, actor, inspection) -> Inspection:
         note=_("公示检查结果"),
     )
     return fresh
+
+
+def remind_unpublished(today) -> int:
+    """一公开 within N working days: remind the record's officers and its town office of every
+    unpublished result whose deadline is within 3 working days; tell the county once it is overdue.
+    One message per record and stage (dedup), so the daily job may run any number of times."""
+    from safeserve.notifications.models import Level
+    from safeserve.notifications.queries import county_officers, town_officers
+
+    from . import queries
+
+    sent = 0
+    soon = queries.add_working_days(today, 3)
+    for inspection in (
+        Inspection.objects.filter(published_at__isnull=True)
+        .select_related("enterprise", "officer_1", "officer_2", "recorded_by")
+        .order_by("inspected_on", "pk")
+    ):
+        due = queries.publish_due(inspection)
+        if due > soon:
+            continue
+        overdue = due < today
+        stage = "overdue" if overdue else "soon"
+        recipients = [inspection.officer_1, inspection.officer_2, inspection.recorded_by]
+        recipients += list(town_officers(inspection.town_id))
+        if overdue:
+            recipients += list(county_officers())
+        sent += len(
+            notify(
+                actor=None,
+                recipients=recipients,
+                kind="inspection_publish_due",
+                title=(
+                    _("检查结果逾期未公示：%(e)s（期限 %(d)s）")
+                    if overdue
+                    else _("检查结果待公示：%(e)s（期限 %(d)s）")
+                )
+                % {"e": inspection.enterprise.name, "d": due.isoformat()},
+                link=reverse("inspections:inspection_detail", args=[inspection.pk]),
+                level=Level.URGENT if overdue else Level.INFO,
+                dedup_key=f"inspection:{inspection.pk}:publish:{stage}",
+            )
+        )
+    return sent

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +24,22 @@ def _plan_context(request, plan):
     by_month = {}
     for t in targets.exclude(status=TargetStatus.VOID).order_by("month", "enterprise__name", "pk"):
         by_month.setdefault(t.month, []).append(t)
+    since = timezone.localdate(plan.committed_at) if plan.committed_at else None
+    plan_months = planning.plan_months(plan, since)
+    per_month = Decimal(plan.capacity) / len(plan_months) if plan_months else Decimal(0)
+    load = [
+        {
+            "month": m,
+            "count": len(by_month.get(m, [])),
+            "days": len(by_month.get(m, [])) * plan.days_per_inspection,
+            "capacity": per_month.quantize(Decimal("0.1")),
+            "over": len(by_month.get(m, [])) * plan.days_per_inspection > per_month,
+        }
+        for m in plan_months
+    ]
     return {
         "plan": plan,
+        "load": load,
         "months": sorted(by_month.items()),
         "target_draws": TargetDraw.objects.visible_to(request.user).filter(plan=plan).select_related("draw"),
         "is_county": request.user.role == "county",

@@ -407,3 +407,21 @@ def test_the_enterprise_page_shows_its_inspections_to_who_may_see_them(world, db
             assert not shown
             continue
         assert ("本年检查" in resp.content.decode()) == shown, persona
+
+
+def test_unpublished_results_are_reminded_then_escalated_once(world, db):
+    from safeserve.notifications.models import Notification
+
+    insp = world["insp_b"]  # recorded today, not published
+    actions.inspection_publish(actor=world.user("county"), inspection=world["insp_a"])  # published: no reminder
+    due = queries.publish_due(insp)
+    assert actions.remind_unpublished(due - timedelta(days=30)) == 0  # far from the deadline
+    soon = actions.remind_unpublished(due)
+    assert soon and Notification.objects.filter(dedup_key=f"inspection:{insp.pk}:publish:soon").exists()
+    assert actions.remind_unpublished(due) == 0  # once per stage
+    late = actions.remind_unpublished(due + timedelta(days=1))
+    county = Notification.objects.filter(
+        dedup_key=f"inspection:{insp.pk}:publish:overdue", recipient=world.user("county")
+    )
+    assert late and county.exists()
+    assert not Notification.objects.filter(dedup_key__startswith=f"inspection:{world['insp_a'].pk}:publish")
