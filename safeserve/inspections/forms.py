@@ -36,6 +36,8 @@ def officer_choices(user):
 
 
 class ConflictForm(ScopedModelForm):
+    enterprise = EnterpriseByCodeField(label=_("企业（统一社会信用代码）"))
+
     class Meta:
         model = OfficerConflict
         fields = list(OfficerConflict.FIELDS)
@@ -43,6 +45,8 @@ class ConflictForm(ScopedModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        if "enterprise" not in self.locked_fields:
+            self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
         if "officer" not in self.locked_fields:
             self.fields["officer"].queryset = officer_choices(user)
 

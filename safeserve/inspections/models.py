@@ -77,7 +77,9 @@ class InspectionPlan(ScopedModel):
         validators=[MinValueValidator(Decimal("0.5"))],
         help_text=_("两名执法人员各一天为2人日"),
     )
-    status = models.CharField(_("状态"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT, editable=False
+    )
     committed_at = models.DateTimeField(_("生成时间"), null=True, blank=True, editable=False)
 
     FIELDS = (

@@ -56,6 +56,7 @@ USER_FIELDS = {
     "association",
     "full_name",
     "phone",
+    "enforcement_cert_no",
 }
 
 # model -> persona -> the fields that persona may change on a record it may change (by hand, from policy).
@@ -106,6 +107,9 @@ CHANGE_EXPECTED = {
             "valid_until",
         }
     },
+    "inspections.inspectionplan": {"county": EVERYTHING},
+    "inspections.frequencyrule": {"county": EVERYTHING},
+    "inspections.officerconflict": {"county": EVERYTHING, "town_a": EVERYTHING, "town_b": EVERYTHING},
 }
 
 # The record each persona edits: the first of these it may change.
@@ -134,6 +138,9 @@ CANDIDATES = {
     "training.trainingsession": ["session_a"],
     "training.attendance": ["attendance_a"],
     "training.certificate": ["certificate_a"],
+    "inspections.inspectionplan": ["plan_fw"],
+    "inspections.frequencyrule": ["rule_fw"],
+    "inspections.officerconflict": ["conflict_fw_a", "conflict_fw_b"],
 }
 
 # A user's organisation link only holds for the role it belongs to: edit a user of that role.
@@ -157,6 +164,8 @@ NOT_A_FIELD_RULE = {
     # The trainee's enterprise is named by its credit code (a provider cannot browse the register).
     ("training.attendance", "agency_a", "enterprise"): "chosen by credit code, not by id",
     ("training.certificate", "agency_a", "enterprise"): "chosen by credit code, not by id",
+    # A frequency rule's value must suit its basis (a risk colour for risk, a grade for 标准化, ...).
+    ("inspections.frequencyrule", "county", "kind"): "the value must suit the new basis (a rule)",
 }
 
 
@@ -268,6 +277,14 @@ def fw(world):
         },
     )
     _associations_and_training(o)
+    from safeserve.inspections.models import FrequencyRule, InspectionPlan, OfficerConflict
+
+    o["plan_fw"] = InspectionPlan.objects.create(year=2026, town=o["town_a"], name="字段测试计划", officers=3)
+    o["rule_fw"] = FrequencyRule.objects.create(name="字段测试规则", kind="credit", match="C", per_year=3)
+    for side in ("a", "b"):
+        o[f"conflict_fw_{side}"] = OfficerConflict.objects.create(
+            officer=world.user(f"town_{side}"), enterprise=o[f"ent_{side}"], reason="字段测试回避"
+        )
     for persona in ("ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a"):
         o[f"user_{persona}"] = world.user(persona)
     o["group"] = Group.objects.create(name="字段测试组")
