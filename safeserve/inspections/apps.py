@@ -14,10 +14,10 @@ class InspectionsConfig(AppConfig):
 
         context_processors.EXTRA_NAV.extend(
             [
-                ("inspections:inspectionplan_list", _("检查计划"), "inspections.view_inspectionplan", _("监督检查")),
-                ("inspections:inspection_list", _("检查记录"), "inspections.view_inspection", _("监督检查")),
-                ("inspections:tasks", _("我的检查任务"), "inspections.add_inspection", _("监督检查")),
-                ("inspections:progress", _("计划进度"), "inspections.view_inspectionplan", _("监督检查")),
+                ("inspections:inspectionplan_list", _("检查计划"), "inspections.view_inspectionplan", _("监督管理")),
+                ("inspections:inspection_list", _("检查记录"), "inspections.view_inspection", _("监督管理")),
+                ("inspections:tasks", _("我的检查任务"), "inspections.add_inspection", _("监督管理")),
+                ("inspections:progress", _("计划进度"), "inspections.view_inspectionplan", _("监督管理")),
             ]
         )
         hooks.PUBLIC_SECTIONS.append(queries.public_section)
