@@ -146,7 +146,15 @@ def test_enterprise_home_is_its_own_file_with_its_to_dos(world):
     resp = c.get(reverse("home"))
     summary = resp.context["summary"]
     # Its own file: what needs doing first, then its contracts, its key people's training and its own credit grade with the reasons.
-    assert [p["key"] for p in summary["panels"]] == ["hazards", "iot", "visits", "contracts", "training", "credit", "inspections"]
+    assert [p["key"] for p in summary["panels"]] == [
+        "hazards",
+        "iot",
+        "visits",
+        "contracts",
+        "training",
+        "credit",
+        "inspections",
+    ]
     cards = {card["key"]: card["value"] for card in summary["cards"]}
     assert cards["hazards-to-rectify"] == 2 and cards["alarms-active"] == 1 and cards["visits-unrated"] == 0
     html = resp.content.decode()
