@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "safeserve.accounts.middleware.HtmxLoginRedirectMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "safeserve.ops.middleware.SafePrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "safeserve.urls"

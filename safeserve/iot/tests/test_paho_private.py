@@ -27,7 +27,7 @@ def test_the_worker_runs_the_tuned_paths():
 
 def test_requirements_pin_the_tested_range():
     line = next(
-        x for x in (Path(__file__).parents[3] / "requirements.txt").read_text().splitlines() if x.startswith("paho")
+        x for x in (Path(__file__).parents[3] / "requirements.in").read_text().splitlines() if x.startswith("paho")
     )
     a, b, c, d = map(int, re.match(r"paho-mqtt>=(\d+)\.(\d+),<(\d+)\.(\d+)", line).groups())
     assert ((a, b), (c, d)) == paho_private.TESTED_PAHO
