@@ -18,9 +18,9 @@ RULES = [
     ("未开展社会化服务加1次", "nonparticipant", "", 1),
 ]
 INSPECTORS = (
-    ("demo_inspector1", Role.COUNTY, "县局执法一科", None),
-    ("demo_inspector2", Role.COUNTY, "县局执法二科", None),
-    ("demo_inspector3", Role.TOWN, "罗星街道综合执法队", "罗星街道"),
+    ("seed_inspector1", Role.COUNTY, "县局执法一科", None),
+    ("seed_inspector2", Role.COUNTY, "县局执法二科", None),
+    ("seed_inspector3", Role.TOWN, "罗星街道综合执法队", "罗星街道"),
 )
 
 
@@ -60,7 +60,7 @@ def seed_inspections(rng, stdout):
     if town is None:
         return {}
     _officers(stdout)
-    county = User.objects.filter(username="demo_county").first() or User.objects.get(username="demo_inspector1")
+    county = User.objects.filter(username="demo_county").first() or User.objects.get(username="seed_inspector1")
     if not FrequencyRule.objects.exists():
         for name, kind, match, per_year in RULES:
             FrequencyRule.objects.create(name=name, kind=kind, match=match, per_year=per_year)

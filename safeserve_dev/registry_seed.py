@@ -714,7 +714,7 @@ def _demo_target(kind, hint):
 # ---------------------------------------------------------------------------------------------
 # Reset
 
-SEEDED_USERS = ("demo_", "bench_")
+SEEDED_USERS = ("demo_", "bench_", "seed_")  # seed_: demo people without a login (certified inspectors)
 
 
 def reset_registry(stdout=None):

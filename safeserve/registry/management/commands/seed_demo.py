@@ -79,7 +79,7 @@ class Command(BaseCommand):
                 reset_inspections(self.stdout)
                 reset_coverage(self.stdout)
                 reset_tipoffs(self.stdout)
-                for label in ("experts", "credit", "assessment"):
+                for label in ("experts", "credit", "assessment", "market"):
                     reset_app(label, self.stdout, keep=("specialty", "ruletable", "scheme", "indicator"))
                 reset_supervision(self.stdout)
                 reset_associations(self.stdout)
