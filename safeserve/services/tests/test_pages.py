@@ -16,7 +16,7 @@ WORKING = {"county", "town_a", "town_b", "ent_a", "agency_a"}  # hold the servic
 # sent to the login page. Written from roles.py; the rows on each page are the permission suite's.
 LISTS = {
     "services:servicecontract_list": WORKING,
-    "services:checklisttemplate_list": WORKING,
+    "services:checklisttemplate_list": WORKING | {"assoc_a"},  # associations' mutual inspections use them
     "services:visit_list": WORKING,
     "services:visit_due": WORKING,
     "services:ratings": WORKING | {"insurer_a", "assoc_a"},  # whoever reads the agency register

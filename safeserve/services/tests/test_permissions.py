@@ -21,7 +21,9 @@ SIDE = {"county": "ab", "town_a": "a", "town_b": "b", "ent_a": "a", "agency_a": 
 # Enterprises: the county all, a town its own, the enterprise and its association itself, agency A
 # the one it serves.
 ENTERPRISES = {**SIDE, "assoc_a": "a"}
-REFERENCE = dict.fromkeys(("county", "town_a", "town_b", "ent_a", "agency_a"), "ab")
+# Checklists are reference data: everyone who records or reads inspections, associations too (their
+# members' mutual inspections use the same checklists, associations/roles.py).
+REFERENCE = dict.fromkeys(("county", "town_a", "town_b", "ent_a", "agency_a", "assoc_a"), "ab")
 
 
 def _due_contracts(world):
