@@ -266,6 +266,8 @@ def test_the_process_set_end_to_end(stack):
         "the job worker did not deliver: "
         + repr(db.query("SELECT channel, status, attempts, next_attempt_at, now() FROM notifications_delivery"))
         + "".join(procs["jobs"].output[-20:])
+        + "\ningest:\n"
+        + "".join(procs["ingest1"].output[-15:] + procs["ingest2"].output[-15:])
     )
     assert len(db.query(alarms, (code,))) == 1
 
