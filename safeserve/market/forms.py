@@ -53,7 +53,7 @@ class CaseForm(ScopedModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 14})}
 
     def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         if user is not None and user.role == "town":
             del self.fields["town"]
 

@@ -110,6 +110,30 @@ CHANGE_EXPECTED = {
     "inspections.inspectionplan": {"county": EVERYTHING},
     "inspections.frequencyrule": {"county": EVERYTHING},
     "inspections.officerconflict": {"county": EVERYTHING, "town_a": EVERYTHING, "town_b": EVERYTHING},
+    # The county sets coverage targets; a town only reads them.
+    "coverage.coveragetarget": {"county": EVERYTHING},
+    # Accidents and penalties: county and the enterprise's own town record them in full.
+    "credit.accident": {"county": EVERYTHING, "town_a": EVERYTHING, "town_b": EVERYTHING},
+    "credit.penalty": {"county": EVERYTHING, "town_a": EVERYTHING, "town_b": EVERYTHING},
+    # A commitment's outcome moves only through its check (credit.actions.commitment_check).
+    "credit.commitment": {
+        "county": {"enterprise", "year", "content", "signed_on"},
+        "town_a": {"enterprise", "year", "content", "signed_on"},
+        "town_b": {"enterprise", "year", "content", "signed_on"},
+    },
+    "credit.ruletable": {"county": EVERYTHING},
+    "credit.creditgrade": {},  # computed, written by nobody
+    # A proposed listing: the county corrects its grounds, never its subject (that is another listing).
+    "credit.listing": {"county": {"situation", "accident", "penalty", "facts"}},
+    "market.bar": {"county": EVERYTHING},
+    # Status and publication move through the review actions; the author is who wrote it.
+    "market.casestory": {"county": {"title", "town", "summary", "text"}, "town_a": {"title", "summary", "text"}},
+    "market.priceitem": {"agency_a": {"agency", "service_type", "item", "unit", "price_min", "price_max", "included"}},
+    # A filed notice: its content, not its status (registration is the county's step).
+    "supervision.practicenotice": {
+        "county": {"agency", "services", "staff", "towns", "enterprises", "start_date", "end_date", "note"},
+        "agency_a": {"agency", "services", "staff", "towns", "enterprises", "start_date", "end_date", "note"},
+    },
 }
 
 # The record each persona edits: the first of these it may change.
@@ -141,6 +165,17 @@ CANDIDATES = {
     "inspections.inspectionplan": ["plan_fw"],
     "inspections.frequencyrule": ["rule_fw"],
     "inspections.officerconflict": ["conflict_fw_a", "conflict_fw_b"],
+    "coverage.coveragetarget": ["target_fw"],
+    "credit.accident": ["accident_a", "accident_b"],
+    "credit.penalty": ["penalty_a", "penalty_b"],
+    "credit.commitment": ["commitment_a", "commitment_b"],
+    "credit.ruletable": ["rules_a"],
+    "credit.creditgrade": ["grade_a", "grade_b"],
+    "credit.listing": ["listing_a", "listing_b", "pub_a"],
+    "market.bar": ["bar_fw"],
+    "market.casestory": ["story_fw_a"],
+    "market.priceitem": ["price_fw_a", "price_fw_b"],
+    "supervision.practicenotice": ["notice_a"],
 }
 
 # A user's organisation link only holds for the role it belongs to: edit a user of that role.
@@ -166,6 +201,14 @@ NOT_A_FIELD_RULE = {
     ("training.certificate", "agency_a", "enterprise"): "chosen by credit code, not by id",
     # A frequency rule's value must suit its basis (a risk colour for risk, a grade for 标准化, ...).
     ("inspections.frequencyrule", "county", "kind"): "the value must suit the new basis (a rule)",
+    # A penalty's party kind and party go together (Penalty.clean); a town's penalties name its enterprises.
+    **{
+        ("credit.penalty", p, f): "the party must suit its kind (Penalty.clean)"
+        for p in ("county", "town_a", "town_b")
+        for f in ("party_kind", "agency")
+    },
+    # A rule table is validated as a whole (credit.rules.table_errors): no one-field forgery is valid.
+    ("credit.ruletable", "county", "rules"): "a rule table must be a whole valid table",
 }
 
 
@@ -285,10 +328,42 @@ def fw(world):
         o[f"conflict_fw_{side}"] = OfficerConflict.objects.create(
             officer=world.user(f"town_{side}"), enterprise=o[f"ent_{side}"], reason="字段测试回避"
         )
+    _credit_market_and_supervision(world)
     for persona in ("ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a"):
         o[f"user_{persona}"] = world.user(persona)
     o["group"] = Group.objects.create(name="字段测试组")
     return world
+
+
+def _credit_market_and_supervision(world):
+    from safeserve.coverage.models import CoverageTarget
+    from safeserve.credit.models import Commitment
+    from safeserve.market.models import Bar, CaseStory, PriceItem
+    from safeserve_dev import credit_fixtures
+    from safeserve_dev.supervision_fixtures import make_notice
+
+    o = world.objs
+    credit_fixtures.extend_world(world)  # accident_/penalty_/commitment_/rules_/grade_/listing_/pub_ a and b
+    # Years of their own, so moving a commitment to another enterprise meets no commitment of that year.
+    for side, year in (("a", 2001), ("b", 2003)):
+        Commitment.objects.filter(pk=o[f"commitment_{side}"].pk).update(year=year)
+    o["target_fw"] = CoverageTarget.objects.create(
+        year=2026, kind="custom", code="fw_target", name="字段测试目标", share=Decimal("60.00")
+    )
+    o["bar_fw"] = Bar.objects.create(agency=o["agency_a"], enterprise=o["ent_a"], reason="字段测试回避")
+    o["story_fw_a"] = CaseStory.objects.create(
+        title="字段测试做法", town=o["town_a"], summary="摘要", text="正文", author=world.user("town_a")
+    )
+    for side in ("a", "b"):
+        o[f"price_fw_{side}"] = PriceItem.objects.create(
+            agency=o[f"agency_{side}"],
+            service_type="consulting",
+            item="字段测试项目",
+            unit="家·年",
+            price_min=Decimal("1000.00"),
+            price_max=Decimal("2000.00"),
+        )
+    o["notice_a"] = make_notice(world, status="filed", note="字段测试执业告知", staff=("staff_a",))
 
 
 def _associations_and_training(o):
@@ -361,6 +436,7 @@ CODES = {
     "registry.village": "330421001299",
     "registry.industry": "C99",
     "iot.device": "FW-A-0999",
+    "coverage.coveragetarget": "fw_target2",
 }
 
 
@@ -389,6 +465,8 @@ def new_value(model, field, obj, user, expect_writable):
         if rel is Permission:
             return ({Permission.objects.order_by("pk").first().pk}, {})
         pool = rel.objects.visible_to(user) if expect_writable else rel._default_manager.all()
+        if lbl == "supervision.practicenotice" and name == "staff" and expect_writable:
+            pool = pool.filter(agency_id=obj.agency_id)  # a notice names its own agency's staff
         extra = pool.exclude(pk__in=have).order_by("pk").first()
         if extra is not None:
             return (have | {extra.pk}, {})
@@ -415,6 +493,8 @@ def new_value(model, field, obj, user, expect_writable):
             return None
         if lbl == "registry.industry" and name == "parent" and row.pk == obj.pk:
             return None
+        if lbl == "supervision.practicenotice" and name == "agency":
+            return (row.pk, {"staff": set()})  # the staff named belong to the old agency
         return (row.pk, {})
     if lbl == "accounts.user" and name == "role":
         return ("county", {})
@@ -422,6 +502,8 @@ def new_value(model, field, obj, user, expect_writable):
         return (next(v for v, _ in field.choices if v != current and v != ""), {})
     if isinstance(field, models.BooleanField):
         return (not current, {})
+    if lbl == "credit.penalty" and name == "measures":
+        return (["warning"], {})
     if isinstance(field, models.JSONField):
         return (["training"], {})
     if isinstance(field, models.DateTimeField):
