@@ -12,7 +12,7 @@ class AssociationsConfig(AppConfig):
 
         from . import queries
 
-        group = _("互查互帮")
+        group = _("协会与培训")
         context_processors.EXTRA_NAV.extend(
             [
                 ("associations:dashboard", _("协会看板"), "associations.add_membership", group),

@@ -12,7 +12,7 @@ class TrainingConfig(AppConfig):
 
         from . import queries
 
-        group = _("安全培训")
+        group = _("协会与培训")
         context_processors.EXTRA_NAV.extend(
             [
                 ("training:my_status", _("培训达标情况"), "training.view_attendance", group),
