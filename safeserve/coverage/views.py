@@ -114,7 +114,9 @@ class TrendView(LoginRequiredMixin, View):
         _require(request.user)
         form = forms.TrendForm(request.GET, user=request.user)
         if not form.is_valid():
-            return JsonResponse({"errors": form.errors.get_json_data()}, status=400, json_dumps_params={"ensure_ascii": False})
+            return JsonResponse(
+                {"errors": form.errors.get_json_data()}, status=400, json_dumps_params={"ensure_ascii": False}
+            )
         d = form.cleaned_data
         area = queries.area_for(
             request.user,
