@@ -15,6 +15,7 @@ from safeserve.core.excel import Sheet as XlsxSheet
 from safeserve.core.excel import heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_document
+from safeserve.core.views import mark_download
 
 from . import actions, documents, forms, queries, transitions
 from .choices import ObjectionState
@@ -51,10 +52,21 @@ def _need(user, perm):
 class SchemeListView(LoginRequiredMixin, View):
     def get(self, request):
         _need(request.user, "assessment.view_scheme")
+        schemes = queries.schemes_for(request.user)
+        if "download" in request.GET:
+            title = _("考核方案")
+            headers = [_("年度"), _("方案名称"), _("考核对象"), _("版本"), _("指标数")]
+            rows = ([s.year, s.name, s.get_subject_display(), s.version, len(s.indicators.all())] for s in schemes)
+            sheet = XlsxSheet(title, headers, rows, heading_lines(title))
+            return mark_download(request, workbook_response(title, [sheet], ascii_name="assessment-schemes"))
         return render(
             request,
             "assessment/scheme_list.html",
-            {"schemes": queries.schemes_for(request.user), "can_add": request.user.has_perm("assessment.add_scheme")},
+            {
+                "schemes": schemes,
+                "export_url": "?download=1",
+                "can_add": request.user.has_perm("assessment.add_scheme"),
+            },
         )
 
 
@@ -128,11 +140,19 @@ class SchemeEditView(LoginRequiredMixin, View):
 class AssessmentListView(LoginRequiredMixin, View):
     def get(self, request):
         _need(request.user, "assessment.view_assessment")
+        assessments = queries.assessments_for(request.user)
+        if "download" in request.GET:
+            title = _("乡镇安全生产社会化服务考核")
+            headers = [_("年度"), _("名称"), _("数据截止日"), _("异议截止日"), _("状态")]
+            rows = ([a.year, a.title, a.cut_off, a.objection_deadline, a.get_state_display()] for a in assessments)
+            sheet = XlsxSheet(title, headers, rows, heading_lines(title))
+            return mark_download(request, workbook_response(title, [sheet], ascii_name="assessments"))
         return render(
             request,
             "assessment/assessment_list.html",
             {
-                "assessments": queries.assessments_for(request.user),
+                "assessments": assessments,
+                "export_url": "?download=1",
                 "can_open": request.user.has_perm("assessment.add_assessment"),
             },
         )

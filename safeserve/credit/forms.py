@@ -31,12 +31,18 @@ class ScanField(forms.FileField):
 
 class AccidentForm(ScopedModelForm):
     enterprise = EnterpriseByCodeField(label=_("企业（统一社会信用代码）"))
-    upload = ScanField(label=_("附件（事故调查报告等）"))
 
     class Meta:
         model = Accident
         fields = Accident.FIELDS
         widgets = {"occurred_on": DateInput(), "conclusion": forms.Textarea(attrs={"rows": 3})}
+
+
+class AccidentAttachmentForm(BoundedForm):
+    """The accident's attachment, uploaded on its own page (credit:accident_upload), never through the
+    generic edit form (the generic views take no file: core/tests/test_uploads.py)."""
+
+    upload = ScanField(label=_("附件（事故调查报告等）"), required=True)
 
 
 class PenaltyForm(ScopedModelForm):

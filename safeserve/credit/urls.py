@@ -9,6 +9,7 @@ app_name = "credit"
 urlpatterns = [
     path("public/", views.PublicListingsView.as_view(), name="public_listings"),
     path("accidents/<int:pk>/attachment/", views.AccidentAttachmentView.as_view(), name="accident_attachment"),
+    path("accidents/<int:pk>/attachment/upload/", views.AccidentUploadView.as_view(), name="accident_upload"),
     path("commitments/<int:pk>/check/", views.CommitmentCheckView.as_view(), name="commitment_check"),
     path("penalties/import/", views.PenaltyImportView.as_view(), name="penalty_import"),
     path("penalties/import/template.xlsx", views.PenaltyTemplateView.as_view(), name="penalty_template"),

@@ -32,6 +32,13 @@ STATE_BADGES = {
     "withdrawn": "secondary",
 }
 
+
+def _accident_context(request, accident):
+    """The attachment's upload form, for whom may change the accident."""
+    can_attach = Accident.objects.visible_to(request.user, "change").filter(pk=accident.pk).exists()
+    return {"attachment_form": forms.AccidentAttachmentForm() if can_attach else None}
+
+
 ACCIDENT = ObjectConfig(
     model=Accident,
     filterset=filters.AccidentFilterSet,
@@ -50,6 +57,7 @@ ACCIDENT = ObjectConfig(
     select_related=("enterprise",),
     ordering=("-occurred_on", "-id"),
     detail_template="credit/accident_detail.html",
+    detail_context=_accident_context,
 )
 
 PENALTY = ObjectConfig(
@@ -181,15 +189,6 @@ class FactEditView(ObjectEditView):
         return actions.fact_save(actor=self.request.user, model=self.config.model, instance=obj, data=data, m2m=m2m)
 
 
-class AccidentEditView(FactEditView):
-    def save(self, obj, form):
-        accident = super().save(obj, form)
-        upload = form.cleaned_data.get("upload")
-        if upload is not None:
-            accident = actions.accident_attach(actor=self.request.user, accident=accident, document=upload)
-        return accident
-
-
 class RuleTableEditView(ObjectEditView):
     def save(self, obj, form):
         data, _m2m = form.action_data()
@@ -205,7 +204,7 @@ class ListingEditView(ObjectEditView):
 
 
 EDIT_VIEWS = {
-    "accident": AccidentEditView,
+    "accident": FactEditView,
     "penalty": FactEditView,
     "commitment": FactEditView,
     "ruletable": RuleTableEditView,
@@ -228,6 +227,22 @@ class AccidentAttachmentView(LoginRequiredMixin, View):
         if not accident.attachment:
             raise Http404
         return serve_stored_document(accident.attachment, name=accident.attachment_name or accident.title)
+
+
+class AccidentUploadView(LoginRequiredMixin, View):
+    """POST: store a checked scan (PDF or photo) as the accident's attachment (replacing the last)."""
+
+    def post(self, request, pk):
+        accident = get_visible_or_404(Accident, request.user, pk=pk)
+        if not Accident.objects.visible_to(request.user, "change").filter(pk=pk).exists():
+            raise PermissionDenied
+        form = forms.AccidentAttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(accident.get_absolute_url())
+        actions.accident_attach(actor=request.user, accident=accident, document=form.cleaned_data["upload"])
+        messages.success(request, _("附件已上传。"))
+        return redirect(accident.get_absolute_url())
 
 
 class CommitmentCheckView(LoginRequiredMixin, View):

@@ -45,8 +45,6 @@ class HideForm(BoundedForm):
 
 
 class CaseForm(ScopedModelForm):
-    image = forms.FileField(label=_("配图（可选，JPEG/PNG/WebP）"), required=False)
-
     class Meta:
         model = CaseStory
         fields = ["title", "town", "summary", "text"]
@@ -57,9 +55,15 @@ class CaseForm(ScopedModelForm):
         if user is not None and user.role == "town":
             del self.fields["town"]
 
+
+class CasePhotoForm(BoundedForm):
+    """A case story's picture, uploaded on the story's page (market:case_photo_upload), never through
+    the generic edit form (the generic views take no file: core/tests/test_uploads.py)."""
+
+    image = forms.FileField(label=_("配图（JPEG/PNG/WebP）"))
+
     def clean_image(self):
-        image = self.cleaned_data.get("image")
-        return verify_image(image) if image else None
+        return verify_image(self.cleaned_data["image"])
 
 
 class TransitionForm(BoundedForm):

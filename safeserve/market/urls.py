@@ -17,6 +17,7 @@ def _case_urls():
         path("market/cases/<int:pk>/edit/", views.CaseEditView.as_view(config=c), name="casestory_edit"),
         path("market/cases/<int:pk>/delete/", ObjectDeleteView.as_view(config=c), name="casestory_delete"),
         path("market/cases/<int:pk>/do/<str:action>/", views.CaseTransitionView.as_view(), name="case_transition"),
+        path("market/cases/<int:pk>/photo/", views.CasePhotoUploadView.as_view(), name="case_photo_upload"),
     ]
 
 

@@ -25,10 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
+from safeserve.core.excel import Sheet, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
 from safeserve.core.validation import parse_id
-from safeserve.core.views import Column, ObjectConfig, ObjectEditView, _apply_validation_error
+from safeserve.core.views import Column, ObjectConfig, ObjectEditView, _apply_validation_error, mark_download
 from safeserve.registry.choices import ServiceType
 from safeserve.registry.models import Agency, Enterprise
 from safeserve.services.choices import ServiceItem
@@ -245,15 +246,35 @@ class CaseEditView(ObjectEditView):
 
     def save(self, obj, form):
         data, _m2m = form.action_data()
-        image = form.cleaned_data.get("image")
         if obj is None:
-            return actions.case_create(actor=self.request.user, data=data, photo=image)
+            return actions.case_create(actor=self.request.user, data=data)
         if obj.status not in (CaseStatus.DRAFT,):
             raise ValidationError(_("只有草稿可以修改；已提交或已发布的请先退回。"))
-        story = actions.update_record(actor=self.request.user, instance=obj, data=data)
-        if image is not None:
-            actions.case_set_photo(actor=self.request.user, story=story, photo=image)
-        return story
+        return actions.update_record(actor=self.request.user, instance=obj, data=data)
+
+
+def _may_change_case(user, story) -> bool:
+    return user.has_perm("market.change_casestory") and (
+        CaseStory.objects.visible_to(user, "change").filter(pk=story.pk).exists()
+    )
+
+
+class CasePhotoUploadView(LoginRequiredMixin, View):
+    """POST: the story's picture (a draft's only), checked and re-encoded by core.uploads.verify_image."""
+
+    def post(self, request, pk):
+        story = get_visible_or_404(CaseStory, request.user, pk=pk)
+        if not _may_change_case(request.user, story):
+            raise PermissionDenied
+        form = forms.CasePhotoForm(request.POST, request.FILES)
+        if story.status != CaseStatus.DRAFT:
+            messages.error(request, _("只有草稿可以修改；已提交或已发布的请先退回。"))
+        elif not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        else:
+            actions.case_set_photo(actor=request.user, story=story, photo=form.cleaned_data["image"])
+            messages.success(request, _("配图已上传。"))
+        return redirect(story.get_absolute_url())
 
 
 def _case_actions(request, obj):
@@ -270,6 +291,9 @@ def _case_actions(request, obj):
             (name, labels[name]) for name, (_next, roles) in allowed.items() if can and request.user.role in roles
         ],
         "public_url": reverse("market:public_case", args=[obj.pk]) if obj.status == CaseStatus.PUBLISHED else "",
+        "photo_form": forms.CasePhotoForm()
+        if obj.status == CaseStatus.DRAFT and _may_change_case(request.user, obj)
+        else None,
     }
 
 
@@ -339,15 +363,52 @@ class NeedListView(LoginRequiredMixin, View):
         status = request.GET.get("status", "")
         if status in NeedStatus.values:
             rows = rows.filter(status=status)
+        if "download" in request.GET:
+            return mark_download(request, self.export(request, rows, status))
         page = Paginator(rows, 25).get_page(request.GET.get("page"))
         for need in page.object_list:
             need.facts = need_facts(need, request.user)
+        query = urlencode({"status": status} if status else {})
         return render(
             request,
             "market/need_list.html",
             {"page": page, "statuses": NeedStatus.choices, "status": status,
+             "export_url": "?" + (query + "&" if query else "") + "download=1",
              "can_add": request.user.role == "enterprise" and request.user.has_perm("market.add_need")},
         )  # fmt: skip
+
+    def export(self, request, rows, status):
+        """The list as a workbook: the same rows and the same facts (an undisclosed name stays hidden)."""
+        user = request.user
+        title = _("服务需求与报价")
+        headers = [
+            _("需求"),
+            _("企业"),
+            _("行业"),
+            _("规模"),
+            _("期望服务期开始"),
+            _("期望服务期结束"),
+            _("报价数"),
+            _("状态"),
+        ]
+
+        def lines():
+            for need in rows.iterator(chunk_size=500):
+                facts = need_facts(need, user)
+                yield [
+                    str(need),
+                    facts.get("name") or _("企业未公开名称"),
+                    str(need.industry) if need.industry_id else "",
+                    need.get_size_class_display(),
+                    need.start_date,
+                    need.end_date,
+                    "—" if user.role == "agency" else need.n_quotes,
+                    need.get_status_display(),
+                ]
+
+        conditions = [(_("状态"), NeedStatus(status).label)] if status else []
+        return workbook_response(title, [Sheet(title, headers, lines(), heading_lines(title, conditions))],
+                                 ascii_name="market-needs")  # fmt: skip
 
 
 class NeedAddView(LoginRequiredMixin, View):

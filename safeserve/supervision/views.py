@@ -96,10 +96,20 @@ class RoundListView(LoginRequiredMixin, View):
         if not request.user.has_perm("supervision.view_samplinground"):
             raise PermissionDenied
         rounds = SamplingRound.objects.visible_to(request.user)
+        if "download" in request.GET:
+            title = _("服务抽查")
+            headers = [_("批次"), _("抽查比例"), _("状态")]
+            rows = ([str(r), r.share, r.get_status_display()] for r in rounds)
+            sheet = Sheet(title, headers, rows, heading_lines(title))
+            return mark_download(request, workbook_response(title, [sheet], ascii_name="sampling-rounds"))
         return render(
             request,
             "supervision/round_list.html",
-            {"rounds": rounds, "can_add": request.user.has_perm("supervision.add_samplinground")},
+            {
+                "rounds": rounds,
+                "export_url": "?download=1",
+                "can_add": request.user.has_perm("supervision.add_samplinground"),
+            },
         )
 
 

@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from safeserve.assessment.actions import assessment_open
 from safeserve.core.excel import FORMULA_TRIGGERS, as_text_cell, from_text_cell
 from safeserve.core.tests.test_route_coverage import all_route_names
 from safeserve.hazards import actions as hazard_actions
 from safeserve.registry import models as m
 from safeserve.registry.roster_import import get_importer
+from safeserve_dev.assessment_fixtures import make_scheme
 from safeserve_dev.services_fixtures import make_contract
 
 # No ":" or "/" here: the ledger names its sheet after the enterprise (sheet titles are another fix).
@@ -38,6 +40,17 @@ OTHER_WORKBOOK_ROUTES = {"hazards:ledger", "hazards:statistics", "registry:impor
 OTHER_WORKBOOK_ROUTES |= {"accounts:user_import", "accounts:user_import_template", "accounts:user_import_credentials"}
 # The attendance import's template (a header row only): training/tests/test_training.py checks it inert.
 OTHER_WORKBOOK_ROUTES |= {"training:attendance_import"}
+# The tip-off handlers' ledger (举报人台账) and the penalty import's template: downloaded below.
+OTHER_WORKBOOK_ROUTES |= {"tipoffs:ledger", "credit:penalty_template"}
+# Imports that read a workbook and answer a page (every bad row listed on it, no problem-list
+# workbook): nothing of theirs is downloaded. ``test_these_imports_answer_pages`` holds them to it.
+IMPORT_PAGES = {"credit:penalty_import", "experts:pool_import"}
+# Exports of one record: the URL is built from a record of the hostile world.
+ROUTE_ARGS = {
+    "assessment:assessment_export": lambda w: [w["assessment_hostile"].pk],
+    "supervision:agency_file_export": lambda w: [w["agency_a"].pk],
+}
+ASSESSMENT_TITLE = "@SUM(1+1) 年度考核"
 
 
 @pytest.fixture
@@ -50,6 +63,11 @@ def hostile(world):
     m.Insurer.objects.filter(pk=world["insurer_a"].pk).update(name=PAYLOADS["insurer"])
     m.AgencyStaff.objects.filter(pk=world["staff_a"].pk).update(name=PAYLOADS["staff"])
     world["ent_a"].refresh_from_db()
+    county = world.user("county")
+    scheme = make_scheme(county, year=timezone.localdate().year, name="-2+3 考核方案")
+    world.objs["assessment_hostile"] = assessment_open(
+        actor=county, scheme=scheme, cut_off=timezone.localdate(), title=ASSESSMENT_TITLE
+    )
     hazard_actions.hazard_report(
         actor=world.user("town_a"),
         enterprise=world["ent_a"],
@@ -85,16 +103,22 @@ def test_every_workbook_route_is_checked():
     names = set(all_route_names())
     workbook_like = {n for n in names if any(w in n for w in ("export", "ledger", "statistics", "import_template"))}
     workbook_like |= {n for n in names if n.endswith("_import")}
-    assert workbook_like <= set(_export_routes()) | OTHER_WORKBOOK_ROUTES
+    assert workbook_like <= set(_export_routes()) | OTHER_WORKBOOK_ROUTES | IMPORT_PAGES
     assert "registry:enterprise_export" in _export_routes()
+    assert set(ROUTE_ARGS) <= set(_export_routes())
+
+
+def _export_url(name, world):
+    return reverse(name, args=ROUTE_ARGS[name](world)) if name in ROUTE_ARGS else reverse(name)
 
 
 def test_every_export_route_writes_text_as_text(hostile, client_for):
     county = client_for("county")
     seen = set()
     for name in _export_routes():
-        seen |= _assert_inert(_cells(county.get(reverse(name))), name)
+        seen |= _assert_inert(_cells(county.get(_export_url(name, hostile))), name)
     assert "'" + HOSTILE in seen  # the enterprise register, visible as literal text
+    assert "'" + ASSESSMENT_TITLE in seen  # an export of one record (an assessment), built from its pk
     for payload in PAYLOADS.values():
         assert "'" + payload.replace("\r", "\n") in seen, payload  # XML reads a lone CR back as LF
     # What an enterprise user downloads of its own record holds the same literal text.
@@ -110,6 +134,36 @@ def test_hazard_ledger_and_statistics_write_text_as_text(hostile, client_for):
         assert {"'" + HOSTILE, "'=1+1", "'-2+3+cmd|' /C calc'!A0", "'@SUM(A1)"} <= values
     stats = client_for("county").get(reverse("hazards:statistics"), {"by": "enterprise", "download": "1"})
     assert "'" + HOSTILE in _assert_inert(_cells(stats), "statistics")
+
+
+def test_tipoff_ledger_and_penalty_template_write_text_as_text(hostile, client_for):
+    from safeserve.tipoffs.tests.fixtures import file_tipoff, make_handler
+
+    file_tipoff(enterprise=hostile["ent_a"], name="=1+1", phone="13911110009", text="-2+3+cmd|' /C calc'!A0")
+    handler = make_handler()
+    c = client_for("anon")
+    c.force_login(handler)
+    values = _assert_inert(_cells(c.get(reverse("tipoffs:ledger"))), "tipoffs:ledger")
+    assert {"'" + HOSTILE, "'=1+1"} <= values  # the reported enterprise and the reporter, literal text
+    _assert_inert(_cells(client_for("county").get(reverse("credit:penalty_template"))), "credit:penalty_template")
+
+
+def test_lists_that_download_themselves_write_text_as_text(hostile, client_for):
+    """The hand-written lists whose export is the page with ?download=1 (test_lists.DOWNLOAD)."""
+    from safeserve.core.tests.test_lists import DOWNLOAD
+
+    county = client_for("county")
+    seen = set()
+    for name in sorted(DOWNLOAD):
+        seen |= _assert_inert(_cells(county.get(reverse(name), {"download": "1"})), name)
+    assert "'" + ASSESSMENT_TITLE in seen  # assessment:assessment_list
+
+
+def test_these_imports_answer_pages(client_for):
+    county = client_for("county")
+    for name in IMPORT_PAGES:
+        resp = county.get(reverse(name))
+        assert resp.status_code == 200 and resp["Content-Type"].startswith("text/html"), name
 
 
 def test_import_templates_and_problem_list_write_text_as_text(hostile, client_for, tmp_path, settings):

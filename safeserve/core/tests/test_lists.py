@@ -32,8 +32,15 @@ OTHER_LISTS = {
     "notifications:delivery_list": "notifications:delivery_export",
     "services:visit_due": "services:visit_due",  # ?download=1: every overdue pair as a workbook
     "services:ratings": "services:ratings",
+    # Hand-written lists of the later apps: their export is the page itself with ?download=1 too.
+    "coverage:work_list": "coverage:work_list",  # the enterprises outside the service, as of a date
+    "market:need_list": "market:need_list",  # the needs, with the names their enterprises disclose
+    "assessment:scheme_list": "assessment:scheme_list",
+    "assessment:assessment_list": "assessment:assessment_list",
+    "supervision:round_list": "supervision:round_list",
 }
-DOWNLOAD = {"services:visit_due", "services:ratings"}  # their export is the page with ?download=1
+# Their export is the page with ?download=1.
+DOWNLOAD = {"services:visit_due", "services:ratings"} | {k for k, v in OTHER_LISTS.items() if k == v}
 
 
 def _people(world):

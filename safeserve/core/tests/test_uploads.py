@@ -105,11 +105,31 @@ def test_check_xlsx_accepts_a_real_workbook(tmp_path):
 # Every place a file can come in. A new one must go through core/uploads.py and be added here
 # (and to the hostile-upload suite in hazards/tests/test_upload_doors.py).
 DOORS = {
-    "forms.FileField": {"core/forms.py"},
+    "forms.FileField": {
+        "core/forms.py",
+        "assessment/forms.py",  # objection files (verify_scan on each in assessment.actions)
+        "credit/forms.py",  # ScanField (verify_scan): accident attachments, listing repair proofs; penalty .xlsx
+        "inspections/forms.py",  # an inspection's support PDF (verify_pdf in inspections.actions)
+        "market/forms.py",  # a case story's picture (verify_image)
+        "tipoffs/forms.py",  # a report's attachments (tipoffs.actions.verify_attachments)
+        "training/forms.py",  # the attendance .xlsx (check_xlsx in training.actions)
+    },
     "forms.ImageField": set(),
     "serializers.FileField": {"core/api.py"},
     "serializers.ImageField": set(),
-    "models.FileField": {"services/models.py", "hazards/models.py"},  # visit photos, pending photos, contract scans
+    # Stored files, each written by core.uploads.save_document/save_image (or a PDF we rendered).
+    "models.FileField": {
+        "services/models.py",  # visit photos, contract scans
+        "hazards/models.py",  # hazard photos, pending photos
+        "assessment/models.py",  # objection files
+        "associations/models.py",  # inspection campaign photos
+        "credit/models.py",  # accident attachments, repair proofs; the decision PDF (rendered)
+        "experts/models.py",  # the expert's opinion PDF (rendered by WeasyPrint, never uploaded)
+        "inspections/models.py",  # support PDFs
+        "market/models.py",  # case story pictures
+        "supervision/models.py",  # re-check photos
+        "tipoffs/models.py",  # report attachments
+    },
     "models.ImageField": set(),
     "request.FILES": {
         "services/views.py",
@@ -117,6 +137,15 @@ DOORS = {
         "registry/roster_views.py",
         "core/views.py",
         "accounts/views.py",  # the account list (.xlsx): check_xlsx, hostile files in accounts/tests
+        "assessment/views.py",  # objection files
+        "associations/views.py",  # inspection photos
+        "credit/views.py",  # the accident attachment (its own route), repair proofs, the penalty .xlsx
+        "experts/views.py",  # the pool .xlsx (check_xlsx); finding photos go to hazards.actions
+        "inspections/views.py",  # support PDFs
+        "market/views.py",  # a case story's picture (its own route, verify_image)
+        "supervision/views.py",  # re-check photos
+        "tipoffs/views.py",  # report and supplement attachments
+        "training/views.py",  # the attendance .xlsx
     },
     "FileUploadParser": set(),
 }

@@ -49,3 +49,24 @@ def test_an_agency_sees_its_own_grade_only(world, client_for):
     listed = agency.get(reverse("credit:creditgrade_list")).content.decode()
     assert world["agency_a"].name in listed and world["agency_b"].name not in listed
     assert client_for("town_a").get(reverse("credit:creditgrade_detail", args=[own.pk])).status_code == 404
+
+
+def test_an_accident_attachment_has_its_own_door(world, client_for, graded, media_root):
+    """Uploaded on the accident's page (credit:accident_upload), checked by content; never through the
+    generic edit form (core/tests/test_uploads.py)."""
+    from safeserve_dev.services_fixtures import pdf
+    from safeserve_dev.testfiles import SCRIPT, upload
+
+    acc, _grade = graded
+    url = reverse("credit:accident_upload", args=[acc.pk])
+    detail = acc.get_absolute_url()
+    assert 'data-testid="accident-upload"' in client_for("town_a").get(detail).content.decode()
+    assert 'data-testid="accident-upload"' not in client_for("ent_a").get(detail).content.decode()
+    resp = client_for("town_a").post(url, {"upload": upload("报告.pdf", SCRIPT)}, follow=True)
+    acc.refresh_from_db()
+    assert not acc.attachment and "报告.pdf" in resp.content.decode()  # refused, named, nothing stored
+    assert client_for("ent_a").post(url, {"upload": pdf("事故调查报告.pdf")}).status_code == 403
+    assert client_for("town_a").post(url, {"upload": pdf("事故调查报告.pdf")}).status_code == 302
+    acc.refresh_from_db()
+    assert acc.attachment and acc.attachment_name == "事故调查报告.pdf"
+    assert client_for("town_a").get(reverse("credit:accident_attachment", args=[acc.pk])).status_code == 200

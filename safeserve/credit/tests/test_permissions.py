@@ -86,6 +86,17 @@ PUB_VIEW = {**OFFICERS, "ent_a": "a"}  # a published listing: its party reads it
 ROUTE_CHECKS = [
     RouteCheck("credit:accident_attachment", FACT_VIEW, "accident_a", "accident_b", args=_pk, kind="file"),
     RouteCheck(
+        "credit:accident_upload",
+        OFFICERS,
+        "accident_a",
+        "accident_b",
+        args=_pk,
+        method="post",
+        data={},
+        ok=(302,),  # no file: the form's error on the detail page, nothing stored
+        visible={"ent_a": "a"},  # it reads its own accident but attaches nothing to it
+    ),
+    RouteCheck(
         "credit:commitment_check",
         OFFICERS,
         "commitment_a",

@@ -243,6 +243,17 @@ ROUTE_CHECKS = [
         method="post",
         ok=(302,),
     ),
+    # A draft's picture: whoever may change the story (no file posted: the form's error, nothing stored).
+    RouteCheck(
+        "market:case_photo_upload",
+        {"county": "ab", "town_a": "a", "town_b": "b"},
+        "case_a",
+        "case_b",
+        args=lambda c: [c.pk],
+        method="post",
+        data={},
+        ok=(302,),
+    ),
     *NEED_CHECKS,
 ]
 test_routes = route_tests(ROUTE_CHECKS)
