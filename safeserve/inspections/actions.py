@@ -93,7 +93,7 @@ def targets_freeze(
         raise ValidationError({"month": _("检查月份须为1至12。")})
     if supersedes is not None:
         old = supersedes.draw
-        for t in supersedes.targets.select_for_update():
+        for t in supersedes.targets.select_for_update(of=("self",)):
             if t.status == TargetStatus.DONE:
                 raise ValidationError(_("该次抽取的对象已有检查记录，不能重新抽取。"))
         supersedes.targets.update(status=TargetStatus.VOID)

@@ -19,16 +19,17 @@ from django.utils.translation import gettext as _
 from safeserve.core import hooks
 from safeserve.hazards.choices import HazardLevel, HazardState
 from safeserve.hazards.models import Hazard
-from safeserve.registry.choices import EnterpriseStatus
+from safeserve.registry.choices import EnterpriseStatus, RiskLevel
 from safeserve.registry.models import Enterprise
 
 from . import conf
 from .choices import InspectionKind, RuleKind, TargetStatus
 from .models import FrequencyRule, Inspection, PlanTarget
 
-RISK_ORDER = {"blue": 0, "yellow": 1, "orange": 2, "red": 3}
+# The register's risk levels, lowest first (RiskLevel lists them from red down to blue).
+RISK_ORDER = {level: i for i, level in enumerate(reversed(RiskLevel.values))}
 # Ticket weights of the random draw (core.draws ticket rule): riskier units are drawn more often.
-RISK_WEIGHTS = {"red": 4, "orange": 3, "yellow": 2, "blue": 1}
+RISK_WEIGHTS = {level: order + 1 for level, order in RISK_ORDER.items()}  # blue 1 … red 4 tickets
 
 
 def is_high(ent: dict) -> bool:

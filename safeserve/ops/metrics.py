@@ -24,17 +24,20 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from safeserve.iot.models import Alarm, DeadLetter, Device, Reading
 from safeserve.notifications.models import Delivery
 
+EXACT_BELOW = 1_000_000  # below this many rows (by the statistics), count exactly
+
 
 def readings_stored() -> int:
-    """Rows of the readings table: an exact count on SQLite (one machine, small), the statistics'
-    estimate on PostgreSQL (a count(*) of a billion rows at every scrape would be a load of its own)."""
+    """Rows of the readings table: exact on SQLite (one machine) and on a small PostgreSQL table; the
+    planner's estimate on a large one (a count(*) of a billion rows at every scrape would be a load of
+    its own). The estimate is -1/0 until the table was first analysed, so small tables are counted."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(
-                "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass", [Reading._meta.db_table]
-            )
+            cur.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Reading._meta.db_table])
             row = cur.fetchone()
-        return int(row[0]) if row else 0
+        estimate = int(row[0]) if row else 0
+        if estimate >= EXACT_BELOW:
+            return estimate
     return Reading.objects.count()
 
 
