@@ -104,7 +104,9 @@ def prepare(args):
         account(f"load_ent_{i}", "enterprise", enterprise=ent)
         hz = list(Hazard.objects.filter(enterprise=ent).values_list("pk", flat=True)[:20])
         users["enterprise"].append({"username": f"load_ent_{i}", "hazards": hz})
-    links = ContractEnterprise.objects.filter(contract__status="active").select_related("contract")
+    links = ContractEnterprise.objects.filter(
+        contract__status="active", contract__agency__is_active=True
+    ).select_related("contract")
     by_agency: dict[int, list] = {}
     for link in links.iterator():
         by_agency.setdefault(link.contract.agency_id, []).append(link)
@@ -131,23 +133,62 @@ def prepare(args):
 # ---------------------------------------------------------------- run
 
 
-def cpu_by_group() -> dict[str, float]:
-    """CPU seconds used so far by the processes of each group (matched on their command line)."""
-    totals = dict.fromkeys(GROUPS, 0.0)
+def _cpu_by_pid() -> dict[int, tuple[str, float]]:
+    """{pid: (group, CPU seconds so far)} of the processes of each group (matched on the command line)."""
+    out = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
         except OSError:
             continue
-        comm = Path(f"/proc/{pid}/comm").read_text().strip() if Path(f"/proc/{pid}/comm").exists() else ""
         for group, needles in GROUPS.items():
             if any(n in cmd or n == comm for n in needles):
-                totals[group] += (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+                out[int(pid)] = (group, (int(fields[11]) + int(fields[12])) / TICKS)  # utime + stime
                 break
-    return totals
+    return out
+
+
+class CpuSampler:
+    """CPU seconds per group over a phase, sampled every half second so that processes which start
+    and end inside the phase (database backends, the load generator) are counted too."""
+
+    def __init__(self):
+        import threading
+
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self):
+        for pid, (group, secs) in _cpu_by_pid().items():
+            self.first.setdefault(pid, secs if pid in self.last or not self.last else 0.0)
+            self.last[pid] = (group, secs)
+
+    def _run(self):
+        while not self.stop_event.is_set():
+            self._sample()
+            self.stop_event.wait(0.5)
+
+    def __enter__(self):
+        self._sample()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        self.thread.join(5)
+        self._sample()
+
+    def totals(self) -> dict[str, float]:
+        out = dict.fromkeys(GROUPS, 0.0)
+        for pid, (group, secs) in self.last.items():
+            out[group] += max(0.0, secs - self.first.get(pid, 0.0))
+        return out
 
 
 def login_session(base: str, username: str, password: str):
@@ -276,11 +317,11 @@ def run(args):
     try:
         with tempfile.TemporaryDirectory(prefix="safeserve-load-") as tmp:
             for n in [int(x) for x in args.users.split(",")]:
-                before, t0 = cpu_by_group(), time.perf_counter()
-                stats = run_locust(args.base_url, n, args.duration, users_file, password, Path(tmp))
+                t0 = time.perf_counter()
+                with CpuSampler() as cpu:
+                    stats = run_locust(args.base_url, n, args.duration, users_file, password, Path(tmp))
                 wall = time.perf_counter() - t0
-                after = cpu_by_group()
-                total = report(stats, baseline, {g: after[g] - before[g] for g in GROUPS}, wall, n)
+                total = report(stats, baseline, cpu.totals(), wall, n)
                 failures += int(total["Failure Count"]) if total else 0
     finally:
         if sim is not None:
