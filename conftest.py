@@ -88,49 +88,67 @@ def _default_language_after_each_test():
     translation.deactivate()
 
 
-REFERENCE_MIGRATIONS = [
-    ("safeserve.registry.migrations.0002_load_industries", "load"),
-    ("safeserve.hazards.migrations.0002_seed_criteria", "seed"),
-    ("safeserve.services.migrations.0002_seed_general_checklist", "seed"),
-    ("safeserve.iot.migrations.0002_default_profile", "create_default"),
-]
-
-
-def _load_reference_data():
-    import importlib
-
-    from django.apps import apps
-
-    for module, func in REFERENCE_MIGRATIONS:
-        getattr(importlib.import_module(module), func)(apps, None)
-
-
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
-    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in getattr(item, "fixturenames", ())
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(fixtures)
+    )
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_in_transactional_tests(request):
-    """A transactional test (browser, live server) starts after others have flushed the database:
-    reload the reference data that data migrations put there (all loaders are idempotent)."""
-    if not _is_transactional(request.node):
-        return
-    request.getfixturevalue("_django_db_helper")
-    _load_reference_data()
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The freshly migrated test database (content types, permissions, the reference data of the data
+    migrations) is kept as a snapshot whether or not a selected test asks for serialized rollback:
+    every transactional test puts it back when it ends (see pytest_runtest_teardown)."""
+    from django.db import connections
+
+    connection = connections["default"]
+    snapshot = getattr(connection, "_test_serialized_contents", None)
+    if snapshot is None:
+        with django_db_blocker.unblock():
+            snapshot = connection.creation.serialize_db_to_string()
+    _MIGRATED_STATE.append(snapshot)
+    yield
+
+
+# The connection object can be replaced during a session (a live server test closes and reopens
+# connections in other contexts), so the snapshot is kept here too and put back on the connection.
+_MIGRATED_STATE: list[str] = []
+
+
+def _restore_migrated_state() -> None:
+    """After a transactional test's flush, bring the database back to its freshly migrated state.
+
+    A flush after ``serialized_rollback`` leaves every table empty (no content types, no reference
+    data); a plain flush recreates content types and permissions under new ids. pytest-xdist hands a
+    worker its files biggest first, so a plain test can run next in the same process: it must find
+    the same rows, under the same ids, as the content-type cache still holds."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connections
+
+    if not _MIGRATED_STATE:
+        return  # this process never set the test database up (every test so far was skipped)
+    connection = connections["default"]
+    connection._test_serialized_contents = _MIGRATED_STATE[0]  # for the next serialized_rollback test too
+    # Flush again even after a serialized test: its own flush re-creates content types (new ids)
+    # when the connection it looked at had lost the snapshot.
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True, reset_sequences=False)
+    connection.creation.deserialize_db_from_string(_MIGRATED_STATE[0])
+    ContentType.objects.clear_cache()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """A transactional test ends by flushing the database. With parallel workers a plain test may come
-    next in the same process: put the reference data back (committed) once the flush is done."""
+    """Once a transactional test's own teardown (its flush) is done, restore the migrated state."""
     yield
     if nextitem is None or not _is_transactional(item):
         return
     from pytest_django.plugin import blocking_manager_key
 
     with item.config.stash[blocking_manager_key].unblock():
-        _load_reference_data()
+        _restore_migrated_state()
 
 
 @pytest.fixture(autouse=True, scope="session")
