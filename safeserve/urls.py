@@ -14,6 +14,7 @@ from safeserve.inspections.api import router as inspections_router
 from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
 from safeserve.market.api import router as market_router
+from safeserve.procurement.api import router as procurement_router
 from safeserve.registry.api import router as registry_router
 from safeserve.services.api import router as services_router
 from safeserve.supervision.api import router as supervision_router
@@ -32,6 +33,7 @@ api_v1 = [
     path("supervision/", include(supervision_router.urls)),
     path("market/", include(market_router.urls)),
     path("inspections/", include(inspections_router.urls)),
+    path("procurement/", include(procurement_router.urls)),
 ]
 
 urlpatterns = [
@@ -57,6 +59,7 @@ urlpatterns = [
     path("associations/", include("safeserve.associations.urls")),
     path("training/", include("safeserve.training.urls")),
     path("inspections/", include("safeserve.inspections.urls")),
+    path("procurement/", include("safeserve.procurement.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),
