@@ -656,6 +656,10 @@ EXCLUDED = {
         "一公开: published inspection results and draw announcements, open to anyone by design; enterprise "
         "name, date and result only, never officers or contacts (inspections/tests/test_plans.py)"
     ),
+    "procurement/public/": (
+        "政府购买服务合同公示, open to anyone by design: number, buyer, supplier, service, method, amount, "
+        "term and award date of awarded purchases, never a person (procurement/tests/test_pages.py)"
+    ),
     "services/confirm/": (
         "the enterprise contact's one-time-code page, open to anyone by design: nothing of the visit shows "
         "before the right code; wrong codes count and void it (services/tests/test_visit_phone.py)"

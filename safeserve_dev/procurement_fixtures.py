@@ -88,8 +88,14 @@ def extend_world(world):
     """Town A's and town B's projects: a draft each, one procuring with a bid (agency A bid on A's,
     agency B on B's), and one in performance awarded to the bidder, with a payment."""
     from safeserve.procurement.models import Payment
+    from safeserve.registry.models import Agency
+    from safeserve_dev.testkit import make_credit_code
 
     o = world.objs
+    # A third supplier (no persona), whose bid the permission suite records on either town's project.
+    o["agency_c"] = Agency.objects.create(
+        credit_code=make_credit_code(103), name="嘉兴丙安全技术服务有限公司", service_types=["consulting"]
+    )
     o["draft_a"] = make_project(world, name="甲镇草稿项目")
     o["draft_b"] = make_project(world, buyer="town_b", targets=("ent_b",), name="乙镇草稿项目")
     o["proc_a"] = make_project(world, status="procuring", name="甲镇采购中项目")
