@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 from safeserve_dev.associations_seed import reset_associations
                 from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.inspections_seed import reset_inspections
+                from safeserve_dev.procurement_seed import reset_procurement
                 from safeserve_dev.reset import reset_app
                 from safeserve_dev.services_seed import reset_services
                 from safeserve_dev.supervision_seed import reset_supervision
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                 from safeserve_dev.training_seed import reset_training
 
                 reset_inspections(self.stdout)
+                reset_procurement(self.stdout)
                 reset_coverage(self.stdout)
                 reset_tipoffs(self.stdout)
                 for label in ("experts", "credit", "assessment", "market"):
@@ -163,4 +165,8 @@ class Command(BaseCommand):
 
             self.stdout.write("监督检查计划、双随机抽取与检查记录：")
             seed_inspections(seeder.rng, self.stdout)
+            from safeserve_dev.procurement_seed import seed_procurement
+
+            self.stdout.write("政府购买服务：项目、投标、合同、评价与支付：")
+            seed_procurement(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))
