@@ -46,4 +46,3 @@ def test_two_concurrent_payments_never_exceed_the_contract(world):
     # 70% of 100,000 may be paid before the evaluation: one 50,000 passes, the other is refused.
     assert sorted(outcomes) == ["paid", "refused"]
     assert Payment.objects.filter(project=p).aggregate(s=Sum("amount"))["s"] == Decimal("50000")
-
