@@ -1,6 +1,5 @@
 """Thin views: parse, call an action or a query, render. Every read goes through ``visible_to``."""
 
-import json
 from decimal import Decimal
 
 from django.contrib import messages
@@ -476,6 +475,3 @@ class PublicView(View):
         rows = list(queries.public_contracts()[:500])
         return render(request, "procurement/public.html", {"rows": rows})
 
-
-def chart_json(chart) -> str:
-    return json.dumps(chart, ensure_ascii=False)
