@@ -474,4 +474,3 @@ class PublicView(View):
     def get(self, request):
         rows = list(queries.public_contracts()[:500])
         return render(request, "procurement/public.html", {"rows": rows})
-
