@@ -360,9 +360,6 @@ def work_list(
         qs = qs.filter(town=town)
     if village:
         qs = qs.filter(village=village)
-    # The channels are asked about the area only (a town's ids come from an index); the other filters
-    # would make each channel re-read the enterprises' rows. The county asks about the whole register.
-    area = qs if (town or village or user.role != "county") else None
     if industry:
         qs = qs.filter(Q(industry=industry) | Q(industry__parent=industry))
     if key_industry is not None:
@@ -371,7 +368,7 @@ def work_list(
         qs = qs.filter(is_village_small=village_small)
     if risk_level:
         qs = qs.filter(risk_level=risk_level)
-    qs = qs.exclude(participation_q(on_date, area))
+    qs = qs.exclude(participation_q(on_date, qs))
     # Within one town the index (town, name, id) gives the order (and a page) without sorting the town.
     if town or village or user.role == "town":
         return qs.order_by("name", "id")

@@ -546,7 +546,7 @@ def test_every_figure_equals_an_independent_count(world, db, offset):
 
 
 def test_work_list_with_filters_equals_an_independent_count(world, db):
-    """The channels are asked about the area only; the other filters still apply to the list."""
+    """Filtered lists (the channels are asked about the filtered enterprises) equal the independent count."""
     on = D1
     covered = independent_participants(on)
     for persona, town in (("county", None), ("county", world["town_a"]), ("town_a", None)):
