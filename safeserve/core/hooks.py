@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.apps import apps
+
 # ---------------------------------------------------------------- scope relations
 # name -> provider(*args) returning a values() subquery of ids (or any iterable of ids).
 #   "agency_enterprises": provider(agency_id) — the enterprises an agency serves (services registers it).
@@ -47,20 +49,37 @@ VISIT_PANELS: list[Callable] = []
 # device, a 安责险 policy). name -> provider(enterprise_ids, on_date) returning, of ``enterprise_ids``
 # (ids or a values() subquery), those covered on that date as a values("enterprise_id") subquery,
 # computed from the records' own validity dates. COVERAGE_LABELS holds each channel's Chinese label.
+# A provider registered with ``whole_register=True`` also accepts ``enterprise_ids=None``: every
+# enterprise, with no restriction (the county's figures ask that; it spares a semi-join with the
+# register). Providers registered without it are never given None.
 COVERAGE_CHANNELS: dict[str, Callable] = {}
 COVERAGE_LABELS: dict[str, str] = {}
+COVERAGE_WHOLE_REGISTER: set[str] = set()
 
 
-def register_coverage_channel(name: str, label, provider: Callable) -> None:
+def register_coverage_channel(name: str, label, provider: Callable, *, whole_register: bool = False) -> None:
     COVERAGE_CHANNELS[name] = provider
     COVERAGE_LABELS[name] = label
+    if whole_register:
+        COVERAGE_WHOLE_REGISTER.add(name)
+    else:
+        COVERAGE_WHOLE_REGISTER.discard(name)
 
 
 def coverage_subqueries(enterprise_ids, on_date: date, channels=None) -> list:
     """One subquery per counting channel (all registered ones when ``channels`` is None); an
-    enterprise participates on ``on_date`` when it is in any of them. No channel -> [] (none covered)."""
+    enterprise participates on ``on_date`` when it is in any of them. No channel -> [] (none covered).
+
+    ``enterprise_ids`` None means the whole register: a channel registered with ``whole_register``
+    gets None, any other the register's ids as a subquery (what it was always given)."""
     names = COVERAGE_CHANNELS if channels is None else [c for c in channels if c in COVERAGE_CHANNELS]
-    return [COVERAGE_CHANNELS[name](enterprise_ids, on_date) for name in names]
+    out = []
+    for name in names:
+        ids = enterprise_ids
+        if ids is None and name not in COVERAGE_WHOLE_REGISTER:
+            ids = apps.get_model("registry", "Enterprise").objects.order_by().values("pk")
+        out.append(COVERAGE_CHANNELS[name](ids, on_date))
+    return out
 
 
 # ---------------------------------------------------------------- indicator sources (assessments)

@@ -42,7 +42,9 @@ class IotConfig(AppConfig):
 
         home.HOME_PROVIDERS.append(queries.home_summary)
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
-        hooks.register_coverage_channel("iot_device", _("智慧用电设备在线"), queries.covered_by_device)
+        hooks.register_coverage_channel(
+            "iot_device", _("智慧用电设备在线"), queries.covered_by_device, whole_register=True
+        )
         hooks.register_indicator(
             hooks.IndicatorSource(
                 "iot.alarms_handled", _("用电报警按时处置率"), "%", ("town",), queries.indicator_alarms_handled

@@ -27,7 +27,10 @@ def covered_by_device(enterprise_ids, on_date: date | None = None):
     start = timezone.make_aware(datetime.combine(on_date, time.min))
     first_hour = int(start.timestamp()) // 3600
     reported = ReadingHour.objects.filter(device=OuterRef("pk"), hour__gte=first_hour, hour__lt=first_hour + 24)
-    return Device.objects.filter(Exists(reported), enterprise_id__in=enterprise_ids).values("enterprise_id")
+    devices = Device.objects.filter(Exists(reported))
+    if enterprise_ids is not None:  # None: every enterprise (core.hooks, whole_register)
+        devices = devices.filter(enterprise_id__in=enterprise_ids)
+    return devices.values("enterprise_id")
 
 
 def handling_minutes() -> int:

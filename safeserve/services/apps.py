@@ -27,7 +27,9 @@ class ServicesConfig(AppConfig):
             "contract", ServiceContract, ("number__contains", "agency__name__contains"), order=("-id",)
         )
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
-        hooks.register_coverage_channel("service_contract", _("有效服务合同"), queries.covered_by_contract)
+        hooks.register_coverage_channel(
+            "service_contract", _("有效服务合同"), queries.covered_by_contract, whole_register=True
+        )
         hooks.register_indicator(
             hooks.IndicatorSource(
                 "services.visits_on_time",

@@ -40,11 +40,13 @@ def has_socialized_service(enterprises, on_date: date | None = None) -> set[int]
 
 def covered_by_contract(enterprise_ids, on_date: date | None = None):
     """Coverage channel "service_contract" (core.hooks.COVERAGE_CHANNELS): of ``enterprise_ids``
-    (ids or a values() subquery), those with a contract in force today, as a subquery."""
+    (ids or a values() subquery; None: every enterprise), those with a contract in force on
+    ``on_date`` (today by default), as a subquery."""
     on_date = on_date or timezone.localdate()
-    return ContractEnterprise.objects.filter(_covering(on_date), enterprise_id__in=enterprise_ids).values(
-        "enterprise_id"
-    )
+    links = ContractEnterprise.objects.filter(_covering(on_date))
+    if enterprise_ids is not None:
+        links = links.filter(enterprise_id__in=enterprise_ids)
+    return links.values("enterprise_id")
 
 
 def enterprises_served_by_agency(on_date: date | None = None) -> dict[int, int]:

@@ -481,3 +481,136 @@ def test_demo_seed_makes_targets_and_snapshots_once(world, db):
     assert first["targets"] == 11 and first["snapshots"] == SNAPSHOT_MONTHS * 2 * 5  # 2 towns × 5 county targets
     again = seed_coverage(random.Random(1), io.StringIO())
     assert again["targets"] == 0 and CoverageTarget.objects.count() == 11
+
+
+# ---------------------------------------------------------------- every figure, counted independently
+
+
+def _independent_figures(population, on_date, scopes, group):
+    """{group id: {code: (total, covered)}} counted row by row here (not the app's grouped query)."""
+    covered = independent_participants(on_date)
+    out = {}
+    for e in population.select_related("industry"):
+        per = out.setdefault(getattr(e, group), {})
+        for code, test in scopes.items():
+            if test(e):
+                t, c = per.get(code, (0, 0))
+                per[code] = (t + 1, c + (e.pk in covered))
+    return out
+
+
+@pytest.mark.parametrize("offset", [0, 30, 150])
+def test_every_figure_equals_an_independent_count(world, db, offset):
+    """Overlapping target scopes (built-in and custom) give each town's and village's figures exactly
+    as counting the enterprises one by one does: the grouped count (one row per combination of
+    flags) is summed back per target correctly."""
+    county = user(world, "county")
+    on = TODAY - timedelta(days=offset)
+    for code, data in {
+        "red": {"risk_level": "red"},
+        "key_small": {"key_industry": True, "village_small": True},
+        "textile": {"industry": world["other_industry"]},
+    }.items():
+        core_actions.create_record(
+            actor=county,
+            model=CoverageTarget,
+            data={"year": on.year, "kind": "custom", "code": code, "name": code, "share": Decimal("10"), **data},
+        )
+    scopes = {
+        "overall": lambda e: True,
+        "village_small": lambda e: e.is_village_small,
+        "key_industry": lambda e: bool(e.industry and e.industry.is_key),
+        "red": lambda e: e.risk_level == "red",
+        "key_small": lambda e: bool(e.industry and e.industry.is_key) and e.is_village_small,
+        "textile": lambda e: e.industry_id == world["other_industry"].pk,
+    }
+    population = Enterprise.objects.exclude(status="cancelled")
+    for area, group, pop in (
+        (queries.area_for(county), "town_id", population),
+        (queries.area_for(county, town_id=world["town_a"].pk), "village_id", population.filter(town=world["town_a"])),
+    ):
+        expected = _independent_figures(pop, on, scopes, group)
+        data = queries.coverage(area, on)
+        got = {row.id: {f.code: (f.total, f.covered) for f in row.figures} for row in data["rows"]}
+        for gid, per in expected.items():
+            for code, pair in per.items():
+                assert got[gid][code] == pair, (area.level, gid, code)
+        for gid, per in got.items():  # and nothing counted that the independent count does not have
+            for code, pair in per.items():
+                assert pair == expected.get(gid, {}).get(code, (0, 0)), (area.level, gid, code)
+        totals = {f.code: (f.total, f.covered) for f in data["figures"]}
+        for code in scopes:
+            assert totals[code] == tuple(sum(per.get(code, (0, 0))[i] for per in expected.values()) for i in (0, 1)), (
+                code
+            )
+
+
+def test_work_list_with_filters_equals_an_independent_count(world, db):
+    """Filtered lists (the channels are asked about the filtered enterprises) equal the independent count."""
+    on = D1
+    covered = independent_participants(on)
+    for persona, town in (("county", None), ("county", world["town_a"]), ("town_a", None)):
+        u = user(world, persona)
+        everyone = Enterprise.objects.exclude(status="cancelled").select_related("industry")
+        if town is not None or persona == "town_a":
+            everyone = everyone.filter(town=world["town_a"])
+        for risk in ("red", "yellow"):
+            expected = {e.pk for e in everyone if e.risk_level == risk and e.industry.is_key and e.pk not in covered}
+            got = queries.work_list(u, on, town=town, risk_level=risk, key_industry=True)
+            assert set(got.values_list("pk", flat=True)) == expected, (persona, town, risk)
+        expected = {e.pk for e in everyone if e.is_village_small and e.pk not in covered}
+        got = queries.work_list(u, on, town=town, village_small=True)
+        assert set(got.values_list("pk", flat=True)) == expected
+
+
+# ---------------------------------------------------------------- the channel hook
+
+
+@pytest.fixture
+def legacy_channel(world):
+    """A channel registered the old way (no ``whole_register``): it must never be given None."""
+    from django.db.models import F
+
+    calls = []
+    chosen = world["ent_a3"]  # struck off: the channel names it, but the population leaves it out
+    taken = independent_participants(D1)
+    noise = Enterprise.objects.filter(name__startswith="噪声企业").order_by("pk")
+    counted = next(e for e in noise if e.pk not in taken)  # in no other channel on D1
+
+    def provider(enterprise_ids, on_date):
+        calls.append(enterprise_ids)
+        pks = [counted.pk, chosen.pk]
+        return Enterprise.objects.filter(pk__in=enterprise_ids).filter(pk__in=pks).values(enterprise_id=F("pk"))
+
+    hooks.register_coverage_channel("legacy_test", "旧式渠道", provider)
+    yield counted, calls
+    hooks.COVERAGE_CHANNELS.pop("legacy_test")
+    hooks.COVERAGE_LABELS.pop("legacy_test")
+    hooks.COVERAGE_WHOLE_REGISTER.discard("legacy_test")
+
+
+def test_a_channel_registered_without_whole_register_still_counts(world, db, legacy_channel):
+    counted, calls = legacy_channel
+    county = user(world, "county")
+    on = D1
+    before = independent_participants(on)
+    assert counted.pk not in before, "the noise enterprise chosen must not participate otherwise"
+    live = Enterprise.objects.exclude(status="cancelled")
+    expected = set(live.filter(pk__in=before | {counted.pk}).values_list("pk", flat=True))
+    fig = queries.coverage(queries.area_for(county), on)["figures"][0]
+    assert fig.covered == len(expected)
+    assert counted.pk not in set(queries.work_list(county, on).values_list("pk", flat=True))
+    town = queries.coverage(queries.area_for(county, town_id=counted.town_id), on)["figures"][0]
+    assert town.covered == live.filter(pk__in=expected, town_id=counted.town_id).count()
+    town_list = queries.work_list(county, on, town=counted.town)
+    assert counted.pk not in set(town_list.values_list("pk", flat=True))
+    assert calls and all(ids is not None for ids in calls)
+    # The built-in channels accept None (the whole register) and are asked so for the county.
+    assert {"service_contract", "iot_device"} <= hooks.COVERAGE_WHOLE_REGISTER
+    subs = hooks.coverage_subqueries(None, on, ["service_contract", "iot_device", "legacy_test"])
+    assert len(subs) == 3 and calls[-1] is not None
+    # Asked about everyone, the built-in channels do not semi-join the register (decisions/0044).
+    # (Unordered, as coverage.queries.covered_sql uses them: a device's default order joins the register.)
+    for sub in subs[:2]:
+        assert "registry_enterprise" not in str(sub.order_by().query)
+    assert "registry_enterprise" in str(subs[2].order_by().query)
