@@ -16,6 +16,7 @@ from safeserve.iot.api import router as iot_router
 from safeserve.market.api import router as market_router
 from safeserve.registry.api import router as registry_router
 from safeserve.services.api import router as services_router
+from safeserve.subsidies.api import router as subsidies_router
 from safeserve.supervision.api import router as supervision_router
 from safeserve.tipoffs.api import router as tipoffs_router
 
@@ -32,6 +33,7 @@ api_v1 = [
     path("supervision/", include(supervision_router.urls)),
     path("market/", include(market_router.urls)),
     path("inspections/", include(inspections_router.urls)),
+    path("subsidies/", include(subsidies_router.urls)),
 ]
 
 urlpatterns = [
@@ -57,6 +59,7 @@ urlpatterns = [
     path("associations/", include("safeserve.associations.urls")),
     path("training/", include("safeserve.training.urls")),
     path("inspections/", include("safeserve.inspections.urls")),
+    path("subsidies/", include("safeserve.subsidies.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),
