@@ -41,13 +41,13 @@ def granted_to(enterprise_id, year, *, exclude_pk=None) -> Decimal:
     qs = SubsidyApplication.objects.filter(enterprise_id=enterprise_id, policy__year=year, status__in=GRANTED_STATES)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return qs.aggregate(s=Sum("approved_amount"))["s"] or ZERO
+    return rules.cents(qs.aggregate(s=Sum("approved_amount"))["s"] or ZERO)
 
 
 def granted_under(policy_id) -> Decimal:
     """What a policy's budget has granted (approved or paid)."""
     qs = SubsidyApplication.objects.filter(policy_id=policy_id, status__in=GRANTED_STATES)
-    return qs.aggregate(s=Sum("approved_amount"))["s"] or ZERO
+    return rules.cents(qs.aggregate(s=Sum("approved_amount"))["s"] or ZERO)
 
 
 # ---------------------------------------------------------------- policies
