@@ -20,6 +20,11 @@ ZERO = Decimal("0")
 S = ApplicationStatus
 
 
+def money(value) -> Decimal:
+    """A sum of money to the cent (SQLite answers 4000 for a sum of 4000.00)."""
+    return rules.cents(value or ZERO)
+
+
 def policies(user):
     return SubsidyPolicy.objects.visible_to(user).select_related("town")
 
@@ -46,11 +51,11 @@ def policy_figures(user, policy) -> dict:
     row = _with_figures(SubsidyPolicy.objects.visible_to(user).filter(pk=policy.pk)).values(
         "approved_sum", "paid_sum", "n_apps", "n_submitted", "n_granted", "n_rejected", "reached"
     )[0]
-    approved = row["approved_sum"] or ZERO
+    approved = money(row["approved_sum"])
     return {
         **row,
         "approved_sum": approved,
-        "paid_sum": row["paid_sum"] or ZERO,
+        "paid_sum": money(row["paid_sum"]),
         "remaining": policy.budget - approved,
         "eligible": Enterprise.objects.visible_to(user).filter(rules.eligible_q(policy)).count(),
     }
@@ -83,7 +88,7 @@ def overview(user, year: int) -> dict:
     eligible = _eligible_counts(user, rows)
     town_rows = []
     for p in rows:
-        approved = p.approved_sum or ZERO
+        approved = money(p.approved_sum)
         town_rows.append(
             {
                 "policy": p,
@@ -91,7 +96,7 @@ def overview(user, year: int) -> dict:
                 "status": p.get_status_display(),
                 "budget": p.budget,
                 "approved": approved,
-                "paid": p.paid_sum or ZERO,
+                "paid": money(p.paid_sum),
                 "remaining": p.budget - approved,
                 "applications": p.n_apps,
                 "submitted": p.n_submitted,
@@ -126,9 +131,9 @@ def overview(user, year: int) -> dict:
             {
                 "year": y,
                 "policies": budgets[y]["n"],
-                "budget": budgets[y]["budget"] or ZERO,
-                "approved": a.get("approved") or ZERO,
-                "paid": a.get("paid") or ZERO,
+                "budget": money(budgets[y]["budget"]),
+                "approved": money(a.get("approved")),
+                "paid": money(a.get("paid")),
                 "applications": a.get("n") or 0,
                 "reached": a.get("reached") or 0,
             }
@@ -204,8 +209,8 @@ def enterprise_panels(request, enterprise) -> list[dict]:
                     "value": figures["submitted"],
                     "url": base + "&status=submitted",
                 },
-                {"key": "granted", "label": _("已批准（元）"), "value": str(figures["granted"] or ZERO), "url": ""},
-                {"key": "paid", "label": _("已拨付（元）"), "value": str(figures["paid"] or ZERO), "url": ""},
+                {"key": "granted", "label": _("已批准（元）"), "value": str(money(figures["granted"])), "url": ""},
+                {"key": "paid", "label": _("已拨付（元）"), "value": str(money(figures["paid"])), "url": ""},
             ],
             "items": items,
             "url": base,
