@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "safeserve.supervision",
     "safeserve.inspections",
     "safeserve.procurement",
+    "safeserve.subsidies",
 ]
 
 MIDDLEWARE = [

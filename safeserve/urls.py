@@ -17,6 +17,7 @@ from safeserve.market.api import router as market_router
 from safeserve.procurement.api import router as procurement_router
 from safeserve.registry.api import router as registry_router
 from safeserve.services.api import router as services_router
+from safeserve.subsidies.api import router as subsidies_router
 from safeserve.supervision.api import router as supervision_router
 from safeserve.tipoffs.api import router as tipoffs_router
 
@@ -34,6 +35,7 @@ api_v1 = [
     path("market/", include(market_router.urls)),
     path("inspections/", include(inspections_router.urls)),
     path("procurement/", include(procurement_router.urls)),
+    path("subsidies/", include(subsidies_router.urls)),
 ]
 
 urlpatterns = [
@@ -60,6 +62,7 @@ urlpatterns = [
     path("training/", include("safeserve.training.urls")),
     path("inspections/", include("safeserve.inspections.urls")),
     path("procurement/", include("safeserve.procurement.urls")),
+    path("subsidies/", include("safeserve.subsidies.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

@@ -42,6 +42,8 @@ OTHER_WORKBOOK_ROUTES |= {"accounts:user_import", "accounts:user_import_template
 OTHER_WORKBOOK_ROUTES |= {"training:attendance_import"}
 # The tip-off handlers' ledger (举报人台账) and the penalty import's template: downloaded below.
 OTHER_WORKBOOK_ROUTES |= {"tipoffs:ledger", "credit:penalty_template"}
+# The subsidy summary (?download=1): downloaded in test_subsidy_workbooks_write_text_as_text.
+OTHER_WORKBOOK_ROUTES |= {"subsidies:overview"}
 # Imports that read a workbook and answer a page (every bad row listed on it, no problem-list
 # workbook): nothing of theirs is downloaded. ``test_these_imports_answer_pages`` holds them to it.
 IMPORT_PAGES = {"credit:penalty_import", "experts:pool_import"}
@@ -197,3 +199,18 @@ def test_as_text_cell_keeps_types_and_escapes_triggers():
         assert as_text_cell(text) == "'" + text
         assert from_text_cell(as_text_cell(text)) == text
     assert from_text_cell("'abc") == "'abc"
+
+
+def test_subsidy_workbooks_write_text_as_text(hostile, client_for):
+    """The subsidy applications' export and the county summary's workbook (?download=1)."""
+    from safeserve_dev.subsidies_fixtures import make_application, make_own_contract, make_policy
+
+    policy = make_policy(hostile, name="=1+1 补贴政策")
+    make_application(hostile, policy, make_own_contract(hostile, number="@SUM(A1)"))
+    for persona in ("county", "town_a", "ent_a"):
+        export = client_for(persona).get(reverse("subsidies:subsidyapplication_export"))
+        values = _assert_inert(_cells(export), f"subsidies export as {persona}")
+        assert {"'" + HOSTILE, "'=1+1 补贴政策", "'@SUM(A1)"} <= values
+    for persona in ("county", "town_a"):
+        summary = client_for(persona).get(reverse("subsidies:overview"), {"download": "1"})
+        _assert_inert(_cells(summary), f"subsidies summary as {persona}")

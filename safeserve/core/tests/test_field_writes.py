@@ -134,6 +134,10 @@ CHANGE_EXPECTED = {
         "county": {"agency", "services", "staff", "towns", "enterprises", "start_date", "end_date", "note"},
         "agency_a": {"agency", "services", "staff", "towns", "enterprises", "start_date", "end_date", "note"},
     },
+    # A town's draft subsidy policy: all of it but the town (its own); the status moves by its steps.
+    "subsidies.subsidypolicy": {
+        "town_a": {"year", "name", "industry_codes", "size_classes", "share", "cap", "budget", "note"},
+    },
 }
 
 # The record each persona edits: the first of these it may change.
@@ -176,6 +180,7 @@ CANDIDATES = {
     "market.casestory": ["story_fw_a"],
     "market.priceitem": ["price_fw_a", "price_fw_b"],
     "supervision.practicenotice": ["notice_a"],
+    "subsidies.subsidypolicy": ["policy_fw"],
 }
 
 # A user's organisation link only holds for the role it belongs to: edit a user of that role.
@@ -364,6 +369,9 @@ def _credit_market_and_supervision(world):
             price_max=Decimal("2000.00"),
         )
     o["notice_a"] = make_notice(world, status="filed", note="字段测试执业告知", staff=("staff_a",))
+    from safeserve_dev.subsidies_fixtures import make_policy
+
+    o["policy_fw"] = make_policy(world, "town_a", status="draft", y=2030, name="字段测试补贴政策")
 
 
 def _associations_and_training(o):
@@ -440,6 +448,9 @@ CODES = {
 }
 
 
+SUBSIDY_VALUES = {"industry_codes": ["F"], "size_classes": ["micro"], "share": Decimal("0.300")}
+
+
 def _other_row(model, user, current, visible: bool, **filters):
     qs = model._default_manager.all()
     if visible:
@@ -478,6 +489,8 @@ def new_value(model, field, obj, user, expect_writable):
         return None if town is None else (town.pk, {"payer_type": "town"})
     if lbl == "services.servicecontract" and name == "payer_type":
         return ("county", {"payer_town": None})
+    if lbl == "subsidies.subsidypolicy" and name in SUBSIDY_VALUES:  # lists of codes, a share within 0..1
+        return (SUBSIDY_VALUES[name], {})
     if field.is_relation:
         filters = {}
         if lbl == "registry.enterprise" and name == "industry":

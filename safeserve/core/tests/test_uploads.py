@@ -113,6 +113,7 @@ DOORS = {
         "market/forms.py",  # a case story's picture (verify_image)
         "tipoffs/forms.py",  # a report's attachments (tipoffs.actions.verify_attachments)
         "training/forms.py",  # the attendance .xlsx (check_xlsx in training.actions)
+        "subsidies/forms.py",  # a subsidy application's invoice (InvoiceField: verify_scan)
     },
     "forms.ImageField": set(),
     "serializers.FileField": {"core/api.py"},
@@ -129,6 +130,7 @@ DOORS = {
         "market/models.py",  # case story pictures
         "supervision/models.py",  # re-check photos
         "tipoffs/models.py",  # report attachments
+        "subsidies/models.py",  # invoices (save_document after verify_scan)
     },
     "models.ImageField": set(),
     "request.FILES": {
@@ -146,6 +148,7 @@ DOORS = {
         "supervision/views.py",  # re-check photos
         "tipoffs/views.py",  # report and supplement attachments
         "training/views.py",  # the attendance .xlsx
+        "subsidies/views.py",  # the invoice of a subsidy application (subsidies/tests/test_subsidies.py)
     },
     "FileUploadParser": set(),
 }

@@ -73,6 +73,7 @@ class Command(BaseCommand):
                 from safeserve_dev.procurement_seed import reset_procurement
                 from safeserve_dev.reset import reset_app
                 from safeserve_dev.services_seed import reset_services
+                from safeserve_dev.subsidies_seed import reset_subsidies
                 from safeserve_dev.supervision_seed import reset_supervision
                 from safeserve_dev.tipoffs_seed import reset_tipoffs
                 from safeserve_dev.training_seed import reset_training
@@ -83,6 +84,7 @@ class Command(BaseCommand):
                 reset_tipoffs(self.stdout)
                 for label in ("experts", "credit", "assessment", "market"):
                     reset_app(label, self.stdout, keep=("specialty", "ruletable", "scheme", "indicator"))
+                reset_subsidies(self.stdout)
                 reset_supervision(self.stdout)
                 reset_associations(self.stdout)
                 reset_training(self.stdout)
@@ -169,4 +171,7 @@ class Command(BaseCommand):
 
             self.stdout.write("政府购买服务：项目、投标、合同、评价与支付：")
             seed_procurement(seeder.rng, self.stdout)
+            from safeserve_dev.subsidies_seed import seed_subsidies
+
+            seed_subsidies(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))
