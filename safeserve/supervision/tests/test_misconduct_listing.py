@@ -151,3 +151,13 @@ def test_the_staff_listing_on_the_public_page_shows_the_employer_not_an_id(clien
     assert world["staff_a"].name in page and world["agency_a"].name in page
     assert world["staff_a"].id_number not in page
     assert world["staff_a"].pk in hooks.listed_ids("staff", [world["staff_a"].pk], li.published_on)
+
+
+def test_supervision_refuses_a_town_officer_by_itself(world, monkeypatch):
+    """Not only the credit app's own permission: without it, supervision still refuses the town."""
+    monkeypatch.setattr(hooks, "LISTING_PROVIDERS", {})
+    with pytest.raises(PermissionDenied):
+        _propose(world, actor="town_a")
+    with pytest.raises(PermissionDenied):
+        actions.misconduct_record_rented(actor=world.user("town_a"), agency=world["agency_a"], staff=[], finding="x")
+    assert not MisconductFinding.objects.exists()
