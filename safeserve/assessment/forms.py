@@ -108,6 +108,9 @@ class OpenForm(BoundedForm):
     def __init__(self, *args, user=None, subject=Subject.TOWN, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scheme"].queryset = Scheme.objects.visible_to(user, "change").filter(subject=subject)
+        latest = self.fields["scheme"].queryset.first()  # the latest year's latest version
+        if latest is not None:
+            self.fields["scheme"].initial = latest.pk
         self.fields["cut_off"].initial = timezone.localdate()
 
 
