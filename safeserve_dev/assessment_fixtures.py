@@ -59,4 +59,30 @@ def extend_world(world):
             files=[pdf(f"evidence-{side}.pdf")],
         )
         o[f"file_{side}"] = o[f"objection_{side}"].files.get()
+    extend_agency_world(world)
+    return world
+
+
+def extend_agency_world(world):
+    """This year's agency grading (年度服务机构考评) on the default scheme, open, with an objection by
+    agency A (through the action) and one on agency B's sheet (agency B has no user in the world)."""
+    from django.utils import timezone
+
+    from safeserve.assessment import actions
+    from safeserve.assessment.models import Objection, Score
+
+    o = world.objs
+    county = world.user("county")
+    today = timezone.localdate()
+    o["agency_scheme"] = actions.agency_scheme_default(actor=county, year=today.year)
+    o["agency_assessment"] = actions.assessment_open(actor=county, scheme=o["agency_scheme"], cut_off=today)
+    for side in ("a", "b"):
+        sheet = o["agency_assessment"].sheets.get(subject_id=o[f"agency_{side}"].pk)
+        o[f"agsheet_{side}"] = sheet
+        o[f"agscore_{side}"] = Score.objects.get(sheet=sheet, indicator__order=1)
+    o["agobjection_a"] = actions.objection_raise(
+        actor=world.user("agency_a"), score=o["agscore_a"], note="a 机构复核结论有误", files=[pdf("ag-a.pdf")]
+    )
+    o["agfile_a"] = o["agobjection_a"].files.get()
+    o["agobjection_b"] = Objection.objects.create(score=o["agscore_b"], note="b 机构异议")
     return world

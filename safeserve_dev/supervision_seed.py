@@ -81,7 +81,8 @@ def seed_sampling(rng, county) -> dict:
         recheck = actions.recheck_record(
             actor=county,
             item=item,
-            checked_on=today,
+            # Yesterday: inside the demo agency grading, whose data are frozen as of yesterday.
+            checked_on=today - timedelta(days=1),
             checker_kind="officer",
             checker_name=county.full_name or county.username,
             outcome=outcome,
@@ -116,7 +117,46 @@ def seed_supervision(rng, stdout) -> dict:
         return counts
     sampling = seed_sampling(rng, county)
     stdout.write("服务抽查：抽中 {items} 条，已复核 {rechecks} 条".format(**{"misconduct": 0, **sampling}))
-    return {**counts, **sampling}
+    grading = seed_agency_grading(rng, county)
+    if grading:
+        stdout.write("机构年度考评：{title}（已定稿，{agencies} 家机构）".format(**grading))
+    return {**counts, **sampling, **({"grading": grading["pk"]} if grading else {})}
+
+
+def seed_agency_grading(rng, county) -> dict:
+    """One finalised yearly agency grading (年度服务机构考评) of every agency in the register on the
+    default scheme, its data frozen as of yesterday (the re-checks above count), one objection by an
+    agency ruled on by the county, then finalised: the grades show in the agency files, the ranking
+    and the public directory. Through the assessment actions, as a real round."""
+    from safeserve.assessment import actions as assessment_actions
+    from safeserve.assessment.choices import Subject
+    from safeserve.assessment.models import Assessment, Scheme, Score
+
+    today = timezone.localdate()
+    cut_off = today - timedelta(days=1)
+    if Assessment.objects.filter(subject=Subject.AGENCY, year=cut_off.year).exists():
+        return {}
+    scheme = Scheme.objects.filter(subject=Subject.AGENCY, year=cut_off.year).order_by("-version").first()
+    scheme = scheme or assessment_actions.agency_scheme_default(actor=county, year=cut_off.year)
+    grading = assessment_actions.assessment_open(
+        actor=county, scheme=scheme, cut_off=cut_off, period_start=cut_off - timedelta(days=364)
+    )
+    agency_user = User.objects.filter(role=Role.AGENCY, is_active=True, agency__isnull=False).order_by("pk").first()
+    if agency_user is not None:
+        score = Score.objects.filter(
+            sheet__assessment=grading, sheet__subject_id=agency_user.agency_id, indicator__order=1
+        ).first()
+        if score is not None:
+            objection = assessment_actions.objection_raise(
+                actor=agency_user, score=score, note="本机构一条抽查记录复核时企业负责人不在场，申请复查。"
+            )
+            assessment_actions.objection_rule(
+                actor=county, objection=objection, upheld=False, reason="复核有照片和企业签字为证，维持原结论。"
+            )
+    # The demo's objection period is over (a real one lasts ASSESSMENT_OBJECTION_DAYS).
+    Assessment.objects.filter(pk=grading.pk).update(objection_deadline=cut_off)
+    grading = assessment_actions.assessment_finalise(actor=county, assessment=Assessment.objects.get(pk=grading.pk))
+    return {"pk": grading.pk, "title": grading.title, "agencies": grading.sheets.count()}
 
 
 def reset_supervision(stdout) -> None:

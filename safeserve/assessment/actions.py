@@ -19,7 +19,7 @@ from safeserve.notifications.models import Level
 from safeserve.notifications.queries import county_officers
 
 from . import conf, scoring, transitions
-from .choices import AssessmentState, ObjectionState, Rule
+from .choices import AssessmentState, Grade, ObjectionState, Rule, Subject
 from .models import Assessment, Indicator, Objection, ObjectionFile, Scheme, Score, Sheet
 from .subjects import SUBJECTS
 
@@ -113,6 +113,20 @@ def scheme_save(*, actor, data: dict, indicators: list[dict], scheme: Scheme | N
         note=note,
     )
     return target
+
+
+def agency_scheme_default(*, actor, year: int) -> Scheme:
+    """The default agency scheme (assessment/defaults.py) for ``year``, unless that year has one."""
+    from .defaults import AGENCY_INDICATORS, AGENCY_SCHEME_NAME
+
+    _require(actor, "assessment.add_scheme")
+    if Scheme.objects.filter(subject=Subject.AGENCY, year=year).exists():
+        _fail("year", _("%(y)d 年度已有服务机构考评方案，请在该方案上修改") % {"y": year})
+    return scheme_save(
+        actor=actor,
+        data={"subject": Subject.AGENCY, "year": year, "name": AGENCY_SCHEME_NAME, "note": _("默认方案")},
+        indicators=[dict(r) for r in AGENCY_INDICATORS],
+    )
 
 
 # ---------------------------------------------------------------- opening: compute and freeze
@@ -266,9 +280,15 @@ def rescore(assessment: Assessment) -> None:
         vetoed[sc.sheet_id] = vetoed[sc.sheet_id] or sc.vetoes
     totals = {pk: scoring.total(finals[pk], vetoed[pk]) for pk in finals}
     ranks = scoring.ranks([(pk, totals[pk], vetoed[pk]) for pk in finals])
+    limits = grade_thresholds()
     for s in sheets:
         s.total, s.vetoed, s.rank = totals[s.pk], vetoed[s.pk], ranks[s.pk]
-    Sheet.objects.bulk_update(sheets, ["total", "vetoed", "rank"])
+        s.grade = scoring.grade(s.total, s.vetoed, limits)
+    Sheet.objects.bulk_update(sheets, ["total", "vetoed", "rank", "grade"])
+
+
+def grade_thresholds() -> tuple:
+    return tuple(conf.get(f"ASSESSMENT_GRADE_{k}") for k in ("EXCELLENT", "GOOD", "FAIR"))
 
 
 def result_rows(assessment: Assessment) -> list:
@@ -488,7 +508,14 @@ def verify_assessment(assessment: Assessment) -> list[str]:
     sheets = list(assessment.sheets.all())
     totals = {s.pk: scoring.total(finals.get(s.pk, []), vetoed.get(s.pk, False)) for s in sheets}
     ranks = scoring.ranks([(s.pk, totals[s.pk], vetoed.get(s.pk, False)) for s in sheets])
+    limits = grade_thresholds()
     for s in sheets:
+        expected = scoring.grade(totals[s.pk], vetoed.get(s.pk, False), limits)
+        if s.grade and expected != s.grade:
+            problems.append(
+                _("%(s)s：按总分应评为“%(g)s”，存储为“%(sg)s”")
+                % {"s": s.subject_label, "g": Grade(expected).label, "sg": s.get_grade_display()}
+            )
         if (totals[s.pk], vetoed.get(s.pk, False), ranks[s.pk]) != (s.total, s.vetoed, s.rank):
             problems.append(
                 _("%(s)s：重算总分 %(t)s、排名 %(r)d，存储为总分 %(st)s、排名 %(sr)s")

@@ -52,6 +52,7 @@ class SheetSerializer(serializers.ModelSerializer):
             "total",
             "vetoed",
             "rank",
+            "grade",
             "scores",
         ]
         read_only_fields = fields

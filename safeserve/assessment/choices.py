@@ -27,6 +27,15 @@ class AssessmentState(models.TextChoices):
     FINAL = "final", _("已定稿")
 
 
+class Grade(models.TextChoices):
+    """The grade a final total gives (thresholds: conf ASSESSMENT_GRADE_*); a vetoed sheet is 差."""
+
+    EXCELLENT = "excellent", _("优")
+    GOOD = "good", _("良")
+    FAIR = "fair", _("中")
+    POOR = "poor", _("差")
+
+
 class ObjectionState(models.TextChoices):
     PENDING = "pending", _("待裁定")
     UPHELD = "upheld", _("异议成立")

@@ -25,7 +25,7 @@ def source_choices(subject: str | None = None):
 
 
 class SchemeForm(BoundedForm):
-    subject = forms.ChoiceField(label=_("考核对象"), choices=Subject.choices[:1], widget=forms.Select(attrs=SELECT))
+    subject = forms.ChoiceField(label=_("考核对象"), choices=Subject.choices[:2], widget=forms.Select(attrs=SELECT))
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs=SMALL))
     name = forms.CharField(label=_("方案名称"), max_length=100, widget=forms.TextInput(attrs=SMALL))
     note = forms.CharField(label=_("说明"), max_length=300, required=False, widget=forms.TextInput(attrs=SMALL))
@@ -74,7 +74,8 @@ class IndicatorForm(BoundedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = source_choices(Subject.TOWN)
+        # Every source: the scheme's subject decides which fit (Indicator.clean says which do not).
+        self.fields["source"].choices = source_choices()
 
 
 class BaseIndicatorFormSet(forms.BaseFormSet):
@@ -104,9 +105,12 @@ class OpenForm(BoundedForm):
         label=_("名称（可不填）"), max_length=100, required=False, widget=forms.TextInput(attrs=SMALL)
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, subject=Subject.TOWN, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scheme"].queryset = Scheme.objects.visible_to(user, "change").filter(subject=Subject.TOWN)
+        self.fields["scheme"].queryset = Scheme.objects.visible_to(user, "change").filter(subject=subject)
+        latest = self.fields["scheme"].queryset.first()  # the latest year's latest version
+        if latest is not None:
+            self.fields["scheme"].initial = latest.pk
         self.fields["cut_off"].initial = timezone.localdate()
 
 

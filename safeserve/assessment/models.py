@@ -20,7 +20,7 @@ from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import document_storage_name
 
-from .choices import MANUAL_SOURCE, AssessmentState, Direction, ObjectionState, Rule, Subject
+from .choices import MANUAL_SOURCE, AssessmentState, Direction, Grade, ObjectionState, Rule, Subject
 
 # The subject each role stands for: a town officer is graded as its town, agency staff as its agency.
 SUBJECT_OF_ROLE = {Role.TOWN: (Subject.TOWN, "town_id"), Role.AGENCY: (Subject.AGENCY, "agency_id")}
@@ -234,6 +234,8 @@ class Assessment(ScopedModel):
         verbose_name = _("考核")
         verbose_name_plural = _("考核")
         ordering = ["-year", "-id"]
+        # The menu: towns and the county see the town assessment; agencies only their grading.
+        permissions = [("view_town_assessment", _("查看乡镇考核"))]
 
     def __str__(self):
         return self.title
@@ -265,6 +267,7 @@ class Sheet(ScopedModel):
     total = models.DecimalField(_("总分"), max_digits=7, decimal_places=2, default=0)
     vetoed = models.BooleanField(_("一票否决"), default=False)
     rank = models.PositiveSmallIntegerField(_("排名"), null=True, blank=True)
+    grade = models.CharField(_("等次"), max_length=10, choices=Grade.choices, blank=True)
 
     class Meta:
         verbose_name = _("考核表")

@@ -2,6 +2,7 @@
 
 from django.apps import apps
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from safeserve.core.scoping import get_visible_or_404
@@ -106,3 +107,76 @@ def pending_objections(assessment) -> int:
 
 def get_score(user, pk, action="view"):
     return get_visible_or_404(Score.objects.select_related("sheet__assessment", "indicator"), user, action, pk=pk)
+
+
+# ---------------------------------------------------------------- published agency grades (core.hooks)
+
+
+def yearly_grades_provider(ids, year=None) -> dict:
+    """core.hooks.agency_yearly_grades: {agency id: YearlyGrade} of the *finalised* agency gradings
+    of ``year`` (None: each agency's latest). Two queries whatever the number of agencies."""
+    from django.db.models import Count
+
+    from safeserve.core.hooks import YearlyGrade
+
+    from .choices import AssessmentState, Grade, Subject
+
+    sheets = Sheet.objects.filter(
+        assessment__subject=Subject.AGENCY, assessment__state=AssessmentState.FINAL, subject_id__in=list(ids)
+    )
+    if year is not None:
+        sheets = sheets.filter(assessment__year=year)
+    rows = list(
+        sheets.order_by("subject_id", "-assessment__year").values(
+            "pk", "subject_id", "assessment_id", "assessment__year", "grade", "total", "vetoed", "rank"
+        )
+    )
+    counts = dict(
+        Sheet.objects.filter(assessment_id__in={r["assessment_id"] for r in rows})
+        .values_list("assessment_id")
+        .annotate(n=Count("id"))
+        .values_list("assessment_id", "n")
+    )
+    out = {}
+    for r in rows:
+        if r["subject_id"] in out or not r["grade"]:
+            continue
+        out[r["subject_id"]] = YearlyGrade(
+            year=r["assessment__year"],
+            grade=r["grade"],
+            label=str(Grade(r["grade"]).label),
+            total=r["total"],
+            vetoed=r["vetoed"],
+            rank=r["rank"],
+            count=counts.get(r["assessment_id"], 0),
+            url=reverse("assessment:sheet_detail", args=[r["pk"]]),
+        )
+    return out
+
+
+def agency_file_sections(user, agency) -> list[dict]:
+    """core.hooks.AGENCY_FILE_SECTIONS: the agency's yearly grading history. The grades are published
+    (every reader of the file sees them); the link to a sheet only for those who may open it."""
+    from .choices import AssessmentState, Subject
+
+    sheets = (
+        Sheet.objects.filter(
+            assessment__subject=Subject.AGENCY, assessment__state=AssessmentState.FINAL, subject_id=agency.pk
+        )
+        .select_related("assessment")
+        .order_by("-assessment__year")
+    )
+    rows = list(sheets)
+    own = set(Sheet.objects.visible_to(user).filter(pk__in=[s.pk for s in rows]).values_list("pk", flat=True))
+    return [
+        {
+            "key": "yearly_grades",
+            "title": _("年度考评"),
+            "headers": [_("年度"), _("考评"), _("总分"), _("等次"), _("排名")],
+            "rows": [
+                [s.assessment.year, s.assessment.title, s.total, s.get_grade_display(), s.rank or ""] for s in rows
+            ],
+            "links": [s.get_absolute_url() if s.pk in own else "" for s in rows],
+            "flags": [_("一票否决") if s.vetoed else "" for s in rows],
+        }
+    ]

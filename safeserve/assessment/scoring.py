@@ -19,7 +19,7 @@ import hashlib
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from .choices import Direction, Rule
+from .choices import Direction, Grade, Rule
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -57,6 +57,22 @@ def score(indicator, value) -> tuple[Decimal, bool]:
 
 def total(finals: list[Decimal], vetoed: bool) -> Decimal:
     return ZERO.quantize(CENT) if vetoed else q2(sum(finals, ZERO))
+
+
+def grade(total_points, vetoed: bool, thresholds: tuple) -> str:
+    """优/良/中/差 of a total: ``thresholds`` = (excellent, good, fair) lower bounds, inclusive; a
+    vetoed sheet is 差 (一票否决)."""
+    if vetoed:
+        return Grade.POOR
+    excellent, good, fair = (Decimal(str(t)) for t in thresholds)
+    value = Decimal(total_points)
+    if value >= excellent:
+        return Grade.EXCELLENT
+    if value >= good:
+        return Grade.GOOD
+    if value >= fair:
+        return Grade.FAIR
+    return Grade.POOR
 
 
 def ranks(rows: list[tuple[int, Decimal, bool]]) -> dict[int, int]:

@@ -6,6 +6,8 @@ app_name = "assessment"
 
 urlpatterns = [
     path("", views.AssessmentListView.as_view(), name="assessment_list"),
+    path("agencies/", views.AssessmentListView.as_view(subject="agency"), name="agency_list"),
+    path("agencies/default-scheme/", views.AgencySchemeDefaultView.as_view(), name="agency_scheme_default"),
     path("new/", views.AssessmentOpenView.as_view(), name="assessment_open"),
     path("<int:pk>/", views.AssessmentDetailView.as_view(), name="assessment_detail"),
     path("<int:pk>/export.xlsx", views.AssessmentExportView.as_view(), name="assessment_export"),

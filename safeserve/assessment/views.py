@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
 from safeserve.core.excel import Sheet as XlsxSheet
@@ -18,7 +19,7 @@ from safeserve.core.uploads import serve_stored_document
 from safeserve.core.views import mark_download
 
 from . import actions, documents, forms, queries, transitions
-from .choices import ObjectionState
+from .choices import ObjectionState, Subject
 from .models import Assessment, Objection, ObjectionFile, Scheme, Sheet
 
 
@@ -137,35 +138,101 @@ class SchemeEditView(LoginRequiredMixin, View):
 # ---------------------------------------------------------------- assessments
 
 
+# What each subject kind's pages are called (the engine is the same: docs/decisions/0030, 0043).
+KIND_TEXT = {
+    Subject.TOWN: {
+        "list": "assessment:assessment_list",
+        "menu": _l("乡镇考核"),
+        "title": _l("乡镇安全生产社会化服务考核"),
+        "column": _l("镇（街道）"),
+        "open": _l("发起年度考核"),
+        "opened": _l("考核已发起，数据已冻结，已通知各镇（街道）"),
+        "ascii": "assessments",
+    },
+    Subject.AGENCY: {
+        "list": "assessment:agency_list",
+        "menu": _l("机构年度考评"),
+        "title": _l("服务机构年度考评"),
+        "column": _l("服务机构"),
+        "open": _l("发起年度考评"),
+        "opened": _l("考评已发起，数据已冻结，已通知各服务机构"),
+        "ascii": "agency-gradings",
+    },
+}
+
+
+def kind_text(subject) -> dict:
+    return KIND_TEXT.get(subject, KIND_TEXT[Subject.TOWN])
+
+
 class AssessmentListView(LoginRequiredMixin, View):
+    subject = Subject.TOWN
+
     def get(self, request):
         _need(request.user, "assessment.view_assessment")
-        assessments = queries.assessments_for(request.user)
+        assessments = queries.assessments_for(request.user).filter(subject=self.subject)
+        text = kind_text(self.subject)
         if "download" in request.GET:
-            title = _("乡镇安全生产社会化服务考核")
+            title = str(text["title"])
             headers = [_("年度"), _("名称"), _("数据截止日"), _("异议截止日"), _("状态")]
             rows = ([a.year, a.title, a.cut_off, a.objection_deadline, a.get_state_display()] for a in assessments)
             sheet = XlsxSheet(title, headers, rows, heading_lines(title))
-            return mark_download(request, workbook_response(title, [sheet], ascii_name="assessments"))
+            return mark_download(request, workbook_response(title, [sheet], ascii_name=text["ascii"]))
+        county = request.user.has_perm("assessment.add_assessment")
+        year = timezone.localdate().year
         return render(
             request,
             "assessment/assessment_list.html",
             {
                 "assessments": assessments,
                 "export_url": "?download=1",
-                "can_open": request.user.has_perm("assessment.add_assessment"),
+                "can_open": county,
+                "subject": self.subject,
+                "text": text,
+                "default_year": year,
+                "can_default": self.subject == Subject.AGENCY
+                and request.user.has_perm("assessment.add_scheme")
+                and not Scheme.objects.filter(subject=Subject.AGENCY, year=year).exists(),
             },
         )
 
 
+class AgencySchemeDefaultView(LoginRequiredMixin, View):
+    """创建默认考评方案: this year's copy of the default agency scheme (assessment/defaults.py)."""
+
+    def post(self, request):
+        _need(request.user, "assessment.add_scheme")
+        try:
+            scheme = actions.agency_scheme_default(actor=request.user, year=timezone.localdate().year)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _errors(exc))
+            return redirect("assessment:agency_list")
+        messages.success(request, _("已按默认方案创建本年度服务机构考评方案，可在方案页修改"))
+        return redirect(scheme.get_absolute_url())
+
+
 class AssessmentOpenView(LoginRequiredMixin, View):
+    def subject(self, request):
+        value = request.POST.get("subject") or request.GET.get("subject")
+        return value if value in (Subject.TOWN, Subject.AGENCY) else Subject.TOWN
+
+    def page(self, request, form, subject, status=200):
+        return render(
+            request,
+            "assessment/open_form.html",
+            {"form": form, "subject": subject, "text": kind_text(subject)},
+            status=status,
+        )
+
     def get(self, request):
         _need(request.user, "assessment.add_assessment")
-        return render(request, "assessment/open_form.html", {"form": forms.OpenForm(user=request.user)})
+        subject = self.subject(request)
+        return self.page(request, forms.OpenForm(user=request.user, subject=subject), subject)
 
     def post(self, request):
         _need(request.user, "assessment.add_assessment")
-        form = forms.OpenForm(request.POST, user=request.user)
+        subject = self.subject(request)
+        form = forms.OpenForm(request.POST, user=request.user, subject=subject)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -175,9 +242,9 @@ class AssessmentOpenView(LoginRequiredMixin, View):
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
-                messages.success(request, _("考核已发起，数据已冻结，已通知各镇（街道）"))
+                messages.success(request, kind_text(a.subject)["opened"])
                 return redirect(a.get_absolute_url())
-        return render(request, "assessment/open_form.html", {"form": form}, status=400)
+        return self.page(request, form, subject, status=400)
 
 
 class AssessmentDetailView(LoginRequiredMixin, View):
@@ -192,6 +259,7 @@ class AssessmentDetailView(LoginRequiredMixin, View):
             "assessment/assessment_detail.html",
             {
                 "assessment": a,
+                "text": kind_text(a.subject),
                 "ranking": data,
                 "county": county,
                 "chart": data["chart"] if county else None,
@@ -237,8 +305,11 @@ class AssessmentExportView(LoginRequiredMixin, View):
         books = [
             XlsxSheet(
                 _("排名"),
-                [_("排名"), _("考核对象"), _("总分"), _("一票否决")],
-                [[s.rank, s.subject_label, s.total, _("是") if s.vetoed else ""] for s in sheets],
+                [_("排名"), _("考核对象"), _("总分"), _("等次"), _("一票否决")],
+                [
+                    [s.rank, s.subject_label, s.total, s.get_grade_display(), _("是") if s.vetoed else ""]
+                    for s in sheets
+                ],
                 heading + [_("共 %(n)d 个考核对象") % {"n": count}],
             )
         ]
@@ -269,7 +340,10 @@ class AssessmentExportView(LoginRequiredMixin, View):
                         ]
                         for sc in scores[s.pk]
                     ],
-                    [f"{s.subject_label}：{_('总分')} {s.total}，{_('排名')} {s.rank}/{count}"],
+                    [
+                        f"{s.subject_label}：{_('总分')} {s.total}，{_('等次')} {s.get_grade_display()}，"
+                        f"{_('排名')} {s.rank}/{count}"
+                    ],
                 )
             )
         return workbook_response(a.title, books, ascii_name=f"assessment-{a.year}")
@@ -305,6 +379,7 @@ class SheetDetailView(LoginRequiredMixin, View):
             {
                 "sheet": sheet,
                 "assessment": a,
+                "text": kind_text(a.subject),
                 "scores": scores,
                 "count": a.sheets.count(),
                 "radar": queries.radar(scores),

@@ -201,3 +201,75 @@ def register_autocomplete(kind: str, model, search: tuple[str, ...], order=("nam
 # register here. A section: {"key", "title", "headers": [...], "rows": [[plain values]],
 # "links": [url or "" per row], "flags": [warning or "" per row], "note": ""}.
 AGENCY_FILE_SECTIONS: list[Callable] = []
+
+
+# ---------------------------------------------------------------- yearly agency grading (年度考评)
+# The assessment app registers the provider: provider(ids, year) -> {agency id: YearlyGrade} of the
+# finalised agency gradings (year None: each agency's latest finalised year). No provider -> {}.
+# The grade is published (the agency file, the public directory); the sheet behind it is not: its
+# ``url`` opens only for the county and the agency itself (assessment scoping).
+
+
+@dataclass(frozen=True)
+class YearlyGrade:
+    year: int
+    grade: str  # "excellent" | "good" | "fair" | "poor"
+    label: str  # 优 / 良 / 中 / 差
+    total: Decimal
+    vetoed: bool
+    rank: int | None
+    count: int  # agencies graded that year
+    url: str = ""  # the agency's sheet
+
+
+YEARLY_GRADE_PROVIDERS: dict[str, Callable] = {}
+
+
+def agency_yearly_grades(ids, year: int | None = None) -> dict:
+    provider = YEARLY_GRADE_PROVIDERS.get("agency")
+    return provider(list(ids), year) if provider is not None else {}
+
+
+# ---------------------------------------------------------------- proposals to the serious-default list
+# The credit app registers both (issue 13 §3/§5): another app proposes a listing of an agency or of
+# an agency's staff member with the record behind it as its ``source`` ("app.model:id") and that
+# record's page; the listing links back to it, and the source's page shows the listing's state.
+#   "propose": provider(*, actor, party, party_id, situation, facts, source, source_url) -> ListingRef
+#       (party "agency" | "staff"; situation a code of the nine 11号令 situations; raises
+#       ValidationError / PermissionDenied as the credit app's own proposal does)
+#   "of_source": provider(user, source) -> [ListingRef] the listings from that source ``user`` may see
+# No credit app: proposing is impossible (``listing_proposals_enabled`` False) and nothing is shown.
+
+
+@dataclass(frozen=True)
+class ListingRef:
+    id: int
+    party: str
+    party_name: str
+    state: str
+    state_label: str
+    url: str
+
+
+LISTING_PROVIDERS: dict[str, Callable] = {}
+
+
+def listing_proposals_enabled() -> bool:
+    return "propose" in LISTING_PROVIDERS
+
+
+def propose_listing(*, actor, party: str, party_id: int, situation: str, facts: str, source: str, source_url=""):
+    return LISTING_PROVIDERS["propose"](
+        actor=actor,
+        party=party,
+        party_id=party_id,
+        situation=situation,
+        facts=facts,
+        source=source,
+        source_url=source_url,
+    )
+
+
+def listings_of_source(user, source: str) -> list:
+    provider = LISTING_PROVIDERS.get("of_source")
+    return list(provider(user, source)) if provider is not None else []

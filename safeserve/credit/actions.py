@@ -16,10 +16,10 @@ from safeserve.core.actions import create_record, update_record
 from safeserve.core.audit import AuditAction, record
 from safeserve.core.uploads import save_document
 from safeserve.notifications.actions import notify
-from safeserve.registry.models import Agency, Enterprise
+from safeserve.registry.models import Agency, AgencyStaff, Enterprise
 
 from . import conf, documents, rules, transitions
-from .choices import CommitmentStatus, ListingState, Subject
+from .choices import CommitmentStatus, ListingParty, ListingState, Subject
 from .models import Accident, Commitment, CreditGrade, Listing, Penalty, RuleTable
 
 # ---------------------------------------------------------------- grades
@@ -196,6 +196,47 @@ def _listing_propose(*, actor, data):
         system_fields=("state", "proposed_on"),
     )
     return listing
+
+
+@transaction.atomic
+def listing_propose_from_source(
+    *, actor, party: str, party_id: int, situation: str, facts: str, source: str, source_url: str = ""
+) -> Listing:
+    """core.hooks.propose_listing: another app proposes listing an agency or an agency's staff member
+    with the record behind it (``source``, e.g. a misconduct finding) as its reason. The same rules as
+    the county's own proposal (permission, one of the nine situations, facts); one proposal per party
+    and source. Afterwards the listing runs the ordinary steps (transitions.py)."""
+    if party not in (ListingParty.AGENCY, ListingParty.STAFF):
+        raise ValidationError({"subject": _("只能对服务机构或其从业人员提议列入")})
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError({"source": _("须注明提议所依据的来源记录")})
+    if party == ListingParty.STAFF:
+        staff = AgencyStaff.objects.filter(pk=party_id).first()
+        if staff is None:
+            raise ValidationError({"staff": _("从业人员不存在")})
+        data = {"subject": party, "agency_id": staff.agency_id, "staff_id": staff.pk}
+    else:
+        data = {"subject": party, "agency_id": party_id}
+    if Listing.objects.filter(
+        source=source, subject=party, **{k: v for k, v in data.items() if k != "subject"}
+    ).exists():
+        raise ValidationError(_("该来源记录已对该主体提议过，不能重复提议"))
+    return create_record(
+        actor=actor,
+        model=Listing,
+        data={
+            **data,
+            "situation": situation,
+            "facts": (facts or "").strip()[:500],
+            "source": source[:80],
+            "source_url": (source_url or "")[:200],
+            "state": ListingState.PROPOSED,
+            "proposed_on": timezone.localdate(),
+        },
+        system_fields=("state", "proposed_on", "source", "source_url", "staff_id", "staff", "agency_id", "subject"),
+        note=_("依据%(s)s提议列入严重失信主体名单") % {"s": source},
+    )
 
 
 def add_years(d: date, years: int) -> date:

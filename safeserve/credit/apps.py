@@ -28,3 +28,5 @@ class CreditConfig(AppConfig):
         hooks.CREDIT_PROVIDERS["listed"] = queries.listed_provider
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
         hooks.PUBLIC_SECTIONS.append(queries.public_section)
+        hooks.LISTING_PROVIDERS["propose"] = queries.propose_provider
+        hooks.LISTING_PROVIDERS["of_source"] = queries.of_source_provider

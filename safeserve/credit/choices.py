@@ -7,6 +7,15 @@ class Subject(models.TextChoices):
     AGENCY = "agency", _("第三方服务机构")
 
 
+class ListingParty(models.TextChoices):
+    """Who a listing names: an enterprise, an agency, or an agency's staff member responsible for false
+    or copied service records (11号令: the agency and its staff)."""
+
+    ENTERPRISE = "enterprise", _("生产经营单位")
+    AGENCY = "agency", _("第三方服务机构")
+    STAFF = "staff", _("服务机构从业人员")
+
+
 class AccidentLevel(models.TextChoices):
     GENERAL = "general", _("一般事故")
     SERIOUS = "serious", _("较大事故")

@@ -116,6 +116,8 @@ class ListingForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["situation"].required = False  # the model's clean names the missing reason in full
+        # A staff member is proposed from a misconduct finding (core.hooks.propose_listing), not here.
+        self.fields["subject"].choices = [c for c in self.fields["subject"].choices if c[0] != "staff"]
 
 
 class TransitionForm(BoundedForm):

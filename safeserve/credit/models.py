@@ -22,6 +22,7 @@ from .choices import (
     AccidentLevel,
     CommitmentStatus,
     Grade,
+    ListingParty,
     ListingSituation,
     ListingState,
     PartyKind,
@@ -361,7 +362,7 @@ def listed_on_q(on: date) -> Q:
 class Listing(ScopedModel):
     """严重失信主体名单: one listing of an enterprise or agency, from proposal to removal (transitions.py)."""
 
-    subject = models.CharField(_("主体类型"), max_length=12, choices=Subject.choices)
+    subject = models.CharField(_("主体类型"), max_length=12, choices=ListingParty.choices)
     enterprise = models.ForeignKey(
         "registry.Enterprise",
         verbose_name=_("企业"),
@@ -378,6 +379,15 @@ class Listing(ScopedModel):
         on_delete=models.PROTECT,
         related_name="listings",
     )
+    staff = models.ForeignKey(
+        "registry.AgencyStaff",
+        verbose_name=_("从业人员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("主体类型为服务机构从业人员时填写；其所在机构记入“服务机构”"),
+    )
     situation = models.CharField(_("列入情形"), max_length=30, choices=ListingSituation.choices, blank=True)
     accident = models.ForeignKey(
         Accident, verbose_name=_("关联事故"), null=True, blank=True, on_delete=models.PROTECT, related_name="listings"
@@ -391,6 +401,10 @@ class Listing(ScopedModel):
         related_name="listings",
     )
     facts = models.CharField(_("失信事实"), max_length=500)
+    # The record another app proposed this listing from (core.hooks.propose_listing), e.g.
+    # "supervision.misconductfinding:12", and its page; set by that proposal only.
+    source = models.CharField(_("来源记录"), max_length=80, blank=True, editable=False, db_index=True)
+    source_url = models.CharField(_("来源记录链接"), max_length=200, blank=True, editable=False)
     state = models.CharField(
         _("状态"), max_length=20, choices=ListingState.choices, default=ListingState.PROPOSED, db_index=True
     )
@@ -421,10 +435,12 @@ class Listing(ScopedModel):
         "subject",
         "enterprise",
         "agency",
+        "staff",
         "situation",
         "accident",
         "penalty",
         "facts",
+        "source",
         "state",
         "proposed_on",
         "noticed_on",
@@ -462,6 +478,8 @@ class Listing(ScopedModel):
 
     @property
     def party(self):
+        if self.subject == ListingParty.STAFF:
+            return self.staff
         return self.enterprise if self.subject == Subject.ENTERPRISE else self.agency
 
     @property
@@ -471,8 +489,15 @@ class Listing(ScopedModel):
 
     @property
     def credit_code(self) -> str:
+        """The unit's code; a person's ID number is never published (the page shows the employer)."""
+        if self.subject == ListingParty.STAFF:
+            return ""
         party = self.party
         return party.credit_code if party else ""
+
+    @property
+    def source_label(self) -> str:
+        return _("失信线索（服务抽查复核）") if self.source.startswith("supervision.") else self.source
 
     def clean(self):
         errors = {}
@@ -484,9 +509,16 @@ class Listing(ScopedModel):
             errors["agency"] = _("主体类型为服务机构时须选择服务机构")
         if self.subject == Subject.ENTERPRISE and self.agency_id:
             errors["agency"] = _("主体类型为企业时不能选择服务机构")
-        if self.subject == Subject.AGENCY and self.enterprise_id:
+        if self.subject in (Subject.AGENCY, ListingParty.STAFF) and self.enterprise_id:
             errors["enterprise"] = _("主体类型为服务机构时不能选择企业")
-        if not self.accident_id and not self.penalty_id:
+        if self.subject == ListingParty.STAFF:
+            if not self.staff_id:
+                errors["staff"] = _("主体类型为服务机构从业人员时须选择人员")
+            elif self.agency_id != self.staff.agency_id:
+                errors["agency"] = _("服务机构须为该人员所在机构")
+        elif self.staff_id:
+            errors["staff"] = _("只有主体类型为服务机构从业人员时才选择人员")
+        if not self.accident_id and not self.penalty_id and not self.source:
             errors["penalty"] = _("须关联引起列入的生产安全事故或行政处罚")
         if self.accident_id and self.enterprise_id and self.accident.enterprise_id != self.enterprise_id:
             errors["accident"] = _("所选事故不属于该企业")
@@ -516,5 +548,6 @@ class Listing(ScopedModel):
         if user.role == Role.ENTERPRISE:
             return Q(subject=Subject.ENTERPRISE, enterprise_id=user.enterprise_id) & told
         if user.role == Role.AGENCY:
-            return Q(subject=Subject.AGENCY, agency_id=user.agency_id) & told
+            # The agency's own listing, and those of its staff, once told.
+            return Q(subject__in=(Subject.AGENCY, ListingParty.STAFF), agency_id=user.agency_id) & told
         return None

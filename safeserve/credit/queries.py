@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safeserve.core.hooks import ListingRef
+
+from .actions import listing_propose_from_source
 from .choices import Subject
 from .models import CreditGrade, Listing, listed_on_q
 
@@ -38,7 +41,7 @@ def grades_provider(subject: str, ids) -> dict:
 
 
 def listed_provider(subject: str, ids, on: date) -> set:
-    field = "enterprise_id" if subject == Subject.ENTERPRISE else "agency_id"
+    field = {"enterprise": "enterprise_id", "agency": "agency_id", "staff": "staff_id"}[subject]
     qs = Listing.objects.filter(listed_on_q(on), subject=subject)
     if ids is not None:
         qs = qs.filter(**{f"{field}__in": ids})
@@ -52,7 +55,9 @@ def public_listings(on: date | None = None):
     """The listings shown to the public on ``on``: published and neither expired nor removed (by date)."""
     on = on or timezone.localdate()
     return (
-        Listing.objects.filter(listed_on_q(on)).select_related("enterprise", "agency").order_by("-published_on", "-id")
+        Listing.objects.filter(listed_on_q(on))
+        .select_related("enterprise", "agency", "staff")
+        .order_by("-published_on", "-id")
     )
 
 
@@ -116,3 +121,36 @@ def enterprise_panels(request, enterprise) -> list[dict]:
             "more": _("评定依据与历史"),
         }
     ]
+
+
+# ---------------------------------------------------------------- proposals from other apps (core.hooks)
+
+
+def propose_provider(*, actor, party, party_id, situation, facts, source, source_url=""):
+    listing = listing_propose_from_source(
+        actor=actor,
+        party=party,
+        party_id=party_id,
+        situation=situation,
+        facts=facts,
+        source=source,
+        source_url=source_url,
+    )
+    return _ref(listing)
+
+
+def _ref(listing):
+    return ListingRef(
+        id=listing.pk,
+        party=listing.subject,
+        party_name=listing.subject_name,
+        state=listing.state,
+        state_label=str(listing.get_state_display()),
+        url=listing.get_absolute_url(),
+    )
+
+
+def of_source_provider(user, source: str) -> list:
+    """The listings proposed from ``source`` that ``user`` may see (a town officer none of an agency's)."""
+    rows = Listing.objects.visible_to(user).filter(source=source).select_related("agency", "staff")
+    return [_ref(li) for li in rows.order_by("pk")]

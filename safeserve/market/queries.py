@@ -38,6 +38,7 @@ class Listing:
     prices: list[PriceItem]
     towns: list[str]  # [] = the whole county
     profile: AgencyProfile | None = None
+    yearly: object | None = None  # core.hooks.YearlyGrade: the latest finalised yearly grading
     meets_staff_minimum: bool = field(init=False)
 
     def __post_init__(self):
@@ -101,6 +102,7 @@ def directory(
     agency_ids = [a.pk for a in agencies]
     listed = hooks.listed_ids("agency", agency_ids, on)
     grades = hooks.credit_grades("agency", agency_ids)
+    yearly = hooks.agency_yearly_grades(agency_ids)
     notices = hooks.agencies_with_notice(agency_ids, on)
     served = service_queries.enterprises_served_by_agency(on)
     ratings = service_queries.rating_by_agency()
@@ -130,6 +132,7 @@ def directory(
             prices=[p for p in a.price_items.all() if p.service_type in effective_types(a, quals, on)],
             towns=towns,
             profile=profile,
+            yearly=yearly.get(a.pk),
         )
         if not listing.types:
             continue

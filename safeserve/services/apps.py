@@ -39,6 +39,21 @@ class ServicesConfig(AppConfig):
                 queries.indicator_visits_on_time,
             )
         )
+        # The yearly agency grading (assessment, docs/decisions/0043): ratings and timeliness.
+        hooks.register_indicator(
+            hooks.IndicatorSource(
+                "services.agency_rating", _("企业服务评价平均分"), "分", ("agency",), queries.indicator_agency_rating
+            )
+        )
+        hooks.register_indicator(
+            hooks.IndicatorSource(
+                "services.visits_confirmed_on_time",
+                _("服务记录及时录入并经企业确认率"),
+                "%",
+                ("agency",),
+                queries.indicator_visits_confirmed_on_time,
+            )
+        )
         hooks.register_relation("agency_enterprises", served_enterprise_ids)
         hooks.register_relation("enterprise_agency_staff", enterprise_agency_staff_ids)
         # An item answered on a signed visit keeps its wording (services.actions.prepare_checklist_item).

@@ -1,7 +1,7 @@
 """Reads shared by pages, API, jobs and statistics."""
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
@@ -403,3 +403,78 @@ def indicator_visits_on_time(subject, subject_ids, start, end):
         )
         for sid in ids
     }
+
+
+# ---------------------------------------------------------------- agency grading sources (年度考评)
+
+CONFIRM_HOURS_DEFAULT = 48
+
+
+def confirm_hours() -> int:
+    """Hours after the visit within which its record is entered and the enterprise confirms (signs) it;
+    ``settings.SAFESERVE["VISIT_CONFIRM_HOURS"]``, default 48."""
+    from django.conf import settings
+
+    value = getattr(settings, "SAFESERVE", {}).get("VISIT_CONFIRM_HOURS")
+    return int(value if value is not None else CONFIRM_HOURS_DEFAULT)
+
+
+def _local_range(start: date, end: date):
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(datetime.combine(start, time.min), tz)
+    hi = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
+    return lo, hi
+
+
+def indicator_agency_rating(subject, subject_ids, start, end):
+    """企业服务评价 (core.hooks.INDICATOR_SOURCES "services.agency_rating"): the mean of the enterprises'
+    ratings (1–5) of the agency's visits made in the period (local date of the visit, up to the
+    cut-off). None when no visit of the period was rated. The ratings are the records behind it."""
+    lo, hi = _local_range(start, end)
+    rows = VisitRating.objects.filter(
+        agency_id__in=list(subject_ids), visit__visited_at__gte=lo, visit__visited_at__lt=hi
+    ).values_list("pk", "agency_id", "score")
+    by_agency: dict = {}
+    for pk, agency_id, score in rows.order_by("pk"):
+        by_agency.setdefault(agency_id, []).append((pk, score))
+    out = {}
+    for sid in subject_ids:
+        got = by_agency.get(sid, [])
+        total = sum(s for _pk, s in got)
+        out[sid] = IndicatorFigure(
+            value=(Decimal(total) / len(got)).quantize(Decimal("0.01"), ROUND_HALF_UP) if got else None,
+            numerator=total,
+            denominator=len(got),
+            records={"services.visitrating": [pk for pk, _s in got]},
+        )
+    return out
+
+
+def indicator_visits_confirmed_on_time(subject, subject_ids, start, end):
+    """服务记录及时确认率 (core.hooks.INDICATOR_SOURCES "services.visits_confirmed_on_time").
+
+    Of the agency's visits made in the period (local date, up to the cut-off), the share whose record
+    was entered (server time ``recorded_at``) *and* confirmed by the enterprise's signature
+    (``signed_at``) within ``confirm_hours()`` (48) hours of the visit. A visit never signed, or signed
+    or entered later, is late. The on-time visits are the records behind the figure."""
+    lo, hi = _local_range(start, end)
+    limit = timedelta(hours=confirm_hours())
+    rows = ServiceVisit.objects.filter(
+        agency_id__in=list(subject_ids), visited_at__gte=lo, visited_at__lt=hi
+    ).values_list("pk", "agency_id", "visited_at", "recorded_at", "signed_at")
+    due = dict.fromkeys(subject_ids, 0)
+    on_time: dict = {sid: [] for sid in subject_ids}
+    for pk, agency_id, visited, recorded, signed in rows.order_by("pk"):
+        due[agency_id] += 1
+        if recorded and signed and recorded - visited <= limit and signed - visited <= limit:
+            on_time[agency_id].append(pk)
+    out = {}
+    for sid in subject_ids:
+        n, ok = due[sid], len(on_time[sid])
+        out[sid] = IndicatorFigure(
+            value=(Decimal(ok * 100) / n).quantize(Decimal("0.1"), ROUND_HALF_UP) if n else None,
+            numerator=ok,
+            denominator=n,
+            records={"services.servicevisit": on_time[sid]},
+        )
+    return out

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safeserve.core import draws, uploads
+from safeserve.core import draws, hooks, uploads
 from safeserve.core.audit import AuditAction, record
 from safeserve.core.models import DrawValueSource
 from safeserve.notifications.actions import notify
@@ -19,7 +19,16 @@ from safeserve.notifications.queries import agency_users
 from safeserve.registry.models import Agency
 from safeserve.services.models import ServiceVisit
 
-from .choices import MISCONDUCT_OUTCOMES, CheckerKind, NoticeStatus, RecheckOutcome, RoundStatus
+from .choices import (
+    MISCONDUCT_OUTCOMES,
+    OUTCOME_KINDS,
+    CheckerKind,
+    MisconductKind,
+    MisconductStatus,
+    NoticeStatus,
+    RecheckOutcome,
+    RoundStatus,
+)
 from .conf import setting
 from .models import (
     MisconductFinding,
@@ -32,6 +41,8 @@ from .models import (
 )
 
 DRAW_PURPOSE = "supervision.sampling"
+# The 11号令 situation a misconduct finding is proposed under (the credit app's situation code).
+LISTING_SITUATION = "false_report"
 
 
 def _fail(field, message):
@@ -345,8 +356,9 @@ def may_propose(user, recheck: ReCheck) -> bool:
 
 @transaction.atomic
 def misconduct_propose(*, actor, recheck: ReCheck, staff, finding: str) -> MisconductFinding:
-    """Propose listing (严重失信主体名单) for the agency and the staff responsible: a record the
-    credit app picks up (its listing workflow gives the advance notice and the decision)."""
+    """Record the finding of a false or copied record and propose listing (严重失信主体名单) the
+    agency and the staff responsible through the credit app (core.hooks.propose_listing): its listing
+    workflow gives the advance notice and the decision. All or nothing."""
     _need(actor, "supervision.add_misconductfinding")
     if not ReCheck.objects.visible_to(actor).filter(pk=recheck.pk).exists():
         raise PermissionDenied(_("该记录超出您的数据权限范围"))
@@ -354,7 +366,34 @@ def misconduct_propose(*, actor, recheck: ReCheck, staff, finding: str) -> Misco
         raise ValidationError(_("只有复核结论为“记录与实际不符”或“抄袭雷同”时才能提议列入严重失信名单。"))
     if MisconductFinding.objects.filter(recheck=recheck).exists():
         raise ValidationError(_("该复核已提议过，不能重复提议。"))
-    agency_id = recheck.item.agency_id
+    return _finding_create(
+        actor=actor,
+        agency_id=recheck.item.agency_id,
+        recheck=recheck,
+        kind=OUTCOME_KINDS[recheck.outcome],
+        staff=staff,
+        finding=finding,
+    )
+
+
+@transaction.atomic
+def misconduct_record_rented(*, actor, agency: Agency, staff, finding: str) -> MisconductFinding:
+    """租借资质、挂靠: a finding the county makes outside sampling (no re-check), proposed for listing
+    like the others and a veto item of the agency's yearly grading."""
+    _need(actor, "supervision.add_misconductfinding")
+    if MisconductFinding.scope_q(actor, "add") is None:
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    return _finding_create(
+        actor=actor,
+        agency_id=agency.pk,
+        recheck=None,
+        kind=MisconductKind.RENTED_QUALIFICATION,
+        staff=staff,
+        finding=finding,
+    )
+
+
+def _finding_create(*, actor, agency_id, recheck, kind, staff, finding) -> MisconductFinding:
     staff = list(staff or [])
     if any(s.agency_id != agency_id for s in staff):
         _fail("staff", _("责任人员：只能选择该机构的人员。"))
@@ -362,7 +401,12 @@ def misconduct_propose(*, actor, recheck: ReCheck, staff, finding: str) -> Misco
     if not finding:
         _fail("finding", _("失信事实：请写明弄虚作假的事实。"))
     f = MisconductFinding(
-        agency_id=agency_id, recheck=recheck, finding=finding, proposed_by=actor, proposed_on=timezone.localdate()
+        agency_id=agency_id,
+        recheck=recheck,
+        kind=kind,
+        finding=finding,
+        proposed_by=actor,
+        proposed_on=timezone.localdate(),
     )
     f.full_clean()
     f.save()
@@ -371,9 +415,24 @@ def misconduct_propose(*, actor, recheck: ReCheck, staff, finding: str) -> Misco
         actor=actor,
         action=AuditAction.CREATE,
         instance=f,
-        changes={"finding": [None, finding], "staff": [None, sorted(s.pk for s in staff)]},
+        changes={"kind": [None, kind], "finding": [None, finding], "staff": [None, sorted(s.pk for s in staff)]},
         note=_("提议列入严重失信主体名单"),
     )
+    if hooks.listing_proposals_enabled():
+        facts = _("%(k)s：%(f)s") % {"k": f.get_kind_display(), "f": finding}
+        parties = [("agency", agency_id)] + [("staff", s.pk) for s in staff]
+        for party, party_id in parties:
+            hooks.propose_listing(
+                actor=actor,
+                party=party,
+                party_id=party_id,
+                situation=LISTING_SITUATION,
+                facts=facts,
+                source=f.source_key,
+                source_url=f.get_absolute_url(),
+            )
+        f.status = MisconductStatus.TAKEN_UP
+        f.save(update_fields=["status"])
     return f
 
 

@@ -44,3 +44,18 @@ MISCONDUCT_OUTCOMES = (RecheckOutcome.NOT_MATCHING, RecheckOutcome.COPIED)
 class MisconductStatus(models.TextChoices):
     PROPOSED = "proposed", _("已提议列入严重失信名单，待信用模块处理")
     TAKEN_UP = "taken_up", _("信用模块已受理")
+
+
+class MisconductKind(models.TextChoices):
+    """What a misconduct finding is: the veto items of the yearly grading (docs/decisions/0043)."""
+
+    FALSE_RECORD = "false_record", _("虚假服务记录")
+    COPIED_RECORD = "copied_record", _("抄袭雷同服务记录")
+    RENTED_QUALIFICATION = "rented_qualification", _("租借资质、挂靠")
+
+
+# A re-check outcome as the kind of finding it supports.
+OUTCOME_KINDS = {
+    RecheckOutcome.NOT_MATCHING: MisconductKind.FALSE_RECORD,
+    RecheckOutcome.COPIED: MisconductKind.COPIED_RECORD,
+}

@@ -172,3 +172,7 @@ class ProposeForm(BoundedForm):
             AgencyStaff.objects.visible_to(user).filter(agency_id=agency_id).order_by("name")
         )
         _style(self.fields)
+
+
+class RentedQualificationForm(ProposeForm):
+    """租借资质、挂靠: a finding the county records on the agency's file (no re-check behind it)."""

@@ -18,6 +18,7 @@ from safeserve.registry.choices import ServiceType
 from .choices import (
     CheckerKind,
     Half,
+    MisconductKind,
     MisconductStatus,
     NoticeStatus,
     RecheckOutcome,
@@ -347,15 +348,25 @@ class ReCheckPhoto(models.Model):
 
 
 class MisconductFinding(ScopedModel):
-    """A false or copied record found by a re-check, proposed for the serious-default list
-    (严重失信主体名单, 11号令). The credit app picks these up; until then they wait here."""
+    """Misconduct of an agency: a false or copied record found by a re-check, or a rented
+    qualification found otherwise (no re-check), proposed for the serious-default list (严重失信主体名单,
+    11号令) for the agency and the staff responsible through core.hooks.propose_listing. Each is a veto
+    item of the yearly grading (source ``supervision.misconduct``)."""
 
     agency = models.ForeignKey(
         "registry.Agency", verbose_name=_("服务机构"), on_delete=models.PROTECT, related_name="+"
     )
     staff = models.ManyToManyField("registry.AgencyStaff", verbose_name=_("责任人员"), related_name="+", blank=True)
     recheck = models.OneToOneField(
-        ReCheck, verbose_name=_("来源复核"), on_delete=models.PROTECT, related_name="misconduct"
+        ReCheck,
+        verbose_name=_("来源复核"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="misconduct",
+    )
+    kind = models.CharField(
+        _("失信情形"), max_length=24, choices=MisconductKind.choices, default=MisconductKind.FALSE_RECORD
     )
     finding = models.TextField(_("失信事实"))
     status = models.CharField(
@@ -375,7 +386,18 @@ class MisconductFinding(ScopedModel):
         return f"{self.agency} · {self.proposed_on:%Y-%m-%d}"
 
     def get_absolute_url(self):
+        if self.recheck_id is None:
+            return reverse("supervision:agency_file", args=[self.agency_id]) + f"#misconduct-{self.pk}"
         return reverse("supervision:item_detail", args=[self.recheck.item_id])
+
+    @property
+    def source_key(self) -> str:
+        """How the listings proposed from this finding name it (core.hooks.propose_listing)."""
+        return f"supervision.misconductfinding:{self.pk}"
+
+    def clean(self):
+        if self.recheck_id is None and self.kind != MisconductKind.RENTED_QUALIFICATION:
+            raise ValidationError({"kind": _("虚假或抄袭记录须来自抽查复核")})
 
     @classmethod
     def scope_q(cls, user, action):

@@ -20,7 +20,7 @@ from safeserve.hazards.models import Hazard
 from safeserve.registry.models import Agency, AgencyQualification, AgencyStaff
 from safeserve.services.models import ContractEnterprise, ServiceContract, ServiceVisit, VisitRating
 
-from .choices import OUTCOME_FACTS, RecheckOutcome
+from .choices import MISCONDUCT_OUTCOMES, OUTCOME_FACTS, MisconductKind, RecheckOutcome
 from .conf import setting
 from .models import MisconductFinding, PracticeNotice, ReCheck, SampledItem
 
@@ -194,6 +194,29 @@ def _staff(subject, subject_ids, start, end):
     return out
 
 
+def _misconduct(subject, subject_ids, start, end):
+    """弄虚作假、租借资质 (veto): per agency, the re-checks of the period (``checked_on``) that found a
+    false or copied record — whether or not a finding was proposed from them — plus the findings of a
+    rented qualification made in the period (``proposed_on``). A count; the records behind it are
+    those re-checks and findings."""
+    rechecks = ReCheck.objects.filter(
+        checked_on__range=(start, end), item__agency_id__in=subject_ids, outcome__in=MISCONDUCT_OUTCOMES
+    ).values_list("pk", "item__agency_id")
+    rented = MisconductFinding.objects.filter(
+        proposed_on__range=(start, end), agency_id__in=subject_ids, kind=MisconductKind.RENTED_QUALIFICATION
+    ).values_list("pk", "agency_id")
+    found: dict = {sid: {"supervision.recheck": [], "supervision.misconductfinding": []} for sid in subject_ids}
+    for pk, agency_id in rechecks.order_by("pk"):
+        found[agency_id]["supervision.recheck"].append(pk)
+    for pk, agency_id in rented.order_by("pk"):
+        found[agency_id]["supervision.misconductfinding"].append(pk)
+    out = {}
+    for sid, records in found.items():
+        n = sum(len(v) for v in records.values())
+        out[sid] = IndicatorFigure(value=Decimal(n), numerator=n, records={k: v for k, v in records.items() if v})
+    return out
+
+
 INDICATORS = [
     IndicatorSource(
         key="supervision.sampling_pass_rate",
@@ -208,6 +231,13 @@ INDICATORS = [
         unit="人",
         subjects=("agency",),
         compute=_staff,
+    ),
+    IndicatorSource(
+        key="supervision.misconduct",
+        label=_l("弄虚作假、租借资质（抽查查实的虚假或抄袭记录、租借资质）"),
+        unit="次",
+        subjects=("agency",),
+        compute=_misconduct,
     ),
 ]
 
@@ -279,11 +309,27 @@ def agency_file(user, agency) -> list[Section]:
     extra = []
     if grade:
         extra.append([_("诚信等级"), str(grade)])
+    yearly = hooks.agency_yearly_grades([agency.pk]).get(agency.pk)
+    if yearly is not None:
+        extra.append(
+            [
+                _("年度考评"),
+                _("%(y)s年度：%(g)s（%(t)s分，第%(r)s名/共%(n)s家）")
+                % {"y": yearly.year, "g": yearly.label, "t": yearly.total, "r": yearly.rank, "n": yearly.count},
+            ]
+        )
     if "listed" in hooks.CREDIT_PROVIDERS:
         extra.append([_("严重失信主体名单"), _("已列入") if listed else _("未列入")])
     basic.rows += extra
     basic.flags = [""] * (len(basic.rows) - 1 - len(extra)) + ["" if suff.sufficient else _("人员不足")]
-    basic.flags += [_("已列入严重失信名单") if row[0] == _("严重失信主体名单") and listed else "" for row in extra]
+    basic.flags += [
+        _("已列入严重失信名单")
+        if row[0] == _("严重失信主体名单") and listed
+        else _("一票否决")
+        if row[0] == _("年度考评") and yearly is not None and yearly.vetoed
+        else ""
+        for row in extra
+    ]
     basic.links = [""] * len(basic.rows)
     sections.append(basic)
 
@@ -411,10 +457,22 @@ def agency_file(user, agency) -> list[Section]:
         ratings.links.append(r.get_absolute_url())
     sections.append(ratings)
 
-    misconduct = Section("misconduct", _("失信线索"), [_("提议日期"), _("失信事实"), _("责任人员"), _("状态")])
+    misconduct = Section(
+        "misconduct",
+        _("失信线索"),
+        [_("提议日期"), _("失信情形"), _("失信事实"), _("责任人员"), _("状态"), _("严重失信名单")],
+    )
     for f in MisconductFinding.objects.visible_to(user).filter(agency=agency).prefetch_related("staff"):
+        listings = hooks.listings_of_source(user, f.source_key)
         misconduct.rows.append(
-            [f.proposed_on, f.finding, "、".join(s.name for s in f.staff.all()), str(f.get_status_display())]
+            [
+                f.proposed_on,
+                str(f.get_kind_display()),
+                f.finding,
+                "、".join(s.name for s in f.staff.all()),
+                str(f.get_status_display()),
+                "；".join(f"{li.party_name}：{li.state_label}" for li in listings),
+            ]
         )
         misconduct.links.append(f.get_absolute_url())
     sections.append(misconduct)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("recheck-photos/<int:pk>/", views.RecheckPhotoView.as_view(), name="recheck_photo"),
     path("agencies/", views.AgencyFileListView.as_view(), name="agency_files"),
     path("agencies/<int:pk>/", views.AgencyFileView.as_view(), name="agency_file"),
+    path("agencies/<int:pk>/misconduct/", views.AgencyMisconductView.as_view(), name="agency_misconduct"),
     path("agencies/<int:pk>/export.xlsx", views.AgencyFileExportView.as_view(), name="agency_file_export"),
     path("agencies/<int:pk>/file.pdf", views.AgencyFilePdfView.as_view(), name="agency_file_pdf"),
 ]

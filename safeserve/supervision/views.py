@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from safeserve.core import hooks
 from safeserve.core.excel import Sheet, content_disposition, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
@@ -195,6 +196,7 @@ def _item_context(request, item, form=None, propose_form=None):
     can_assign = recheck is None and SampledItem.objects.visible_to(user, "change").filter(pk=item.pk).exists()
     return {
         "item": item,
+        "misconduct_listings": hooks.listings_of_source(user, misconduct.source_key) if misconduct else [],
         "visit": item.visit,
         "assign_form": forms.AssignExpertForm(user=user, initial={"expert": item.expert_id}) if can_assign else None,
         "recheck": recheck,
@@ -296,7 +298,7 @@ class ProposeView(LoginRequiredMixin, View):
                     staff=form.cleaned_data["staff"],
                     finding=form.cleaned_data["finding"],
                 )
-                messages.success(request, _("已提议列入严重失信主体名单，待信用模块处理"))
+                messages.success(request, _("已提议列入严重失信主体名单（机构及责任人员），进入列入程序"))
                 return redirect(item.get_absolute_url())
             except ValidationError as exc:
                 _apply_validation_error(form, exc)
@@ -331,17 +333,45 @@ def _file_agency(request, pk):
 
 
 class AgencyFileView(LoginRequiredMixin, View):
-    def get(self, request, pk):
+    def get(self, request, pk, rented_form=None, status=200):
         agency = _file_agency(request, pk)
+        user = request.user
+        may_record = user.has_perm("supervision.add_misconductfinding") and user.role == "county"
         return render(
             request,
             "supervision/agency_file.html",
             {
                 "agency": agency,
-                "sections": queries.agency_file(request.user, agency),
+                "sections": queries.agency_file(user, agency),
                 "pending": queries.pending_hook_sections(),
+                "rented_form": rented_form
+                or (forms.RentedQualificationForm(user=user, agency_id=agency.pk) if may_record else None),
             },
+            status=status,
         )
+
+
+class AgencyMisconductView(LoginRequiredMixin, View):
+    """租借资质、挂靠: the county records the finding on the agency's file and proposes the listings."""
+
+    def post(self, request, pk):
+        agency = _file_agency(request, pk)
+        if not request.user.has_perm("supervision.add_misconductfinding"):
+            raise PermissionDenied
+        form = forms.RentedQualificationForm(request.POST, user=request.user, agency_id=agency.pk)
+        if form.is_valid():
+            try:
+                actions.misconduct_record_rented(
+                    actor=request.user,
+                    agency=agency,
+                    staff=form.cleaned_data["staff"],
+                    finding=form.cleaned_data["finding"],
+                )
+                messages.success(request, _("已记录租借资质、挂靠的失信线索，并提议列入严重失信主体名单"))
+                return redirect(reverse("supervision:agency_file", args=[agency.pk]) + "#misconduct")
+            except ValidationError as exc:
+                _apply_validation_error(form, exc)
+        return AgencyFileView().get(request, pk, rented_form=form, status=400)
 
 
 FILE_TITLE = _l("服务机构档案")

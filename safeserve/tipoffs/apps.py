@@ -29,4 +29,13 @@ class TipoffsConfig(AppConfig):
                 compute=queries.handled_on_time,
             )
         )
+        hooks.register_indicator(
+            hooks.IndicatorSource(
+                key="tipoffs.agency_verified_reports",
+                label=queries.AGENCY_REPORTS_LABEL,
+                unit="件",
+                subjects=("agency",),
+                compute=queries.agency_verified_reports,
+            )
+        )
         hooks.PUBLIC_SECTIONS.append(queries.public_section)

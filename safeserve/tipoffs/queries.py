@@ -1,5 +1,6 @@
 """Reads shared by pages, exports, the API, the home page and the hooks (indicator, credit facts)."""
 
+from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
@@ -136,3 +137,37 @@ def public_section(request) -> dict:
             "凭查询码和密码查看办理情况；也可拨打举报电话 12350。查实后实名举报人可获奖励。"
         ),
     }
+
+
+AGENCY_REPORTS_LABEL = gettext_lazy("查实的举报（针对服务机构）")
+
+
+def agency_verified_reports(subject, subject_ids, start, end):
+    """查实的举报 (core.hooks.INDICATOR_SOURCES "tipoffs.agency_verified_reports"), for the yearly
+    agency grading: the number of reports against the agency closed in the period (local date, up to
+    the cut-off) as 属实 or 部分属实 — the same reports that are credit facts. A repeat of a matter
+    already reported (``same_matter``) is not counted again. The reports are the records behind it
+    (their pages open for the 举报 handlers only: the reporter's identity never rides along)."""
+    lo, hi = _day_range(start, end)
+    rows = Tipoff.objects.filter(
+        agency_id__in=list(subject_ids),
+        state=TipoffState.CLOSED,
+        finding__in=VERIFIED_FINDINGS,
+        same_matter__isnull=True,
+        closed_at__gte=lo,
+        closed_at__lt=hi,
+    ).values_list("pk", "agency_id")
+    found: dict = {sid: [] for sid in subject_ids}
+    for pk, agency_id in rows.order_by("pk"):
+        found[agency_id].append(pk)
+    return {
+        sid: IndicatorFigure(value=Decimal(len(ids)), numerator=len(ids), records={"tipoffs.tipoff": ids})
+        for sid, ids in found.items()
+    }
+
+
+def _day_range(start, end):
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(datetime.combine(start, time.min), tz)
+    hi = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
+    return lo, hi

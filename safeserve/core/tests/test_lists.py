@@ -37,6 +37,7 @@ OTHER_LISTS = {
     "market:need_list": "market:need_list",  # the needs, with the names their enterprises disclose
     "assessment:scheme_list": "assessment:scheme_list",
     "assessment:assessment_list": "assessment:assessment_list",
+    "assessment:agency_list": "assessment:agency_list",
     "supervision:round_list": "supervision:round_list",
 }
 # Their export is the page with ?download=1.

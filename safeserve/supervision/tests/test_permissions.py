@@ -146,6 +146,19 @@ ROUTE_CHECKS = [
         visible={"town_a": "a", "town_b": "b", "agency_a": "a"},
         denied=(403,),
     ),
+    # 租借资质、挂靠: only the county records it on an agency's file (and proposes the listings).
+    RouteCheck(
+        "supervision:agency_misconduct",
+        {"county": "ab"},
+        "agency_a",
+        "agency_b",
+        args=_pk,
+        method="post",
+        data={"finding": "出借资质证书"},
+        ok=(302,),
+        visible={"town_a": "a", "town_b": "b", "agency_a": "a"},
+        denied=(403,),
+    ),
     RouteCheck("supervision:recheck_photo", SIDE, "rphoto_a", "rphoto_b", args=_pk, kind="file"),
     # The agency file: the county every agency, a town those working in it, the agency itself.
     RouteCheck("supervision:agency_files", SIDE, "agency_a", "agency_b"),

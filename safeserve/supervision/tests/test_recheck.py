@@ -110,7 +110,8 @@ def test_a_copied_record_is_proposed_for_listing_with_the_staff_responsible(worl
     f = actions.misconduct_propose(
         actor=world.user("county"), recheck=r, staff=[world["staff_a"]], finding="记录系复制他企记录"
     )
-    assert (f.agency, list(f.staff.all()), f.status) == (world["agency_a"], [world["staff_a"]], "proposed")
+    # The credit app is installed: the proposal went to its listing workflow (test_misconduct_listing).
+    assert (f.agency, list(f.staff.all()), f.status) == (world["agency_a"], [world["staff_a"]], "taken_up")
     facts = {f.kind: f for f in hooks.credit_facts("agency", [world["agency_a"].pk], timezone.localdate())}
     assert facts["supervision.misconduct"].source == f"supervision.misconductfinding:{f.pk}"
     assert facts["supervision.misconduct"].detail["staff"] == [world["staff_a"].pk]

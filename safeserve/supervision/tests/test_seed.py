@@ -25,5 +25,16 @@ def test_seed_files_notices_and_runs_a_round_with_rechecks(world, settings, tmp_
     assert counts["items"] > 0, counts
     assert ReCheck.objects.count() == counts["rechecks"] > 0
     assert all(verify(sd.draw).ok for sd in SamplingDraw.objects.select_related("draw"))
+    # One finalised yearly agency grading of the agencies in the register, each graded, published.
+    from safeserve.assessment.actions import verify_assessment
+    from safeserve.assessment.models import Assessment
+    from safeserve.core import hooks
+
+    grading = Assessment.objects.get(pk=counts["grading"])
+    assert grading.subject == "agency" and grading.is_final and verify_assessment(grading) == []
+    graded = set(grading.sheets.values_list("subject_id", flat=True))
+    assert graded == set(Agency.objects.filter(is_active=True).values_list("pk", flat=True))
+    assert set(hooks.agency_yearly_grades(graded)) == graded
+    assert "机构年度考评" in out.getvalue()
     reset_supervision(out)
     assert not PracticeNotice.objects.exists()
