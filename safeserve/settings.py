@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "safeserve.tipoffs",
     "safeserve.supervision",
     "safeserve.inspections",
+    "safeserve.insurance",
 ]
 
 MIDDLEWARE = [

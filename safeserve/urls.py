@@ -11,6 +11,7 @@ from safeserve.coverage.api import router as coverage_router
 from safeserve.experts.api import router as experts_router
 from safeserve.hazards.api import router as hazards_router
 from safeserve.inspections.api import router as inspections_router
+from safeserve.insurance.api import router as insurance_router
 from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
 from safeserve.market.api import router as market_router
@@ -32,6 +33,7 @@ api_v1 = [
     path("supervision/", include(supervision_router.urls)),
     path("market/", include(market_router.urls)),
     path("inspections/", include(inspections_router.urls)),
+    path("insurance/", include(insurance_router.urls)),
 ]
 
 urlpatterns = [
@@ -57,6 +59,7 @@ urlpatterns = [
     path("associations/", include("safeserve.associations.urls")),
     path("training/", include("safeserve.training.urls")),
     path("inspections/", include("safeserve.inspections.urls")),
+    path("insurance/", include("safeserve.insurance.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

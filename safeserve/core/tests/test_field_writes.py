@@ -134,6 +134,35 @@ CHANGE_EXPECTED = {
         "county": {"agency", "services", "staff", "towns", "enterprises", "start_date", "end_date", "note"},
         "agency_a": {"agency", "services", "staff", "towns", "enterprises", "start_date", "end_date", "note"},
     },
+    # An insurer writes its own policies (never the insurer: that is who writes), plans, ledger and
+    # claims; the county sets the rate table; a complaint's handling moves only through its actions.
+    "insurance.policy": {
+        "insurer_a": {
+            "enterprise",
+            "number",
+            "start_date",
+            "end_date",
+            "premium",
+            "premium_collected",
+            "limit_per_person",
+            "limit_per_accident",
+            "employees_covered",
+            "status",
+            "prevention_share",
+            "renewal_of",
+            "safety_honour",
+            "rate_applied",
+            "rate_reason",
+            "note",
+        }
+    },
+    "insurance.premiumruletable": {"county": EVERYTHING},
+    "insurance.preventionplan": {
+        "insurer_a": {"items", "measures", "visits_per_year", "agency", "expert", "staff", "goals"}
+    },
+    "insurance.preventionexpense": {"insurer_a": EVERYTHING},
+    "insurance.complaint": {},
+    "insurance.claim": {"insurer_a": EVERYTHING},
 }
 
 # The record each persona edits: the first of these it may change.
@@ -176,6 +205,12 @@ CANDIDATES = {
     "market.casestory": ["story_fw_a"],
     "market.priceitem": ["price_fw_a", "price_fw_b"],
     "supervision.practicenotice": ["notice_a"],
+    "insurance.policy": ["policy_a", "policy_b"],
+    "insurance.premiumruletable": ["rates_a"],
+    "insurance.preventionplan": ["plan_a", "plan_b"],
+    "insurance.preventionexpense": ["expense_a", "expense_b"],
+    "insurance.complaint": ["complaint_a", "complaint_b"],
+    "insurance.claim": ["claim_a", "claim_b"],
 }
 
 # A user's organisation link only holds for the role it belongs to: edit a user of that role.
@@ -209,6 +244,9 @@ NOT_A_FIELD_RULE = {
     },
     # A rule table is validated as a whole (credit.rules.table_errors): no one-field forgery is valid.
     ("credit.ruletable", "county", "rules"): "a rule table must be a whole valid table",
+    ("insurance.premiumruletable", "county", "rules"): "a rule table must be a whole valid table",
+    # An applied rate that differs from the computed one needs its reason (Policy.clean).
+    ("insurance.policy", "insurer_a", "rate_applied"): "a different rate needs a reason (a rule)",
 }
 
 
@@ -364,6 +402,9 @@ def _credit_market_and_supervision(world):
             price_max=Decimal("2000.00"),
         )
     o["notice_a"] = make_notice(world, status="filed", note="字段测试执业告知", staff=("staff_a",))
+    from safeserve_dev.insurance_fixtures import extend_world as extend_insurance
+
+    extend_insurance(world)  # policy_/plan_/expense_/complaint_/claim_/rates_ a and b
 
 
 def _associations_and_training(o):
