@@ -302,7 +302,7 @@ def enterprise_panels(request, enterprise) -> list[dict]:
                     "key": "valid",
                     "label": _("有效保单"),
                     "value": len(valid),
-                    "url": reverse("insurance:policy_list") + f"?enterprise={enterprise.pk}",
+                    "url": reverse("insurance:policy_list") + f"?enterprise={enterprise.pk}&valid=true",
                 },
                 {"key": "uninsured", "label": _("应保未保"), "value": _("是") if flagged else _("否"), "url": ""},
             ],

@@ -70,12 +70,14 @@ class Command(BaseCommand):
                 from safeserve_dev.associations_seed import reset_associations
                 from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.inspections_seed import reset_inspections
+                from safeserve_dev.insurance_seed import reset_insurance
                 from safeserve_dev.reset import reset_app
                 from safeserve_dev.services_seed import reset_services
                 from safeserve_dev.supervision_seed import reset_supervision
                 from safeserve_dev.tipoffs_seed import reset_tipoffs
                 from safeserve_dev.training_seed import reset_training
 
+                reset_insurance(self.stdout)
                 reset_inspections(self.stdout)
                 reset_coverage(self.stdout)
                 reset_tipoffs(self.stdout)
@@ -163,4 +165,7 @@ class Command(BaseCommand):
 
             self.stdout.write("监督检查计划、双随机抽取与检查记录：")
             seed_inspections(seeder.rng, self.stdout)
+        from safeserve_dev.insurance_seed import seed_insurance
+
+        seed_insurance(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))
