@@ -240,9 +240,14 @@ def insured_file(user, enterprise) -> dict:
     )
     ids = [p.pk for p in policies]
     plans = [p.plan for p in policies if hasattr(p, "plan")]
-    visits = []
-    for p in policies:
-        visits += [(p, v) for v in policy_visits(p)]
+    by_contract = {plan.contract_id: plan.policy for plan in plans if plan.contract_id}
+    # One query for every policy's visits (policy_visits(p) per policy would grow with the file).
+    visits = [
+        (by_contract[v.contract_id], v)
+        for v in ServiceVisit.objects.filter(contract_id__in=list(by_contract), enterprise_id=enterprise.pk)
+        .select_related("agency", "confirmation")
+        .order_by("-visited_at", "-id")
+    ]
     return {
         "enterprise": enterprise,
         "policies": policies,
@@ -330,13 +335,13 @@ def home_summary(user) -> dict:
                     "key": "policies-expiring",
                     "label": _("30天内到期保单"),
                     "value": expiring,
-                    "url": reverse("insurance:policy_list") + "?expiring=1",
+                    "url": reverse("insurance:policy_list") + "?expiring=true",
                 },
                 {
                     "key": "plans-behind",
                     "label": _("服务计划进度滞后"),
                     "value": behind,
-                    "url": reverse("insurance:ledger") + "#behind",
+                    "url": reverse("insurance:preventionplan_list") + "?behind=true",
                 },
                 {
                     "key": "complaints-due",
@@ -365,7 +370,7 @@ def home_summary(user) -> dict:
                     "key": "idle-policies",
                     "label": _("保而不防保单"),
                     "value": idle_policies(user, today).count(),
-                    "url": reverse("insurance:ledger") + "#idle",
+                    "url": reverse("insurance:policy_list") + "?idle=true",
                 },
             ]
         }
