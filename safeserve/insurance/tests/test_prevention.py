@@ -232,3 +232,25 @@ def test_retention_jobs_never_purge_the_insurance_file(world):
 
     with pytest.raises(ProtectedError):
         policy.delete()
+
+
+def test_hazards_found_on_a_prevention_visit_get_a_written_notice(world):
+    """AQ 9010: hazards found → a written notice to the insured. The agency reports them from the visit
+    and issues its 隐患整改建议书 through the issued-document machinery (ADR 0022): numbered, a stored PDF."""
+    from safeserve.hazards import actions as hazard_actions
+
+    policy = make_policy(world)
+    plan = _plan(world, policy)
+    visit = _visit(world, plan, TODAY)
+    agency = world.user("agency_a")
+    hazard = hazard_actions.hazard_report(
+        actor=agency,
+        enterprise=world["ent_a"],
+        location="配电房",
+        description="配电箱未上锁",
+        responsible_person="李四",
+        visit=visit,
+    )
+    notice = hazard_actions.hazard_issue_notice(actor=agency, hazards=[hazard], visit=visit)
+    assert notice.enterprise == world["ent_a"] and notice.visit == visit
+    assert notice.number and notice.kind == "advice" and notice.sha256
