@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.core.forms import BoundedForm, DateInput, EnterpriseByCodeField, ScopedModelForm
 from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Expert
 from safeserve.services.choices import ServiceItem
+from safeserve.services.models import ServiceVisit
 
 from .models import Claim, Complaint, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
 
@@ -71,6 +72,11 @@ class ExpenseForm(ScopedModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["policy"].queryset = Policy.objects.visible_to(user, "change").order_by("-start_date")
+        # The visits this insurer commissioned (the services scope gives an insurer none of its own).
+        insurer_id = getattr(user, "insurer_id", None)
+        self.fields["visit"].queryset = ServiceVisit.objects.filter(
+            contract__payer_insurer_id=insurer_id, contract__payer_insurer__isnull=False
+        )
         self.fields["visit"].widget = forms.NumberInput(attrs={"class": "form-control"})
         self.fields["visit"].help_text = _("服务记录编号（可不填）")
 

@@ -254,3 +254,13 @@ def test_hazards_found_on_a_prevention_visit_get_a_written_notice(world):
     notice = hazard_actions.hazard_issue_notice(actor=agency, hazards=[hazard], visit=visit)
     assert notice.enterprise == world["ent_a"] and notice.visit == visit
     assert notice.number and notice.kind == "advice" and notice.sha256
+
+
+def test_a_ledger_entry_names_a_commissioned_visit_of_the_insured(world, client_for):
+    policy = make_policy(world)
+    visit = _visit(world, _plan(world, policy), TODAY)
+    c = client_for("insurer_a")
+    body = {"policy": policy.pk, "spent_on": TODAY.isoformat(), "amount": "600", "description": "排查服务费"}
+    resp = c.post(reverse("insurance:preventionexpense_add"), {**body, "visit": visit.pk})
+    assert resp.status_code == 302
+    assert PreventionExpense.objects.get().visit == visit
