@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "safeserve.inspections",
     "safeserve.procurement",
     "safeserve.subsidies",
+    "safeserve.insurance",
 ]
 
 MIDDLEWARE = [

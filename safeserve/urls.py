@@ -11,6 +11,7 @@ from safeserve.coverage.api import router as coverage_router
 from safeserve.experts.api import router as experts_router
 from safeserve.hazards.api import router as hazards_router
 from safeserve.inspections.api import router as inspections_router
+from safeserve.insurance.api import router as insurance_router
 from safeserve.iot.api import TelemetryView
 from safeserve.iot.api import router as iot_router
 from safeserve.market.api import router as market_router
@@ -36,6 +37,7 @@ api_v1 = [
     path("inspections/", include(inspections_router.urls)),
     path("procurement/", include(procurement_router.urls)),
     path("subsidies/", include(subsidies_router.urls)),
+    path("insurance/", include(insurance_router.urls)),
 ]
 
 urlpatterns = [
@@ -63,6 +65,7 @@ urlpatterns = [
     path("inspections/", include("safeserve.inspections.urls")),
     path("procurement/", include("safeserve.procurement.urls")),
     path("subsidies/", include("safeserve.subsidies.urls")),
+    path("insurance/", include("safeserve.insurance.urls")),
     path("", include("safeserve.core.urls")),
     path("", include("safeserve.ops.urls")),
     path("", include("safeserve.market.urls")),

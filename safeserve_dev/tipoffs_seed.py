@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from safeserve.accounts.choices import Role
 from safeserve.accounts.models import User
+from safeserve.core.workdays import due_date
 from safeserve.registry.models import Agency, Enterprise, Town
 from safeserve.tipoffs import actions
 from safeserve.tipoffs.choices import Finding, RewardState, TipoffState
 from safeserve.tipoffs.models import Tipoff, TipoffReward, TipoffSupplement
-from safeserve.tipoffs.workdays import due_date
 
 PASSWORD = "demo-pass-1"
 

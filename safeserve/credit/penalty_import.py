@@ -8,20 +8,20 @@ penalties of its own town's enterprises only; agency and person penalties are th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from safeserve.core import xlsx_import
 from safeserve.core.audit import AuditAction, record
-from safeserve.core.excel import from_text_cell
-from safeserve.core.identity import normalize_code, normalize_text
-from safeserve.core.uploads import check_xlsx
+from safeserve.core.identity import normalize_code
+from safeserve.core.xlsx_import import FileError, Parsed, RowError, cell_text
+from safeserve.core.xlsx_import import choice_labels as _labels
+from safeserve.core.xlsx_import import is_formula as _is_formula
 from safeserve.registry.models import Agency, Enterprise
 
 from .actions import regrade_on_commit
@@ -47,102 +47,8 @@ COLUMNS = [
 HEADERS = [c[0] for c in COLUMNS]
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int | None
-    column: str
-    reason: str
-
-    def display(self) -> str:
-        if self.row is None:
-            return self.reason
-        return _("第 %(row)d 行，字段「%(column)s」：%(reason)s") % {
-            "row": self.row,
-            "column": self.column,
-            "reason": self.reason,
-        }
-
-
-@dataclass
-class Parsed:
-    rows: list[dict] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.rows)
-
-
-class FileError(Exception):
-    pass
-
-
-def header_key(text) -> str:
-    return re.sub(r"[\s*()（）]", "", normalize_text(str(text or "")))
-
-
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return from_text_cell(normalize_text(str(value)))
-
-
-def _labels(choices) -> dict[str, str]:
-    with translation.override("zh-hans"):
-        return {normalize_text(str(label)): value for value, label in choices}
-
-
 def read_rows(path) -> list[tuple[int, list]]:
-    path = Path(path)
-    size = path.stat().st_size
-    if size == 0:
-        raise FileError(_("文件为空"))
-    if size > MAX_BYTES:
-        raise FileError(_("文件过大，上限为 %(limit)d MB") % {"limit": MAX_BYTES // (1024 * 1024)})
-    try:
-        check_xlsx(path)
-    except ValidationError as exc:
-        raise FileError(exc.messages[0]) from None
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception:
-        raise FileError(_("文件已损坏或不是有效的 .xlsx 文件")) from None
-    try:
-        ws = wb.worksheets[0]
-        ws.reset_dimensions()
-        it = ws.iter_rows(values_only=True)
-        header = [header_key(v) for v in next(it, ())][:40]
-        index = {key: header.index(header_key(head)) for head, key, _r in COLUMNS if header_key(head) in header}
-        missing = [head for head, key, required in COLUMNS if required and key not in index]
-        if missing:
-            raise FileError(_("第 1 行表头缺少列：%(cols)s；请使用下载的模板") % {"cols": "、".join(missing)})
-        out = []
-        for number, values in enumerate(it, start=2):
-            picked = [values[index[k]] if k in index and index[k] < len(values) else None for _h, k, _r in COLUMNS]
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in picked):
-                continue
-            if len(out) >= MAX_ROWS:
-                raise FileError(_("数据行数超过上限 %(limit)d 行，请拆分文件后分批导入") % {"limit": MAX_ROWS})
-            out.append((number, picked))
-    except FileError:
-        raise
-    except Exception:
-        raise FileError(_("文件已损坏或不是有效的 .xlsx 文件")) from None
-    finally:
-        wb.close()
-    if not out:
-        raise FileError(_("文件中没有数据行"))
-    return out
-
-
-def _is_formula(value) -> bool:
-    return isinstance(value, str) and value.startswith("=")
+    return xlsx_import.read_rows(path, COLUMNS, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
 def validate(actor, raw) -> Parsed:

@@ -24,6 +24,9 @@ class PayerType(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业自费")
     TOWN = "town", _("镇（街道）政府购买")
     COUNTY = "county", _("县政府购买")
+    # An insurer commissions the accident-prevention service of a 安责险 policy (AQ 9010-2019); the
+    # insurance app creates such a contract from the policy's service plan (payer_insurer set).
+    INSURER = "insurer", _("保险机构委托")
 
 
 class ItemResult(models.TextChoices):

@@ -56,6 +56,15 @@ class ServiceContract(ScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    payer_insurer = models.ForeignKey(
+        "registry.Insurer",
+        verbose_name=_("委托的保险机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,  # set only by the insurance app's plan action, with payer_type "insurer"
+    )
     enterprises = models.ManyToManyField(
         "registry.Enterprise",
         verbose_name=_("服务企业"),
@@ -131,6 +140,10 @@ class ServiceContract(ScopedModel):
             errors["payer_town"] = _("镇（街道）政府购买须填写购买服务的镇（街道）")
         if self.payer_type != PayerType.TOWN and self.payer_town_id:
             errors["payer_town"] = _("仅镇（街道）政府购买时填写")
+        if self.payer_type == PayerType.INSURER and not self.payer_insurer_id:
+            errors["payer_type"] = _("保险机构委托的合同由保险机构在安责险事故预防服务计划中建立")
+        if self.payer_type != PayerType.INSURER and self.payer_insurer_id:
+            errors["payer_type"] = _("填写了委托的保险机构时，付费方须为保险机构委托")
         if errors:
             raise ValidationError(errors)
 

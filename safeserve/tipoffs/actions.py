@@ -23,6 +23,7 @@ from safeserve.accounts.choices import Role
 from safeserve.accounts.models import User
 from safeserve.core.audit import AuditAction, diff, record, snapshot
 from safeserve.core.uploads import MB, discard_files_on_error, save_document, verify_scan
+from safeserve.core.workdays import due_date
 from safeserve.notifications.actions import notify
 
 from . import conf, transitions
@@ -38,7 +39,6 @@ from .models import (
     TrackingAttempt,
     is_handler,
 )
-from .workdays import due_date
 
 # Tracking codes: 12 characters of an alphabet without look-alikes (no 0/O, 1/I/L), shown as
 # XXXX-XXXX-XXXX: 31^12 ≈ 2^59 codes, drawn by ``secrets``.

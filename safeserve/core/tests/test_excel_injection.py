@@ -47,10 +47,14 @@ OTHER_WORKBOOK_ROUTES |= {"subsidies:overview"}
 # Imports that read a workbook and answer a page (every bad row listed on it, no problem-list
 # workbook): nothing of theirs is downloaded. ``test_these_imports_answer_pages`` holds them to it.
 IMPORT_PAGES = {"credit:penalty_import", "experts:pool_import"}
+# The insurers' policy import (an insurer-only page answering a page; insurance/tests/test_policies.py),
+# its template, and the regulator's insurance ledger: downloaded below.
+OTHER_WORKBOOK_ROUTES |= {"insurance:policy_import", "insurance:policy_template", "insurance:ledger"}
 # Exports of one record: the URL is built from a record of the hostile world.
 ROUTE_ARGS = {
     "assessment:assessment_export": lambda w: [w["assessment_hostile"].pk],
     "supervision:agency_file_export": lambda w: [w["agency_a"].pk],
+    "insurance:insured_file_export": lambda w: [w["ent_a"].pk],
 }
 ASSESSMENT_TITLE = "@SUM(1+1) 年度考核"
 
@@ -65,6 +69,13 @@ def hostile(world):
     m.Insurer.objects.filter(pk=world["insurer_a"].pk).update(name=PAYLOADS["insurer"])
     m.AgencyStaff.objects.filter(pk=world["staff_a"].pk).update(name=PAYLOADS["staff"])
     world["ent_a"].refresh_from_db()
+    # A 安责险 policy of the hostile enterprise by the hostile insurer, starting in ten days (so the
+    # enterprise, of a mandatory industry, is also on today's 应保未保 list).
+    from safeserve_dev.insurance_fixtures import make_policy
+
+    m.Industry.objects.filter(pk=world["industry"].pk).update(insurance_mandatory=True)
+    start = timezone.localdate() + timedelta(days=10)
+    world.objs["policy_hostile"] = make_policy(world, number="=1+1", start=start, end=start + timedelta(days=300))
     county = world.user("county")
     scheme = make_scheme(county, year=timezone.localdate().year, name="-2+3 考核方案")
     world.objs["assessment_hostile"] = assessment_open(
@@ -148,6 +159,22 @@ def test_tipoff_ledger_and_penalty_template_write_text_as_text(hostile, client_f
     values = _assert_inert(_cells(c.get(reverse("tipoffs:ledger"))), "tipoffs:ledger")
     assert {"'" + HOSTILE, "'=1+1"} <= values  # the reported enterprise and the reporter, literal text
     _assert_inert(_cells(client_for("county").get(reverse("credit:penalty_template"))), "credit:penalty_template")
+
+
+def test_insurance_workbooks_write_text_as_text(hostile, client_for):
+    county = client_for("county")
+    year = hostile["policy_hostile"].start_date.year
+    ledger = _assert_inert(
+        _cells(county.get(reverse("insurance:ledger"), {"download": "1", "year": year})), "insurance:ledger"
+    )
+    assert "'" + PAYLOADS["insurer"] in ledger
+    uninsured = _assert_inert(
+        _cells(county.get(reverse("insurance:uninsured"), {"download": "1"})), "insurance:uninsured"
+    )
+    assert "'" + HOSTILE in uninsured
+    _assert_inert(
+        _cells(client_for("insurer_a").get(reverse("insurance:policy_template"))), "insurance:policy_template"
+    )
 
 
 def test_lists_that_download_themselves_write_text_as_text(hostile, client_for):

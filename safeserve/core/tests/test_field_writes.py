@@ -138,6 +138,35 @@ CHANGE_EXPECTED = {
     "subsidies.subsidypolicy": {
         "town_a": {"year", "name", "industry_codes", "size_classes", "share", "cap", "budget", "note"},
     },
+    # An insurer writes its own policies (never the insurer: that is who writes), plans, ledger and
+    # claims; the county sets the rate table; a complaint's handling moves only through its actions.
+    "insurance.policy": {
+        "insurer_a": {
+            "enterprise",
+            "number",
+            "start_date",
+            "end_date",
+            "premium",
+            "premium_collected",
+            "limit_per_person",
+            "limit_per_accident",
+            "employees_covered",
+            "status",
+            "prevention_share",
+            "renewal_of",
+            "safety_honour",
+            "rate_applied",
+            "rate_reason",
+            "note",
+        }
+    },
+    "insurance.premiumruletable": {"county": EVERYTHING},
+    "insurance.preventionplan": {
+        "insurer_a": {"items", "measures", "visits_per_year", "agency", "expert", "staff", "goals"}
+    },
+    "insurance.preventionexpense": {"insurer_a": EVERYTHING},
+    "insurance.complaint": {},
+    "insurance.claim": {"insurer_a": EVERYTHING},
 }
 
 # The record each persona edits: the first of these it may change.
@@ -181,6 +210,12 @@ CANDIDATES = {
     "market.priceitem": ["price_fw_a", "price_fw_b"],
     "supervision.practicenotice": ["notice_a"],
     "subsidies.subsidypolicy": ["policy_fw"],
+    "insurance.policy": ["policy_a", "policy_b"],
+    "insurance.premiumruletable": ["rates_a"],
+    "insurance.preventionplan": ["plan_a", "plan_b"],
+    "insurance.preventionexpense": ["expense_a", "expense_b"],
+    "insurance.complaint": ["complaint_a", "complaint_b"],
+    "insurance.claim": ["claim_a", "claim_b"],
 }
 
 # A user's organisation link only holds for the role it belongs to: edit a user of that role.
@@ -214,6 +249,9 @@ NOT_A_FIELD_RULE = {
     },
     # A rule table is validated as a whole (credit.rules.table_errors): no one-field forgery is valid.
     ("credit.ruletable", "county", "rules"): "a rule table must be a whole valid table",
+    ("insurance.premiumruletable", "county", "rules"): "a rule table must be a whole valid table",
+    # An applied rate that differs from the computed one needs its reason (Policy.clean).
+    ("insurance.policy", "insurer_a", "rate_applied"): "a different rate needs a reason (a rule)",
 }
 
 
@@ -372,6 +410,9 @@ def _credit_market_and_supervision(world):
     from safeserve_dev.subsidies_fixtures import make_policy
 
     o["policy_fw"] = make_policy(world, "town_a", status="draft", y=2030, name="字段测试补贴政策")
+    from safeserve_dev.insurance_fixtures import extend_world as extend_insurance
+
+    extend_insurance(world)  # policy_/plan_/expense_/complaint_/claim_/rates_ a and b
 
 
 def _associations_and_training(o):

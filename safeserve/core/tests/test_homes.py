@@ -154,6 +154,7 @@ def test_enterprise_home_is_its_own_file_with_its_to_dos(world):
         "training",
         "credit",
         "inspections",
+        "insurance",
     ]
     cards = {card["key"]: card["value"] for card in summary["cards"]}
     assert cards["hazards-to-rectify"] == 2 and cards["alarms-active"] == 1 and cards["visits-unrated"] == 0

@@ -110,6 +110,7 @@ DOORS = {
         "assessment/forms.py",  # objection files (verify_scan on each in assessment.actions)
         "credit/forms.py",  # ScanField (verify_scan): accident attachments, listing repair proofs; penalty .xlsx
         "inspections/forms.py",  # an inspection's support PDF (verify_pdf in inspections.actions)
+        "insurance/forms.py",  # the policy .xlsx (core.xlsx_import.read_rows: check_xlsx)
         "market/forms.py",  # a case story's picture (verify_image)
         "tipoffs/forms.py",  # a report's attachments (tipoffs.actions.verify_attachments)
         "training/forms.py",  # the attendance .xlsx (check_xlsx in training.actions)
@@ -144,6 +145,7 @@ DOORS = {
         "credit/views.py",  # the accident attachment (its own route), repair proofs, the penalty .xlsx
         "experts/views.py",  # the pool .xlsx (check_xlsx); finding photos go to hazards.actions
         "inspections/views.py",  # support PDFs
+        "insurance/views.py",  # the policy .xlsx (core.xlsx_import.read_rows: check_xlsx)
         "market/views.py",  # a case story's picture (its own route, verify_image)
         "supervision/views.py",  # re-check photos
         "tipoffs/views.py",  # report and supplement attachments

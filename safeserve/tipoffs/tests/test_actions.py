@@ -9,10 +9,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from safeserve.core.models import AuditLog
+from safeserve.core.workdays import due_date, is_working_day
 from safeserve.tipoffs import actions, transitions
 from safeserve.tipoffs.choices import TipoffState
 from safeserve.tipoffs.models import Tipoff, TipoffAttachment, TipoffReward
-from safeserve.tipoffs.workdays import due_date, is_working_day
 from safeserve_dev.testfiles import image_bytes, upload
 
 from .fixtures import file_tipoff, make_handler

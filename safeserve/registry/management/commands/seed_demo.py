@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 from safeserve_dev.associations_seed import reset_associations
                 from safeserve_dev.coverage_seed import reset_coverage
                 from safeserve_dev.inspections_seed import reset_inspections
+                from safeserve_dev.insurance_seed import reset_insurance
                 from safeserve_dev.procurement_seed import reset_procurement
                 from safeserve_dev.reset import reset_app
                 from safeserve_dev.services_seed import reset_services
@@ -78,6 +79,7 @@ class Command(BaseCommand):
                 from safeserve_dev.tipoffs_seed import reset_tipoffs
                 from safeserve_dev.training_seed import reset_training
 
+                reset_insurance(self.stdout)
                 reset_inspections(self.stdout)
                 reset_procurement(self.stdout)
                 reset_coverage(self.stdout)
@@ -174,4 +176,7 @@ class Command(BaseCommand):
             from safeserve_dev.subsidies_seed import seed_subsidies
 
             seed_subsidies(seeder.rng, self.stdout)
+        from safeserve_dev.insurance_seed import seed_insurance
+
+        seed_insurance(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))

@@ -1,0 +1,401 @@
+"""Every write of the insurance app: atomic, validated (``full_clean``), audited.
+
+Policies are written by their insurer only: one at a time (the form), many at once from an .xlsx
+(all or nothing) or from the insurer's own system through the API (bulk upsert by policy number,
+idempotent). Both bulk doors share ``validate_rows`` and ``upsert_policies``.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safeserve.accounts.choices import Role
+from safeserve.core import actions as core_actions
+from safeserve.core.audit import AuditAction, diff, record, snapshot
+from safeserve.core.identity import normalize_code
+from safeserve.core.workdays import due_date
+from safeserve.core.xlsx_import import RowError, choice_labels
+from safeserve.registry.models import Enterprise
+from safeserve.services.choices import ContractStatus, PayerType
+from safeserve.services.models import ContractEnterprise, ContractStaff, ServiceContract
+
+from . import rules
+from .choices import ComplaintState, PolicyStatus
+from .conf import setting
+from .models import Complaint, Policy, PreventionPlan
+
+# (header, key, required): the .xlsx columns; the API rows use the same keys.
+COLUMNS = [
+    ("保单号", "number", True),
+    ("投保企业统一社会信用代码", "credit_code", True),
+    ("保险期起", "start_date", True),
+    ("保险期止", "end_date", True),
+    ("保费（元）", "premium", True),
+    ("实收保费（元）", "premium_collected", True),
+    ("每人责任限额（元）", "limit_per_person", True),
+    ("每次事故责任限额（元）", "limit_per_accident", True),
+    ("承保从业人员数", "employees_covered", True),
+    ("事故预防费用比例（%）", "prevention_share", False),
+    ("状态", "status", False),
+    ("备注", "note", False),
+]
+HEADERS = [c[0] for c in COLUMNS]
+KEYS = [c[1] for c in COLUMNS]
+MONEY_KEYS = ("premium", "premium_collected", "limit_per_person", "limit_per_accident")
+# The policy fields a bulk row writes (the insurer is the writer's own).
+ROW_FIELDS = (
+    "number",
+    "enterprise",
+    "start_date",
+    "end_date",
+    "premium",
+    "premium_collected",
+    "limit_per_person",
+    "limit_per_accident",
+    "employees_covered",
+    "prevention_share",
+    "status",
+    "note",
+)
+
+
+def _insurer_of(actor):
+    if actor is None or getattr(actor, "role", None) != Role.INSURER or not actor.insurer_id:
+        raise PermissionDenied(_("只有保险机构人员可以登记保单"))
+    if not actor.has_perm("insurance.add_policy"):
+        raise PermissionDenied(_("您没有该操作的权限"))
+    return actor.insurer
+
+
+# ---------------------------------------------------------------- one policy
+
+
+def _rate(policy):
+    """Compute the renewal's floating rate into the policy (renewals only: a first policy has no history)."""
+    if policy.renewal_of_id and policy.start_date and policy.enterprise_id:
+        total, lines = rules.compute(enterprise=policy.enterprise, on=policy.start_date, honour=policy.safety_honour)
+        policy.rate_computed = total
+        policy.rate_explanation = [line.as_dict() for line in lines]
+    else:
+        policy.rate_computed = None
+        policy.rate_explanation = []
+
+
+@transaction.atomic
+def policy_create(*, actor, data: dict) -> Policy:
+    insurer = _insurer_of(actor)
+    data = {**data, "insurer": insurer}
+    probe = Policy(**data)
+    _rate(probe)
+    data.update(rate_computed=probe.rate_computed, rate_explanation=probe.rate_explanation)
+    return core_actions.create_record(
+        actor=actor, model=Policy, data=data, system_fields=("insurer", "rate_computed", "rate_explanation")
+    )
+
+
+@transaction.atomic
+def policy_update(*, actor, policy: Policy, data: dict) -> Policy:
+    probe = Policy.objects.get(pk=policy.pk)
+    for k, v in data.items():
+        setattr(probe, k, v)
+    _rate(probe)
+    data = {**data, "rate_computed": probe.rate_computed, "rate_explanation": probe.rate_explanation}
+    return core_actions.update_record(
+        actor=actor, instance=policy, data=data, system_fields=("rate_computed", "rate_explanation")
+    )
+
+
+# ---------------------------------------------------------------- many policies (import and API)
+
+
+@dataclass
+class UpsertResult:
+    created: list
+    updated: list
+    unchanged: list
+
+
+def _text(value) -> str:
+    from safeserve.core.xlsx_import import cell_text
+
+    return cell_text(value)
+
+
+def _date(text):
+    return date.fromisoformat(text.replace("/", "-")[:10])
+
+
+def validate_rows(actor, raw: list[tuple[int, list]]) -> tuple[list[dict], list[RowError]]:
+    """Check every row (row number, [cell per ``COLUMNS``]); return the rows as policy data and the errors.
+
+    The enterprise is found by its credit code in the whole register: an insurer insures whom it
+    contracts with, and the platform never chooses for it. A policy number another insurer holds is
+    refused without saying whose it is."""
+    insurer = _insurer_of(actor)
+    statuses = choice_labels(PolicyStatus.choices)
+    texts = [(n, [_text(v) for v in values]) for n, values in raw]
+    codes = {normalize_code(c[1]) for _n, c in texts if c[1]}
+    enterprises = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
+    numbers = [c[0] for _n, c in texts if c[0]]
+    owners = dict(Policy.objects.filter(number__in=numbers).values_list("number", "insurer_id"))
+    seen: dict[str, int] = {}
+    rows, errors = [], []
+    for number, cells in texts:
+        problems: dict[str, str] = {}
+
+        def bad(key, reason, problems=problems):
+            problems.setdefault(HEADERS[KEYS.index(key)], reason)
+
+        for raw_value, key in zip(dict(raw)[number], KEYS, strict=True):
+            if isinstance(raw_value, str) and raw_value.startswith("="):
+                bad(key, _("不接受公式，请填写文字"))
+        v = dict(zip(KEYS, cells, strict=True))
+        data: dict = {}
+        if not v["number"]:
+            bad("number", _("必填"))
+        elif len(v["number"]) > 50:
+            bad("number", _("不能超过 50 个字符"))
+        elif owners.get(v["number"], insurer.pk) != insurer.pk:
+            bad("number", _("该保单号已由其他保险机构登记"))
+        elif v["number"] in seen:
+            bad("number", _("与第 %(row)d 行重复") % {"row": seen[v["number"]]})
+        seen.setdefault(v["number"], number)
+        data["number"] = v["number"]
+        code = normalize_code(v["credit_code"]) if v["credit_code"] else ""
+        if not code:
+            bad("credit_code", _("必填"))
+        elif code not in enterprises:
+            bad("credit_code", _("主体库中没有该统一社会信用代码的企业"))
+        else:
+            data["enterprise"] = enterprises[code]
+        for key in ("start_date", "end_date"):
+            if not v[key]:
+                bad(key, _("必填"))
+                continue
+            try:
+                data[key] = _date(v[key])
+            except ValueError:
+                bad(key, _("日期格式应为 2026-01-31"))
+        for key in (*MONEY_KEYS, "prevention_share"):
+            if not v[key]:
+                if key != "prevention_share":
+                    bad(key, _("必填"))
+                continue
+            try:
+                amount = Decimal(v[key].replace(",", "").rstrip("%"))
+                if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2 or amount >= Decimal("1e12"):
+                    raise InvalidOperation
+                data[key] = amount
+            except (InvalidOperation, ValueError):
+                bad(key, _("应为不小于 0 的数，最多两位小数"))
+        if not v["employees_covered"]:
+            bad("employees_covered", _("必填"))
+        elif not v["employees_covered"].isdigit():
+            bad("employees_covered", _("应为非负整数"))
+        else:
+            data["employees_covered"] = int(v["employees_covered"])
+        status = statuses.get(v["status"]) if v["status"] else PolicyStatus.ACTIVE
+        if status is None:
+            bad("status", _("应为：%(v)s") % {"v": "、".join(statuses)})
+        data["status"] = status or PolicyStatus.ACTIVE
+        if len(v["note"]) > 300:
+            bad("note", _("不能超过 300 个字符"))
+        data["note"] = v["note"]
+        if not problems:
+            try:
+                Policy(insurer=insurer, **data).full_clean(validate_unique=False)
+            except ValidationError as exc:
+                for name, errs in exc.message_dict.items():
+                    key = "credit_code" if name == "enterprise" else name
+                    col = HEADERS[KEYS.index(key)] if key in KEYS else HEADERS[0]
+                    problems.setdefault(col, errs[0])
+        if problems:
+            errors.extend(RowError(number, col, reason) for col, reason in problems.items())
+        else:
+            rows.append(data)
+    return rows, errors
+
+
+@transaction.atomic
+def upsert_policies(*, actor, rows: list[dict], note: str) -> UpsertResult:
+    """Create or update the actor's policies by number, all or none; an identical row changes nothing
+    (so sending the same batch twice is harmless). Each created or changed policy is audited."""
+    insurer = _insurer_of(actor)
+    if not actor.has_perm("insurance.change_policy"):
+        raise PermissionDenied(_("您没有该操作的权限"))
+    existing = {p.number: p for p in Policy.objects.select_for_update().filter(number__in=[r["number"] for r in rows])}
+    result = UpsertResult([], [], [])
+    for data in rows:
+        policy = existing.get(data["number"])
+        if policy is not None and policy.insurer_id != insurer.pk:
+            raise PermissionDenied(_("该保单号已由其他保险机构登记"))
+        if policy is None:
+            policy = Policy(insurer=insurer, **data)
+            policy.full_clean()
+            policy.save()
+            record(
+                actor=actor, action=AuditAction.IMPORT, instance=policy, changes=diff({}, snapshot(policy)), note=note
+            )
+            result.created.append(policy)
+            continue
+        # Compared as values (12000 == 12000.00): a batch sent again changes nothing.
+        different = {k: v for k, v in data.items() if getattr(policy, k) != v}
+        if not different:
+            result.unchanged.append(policy)
+            continue
+        before = snapshot(policy)
+        for key, value in different.items():
+            setattr(policy, key, value)
+        changes = diff(before, snapshot(policy))
+        policy.full_clean()
+        policy.save()
+        record(actor=actor, action=AuditAction.IMPORT, instance=policy, changes=changes, note=note)
+        result.updated.append(policy)
+    mine = Policy.objects.visible_to(actor, "change")
+    touched = [p.pk for p in result.created + result.updated]
+    if touched and mine.filter(pk__in=touched).count() != len(touched):
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    return result
+
+
+# ---------------------------------------------------------------- the prevention plan
+
+
+@transaction.atomic
+def plan_save(*, actor, plan: PreventionPlan | None, data: dict, m2m: dict) -> PreventionPlan:
+    """Create or change a policy's service plan; with an agency, keep its commission contract (payer:
+    the insurer) in step, so that the agency records the prevention visits under it."""
+    if plan is None:
+        plan = core_actions.create_record(actor=actor, model=PreventionPlan, data=data, m2m=m2m)
+    else:
+        plan = core_actions.update_record(actor=actor, instance=plan, data=data, m2m=m2m)
+    _sync_contract(actor, plan)
+    return plan
+
+
+def _sync_contract(actor, plan):
+    policy = plan.policy
+    contract = plan.contract
+    if plan.agency_id is None:
+        return
+    values = {
+        "agency_id": plan.agency_id,
+        "payer_type": PayerType.INSURER,
+        "payer_insurer_id": policy.insurer_id,
+        "items": list(plan.items),
+        "start_date": policy.start_date,
+        "end_date": policy.end_date,
+        "fee": policy.prevention_planned,
+        "visits_per_year": plan.visits_per_year,
+        "status": ContractStatus.ACTIVE if policy.status == PolicyStatus.ACTIVE else ContractStatus.TERMINATED,
+        "note": _("安责险保单 %(n)s 事故预防服务委托") % {"n": policy.number},
+    }
+    if contract is not None and contract.agency_id != plan.agency_id:
+        # Another agency takes over: the old commission ends, visits stay under it; a new one begins.
+        before = snapshot(contract)
+        contract.status = ContractStatus.TERMINATED
+        contract.terminated_on = timezone.localdate()
+        contract.save()
+        record(actor=actor, action=AuditAction.UPDATE, instance=contract, changes=diff(before, snapshot(contract)))
+        contract = None
+    if contract is None:
+        contract = ServiceContract(number=f"AZX-{policy.pk}-{plan.agency_id}", **values)
+        contract.full_clean()
+        contract.save()
+        ContractEnterprise.objects.create(contract=contract, enterprise_id=policy.enterprise_id)
+        record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            instance=contract,
+            changes=diff({}, snapshot(contract)),
+            note=_("由安责险事故预防服务计划建立"),
+        )
+        PreventionPlan.objects.filter(pk=plan.pk).update(contract=contract)
+        plan.contract = contract
+    else:
+        before = snapshot(contract)
+        for k, v in values.items():
+            setattr(contract, k, v)
+        contract.full_clean()
+        contract.save()
+        changes = diff(before, snapshot(contract))
+        if changes:
+            record(actor=actor, action=AuditAction.UPDATE, instance=contract, changes=changes)
+    wanted = set(plan.staff.values_list("pk", flat=True))
+    ContractStaff.objects.filter(servicecontract=contract).exclude(agencystaff_id__in=wanted).delete()
+    have = set(ContractStaff.objects.filter(servicecontract=contract).values_list("agencystaff_id", flat=True))
+    ContractStaff.objects.bulk_create(
+        [ContractStaff(servicecontract=contract, agencystaff_id=s) for s in sorted(wanted - have)]
+    )
+
+
+# ---------------------------------------------------------------- complaints
+
+
+def complaint_due(received_on: date, needs_checking: bool) -> date:
+    days = setting("COMPLAINT_CHECK_DAYS") if needs_checking else setting("COMPLAINT_DAYS")
+    return due_date(received_on, int(days), "working")
+
+
+@transaction.atomic
+def complaint_file(*, actor, data: dict) -> Complaint:
+    data = {**data, "due_on": complaint_due(data["received_on"], data.get("needs_checking", False))}
+    return core_actions.create_record(actor=actor, model=Complaint, data=data, system_fields=("due_on",))
+
+
+def _lock_for_answer(actor, complaint) -> Complaint:
+    if not actor.has_perm("insurance.answer_complaint"):
+        raise PermissionDenied(_("您没有该操作的权限"))
+    fresh = Complaint.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=complaint.pk).first()
+    if fresh is None:
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    if fresh.state != ComplaintState.OPEN:
+        raise ValidationError(_("该投诉已答复"))
+    return fresh
+
+
+@transaction.atomic
+def complaint_extend(*, actor, complaint: Complaint, days: int, reason: str) -> Complaint:
+    """One extension of at most 30 days, with its reason, before the deadline has passed."""
+    fresh = _lock_for_answer(actor, complaint)
+    limit = int(setting("COMPLAINT_EXTENSION_MAX_DAYS"))
+    errors = {}
+    if fresh.extended_to is not None:
+        errors["days"] = _("投诉答复期限只能延长一次")
+    elif not 1 <= days <= limit:
+        errors["days"] = _("延长天数须在 1 至 %(n)d 天之间") % {"n": limit}
+    if not (reason or "").strip():
+        errors["reason"] = _("延期须说明理由")
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(fresh)
+    fresh.extended_to = fresh.due_on + timedelta(days=days)
+    fresh.extension_reason = reason.strip()[:300]
+    fresh.full_clean()
+    fresh.save()
+    record(
+        actor=actor, action=AuditAction.UPDATE, instance=fresh, changes=diff(before, snapshot(fresh)), note=_("延期")
+    )
+    return fresh
+
+
+@transaction.atomic
+def complaint_answer(*, actor, complaint: Complaint, answer: str, on: date | None = None) -> Complaint:
+    fresh = _lock_for_answer(actor, complaint)
+    if not (answer or "").strip():
+        raise ValidationError({"answer": _("请填写答复内容")})
+    before = snapshot(fresh)
+    fresh.answer = answer.strip()
+    fresh.answered_on = on or timezone.localdate()
+    fresh.state = ComplaintState.ANSWERED
+    fresh.full_clean()
+    fresh.save()
+    record(
+        actor=actor, action=AuditAction.UPDATE, instance=fresh, changes=diff(before, snapshot(fresh)), note=_("答复")
+    )
+    return fresh

@@ -1,0 +1,87 @@
+"""REST API of the insurance app, for insurers' own systems.
+
+- ``GET /api/v1/insurance/policies/``: the policies the caller may see (an insurer its own).
+- ``POST /api/v1/insurance/policies/bulk/``: ``{"policies": [{"number", "credit_code", "start_date",
+  "end_date", "premium", "premium_collected", "limit_per_person", "limit_per_accident",
+  "employees_covered", "prevention_share"?, "status"? (有效/已退保), "note"?}, ...]}`` creates or
+  updates the caller's policies by number, all or none. Sending the same batch again changes
+  nothing (idempotent). Only insurer staff may call it, and only for their own insurer.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from rest_framework import mixins, routers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.response import Response
+
+from safeserve.core.api import ScopedSerializer
+
+from . import actions
+from .models import Policy
+
+MAX_BATCH = 2000
+
+
+class PolicySerializer(ScopedSerializer):
+    credit_code = serializers.CharField(source="enterprise.credit_code", read_only=True)
+    valid_today = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Policy
+        fields = ["id", *Policy.FIELDS, "credit_code", "valid_today"]
+        read_only_fields = fields
+
+    def get_valid_today(self, obj) -> bool:
+        from django.utils import timezone
+
+        return obj.valid_on(timezone.localdate())
+
+
+class BulkSerializer(serializers.Serializer):
+    policies = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=MAX_BATCH)
+
+
+class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """安责险保单: read the caller's policies; insurers upsert theirs in bulk (``bulk/``)."""
+
+    queryset = Policy.objects.none()
+    serializer_class = PolicySerializer
+
+    def get_queryset(self):
+        return Policy.objects.visible_to(self.request.user).select_related("insurer", "enterprise").order_by("id")
+
+    @action(detail=False, methods=["post"], serializer_class=BulkSerializer)
+    def bulk(self, request):
+        user = request.user
+        if getattr(user, "role", None) != "insurer" or not user.has_perm("insurance.add_policy"):
+            raise ApiPermissionDenied(_("只有保险机构人员可以登记保单"))
+        body = BulkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        raw = [
+            (i, [row.get(key) if not isinstance(row.get(key), dict | list) else "" for key in actions.KEYS])
+            for i, row in enumerate(body.validated_data["policies"], start=1)
+        ]
+        rows, errors = actions.validate_rows(user, raw)
+        if errors:
+            return Response(
+                {"errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        try:
+            result = actions.upsert_policies(actor=user, rows=rows, note=_("保险机构系统接口"))
+        except PermissionDenied as exc:
+            raise ApiPermissionDenied(str(exc)) from None
+        except ValidationError as exc:
+            return Response({"errors": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {
+                "created": [p.number for p in result.created],
+                "updated": [p.number for p in result.updated],
+                "unchanged": [p.number for p in result.unchanged],
+            }
+        )
+
+
+router = routers.DefaultRouter()
+router.register("policies", PolicyViewSet, basename="policy")

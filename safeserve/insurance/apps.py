@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsuranceConfig(AppConfig):
+    name = "safeserve.insurance"
+    label = "insurance"
+    verbose_name = _("安责险")
+
+    def ready(self):
+        from safeserve.core import context_processors, home, hooks
+
+        from . import queries
+
+        group = _("社会化服务")
+        context_processors.EXTRA_NAV.extend(
+            [
+                ("insurance:policy_list", _("安责险保单"), "insurance.view_policy", group),
+                ("insurance:uninsured", _("应保未保企业"), "insurance.view_uninsured", group),
+                ("insurance:ledger", _("安责险事故预防监管"), "insurance.view_ledger", group),
+            ]
+        )
+        home.HOME_PROVIDERS.append(queries.home_summary)
+        hooks.register_coverage_channel("insurance", _("安责险"), queries.covered_enterprises)
+        hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)

@@ -1,0 +1,20 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    CANCELLED = "cancelled", _("已退保")
+
+
+class SafetyHonour(models.TextChoices):
+    """安全生产先进单位 title the insured holds at renewal (a premium-floating factor)."""
+
+    NONE = "none", _("无")
+    MUNICIPAL = "municipal", _("市级先进单位")
+    PROVINCIAL = "provincial", _("省级先进单位")
+
+
+class ComplaintState(models.TextChoices):
+    OPEN = "open", _("待答复")
+    ANSWERED = "answered", _("已答复")

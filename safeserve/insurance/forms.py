@@ -1,0 +1,125 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.core.forms import BoundedForm, DateInput, EnterpriseByCodeField, ScopedModelForm
+from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Expert
+from safeserve.services.choices import ServiceItem
+from safeserve.services.models import ServiceVisit
+
+from .models import Claim, Complaint, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
+
+
+class PolicyForm(ScopedModelForm):
+    """A policy of the insurer's own: the insured by credit code (any enterprise of the register —
+    the insurer chooses its customers, the platform never does)."""
+
+    field_sources = {"enterprise": "enterprise"}
+    enterprise = EnterpriseByCodeField(label=_("投保企业（统一社会信用代码）"))
+
+    class Meta:
+        model = Policy
+        fields = Policy.FORM_FIELDS
+        widgets = {"start_date": DateInput, "end_date": DateInput}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["enterprise"].queryset = Enterprise.objects.all()
+        self.fields["renewal_of"].queryset = Policy.objects.visible_to(user, "change").order_by("-start_date")
+        self.fields["renewal_of"].required = False
+
+
+class RuleTableForm(ScopedModelForm):
+    class Meta:
+        model = PremiumRuleTable
+        fields = PremiumRuleTable.FIELDS
+        widgets = {"rules": forms.Textarea(attrs={"rows": 12})}
+
+
+class PlanForm(ScopedModelForm):
+    items = forms.MultipleChoiceField(
+        label=_("服务项目"), choices=ServiceItem.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = PreventionPlan
+        fields = ("policy", "items", "measures", "visits_per_year", "agency", "expert", "staff", "goals")
+        widgets = {"staff": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.visible_to(user, "change").order_by("-start_date")
+        self.fields["agency"].queryset = Agency.objects.filter(is_active=True).order_by("name")
+        self.fields["expert"].queryset = Expert.objects.order_by("name")
+        self.fields["staff"].queryset = AgencyStaff.objects.filter(is_active=True).select_related("agency")
+        self.fields["staff"].label_from_instance = lambda s: f"{s.name}（{s.agency}）"
+        self.fields["staff"].required = False
+
+    def clean(self):
+        data = super().clean()
+        agency, staff = data.get("agency"), data.get("staff") or []
+        wrong = [s.name for s in staff if agency is None or s.agency_id != agency.pk]
+        if wrong:
+            self.add_error("staff", _("服务人员须为所选服务机构的人员：%(n)s") % {"n": "、".join(wrong)})
+        return data
+
+
+class ExpenseForm(ScopedModelForm):
+    class Meta:
+        model = PreventionExpense
+        fields = PreventionExpense.FIELDS
+        widgets = {"spent_on": DateInput}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.visible_to(user, "change").order_by("-start_date")
+        # The visits this insurer commissioned (the services scope gives an insurer none of its own).
+        insurer_id = getattr(user, "insurer_id", None)
+        self.fields["visit"].queryset = ServiceVisit.objects.filter(
+            contract__payer_insurer_id=insurer_id, contract__payer_insurer__isnull=False
+        )
+        self.fields["visit"].widget = forms.NumberInput(attrs={"class": "form-control"})
+        self.fields["visit"].help_text = _("服务记录编号（可不填）")
+
+
+class ComplaintForm(ScopedModelForm):
+    class Meta:
+        model = Complaint
+        fields = ("policy", "received_on", "complainant", "content", "needs_checking")
+        widgets = {"received_on": DateInput}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.visible_to(user).order_by("-start_date")
+
+
+class ClaimForm(ScopedModelForm):
+    class Meta:
+        model = Claim
+        fields = Claim.FIELDS
+        widgets = {"occurred_on": DateInput, "reported_on": DateInput, "paid_on": DateInput, "closed_on": DateInput}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.visible_to(user, "change").order_by("-start_date")
+
+
+class ImportForm(BoundedForm):
+    file = forms.FileField(label=_("保单登记表（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+
+class ExtendForm(BoundedForm):
+    days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=30)
+    reason = forms.CharField(label=_("延期理由"), max_length=300)
+
+
+class AnswerForm(BoundedForm):
+    answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class DateForm(BoundedForm):
+    on = forms.DateField(label=_("日期"), required=False, widget=DateInput)
+
+
+class YearForm(BoundedForm):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    on = forms.DateField(label=_("保而不防统计日期"), required=False, widget=DateInput)

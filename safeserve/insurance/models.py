@@ -1,0 +1,458 @@
+"""安全生产责任保险 (安责险): policies, the premium-floating rule table, accident-prevention plans
+(AQ 9010-2019), the prevention fee ledger, complaints and claims. docs/decisions/0040-insurance.md
+
+The platform records insurers' policies; it never assigns an insurer to an enterprise. Every record
+hangs on a policy and is scoped by it: an insurer its own policies, a town its enterprises', the
+enterprise its own, the county all.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from safeserve.accounts.choices import Role
+from safeserve.core.models import ScopedModel
+from safeserve.core.scoping import ALL
+from safeserve.services.choices import ServiceItem
+
+from .choices import ComplaintState, PolicyStatus, SafetyHonour
+from .conf import PREVENTION_CEILING
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+
+
+def policy_scope(user, action, prefix: str = ""):
+    """Which policies (or, with ``prefix``, which records of a policy) ``user`` reaches for ``action``.
+
+    An insurer writes its own; the county, a town and the insured read theirs. Nobody but the
+    insurer writes a policy: the platform records, it never assigns (DOMAIN: 2025 measures Art. 39-40).
+    """
+    role = getattr(user, "role", None)
+    if role == Role.INSURER:
+        return models.Q(**{f"{prefix}insurer_id": user.insurer_id})
+    if action != "view":
+        return None
+    if role == Role.COUNTY:
+        return ALL
+    if role == Role.TOWN:
+        return models.Q(**{f"{prefix}enterprise__town_id": user.town_id})
+    if role == Role.ENTERPRISE:
+        return models.Q(**{f"{prefix}enterprise_id": user.enterprise_id})
+    return None
+
+
+class Policy(ScopedModel):
+    """One 安责险 policy of one insured enterprise. Valid on a day when active and the day lies in its period."""
+
+    insurer = models.ForeignKey(
+        "registry.Insurer", verbose_name=_("保险机构"), on_delete=models.PROTECT, related_name="policies"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("投保企业"), on_delete=models.PROTECT, related_name="insurance_policies"
+    )
+    number = models.CharField(_("保单号"), max_length=50, unique=True)
+    start_date = models.DateField(_("保险期起"))
+    end_date = models.DateField(_("保险期止"))
+    premium = models.DecimalField(_("保费（元）"), **MONEY)
+    premium_collected = models.DecimalField(_("实收保费（元）"), **MONEY)
+    limit_per_person = models.DecimalField(_("每人责任限额（元）"), **MONEY)
+    limit_per_accident = models.DecimalField(_("每次事故责任限额（元）"), **MONEY)
+    employees_covered = models.PositiveIntegerField(_("承保从业人员数"), validators=[MaxValueValidator(1_000_000)])
+    status = models.CharField(
+        _("状态"), max_length=10, choices=PolicyStatus.choices, default=PolicyStatus.ACTIVE, db_index=True
+    )
+    prevention_share = models.DecimalField(
+        _("事故预防费用比例（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20"),
+        validators=[MinValueValidator(0)],
+        help_text=_("计划用于事故预防服务的费用占实收保费的比例，不得超过21%"),
+    )
+    renewal_of = models.ForeignKey(
+        "self",
+        verbose_name=_("续保自"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewals",
+    )
+    safety_honour = models.CharField(
+        _("安全生产先进单位"), max_length=12, choices=SafetyHonour.choices, default=SafetyHonour.NONE
+    )
+    # The floating rate the rule table gives at renewal (percentage points, e.g. -10.00), with the
+    # explanation of each factor; computed by actions.policy_compute_rate, never typed.
+    rate_computed = models.DecimalField(
+        _("浮动费率（规则计算，%）"), max_digits=6, decimal_places=2, null=True, blank=True, editable=False
+    )
+    rate_explanation = models.JSONField(_("浮动费率说明"), default=list, blank=True, editable=False)
+    rate_applied = models.DecimalField(
+        _("实际执行浮动费率（%）"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-100), MaxValueValidator(300)],
+    )
+    rate_reason = models.CharField(_("与规则不一致的理由"), max_length=300, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    FIELDS = (
+        "number",
+        "insurer",
+        "enterprise",
+        "start_date",
+        "end_date",
+        "premium",
+        "premium_collected",
+        "limit_per_person",
+        "limit_per_accident",
+        "employees_covered",
+        "status",
+        "prevention_share",
+        "renewal_of",
+        "safety_honour",
+        "rate_computed",
+        "rate_applied",
+        "rate_reason",
+        "note",
+    )
+    FORM_FIELDS = tuple(f for f in FIELDS if f not in ("insurer", "rate_computed"))
+
+    class Meta:
+        verbose_name = _("安责险保单")
+        verbose_name_plural = _("安责险保单")
+        ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["enterprise", "status", "start_date", "end_date"]),
+            models.Index(fields=["insurer", "end_date"]),
+        ]
+        permissions = [
+            ("view_ledger", _("查看事故预防费用监管")),
+            ("view_uninsured", _("查看应保未保企业")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("insurance:policy_detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("保险期止不能早于保险期起")
+        if self.prevention_share is not None and self.prevention_share > PREVENTION_CEILING:
+            errors["prevention_share"] = _(
+                "事故预防费用比例不得超过实收保费的21%%（《安全生产责任保险实施办法》），当前为%(v)s%%"
+            ) % {"v": self.prevention_share.normalize()}
+        if self.premium is not None and self.premium_collected is not None and self.premium_collected > self.premium:
+            errors["premium_collected"] = _("实收保费不能超过保费")
+        if (
+            self.limit_per_person is not None
+            and self.limit_per_accident is not None
+            and self.limit_per_person > self.limit_per_accident
+        ):
+            errors["limit_per_person"] = _("每人责任限额不能超过每次事故责任限额")
+        if (
+            self.rate_applied is not None
+            and self.rate_applied != self.rate_computed
+            and not (self.rate_reason or "").strip()
+        ):
+            errors["rate_reason"] = _("实际执行的浮动费率与规则计算结果不一致时，须填写理由")
+        if self.renewal_of_id and self.renewal_of.enterprise_id != self.enterprise_id:
+            errors["renewal_of"] = _("续保的原保单须为同一投保企业的保单")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def prevention_planned(self) -> Decimal:
+        """The prevention budget: the share of the premium actually collected."""
+        return (self.premium_collected * self.prevention_share / 100).quantize(Decimal("0.01"))
+
+    def valid_on(self, day) -> bool:
+        return self.status == PolicyStatus.ACTIVE and self.start_date <= day <= self.end_date
+
+    @staticmethod
+    def valid_on_q(day, prefix: str = "") -> models.Q:
+        return models.Q(
+            **{f"{prefix}status": PolicyStatus.ACTIVE, f"{prefix}start_date__lte": day, f"{prefix}end_date__gte": day}
+        )
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return policy_scope(user, action)
+
+
+class PremiumRuleTable(ScopedModel):
+    """The premium-floating (浮动费率) rule table of one year, as data: ``rules`` maps a factor code to
+    its adjustment in percentage points (rules.DEFAULT_RULES holds the codes and the default)."""
+
+    year = models.PositiveSmallIntegerField(
+        _("年度"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    rules = models.JSONField(_("浮动规则"), default=dict)
+    note = models.CharField(_("依据及说明"), max_length=300, blank=True)
+
+    FIELDS = ("year", "rules", "note")
+
+    class Meta:
+        verbose_name = _("安责险费率浮动规则")
+        verbose_name_plural = _("安责险费率浮动规则")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}"
+
+    def get_absolute_url(self):
+        return reverse("insurance:premiumruletable_detail", args=[self.pk])
+
+    def clean(self):
+        from .rules import rules_errors
+
+        problems = rules_errors(self.rules)
+        if problems:
+            raise ValidationError({"rules": problems})
+
+    @classmethod
+    def scope_q(cls, user, action):
+        role = getattr(user, "role", None)
+        if role == Role.COUNTY:
+            return ALL
+        if action == "view" and role in (Role.TOWN, Role.INSURER):
+            return ALL
+        return None
+
+
+class PreventionPlan(ScopedModel):
+    """AQ 9010-2019 service plan of one policy: items, frequency, who serves (an agency with its staff,
+    or an expert), goals. Visits are the services app's visits under ``contract`` (payer: the insurer)."""
+
+    policy = models.OneToOneField(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="plan")
+    items = models.JSONField(_("服务项目"), default=list)
+    measures = models.TextField(_("服务措施"), blank=True)
+    visits_per_year = models.PositiveSmallIntegerField(
+        _("每年服务次数"), default=2, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    agency = models.ForeignKey(
+        "registry.Agency",
+        verbose_name=_("服务机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expert = models.ForeignKey(
+        "registry.Expert",
+        verbose_name=_("服务专家"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    staff = models.ManyToManyField("registry.AgencyStaff", verbose_name=_("服务人员"), blank=True, related_name="+")
+    goals = models.TextField(_("服务目标"))
+    contract = models.ForeignKey(
+        "services.ServiceContract",
+        verbose_name=_("委托服务合同"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    FIELDS = ("policy", "items", "measures", "visits_per_year", "agency", "expert", "staff", "goals", "contract")
+
+    class Meta:
+        verbose_name = _("事故预防服务计划")
+        verbose_name_plural = _("事故预防服务计划")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return str(_("%(n)s 服务计划") % {"n": self.policy}) if self.policy_id else "—"
+
+    def get_absolute_url(self):
+        return reverse("insurance:preventionplan_detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if not isinstance(self.items, list) or not self.items or not set(self.items) <= set(ServiceItem.values):
+            errors["items"] = _("至少选择一项有效的服务项目")
+        if not self.agency_id and not self.expert_id:
+            errors["agency"] = _("须填写服务机构或服务专家")
+        if errors:
+            raise ValidationError(errors)
+
+    def get_items_display(self):
+        labels = dict(ServiceItem.choices)
+        return "、".join(str(labels.get(v, v)) for v in self.items)
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return policy_scope(user, action, "policy__")
+
+
+class PreventionExpense(ScopedModel):
+    """One entry of the prevention fee ledger (事故预防费用台账): money an insurer spent on a policy's
+    prevention services, optionally tied to the visit it paid for."""
+
+    policy = models.ForeignKey(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="expenses")
+    spent_on = models.DateField(_("支出日期"))
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    description = models.CharField(_("支出事项"), max_length=200)
+    visit = models.ForeignKey(
+        "services.ServiceVisit",
+        verbose_name=_("对应服务记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    FIELDS = ("policy", "spent_on", "amount", "description", "visit")
+
+    class Meta:
+        verbose_name = _("事故预防费用支出")
+        verbose_name_plural = _("事故预防费用支出")
+        ordering = ["-spent_on", "-id"]
+
+    def __str__(self):
+        return f"{self.policy} {self.spent_on} {self.amount}" if self.policy_id else "—"
+
+    def get_absolute_url(self):
+        return reverse("insurance:preventionexpense_detail", args=[self.pk])
+
+    def clean(self):
+        if self.visit_id and self.policy_id and self.visit.enterprise_id != self.policy.enterprise_id:
+            raise ValidationError({"visit": _("服务记录须为该保单投保企业的记录")})
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return policy_scope(user, action, "policy__")
+
+
+class Complaint(ScopedModel):
+    """A complaint about a policy's prevention services. Answered within 10 working days (30 when it
+    needs checking); one extension of at most 30 days, with a reason. ``due_on`` is set by the action."""
+
+    policy = models.ForeignKey(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="complaints")
+    received_on = models.DateField(_("收到日期"))
+    complainant = models.CharField(_("投诉人"), max_length=50)
+    content = models.TextField(_("投诉内容"))
+    needs_checking = models.BooleanField(_("需核查"), default=False)
+    due_on = models.DateField(_("答复期限"), null=True, blank=True, editable=False)
+    extended_to = models.DateField(_("延期至"), null=True, blank=True, editable=False)
+    extension_reason = models.CharField(_("延期理由"), max_length=300, blank=True, editable=False)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ComplaintState.choices, default=ComplaintState.OPEN, editable=False
+    )
+    answered_on = models.DateField(_("答复日期"), null=True, blank=True, editable=False)
+    answer = models.TextField(_("答复内容"), blank=True, editable=False)
+
+    FIELDS = (
+        "policy",
+        "received_on",
+        "complainant",
+        "content",
+        "needs_checking",
+        "due_on",
+        "extended_to",
+        "extension_reason",
+        "state",
+        "answered_on",
+        "answer",
+    )
+
+    class Meta:
+        verbose_name = _("事故预防服务投诉")
+        verbose_name_plural = _("事故预防服务投诉")
+        ordering = ["-received_on", "-id"]
+        permissions = [("answer_complaint", _("答复或延期事故预防服务投诉"))]
+
+    def __str__(self):
+        return f"{self.policy} {self.received_on}" if self.policy_id else "—"
+
+    def get_absolute_url(self):
+        return reverse("insurance:complaint_detail", args=[self.pk])
+
+    @property
+    def deadline(self):
+        return self.extended_to or self.due_on
+
+    def overdue_on(self, day) -> bool:
+        return self.state == ComplaintState.OPEN and self.deadline is not None and day > self.deadline
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if getattr(user, "role", None) == Role.ENTERPRISE and action == "add":
+            return models.Q(policy__enterprise_id=user.enterprise_id)  # the insured complains about its own
+        return policy_scope(user, action, "policy__")
+
+
+class Claim(ScopedModel):
+    """出险: a claim on a policy, with the accident it came from when known."""
+
+    policy = models.ForeignKey(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="claims")
+    occurred_on = models.DateField(_("出险日期"))
+    reported_on = models.DateField(_("报案日期"))
+    accident_ref = models.CharField(
+        _("关联事故"), max_length=200, blank=True, help_text=_("事故编号或简要说明（可不填）")
+    )
+    assessed_loss = models.DecimalField(_("核定损失（元）"), null=True, blank=True, **MONEY)
+    paid_amount = models.DecimalField(_("已赔付金额（元）"), default=0, **MONEY)
+    paid_on = models.DateField(_("赔付日期"), null=True, blank=True)
+    closed_on = models.DateField(_("结案日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    FIELDS = (
+        "policy",
+        "occurred_on",
+        "reported_on",
+        "accident_ref",
+        "assessed_loss",
+        "paid_amount",
+        "paid_on",
+        "closed_on",
+        "note",
+    )
+
+    class Meta:
+        verbose_name = _("安责险出险理赔")
+        verbose_name_plural = _("安责险出险理赔")
+        ordering = ["-reported_on", "-id"]
+
+    def __str__(self):
+        return f"{self.policy} {self.occurred_on}" if self.policy_id else "—"
+
+    def get_absolute_url(self):
+        return reverse("insurance:claim_detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.occurred_on and self.reported_on and self.reported_on < self.occurred_on:
+            errors["reported_on"] = _("报案日期不能早于出险日期")
+        if self.paid_on and self.reported_on and self.paid_on < self.reported_on:
+            errors["paid_on"] = _("赔付日期不能早于报案日期")
+        if self.paid_amount and not self.paid_on:
+            errors["paid_on"] = _("已有赔付金额时须填写赔付日期")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return policy_scope(user, action, "policy__")
+
+
+__all__ = [
+    "Claim",
+    "Complaint",
+    "Policy",
+    "PremiumRuleTable",
+    "PreventionExpense",
+    "PreventionPlan",
+]

@@ -1,0 +1,380 @@
+"""Reads of the insurance app, each taking the acting user (scoping happens in ``visible_to``).
+
+- who must be insured and is not on a date (应保未保), the coverage channel "insurance";
+- prevention visits of a policy: the services app's visits under the plan's contract;
+- the regulator's ledger: planned and spent prevention money per insurer and year against the county
+  floor, and the policies with no prevention visit in the last six months (保而不防);
+- the insurer's home: policies expiring, plans behind schedule, complaints due.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safeserve.accounts.choices import Role
+from safeserve.registry.choices import EnterpriseStatus
+from safeserve.registry.models import Enterprise, Insurer
+from safeserve.services.models import ServiceVisit
+
+from .choices import ComplaintState
+from .conf import PREVENTION_CEILING, setting
+from .models import Claim, Complaint, Policy, PreventionExpense, PreventionPlan
+
+
+def months_before(day: date, months: int) -> date:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+
+
+# ---------------------------------------------------------------- who must be insured
+
+
+def mandatory_q(prefix: str = "") -> Q:
+    """Enterprises of an industry (or of a section) flagged 强制投保安责险."""
+    return Q(**{f"{prefix}industry__insurance_mandatory": True}) | Q(
+        **{f"{prefix}industry__parent__insurance_mandatory": True}
+    )
+
+
+def covered_enterprises(enterprise_ids, on_date: date):
+    """The coverage channel "insurance": of ``enterprise_ids``, those holding a valid policy that day."""
+    return Policy.objects.filter(Policy.valid_on_q(on_date), enterprise_id__in=enterprise_ids).values("enterprise_id")
+
+
+def uninsured(user, on: date):
+    """Enterprises in a mandatory industry, in business, with no valid policy on ``on`` (应保未保)."""
+    insured = Policy.objects.filter(Policy.valid_on_q(on)).values("enterprise_id")
+    return (
+        Enterprise.objects.visible_to(user)
+        .filter(mandatory_q(), status=EnterpriseStatus.ACTIVE)
+        .exclude(pk__in=insured)
+        .select_related("town", "industry")
+        .order_by("town__sort_order", "name", "id")
+    )
+
+
+def is_uninsured(enterprise, on: date) -> bool:
+    mandatory = Enterprise.objects.filter(mandatory_q(), pk=enterprise.pk, status=EnterpriseStatus.ACTIVE).exists()
+    return mandatory and not Policy.objects.filter(Policy.valid_on_q(on), enterprise_id=enterprise.pk).exists()
+
+
+# ---------------------------------------------------------------- prevention visits
+
+
+def prevention_visits_q(prefix: str = "") -> dict:
+    """Lookups joining a visit to a policy through its plan's contract (for ``OuterRef`` on policies)."""
+    return {
+        "contract_id": OuterRef(f"{prefix}plan__contract_id"),
+        "enterprise_id": OuterRef(f"{prefix}enterprise_id"),
+    }
+
+
+def policy_visits(policy):
+    """The prevention visits of ``policy``: visits under its plan's contract at the insured, in its period.
+
+    Read through the policy (which the caller fetched with ``get_visible_or_404``), not through the
+    services app's scope: an insurer sees the visits it commissioned, nothing else of the agency's."""
+    plan = PreventionPlan.objects.filter(policy=policy).first()
+    if plan is None or plan.contract_id is None:
+        return ServiceVisit.objects.none()
+    return (
+        ServiceVisit.objects.filter(contract_id=plan.contract_id, enterprise_id=policy.enterprise_id)
+        .select_related("agency", "confirmation")
+        .prefetch_related("staff")
+        .order_by("-visited_at", "-id")
+    )
+
+
+def _visit_between(start: date, end: date):
+    """Exists(): a prevention visit of the outer policy with a local date in [start, end]."""
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(datetime.combine(start, time.min), tz)
+    hi = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
+    return Exists(
+        ServiceVisit.objects.filter(
+            contract_id=OuterRef("plan__contract_id"),
+            enterprise_id=OuterRef("enterprise_id"),
+            visited_at__gte=lo,
+            visited_at__lt=hi,
+        )
+    )
+
+
+def idle_policies(user, on: date):
+    """保而不防 on ``on``: policies valid that day, running for at least the idle window (6 months),
+    with no prevention visit in the window ending that day."""
+    since = months_before(on, int(setting("IDLE_MONTHS")))
+    return (
+        Policy.objects.visible_to(user)
+        .filter(Policy.valid_on_q(on), start_date__lte=since)
+        .annotate(visited=_visit_between(since, on))
+        .filter(visited=False)
+        .select_related("insurer", "enterprise", "enterprise__town")
+        .order_by("insurer__name", "end_date", "id")
+    )
+
+
+def visits_done(plan, on: date) -> int:
+    policy = plan.policy
+    return (
+        policy_visits(policy)
+        .filter(visited_at__date__gte=policy.start_date, visited_at__date__lte=min(on, policy.end_date))
+        .count()
+    )
+
+
+def visits_expected(plan, on: date) -> int:
+    """Visits the plan should have had by ``on``: its yearly frequency pro rata of the time elapsed."""
+    policy = plan.policy
+    if on < policy.start_date:
+        return 0
+    elapsed = (min(on, policy.end_date) - policy.start_date).days
+    return plan.visits_per_year * elapsed // 365
+
+
+def plans_behind(user, on: date) -> list:
+    """Plans of policies valid on ``on`` that have fewer visits than their frequency asks by then."""
+    plans = (
+        PreventionPlan.objects.visible_to(user)
+        .filter(Policy.valid_on_q(on, "policy__"))
+        .select_related("policy", "policy__enterprise", "policy__insurer")
+    )
+    out = []
+    # One count per plan would grow with the data: count every plan's visits in one query.
+    counts = dict(
+        ServiceVisit.objects.filter(contract_id__in=[p.contract_id for p in plans if p.contract_id])
+        .values_list("contract_id")
+        .annotate(n=Count("id"))
+        .values_list("contract_id", "n")
+    )
+    for plan in plans:
+        expected = visits_expected(plan, on)
+        done = counts.get(plan.contract_id, 0)
+        if done < expected:
+            out.append((plan, done, expected))
+    return out
+
+
+# ---------------------------------------------------------------- the prevention fee ledger
+
+
+@dataclass
+class LedgerRow:
+    insurer: Insurer
+    policies: int
+    collected: Decimal
+    planned: Decimal
+    spent: Decimal
+
+    @property
+    def planned_share(self) -> Decimal | None:
+        return (self.planned * 100 / self.collected).quantize(Decimal("0.01")) if self.collected else None
+
+    @property
+    def spent_share(self) -> Decimal | None:
+        return (self.spent * 100 / self.collected).quantize(Decimal("0.01")) if self.collected else None
+
+    @property
+    def under_floor(self) -> bool:
+        share = self.planned_share
+        return share is not None and share < Decimal(str(setting("PREVENTION_FLOOR")))
+
+
+def ledger(user, year: int) -> list[LedgerRow]:
+    """Per insurer, the policies starting in ``year`` the user may see: premium collected, the
+    planned prevention budget (each policy's share) and what the ledger shows spent in that year."""
+    policies = Policy.objects.visible_to(user).filter(start_date__year=year)
+    rows = {}
+    for p in policies.values("insurer_id", "premium_collected", "prevention_share"):
+        r = rows.setdefault(p["insurer_id"], [0, Decimal("0"), Decimal("0")])
+        r[0] += 1
+        r[1] += p["premium_collected"]
+        r[2] += (p["premium_collected"] * p["prevention_share"] / 100).quantize(Decimal("0.01"))
+    spent = dict(
+        PreventionExpense.objects.visible_to(user)
+        .filter(policy__in=policies)
+        .values_list("policy__insurer_id")
+        .annotate(s=Sum("amount"))
+        .values_list("policy__insurer_id", "s")
+    )
+    insurers = Insurer.objects.in_bulk(list(rows))
+    out = [
+        LedgerRow(insurers[i], n, collected, planned, spent.get(i) or Decimal("0"))
+        for i, (n, collected, planned) in rows.items()
+    ]
+    return sorted(out, key=lambda r: r.insurer.name)
+
+
+# ---------------------------------------------------------------- complaints
+
+
+def complaints_due(user, on: date):
+    return (
+        Complaint.objects.visible_to(user)
+        .filter(state=ComplaintState.OPEN)
+        .select_related("policy", "policy__enterprise", "policy__insurer")
+        .order_by("due_on", "id")
+    )
+
+
+def overdue_complaints_q(on: date) -> Q:
+    return Q(state=ComplaintState.OPEN) & (Q(extended_to__lt=on) | Q(extended_to__isnull=True, due_on__lt=on))
+
+
+# ---------------------------------------------------------------- the insured's file (一企一档)
+
+
+def insured_file(user, enterprise) -> dict:
+    """Everything about one insured the user may see: policies, plans, visits, ledger, complaints, claims."""
+    policies = list(
+        Policy.objects.visible_to(user)
+        .filter(enterprise=enterprise)
+        .select_related("insurer", "plan", "plan__agency", "plan__expert")
+        .order_by("-start_date", "-id")
+    )
+    ids = [p.pk for p in policies]
+    plans = [p.plan for p in policies if hasattr(p, "plan")]
+    by_contract = {plan.contract_id: plan.policy for plan in plans if plan.contract_id}
+    # One query for every policy's visits (policy_visits(p) per policy would grow with the file).
+    visits = [
+        (by_contract[v.contract_id], v)
+        for v in ServiceVisit.objects.filter(contract_id__in=list(by_contract), enterprise_id=enterprise.pk)
+        .select_related("agency", "confirmation")
+        .order_by("-visited_at", "-id")
+    ]
+    return {
+        "enterprise": enterprise,
+        "policies": policies,
+        "plans": plans,
+        "visits": visits,
+        "expenses": list(
+            PreventionExpense.objects.visible_to(user).filter(policy_id__in=ids).select_related("policy", "visit")
+        ),
+        "complaints": list(Complaint.objects.visible_to(user).filter(policy_id__in=ids).select_related("policy")),
+        "claims": list(Claim.objects.visible_to(user).filter(policy_id__in=ids).select_related("policy")),
+    }
+
+
+def insured_enterprises(user):
+    """The enterprises whose insurance file the user may open: those with a policy it sees."""
+    return Enterprise.objects.filter(pk__in=Policy.objects.visible_to(user).values("enterprise_id"))
+
+
+# ---------------------------------------------------------------- panels
+
+
+def enterprise_panels(request, enterprise) -> list[dict]:
+    """The enterprise 360° page's 安责险 panel: its valid policy today, or the 应保未保 flag."""
+    user = request.user
+    if not user.has_perm("insurance.view_policy"):
+        return []
+    today = timezone.localdate()
+    policies = Policy.objects.visible_to(user).filter(enterprise=enterprise).select_related("insurer")
+    valid = [p for p in policies.filter(Policy.valid_on_q(today))[:5]]
+    flagged = is_uninsured(enterprise, today)
+    items = []
+    if flagged:
+        items.append(
+            {
+                "text": _("强制投保行业，今日无有效安责险保单"),
+                "url": reverse("insurance:uninsured"),
+                "meta": "",
+                "badge": "danger",
+            }
+        )
+    for p in valid:
+        items.append(
+            {
+                "text": f"{p.number} {p.insurer}",
+                "url": p.get_absolute_url(),
+                "meta": _("至 %(d)s") % {"d": p.end_date.isoformat()},
+                "badge": "success",
+            }
+        )
+    files = insured_enterprises(user).filter(pk=enterprise.pk).exists()
+    return [
+        {
+            "key": "insurance",
+            "title": _("安责险"),
+            "figures": [
+                {
+                    "key": "valid",
+                    "label": _("有效保单"),
+                    "value": len(valid),
+                    "url": reverse("insurance:policy_list") + f"?enterprise={enterprise.pk}&valid=true",
+                },
+                {"key": "uninsured", "label": _("应保未保"), "value": _("是") if flagged else _("否"), "url": ""},
+            ],
+            "items": items,
+            "url": reverse("insurance:insured_file", args=[enterprise.pk]) if files else "",
+            "more": _("安责险档案"),
+        }
+    ]
+
+
+def home_summary(user) -> dict:
+    """Role home cards: an insurer's policies expiring, plans behind, complaints due; an officer's
+    应保未保 and 保而不防 counts."""
+    today = timezone.localdate()
+    if user.role == Role.INSURER and user.has_perm("insurance.view_policy"):
+        soon = today + timedelta(days=int(setting("EXPIRING_DAYS")))
+        expiring = Policy.objects.visible_to(user).filter(Policy.valid_on_q(today), end_date__lte=soon).count()
+        behind = len(plans_behind(user, today))
+        due = complaints_due(user, today).count()
+        row = next(iter(ledger(user, today.year)), None)
+        share = row.spent_share if row else None
+        return {
+            "cards": [
+                {
+                    "key": "policies-expiring",
+                    "label": _("30天内到期保单"),
+                    "value": expiring,
+                    "url": reverse("insurance:policy_list") + "?expiring=true",
+                },
+                {
+                    "key": "plans-behind",
+                    "label": _("服务计划进度滞后"),
+                    "value": behind,
+                    "url": reverse("insurance:preventionplan_list") + "?behind=true",
+                },
+                {
+                    "key": "complaints-due",
+                    "label": _("待答复投诉"),
+                    "value": due,
+                    "url": reverse("insurance:complaint_list") + "?state=open",
+                },
+                {
+                    "key": "prevention-spend",
+                    "label": _("本年事故预防支出占实收保费（%%）（下限 %(f)s%%）") % {"f": setting("PREVENTION_FLOOR")},
+                    "value": share if share is not None else "—",
+                    "url": reverse("insurance:ledger"),
+                },
+            ]
+        }
+    if user.role in (Role.COUNTY, Role.TOWN) and user.has_perm("insurance.view_uninsured"):
+        return {
+            "cards": [
+                {
+                    "key": "uninsured",
+                    "label": _("应保未保企业"),
+                    "value": uninsured(user, today).count(),
+                    "url": reverse("insurance:uninsured"),
+                },
+                {
+                    "key": "idle-policies",
+                    "label": _("保而不防保单"),
+                    "value": idle_policies(user, today).count(),
+                    "url": reverse("insurance:policy_list") + "?idle=true",
+                },
+            ]
+        }
+    return {}
+
+
+__all__ = ["PREVENTION_CEILING"]

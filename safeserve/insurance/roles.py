@@ -1,0 +1,48 @@
+from safeserve.accounts.choices import Role
+from safeserve.accounts.roles import ADD, CRUD, VIEW, perms
+from safeserve.core.fieldperms import ALL, Except
+
+APP = "insurance"
+RECORDS = ("policy", "preventionplan", "preventionexpense", "complaint", "claim")
+
+
+def _view(*models):
+    out = set()
+    for m in models:
+        out |= perms(APP, m, VIEW)
+    return out
+
+
+ROLE_PERMISSIONS = {
+    # The county reads every policy and sets the yearly floating-rate table; it never writes a policy
+    # (the platform records insurers' policies and assigns nobody).
+    Role.COUNTY: _view(*RECORDS)
+    | perms(APP, "premiumruletable", *CRUD)
+    | {f"{APP}.view_ledger", f"{APP}.view_uninsured"},
+    # A town reads the policies of its enterprises, and who in its town lacks a mandatory policy.
+    Role.TOWN: _view(*RECORDS, "premiumruletable") | {f"{APP}.view_ledger", f"{APP}.view_uninsured"},
+    # The insured reads its own file and files complaints about the prevention services.
+    Role.ENTERPRISE: _view(*RECORDS) | perms(APP, "complaint", ADD),
+    # Insurer staff write their own policies, plans, ledger and claims, and answer complaints.
+    Role.INSURER: perms(APP, "policy", *CRUD)
+    | perms(APP, "preventionplan", *CRUD)
+    | perms(APP, "preventionexpense", *CRUD)
+    | perms(APP, "claim", *CRUD)
+    | perms(APP, "complaint", VIEW, ADD)
+    | _view("premiumruletable")
+    | {f"{APP}.answer_complaint", f"{APP}.view_ledger"},
+}
+
+WRITABLE_FIELDS = {
+    # The insurer is the writer's own (set by the action); the computed rate only by the rule table.
+    "policy": {Role.INSURER: Except({"insurer", "rate_computed", "rate_explanation"})},
+    "premiumruletable": {Role.COUNTY: ALL},
+    "preventionplan": {Role.INSURER: {"add": Except({"contract"}), "change": Except({"contract", "policy"})}},
+    "preventionexpense": {Role.INSURER: ALL},
+    # A complaint's handling (deadline, extension, answer) moves only through its actions.
+    "complaint": {
+        Role.INSURER: {"add": {"policy", "received_on", "complainant", "content", "needs_checking"}, "change": set()},
+        Role.ENTERPRISE: {"add": {"policy", "received_on", "complainant", "content", "needs_checking"}},
+    },
+    "claim": {Role.INSURER: ALL},
+}

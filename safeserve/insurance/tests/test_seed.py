@@ -1,0 +1,32 @@
+import io
+import random
+
+import pytest
+from django.utils import timezone
+
+from safeserve.accounts.choices import Role
+from safeserve.accounts.models import User
+from safeserve.insurance import queries
+from safeserve.insurance.models import Claim, Complaint, Policy, PreventionPlan
+from safeserve.services.models import ServiceVisit
+from safeserve_dev.insurance_seed import reset_insurance, seed_insurance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_makes_policies_plans_visits_and_resets(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    from safeserve.registry.models import Enterprise, Industry
+
+    Enterprise.objects.filter(pk=world["ent_a"].pk).update(industry=Industry.objects.get(code="C31"))  # mandatory
+    User.objects.create(username="demo_agency", role=Role.AGENCY, agency=world["agency_a"])
+    out = io.StringIO()
+    counts = seed_insurance(random.Random(5), out, policies=2)
+    assert Policy.objects.count() == counts["policies"] == 1  # ent_b; ent_a is left uninsured (85% of 1)
+    assert PreventionPlan.objects.count() == counts["plans"]
+    assert Claim.objects.count() >= 1 and Complaint.objects.count() == min(60, counts["plans"])
+    assert "安责险" in out.getvalue()
+    assert ServiceVisit.objects.filter(contract__payer_type="insurer").count() == counts["visits"]
+    assert list(queries.uninsured(world.user("county"), timezone.localdate())) == [world["ent_a"]]
+    reset_insurance(out)
+    assert not Policy.objects.exists()

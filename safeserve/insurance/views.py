@@ -1,0 +1,599 @@
+"""Pages of the insurance app: the generic object pages of policies, rule tables, plans, the fee
+ledger, complaints and claims; the policy import; the 应保未保 list; the regulator's ledger page
+(floor, 保而不防); and the insured's file (一企一档) with its .xlsx bundle."""
+
+import tempfile
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views import View
+
+from safeserve.core.display import linked_name
+from safeserve.core.excel import Sheet, heading_lines, workbook_response
+from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.views import Column, ObjectConfig, ObjectEditView, bad_input, mark_download
+from safeserve.core.xlsx_import import FileError, RowError, read_rows
+from safeserve.registry.models import Enterprise
+
+from . import actions, filters, forms, queries, rules
+from .choices import ComplaintState
+from .conf import setting
+from .models import Claim, Complaint, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
+
+STATUS_BADGES = {"active": "success", "cancelled": "secondary"}
+COMPLAINT_BADGES = {"open": "warning", "answered": "success"}
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 2000
+
+
+def _policy_context(request, policy):
+    plan = PreventionPlan.objects.visible_to(request.user).filter(policy=policy).first()
+    return {
+        "plan": plan,
+        "visits": list(queries.policy_visits(policy)[:50]),
+        "explanation": policy.rate_explanation,
+        "can_plan": plan is None
+        and request.user.has_perm("insurance.add_preventionplan")
+        and Policy.objects.visible_to(request.user, "change").filter(pk=policy.pk).exists(),
+        "file_url": reverse("insurance:insured_file", args=[policy.enterprise_id]),
+    }
+
+
+POLICY = ObjectConfig(
+    model=Policy,
+    filterset=filters.PolicyFilterSet,
+    form=forms.PolicyForm,
+    columns=[
+        Column("number", sort="number", link=True),
+        Column("insurer", sort="insurer__name"),
+        Column("enterprise", sort="enterprise__name"),
+        Column("start_date", sort="start_date"),
+        Column("end_date", sort="end_date"),
+        Column("premium_collected", sort="premium_collected"),
+        Column("prevention_share", sort="prevention_share"),
+        Column("status", sort="status", badge=STATUS_BADGES),
+    ],
+    detail_fields=list(Policy.FIELDS),
+    export_fields=[
+        "number",
+        "insurer",
+        "enterprise",
+        "start_date",
+        "end_date",
+        "premium",
+        "premium_collected",
+        "limit_per_person",
+        "limit_per_accident",
+        "employees_covered",
+        "prevention_share",
+        "status",
+        "rate_computed",
+        "rate_applied",
+        "rate_reason",
+        "note",
+    ],
+    select_related=("insurer", "enterprise"),
+    ordering=("-start_date", "-id"),
+    detail_template="insurance/policy_detail.html",
+    detail_context=_policy_context,
+    extra_actions=[("insurance:policy_import", _l("从 Excel 导入"))],
+)
+RULETABLE = ObjectConfig(
+    model=PremiumRuleTable,
+    filterset=filters.RuleTableFilterSet,
+    form=forms.RuleTableForm,
+    columns=[Column("year", sort="year", link=True), Column("note")],
+    detail_fields=list(PremiumRuleTable.FIELDS),
+    ordering=("-year",),
+    detail_template="insurance/ruletable_detail.html",
+    detail_context=lambda request, obj: {"factors": _factor_rows(obj.rules)},
+    list_context=lambda request: {"list_note": _("未设置年度规则时按默认规则（本地示例）计算。")},
+)
+PLAN = ObjectConfig(
+    model=PreventionPlan,
+    filterset=filters.PlanFilterSet,
+    form=forms.PlanForm,
+    columns=[
+        Column("policy", link=True),
+        Column("items"),
+        Column("visits_per_year", sort="visits_per_year"),
+        Column("agency", sort="agency__name"),
+        Column("expert"),
+        Column("goals"),
+    ],
+    detail_fields=list(PreventionPlan.FIELDS),
+    select_related=("policy", "agency", "expert", "contract"),
+    detail_template="insurance/plan_detail.html",
+    detail_context=lambda request, plan: {
+        "visits": list(queries.policy_visits(plan.policy)[:100]),
+        "done": queries.visits_done(plan, timezone.localdate()),
+        "expected": queries.visits_expected(plan, timezone.localdate()),
+    },
+)
+EXPENSE = ObjectConfig(
+    model=PreventionExpense,
+    filterset=filters.ExpenseFilterSet,
+    form=forms.ExpenseForm,
+    columns=[
+        Column("policy", link=True),
+        Column("spent_on", sort="spent_on"),
+        Column("amount", sort="amount"),
+        Column("description"),
+    ],
+    detail_fields=list(PreventionExpense.FIELDS),
+    select_related=("policy",),
+    ordering=("-spent_on", "-id"),
+)
+COMPLAINT = ObjectConfig(
+    model=Complaint,
+    filterset=filters.ComplaintFilterSet,
+    form=forms.ComplaintForm,
+    columns=[
+        Column("policy", link=True),
+        Column("received_on", sort="received_on"),
+        Column("complainant"),
+        Column("needs_checking"),
+        Column("due_on", sort="due_on"),
+        Column("extended_to"),
+        Column("state", sort="state", badge=COMPLAINT_BADGES),
+    ],
+    detail_fields=list(Complaint.FIELDS),
+    select_related=("policy",),
+    ordering=("-received_on", "-id"),
+    detail_template="insurance/complaint_detail.html",
+    detail_context=lambda request, c: _complaint_context(request, c),
+)
+CLAIM = ObjectConfig(
+    model=Claim,
+    filterset=filters.ClaimFilterSet,
+    form=forms.ClaimForm,
+    columns=[
+        Column("policy", link=True),
+        Column("occurred_on", sort="occurred_on"),
+        Column("reported_on", sort="reported_on"),
+        Column("accident_ref"),
+        Column("assessed_loss", sort="assessed_loss"),
+        Column("paid_amount", sort="paid_amount"),
+        Column("closed_on"),
+    ],
+    detail_fields=list(Claim.FIELDS),
+    select_related=("policy",),
+    ordering=("-reported_on", "-id"),
+)
+CONFIGS = {
+    "policy": (POLICY, "policies"),
+    "premiumruletable": (RULETABLE, "rates"),
+    "preventionplan": (PLAN, "plans"),
+    "preventionexpense": (EXPENSE, "expenses"),
+    "complaint": (COMPLAINT, "complaints"),
+    "claim": (CLAIM, "claims"),
+}
+
+
+def _factor_rows(stored):
+    table = {**rules.DEFAULT_RULES, **(stored or {})}
+    return [(code, label, table.get(code), code in (stored or {})) for code, (label, _v) in rules.FACTORS.items()]
+
+
+def _complaint_context(request, complaint):
+    user = request.user
+    may = (
+        complaint.state == ComplaintState.OPEN
+        and user.has_perm("insurance.answer_complaint")
+        and Complaint.objects.visible_to(user).filter(pk=complaint.pk).exists()
+    )
+    return {
+        "answer_form": forms.AnswerForm() if may else None,
+        "extend_form": forms.ExtendForm() if may and complaint.extended_to is None else None,
+        "overdue": complaint.overdue_on(timezone.localdate()),
+    }
+
+
+class PolicyEditView(ObjectEditView):
+    def save(self, obj, form):
+        data, _m2m = form.action_data()
+        if obj is None:
+            return actions.policy_create(actor=self.request.user, data=data)
+        return actions.policy_update(actor=self.request.user, policy=obj, data=data)
+
+
+class PlanEditView(ObjectEditView):
+    def save(self, obj, form):
+        data, m2m = form.action_data()
+        return actions.plan_save(actor=self.request.user, plan=obj, data=data, m2m=m2m)
+
+
+class ComplaintEditView(ObjectEditView):
+    def save(self, obj, form):
+        data, _m2m = form.action_data()
+        if obj is not None:
+            raise PermissionDenied
+        return actions.complaint_file(actor=self.request.user, data=data)
+
+
+EDIT_VIEWS = {"policy": PolicyEditView, "preventionplan": PlanEditView, "complaint": ComplaintEditView}
+
+
+# ---------------------------------------------------------------- complaint handling
+
+
+class ComplaintActView(LoginRequiredMixin, View):
+    """The insurer answers a complaint, or extends its deadline once (≤ 30 days, with a reason)."""
+
+    def post(self, request, pk, act):
+        if act not in ("answer", "extend"):
+            raise Http404
+        complaint = get_visible_or_404(Complaint, request.user, pk=pk)
+        if not request.user.has_perm("insurance.answer_complaint"):
+            raise PermissionDenied
+        form = (forms.ExtendForm if act == "extend" else forms.AnswerForm)(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(complaint.get_absolute_url())
+        try:
+            if act == "extend":
+                actions.complaint_extend(
+                    actor=request.user,
+                    complaint=complaint,
+                    days=form.cleaned_data["days"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("已延长答复期限"))
+            else:
+                actions.complaint_answer(actor=request.user, complaint=complaint, answer=form.cleaned_data["answer"])
+                messages.success(request, _("已答复"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(complaint.get_absolute_url())
+
+
+# ---------------------------------------------------------------- import
+
+
+class PolicyImportView(LoginRequiredMixin, View):
+    """Upload, check every row, write all or none (errors list the row and the column)."""
+
+    def check(self, request):
+        if not request.user.has_perm("insurance.add_policy") or not request.user.insurer_id:
+            raise PermissionDenied
+
+    def get(self, request):
+        self.check(request)
+        return render(request, "insurance/policy_import.html", {"form": forms.ImportForm(), "headers": actions.HEADERS})
+
+    def post(self, request):
+        self.check(request)
+        form = forms.ImportForm(request.POST, request.FILES)
+        errors = []
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+                    if tmp.tell() > MAX_BYTES:
+                        break
+                tmp.flush()
+                try:
+                    raw = read_rows(tmp.name, actions.COLUMNS, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+                    rows, row_errors = actions.validate_rows(request.user, raw)
+                except FileError as exc:
+                    rows, row_errors = [], [RowError(None, "", str(exc))]
+            errors = [e.display() for e in row_errors]
+            if not errors:
+                try:
+                    result = actions.upsert_policies(actor=request.user, rows=rows, note=_("从 Excel 导入"))
+                    messages.success(
+                        request,
+                        _("已导入：新增 %(c)d 份，更新 %(u)d 份，未变 %(n)d 份")
+                        % {"c": len(result.created), "u": len(result.updated), "n": len(result.unchanged)},
+                    )
+                    return redirect(reverse("insurance:policy_list"))
+                except (ValidationError, PermissionDenied) as exc:
+                    errors = list(getattr(exc, "messages", [str(exc)]))
+        return render(
+            request,
+            "insurance/policy_import.html",
+            {"form": form, "errors": errors, "headers": actions.HEADERS},
+            status=400,
+        )
+
+
+class PolicyTemplateView(LoginRequiredMixin, View):
+    def get(self, request):
+        if not request.user.has_perm("insurance.add_policy"):
+            raise PermissionDenied
+        notes = [
+            [_("保险期起、保险期止"), _("格式 2026-01-31")],
+            [_("事故预防费用比例（%）"), _("不填为20；不得超过21")],
+            [_("状态"), _("有效、已退保（不填为有效）")],
+            [_("导入规则"), _("按保单号新增或更新本机构的保单；任何一行有错误时不导入任何记录")],
+        ]
+        sheets = [Sheet(_("安责险保单"), actions.HEADERS, []), Sheet(_("填写说明"), [_("列"), _("说明")], notes)]
+        return workbook_response(_("安责险保单导入模板"), sheets, ascii_name="policy-template")
+
+
+# ---------------------------------------------------------------- officers' lists
+
+
+def _on(request):
+    form = forms.DateForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    return form, (form.cleaned_data.get("on") if form.is_bound else None) or timezone.localdate()
+
+
+class UninsuredView(LoginRequiredMixin, View):
+    """应保未保: enterprises of a mandatory industry with no valid policy on the chosen date."""
+
+    def get(self, request):
+        if not request.user.has_perm("insurance.view_uninsured"):
+            raise PermissionDenied
+        form, on = _on(request)
+        if on is None:
+            return bad_input(request, form)
+        rows = queries.uninsured(request.user, on)
+        if "download" in request.GET:
+            title = _("应保未保企业")
+            headers = [_("单位名称"), _("统一社会信用代码"), _("镇（街道）"), _("行业")]
+            data = ([e.name, e.credit_code, e.town.name, str(e.industry)] for e in rows.iterator())
+            sheet = Sheet(title, headers, data, heading_lines(title, period=on.isoformat()))
+            return mark_download(request, workbook_response(title, [sheet], ascii_name="uninsured"))
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "insurance/uninsured.html",
+            {"form": form, "on": on, "on_text": on.isoformat(), "page": page, "rows": page.object_list},
+        )
+
+
+class LedgerView(LoginRequiredMixin, View):
+    """The regulator's page: planned and spent prevention money per insurer and year against the
+    floor, and the policies with no prevention visit in the six months up to a date (保而不防)."""
+
+    def get(self, request):
+        user = request.user
+        if not user.has_perm("insurance.view_ledger"):
+            raise PermissionDenied
+        form = forms.YearForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return bad_input(request, form)
+        today = timezone.localdate()
+        d = form.cleaned_data if form.is_bound else {}
+        year = d.get("year") or today.year
+        on = d.get("on") or today
+        ledger = queries.ledger(user, year)
+        idle = queries.idle_policies(user, on)
+        floor = setting("PREVENTION_FLOOR")
+        if "download" in request.GET:
+            return mark_download(request, _ledger_workbook(ledger, idle, year, on, floor))
+        behind = queries.plans_behind(user, today) if user.role == "insurer" else []
+        page = Paginator(idle, 50).get_page(request.GET.get("page"))
+        chart = {
+            "insurers": [r.insurer.name for r in ledger],
+            "planned": [float(r.planned_share or 0) for r in ledger],
+            "spent": [float(r.spent_share or 0) for r in ledger],
+            "floor": float(floor),
+        }
+        return render(
+            request,
+            "insurance/ledger.html",
+            {
+                "form": form,
+                "year": year,
+                "on": on,
+                "ledger": ledger,
+                "floor": floor,
+                "page": page,
+                "rows": page.object_list,
+                "behind": behind,
+                "chart": chart,
+                "export_query": urlencode({"year": year, "on": on.isoformat()}),
+            },
+        )
+
+
+def _ledger_workbook(ledger, idle, year, on, floor):
+    title = _("安责险事故预防费用监管")
+    headers = [
+        _("保险机构"),
+        _("保单数"),
+        _("实收保费（元）"),
+        _("计划预防费用（元）"),
+        _("计划占比（%）"),
+        _("已支出（元）"),
+        _("支出占比（%）"),
+        _("低于下限"),
+    ]
+    rows = (
+        [
+            r.insurer.name,
+            r.policies,
+            r.collected,
+            r.planned,
+            r.planned_share,
+            r.spent,
+            r.spent_share,
+            _("是") if r.under_floor else _("否"),
+        ]
+        for r in ledger
+    )
+    idle_rows = (
+        [p.number, p.insurer.name, p.enterprise.name, p.enterprise.town.name, p.start_date, p.end_date]
+        for p in idle.iterator()
+    )
+    sheets = [
+        Sheet(
+            _("费用台账"),
+            headers,
+            rows,
+            heading_lines(f"{title} {year}", period=_("县级下限 %(f)s%%") % {"f": floor}),
+        ),
+        Sheet(
+            _("保而不防"),
+            [_("保单号"), _("保险机构"), _("投保企业"), _("镇（街道）"), _("保险期起"), _("保险期止")],
+            idle_rows,
+            heading_lines(_("保而不防：近6个月无事故预防服务的有效保单"), period=on.isoformat()),
+        ),
+    ]
+    return workbook_response(title, sheets, ascii_name=f"insurance-ledger-{year}")
+
+
+# ---------------------------------------------------------------- the insured's file
+
+
+def _file_enterprise(request, pk) -> Enterprise:
+    if not request.user.has_perm("insurance.view_policy"):
+        raise PermissionDenied
+    # Reached through the policies the user may see (an insurer has no access to the register itself).
+    enterprise = queries.insured_enterprises(request.user).filter(pk=pk).first()
+    if enterprise is None:
+        raise Http404
+    return enterprise
+
+
+FILE_TITLE = _l("安责险一企一档")
+
+
+def _file_sections(user, f) -> list[tuple[str, list, list]]:
+    yn = {True: _("是"), False: _("否")}
+    return [
+        (
+            _("保单"),
+            [
+                _("保单号"),
+                _("保险机构"),
+                _("保险期起"),
+                _("保险期止"),
+                _("保费（元）"),
+                _("实收保费（元）"),
+                _("事故预防费用比例（%）"),
+                _("计划预防费用（元）"),
+                _("浮动费率（%）"),
+                _("状态"),
+            ],
+            [
+                [
+                    p.number,
+                    p.insurer.name,
+                    p.start_date,
+                    p.end_date,
+                    p.premium,
+                    p.premium_collected,
+                    p.prevention_share,
+                    p.prevention_planned,
+                    p.rate_applied if p.rate_applied is not None else p.rate_computed,
+                    p.get_status_display(),
+                ]
+                for p in f["policies"]
+            ],
+        ),
+        (
+            _("服务计划"),
+            [_("保单号"), _("服务项目"), _("每年服务次数"), _("服务机构"), _("服务专家"), _("服务目标")],
+            [
+                [
+                    pl.policy.number,
+                    pl.get_items_display(),
+                    pl.visits_per_year,
+                    str(pl.agency or ""),
+                    str(pl.expert or ""),
+                    pl.goals,
+                ]
+                for pl in f["plans"]
+            ],
+        ),
+        (
+            _("服务记录"),
+            [_("保单号"), _("服务时间"), _("服务机构"), _("发现问题及建议"), _("企业确认")],
+            [
+                [
+                    p.number,
+                    timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
+                    v.agency.name,
+                    v.findings,
+                    yn[hasattr(v, "confirmation") and v.confirmation.confirmed_at is not None],
+                ]
+                for p, v in f["visits"]
+            ],
+        ),
+        (
+            _("费用台账"),
+            [_("保单号"), _("支出日期"), _("金额（元）"), _("支出事项")],
+            [[e.policy.number, e.spent_on, e.amount, e.description] for e in f["expenses"]],
+        ),
+        (
+            _("投诉"),
+            [_("保单号"), _("收到日期"), _("投诉人"), _("投诉内容"), _("答复期限"), _("状态"), _("答复内容")],
+            [
+                [c.policy.number, c.received_on, c.complainant, c.content, c.deadline, c.get_state_display(), c.answer]
+                for c in f["complaints"]
+            ],
+        ),
+        (
+            _("出险理赔"),
+            [
+                _("保单号"),
+                _("出险日期"),
+                _("报案日期"),
+                _("关联事故"),
+                _("核定损失（元）"),
+                _("已赔付金额（元）"),
+                _("赔付日期"),
+            ],
+            [
+                [
+                    c.policy.number,
+                    c.occurred_on,
+                    c.reported_on,
+                    c.accident_ref,
+                    c.assessed_loss,
+                    c.paid_amount,
+                    c.paid_on,
+                ]
+                for c in f["claims"]
+            ],
+        ),
+    ]
+
+
+class InsuredFileView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        enterprise = _file_enterprise(request, pk)
+        f = queries.insured_file(request.user, enterprise)
+        return render(
+            request,
+            "insurance/insured_file.html",
+            {
+                "enterprise": enterprise,
+                "name": linked_name(enterprise, request.user),
+                "sections": _file_sections(request.user, f),
+                "uninsured": queries.is_uninsured(enterprise, timezone.localdate()),
+            },
+        )
+
+
+class InsuredFileExportView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        enterprise = _file_enterprise(request, pk)
+        f = queries.insured_file(request.user, enterprise)
+        sheets = [
+            Sheet(title, headers, rows, heading_lines(f"{enterprise.name} · {title}"))
+            for title, headers, rows in _file_sections(request.user, f)
+        ]
+        resp = workbook_response(
+            f"{FILE_TITLE}-{enterprise.name}", sheets, ascii_name=f"insurance-file-{enterprise.pk}"
+        )
+        return mark_download(request, resp)
+
+
+__all__ = ["date"]
