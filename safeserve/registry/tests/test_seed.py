@@ -214,3 +214,18 @@ def test_benchmark_refuses_a_database_with_data():
     seed("--enterprises", "5", "--no-accounts")
     with pytest.raises(CommandError, match="already holds 5 enterprises"):
         call_command("benchmark", "--enterprises", "10", "--skip-import", stdout=StringIO())
+
+
+def test_reset_clears_a_demo_with_accounts_whose_officers_froze_draws_and_made_schemes(settings):
+    """`make run` seeds the demo accounts; `seed_demo --reset` must then clear them although the demo
+    county officer froze and drew draws and made the agency-grading scheme (protected references)."""
+    from safeserve.accounts.models import User
+    from safeserve.core.models import Draw
+
+    settings.DEBUG = True  # demo accounts exist only in development
+    seed("--enterprises", "80", "--seed", "5", "--agencies", "6", "--experts", "12")
+    county = User.objects.get(username="demo_county")
+    assert Draw.objects.filter(frozen_by=county).exists()
+    seed("--enterprises", "80", "--seed", "5", "--agencies", "6", "--experts", "12", "--reset")
+    assert m.Enterprise.objects.count() == 80
+    assert User.objects.filter(username="demo_county").exists()
