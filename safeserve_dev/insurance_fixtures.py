@@ -33,7 +33,14 @@ def make_policy(world, *, insurer="insurer_a", enterprise="ent_a", number="PA-20
 
 
 def extend_world(world):
-    from safeserve.insurance.models import Claim, Complaint, PremiumRuleTable, PreventionExpense, PreventionPlan
+    from safeserve.insurance.models import (
+        Claim,
+        Complaint,
+        Evaluation,
+        PremiumRuleTable,
+        PreventionExpense,
+        PreventionPlan,
+    )
 
     o = world.objs
     # Dates of a claim 50 days apart or more: moving one by the field suite's 45 days keeps their order.
@@ -74,6 +81,15 @@ def extend_world(world):
         accident_ref="乙仓库坠落",
         assessed_loss=Decimal("8000"),
     )
+    for key, policy, name in (("evaluation_a", o["policy_a"], "甲评估人"), ("evaluation_b", o["policy_b"], "乙评估人")):
+        o[key] = Evaluation.objects.create(
+            policy=policy,
+            year=policy.start_date.year,
+            evaluated_on=today,
+            evaluator=name,
+            visits_planned=2,
+            conclusion="good",
+        )
     world["industry"].insurance_mandatory = True  # 金属冶炼-like: the two enterprises must be insured
     world["industry"].save()
     o["rates_a"] = PremiumRuleTable.objects.create(year=2025, rules={"accident.none": "-8"}, note="二〇二五年规则")

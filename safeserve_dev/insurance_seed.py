@@ -19,6 +19,7 @@ from safeserve.insurance import rules
 from safeserve.insurance.models import (
     Claim,
     Complaint,
+    Evaluation,
     Policy,
     PremiumRuleTable,
     PreventionExpense,
@@ -36,7 +37,7 @@ MANDATORY_CODES = ("B", "C26", "C31", "C32", "E", "G", "A04")
 
 def reset_insurance(stdout=None) -> None:
     contracts = list(PreventionPlan.objects.exclude(contract=None).values_list("contract_id", flat=True))
-    for model in (Claim, Complaint, PreventionExpense, PreventionPlan, Policy):
+    for model in (Evaluation, Claim, Complaint, PreventionExpense, PreventionPlan, Policy):
         model.objects.all().delete()
     # The commission contracts' visits are the services reset's; the contracts go with them.
     ServiceContract.objects.filter(pk__in=contracts, visits=None).delete()
@@ -185,10 +186,51 @@ def seed_insurance(rng, stdout=None, *, policies: int = POLICIES) -> dict:
             )
         )
     Claim.objects.bulk_create(claims)
-    summary = {"policies": len(created), "plans": len(plans), "visits": visits, "complaints": len(complaints)}
+    evaluations = _evaluations(rng, plans, today)
+    summary = {
+        "policies": len(created),
+        "plans": len(plans),
+        "visits": visits,
+        "complaints": len(complaints),
+        "evaluations": evaluations,
+    }
     if stdout is not None:
         stdout.write(f"安责险：保单 {len(created)} 份，服务计划 {len(plans)} 份，预防服务记录 {visits} 条")
     return summary
+
+
+def _evaluations(rng, plans, today, limit: int = 40) -> int:
+    """A few AQ 9010 yearly evaluations of this year, for plans whose policy has run half a year, with the
+    figures computed as the action freezes them (written by the insurer's demo account when there is one)."""
+    from safeserve.insurance.actions import evaluation_figures
+
+    year = today.year
+    writers = dict(User.objects.filter(role=Role.INSURER, is_active=True).values_list("insurer_id", "pk"))
+    due = [
+        pl
+        for pl in plans
+        if pl.policy.start_date <= today - timedelta(days=180)
+        and pl.policy.start_date.year <= year <= pl.policy.end_date.year
+    ]
+    rows = []
+    for plan in rng.sample(due, min(limit, len(due))):
+        figures = evaluation_figures(plan.policy, year)
+        done, planned = figures["visits_done"], figures["visits_planned"]
+        conclusion = "good" if planned and done >= planned else ("fair" if done else "poor")
+        rows.append(
+            Evaluation(
+                policy=plan.policy,
+                year=year,
+                evaluated_on=today,
+                evaluator=rng.choice(["风险管理部 张工", "风险管理部 李工", "防灾减损中心 王工"]),
+                written_by_id=writers.get(plan.policy.insurer_id),
+                conclusion=conclusion,
+                enterprise_opinion=rng.choice(["", "服务认真，建议增加培训", "希望提前告知上门时间"]),
+                **figures,
+            )
+        )
+    Evaluation.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _visits(rng, plans, demo_agency, today, limit: int = 30) -> int:

@@ -27,7 +27,7 @@ from safeserve.services.models import ContractEnterprise, ContractStaff, Service
 from . import rules
 from .choices import ComplaintState, PolicyStatus
 from .conf import setting
-from .models import Complaint, Policy, PreventionPlan
+from .models import Complaint, Evaluation, Policy, PreventionPlan
 
 # (header, key, required): the .xlsx columns; the API rows use the same keys.
 COLUMNS = [
@@ -399,3 +399,44 @@ def complaint_answer(*, actor, complaint: Complaint, answer: str, on: date | Non
         actor=actor, action=AuditAction.UPDATE, instance=fresh, changes=diff(before, snapshot(fresh)), note=_("答复")
     )
     return fresh
+
+
+# ---------------------------------------------------------------- yearly evaluation (AQ 9010)
+
+EVALUATION_FIGURES = ("written_by", "visits_planned", "visits_done", "hazards_found", "hazards_closed")
+
+
+def evaluation_figures(policy: Policy, year: int) -> dict:
+    """The year's figures of a policy's prevention service: the plan's yearly visits, the visits done
+    in the calendar year (within the policy period), and the hazards those visits found / closed then."""
+    from safeserve.hazards.models import Hazard
+
+    from .queries import policy_visits
+
+    plan = PreventionPlan.objects.filter(policy=policy).first()
+    visits = policy_visits(policy).filter(
+        visited_at__date__year=year,
+        visited_at__date__gte=policy.start_date,
+        visited_at__date__lte=policy.end_date,
+    )
+    of_visits = Hazard.objects.filter(visit__in=policy_visits(policy).values("pk"))
+    return {
+        "visits_planned": plan.visits_per_year if plan is not None else 0,
+        "visits_done": visits.count(),
+        "hazards_found": of_visits.filter(reported_at__year=year).count(),
+        "hazards_closed": of_visits.filter(closed_at__year=year).count(),
+    }
+
+
+@transaction.atomic
+def evaluation_save(*, actor, evaluation: Evaluation | None, data: dict) -> Evaluation:
+    """Record or change a policy's yearly evaluation (the policy's insurer only: ``policy_scope``);
+    the figures are recomputed and frozen into the record on every save."""
+    policy = data.get("policy") or (evaluation.policy if evaluation is not None else None)
+    year = data.get("year") or (evaluation.year if evaluation is not None else None)
+    if policy is None or not Policy.objects.visible_to(actor, "change").filter(pk=policy.pk).exists():
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    data = {**data, **evaluation_figures(policy, year or timezone.localdate().year), "written_by": actor}
+    if evaluation is None:
+        return core_actions.create_record(actor=actor, model=Evaluation, data=data, system_fields=EVALUATION_FIGURES)
+    return core_actions.update_record(actor=actor, instance=evaluation, data=data, system_fields=EVALUATION_FIGURES)

@@ -18,3 +18,11 @@ class SafetyHonour(models.TextChoices):
 class ComplaintState(models.TextChoices):
     OPEN = "open", _("待答复")
     ANSWERED = "answered", _("已答复")
+
+
+class EvaluationConclusion(models.TextChoices):
+    """AQ 9010-2019 yearly evaluation of a policy's prevention service (年度服务评估)."""
+
+    GOOD = "good", _("良好")
+    FAIR = "fair", _("一般")
+    POOR = "poor", _("较差")

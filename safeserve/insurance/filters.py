@@ -10,7 +10,7 @@ from safeserve.registry.models import Agency, Insurer
 from . import queries
 from .choices import ComplaintState, PolicyStatus
 from .conf import setting
-from .models import Claim, Complaint, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
+from .models import Claim, Complaint, Evaluation, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
 
 
 class PolicyFilterSet(ScopedFilterSet):
@@ -101,3 +101,11 @@ class ClaimFilterSet(ScopedFilterSet):
     class Meta:
         model = Claim
         fields = ["reported_on"]
+
+
+class EvaluationFilterSet(ScopedFilterSet):
+    search_fields = ("policy__number__icontains", "evaluator__icontains")
+
+    class Meta:
+        model = Evaluation
+        fields = ["year", "conclusion"]

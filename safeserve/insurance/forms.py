@@ -6,7 +6,7 @@ from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Expert
 from safeserve.services.choices import ServiceItem
 from safeserve.services.models import ServiceVisit
 
-from .models import Claim, Complaint, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
+from .models import Claim, Complaint, Evaluation, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
 
 
 class PolicyForm(ScopedModelForm):
@@ -97,6 +97,17 @@ class ClaimForm(ScopedModelForm):
         model = Claim
         fields = Claim.FIELDS
         widgets = {"occurred_on": DateInput, "reported_on": DateInput, "paid_on": DateInput, "closed_on": DateInput}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.visible_to(user, "change").order_by("-start_date")
+
+
+class EvaluationForm(ScopedModelForm):
+    class Meta:
+        model = Evaluation
+        fields = Evaluation.FORM_FIELDS
+        widgets = {"evaluated_on": DateInput, "enterprise_opinion": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)

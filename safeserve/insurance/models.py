@@ -19,7 +19,7 @@ from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
 from safeserve.services.choices import ServiceItem
 
-from .choices import ComplaintState, PolicyStatus, SafetyHonour
+from .choices import ComplaintState, EvaluationConclusion, PolicyStatus, SafetyHonour
 from .conf import PREVENTION_CEILING
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -448,9 +448,81 @@ class Claim(ScopedModel):
         return policy_scope(user, action, "policy__")
 
 
+class Evaluation(ScopedModel):
+    """AQ 9010-2019 yearly evaluation of a policy's prevention service (年度服务评估), one per policy and
+    year, written by the insurer. The figures (visits planned and done, hazards found and closed in the
+    year) are computed by ``actions.evaluation_save`` and frozen into the record when it is saved."""
+
+    policy = models.ForeignKey(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="evaluations")
+    year = models.PositiveSmallIntegerField(
+        _("评估年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    evaluated_on = models.DateField(_("评估日期"))
+    evaluator = models.CharField(_("评估人"), max_length=50)
+    written_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    visits_planned = models.PositiveSmallIntegerField(_("计划服务次数"), default=0, editable=False)
+    visits_done = models.PositiveIntegerField(_("实际服务次数"), default=0, editable=False)
+    hazards_found = models.PositiveIntegerField(_("本年发现隐患数"), default=0, editable=False)
+    hazards_closed = models.PositiveIntegerField(_("本年销号隐患数"), default=0, editable=False)
+    conclusion = models.CharField(_("评估结论"), max_length=10, choices=EvaluationConclusion.choices)
+    enterprise_opinion = models.TextField(_("企业意见"), blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+
+    FIELDS = (
+        "policy",
+        "year",
+        "evaluated_on",
+        "evaluator",
+        "written_by",
+        "visits_planned",
+        "visits_done",
+        "hazards_found",
+        "hazards_closed",
+        "conclusion",
+        "enterprise_opinion",
+        "note",
+    )
+    FORM_FIELDS = ("policy", "year", "evaluated_on", "evaluator", "conclusion", "enterprise_opinion", "note")
+
+    class Meta:
+        verbose_name = _("事故预防服务年度评估")
+        verbose_name_plural = _("事故预防服务年度评估")
+        ordering = ["-year", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "year"],
+                name="insurance_evaluation_one_per_year",
+                violation_error_message=_("该保单本年度已有服务评估，请修改原评估"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.policy} {self.year}" if self.policy_id else "—"
+
+    def get_absolute_url(self):
+        return reverse("insurance:evaluation_detail", args=[self.pk])
+
+    def clean(self):
+        if self.policy_id and self.year and not self.policy.start_date.year <= self.year <= self.policy.end_date.year:
+            raise ValidationError({"year": _("评估年度须在保险期内")})
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return policy_scope(user, action, "policy__")
+
+
 __all__ = [
     "Claim",
     "Complaint",
+    "Evaluation",
     "Policy",
     "PremiumRuleTable",
     "PreventionExpense",

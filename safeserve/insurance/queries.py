@@ -24,7 +24,7 @@ from safeserve.services.models import ServiceVisit
 
 from .choices import ComplaintState
 from .conf import PREVENTION_CEILING, setting
-from .models import Claim, Complaint, Policy, PreventionExpense, PreventionPlan
+from .models import Claim, Complaint, Evaluation, Policy, PreventionExpense, PreventionPlan
 
 
 def months_before(day: date, months: int) -> date:
@@ -258,6 +258,12 @@ def insured_file(user, enterprise) -> dict:
         ),
         "complaints": list(Complaint.objects.visible_to(user).filter(policy_id__in=ids).select_related("policy")),
         "claims": list(Claim.objects.visible_to(user).filter(policy_id__in=ids).select_related("policy")),
+        "evaluations": list(
+            Evaluation.objects.visible_to(user)
+            .filter(policy_id__in=ids)
+            .select_related("policy")
+            .order_by("-year", "policy__number")
+        ),
     }
 
 

@@ -3,7 +3,7 @@ from safeserve.accounts.roles import ADD, CRUD, VIEW, perms
 from safeserve.core.fieldperms import ALL, Except
 
 APP = "insurance"
-RECORDS = ("policy", "preventionplan", "preventionexpense", "complaint", "claim")
+RECORDS = ("policy", "preventionplan", "preventionexpense", "complaint", "claim", "evaluation")
 
 
 def _view(*models):
@@ -28,6 +28,7 @@ ROLE_PERMISSIONS = {
     | perms(APP, "preventionplan", *CRUD)
     | perms(APP, "preventionexpense", *CRUD)
     | perms(APP, "claim", *CRUD)
+    | perms(APP, "evaluation", *CRUD)
     | perms(APP, "complaint", VIEW, ADD)
     | _view("premiumruletable")
     | {f"{APP}.answer_complaint", f"{APP}.view_ledger"},
@@ -45,4 +46,13 @@ WRITABLE_FIELDS = {
         Role.ENTERPRISE: {"add": {"policy", "received_on", "complainant", "content", "needs_checking"}},
     },
     "claim": {Role.INSURER: ALL},
+    # The yearly evaluation's figures and its writer are set by its action; the policy stays once chosen.
+    "evaluation": {
+        Role.INSURER: {
+            "add": Except({"written_by", "visits_planned", "visits_done", "hazards_found", "hazards_closed"}),
+            "change": Except(
+                {"policy", "written_by", "visits_planned", "visits_done", "hazards_found", "hazards_closed"}
+            ),
+        }
+    },
 }

@@ -28,7 +28,7 @@ from safeserve.registry.models import Enterprise
 from . import actions, filters, forms, queries, rules
 from .choices import ComplaintState
 from .conf import setting
-from .models import Claim, Complaint, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
+from .models import Claim, Complaint, Evaluation, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
 
 STATUS_BADGES = {"active": "success", "cancelled": "secondary"}
 COMPLAINT_BADGES = {"open": "warning", "answered": "success"}
@@ -46,6 +46,9 @@ def _policy_context(request, policy):
         and request.user.has_perm("insurance.add_preventionplan")
         and Policy.objects.visible_to(request.user, "change").filter(pk=policy.pk).exists(),
         "file_url": reverse("insurance:insured_file", args=[policy.enterprise_id]),
+        "evaluations": list(Evaluation.objects.visible_to(request.user).filter(policy=policy).order_by("-year", "-id")),
+        "can_evaluate": request.user.has_perm("insurance.add_evaluation")
+        and Policy.objects.visible_to(request.user, "change").filter(pk=policy.pk).exists(),
     }
 
 
@@ -170,6 +173,23 @@ CLAIM = ObjectConfig(
     select_related=("policy",),
     ordering=("-reported_on", "-id"),
 )
+EVALUATION = ObjectConfig(
+    model=Evaluation,
+    filterset=filters.EvaluationFilterSet,
+    form=forms.EvaluationForm,
+    columns=[
+        Column("policy", link=True),
+        Column("year", sort="year"),
+        Column("evaluated_on", sort="evaluated_on"),
+        Column("evaluator"),
+        Column("visits_planned"),
+        Column("visits_done"),
+        Column("conclusion", sort="conclusion"),
+    ],
+    detail_fields=list(Evaluation.FIELDS),
+    select_related=("policy", "written_by"),
+    ordering=("-year", "-id"),
+)
 CONFIGS = {
     "policy": (POLICY, "policies"),
     "premiumruletable": (RULETABLE, "rates"),
@@ -177,6 +197,7 @@ CONFIGS = {
     "preventionexpense": (EXPENSE, "expenses"),
     "complaint": (COMPLAINT, "complaints"),
     "claim": (CLAIM, "claims"),
+    "evaluation": (EVALUATION, "evaluations"),
 }
 
 
@@ -221,7 +242,18 @@ class ComplaintEditView(ObjectEditView):
         return actions.complaint_file(actor=self.request.user, data=data)
 
 
-EDIT_VIEWS = {"policy": PolicyEditView, "preventionplan": PlanEditView, "complaint": ComplaintEditView}
+class EvaluationEditView(ObjectEditView):
+    def save(self, obj, form):
+        data, _m2m = form.action_data()
+        return actions.evaluation_save(actor=self.request.user, evaluation=obj, data=data)
+
+
+EDIT_VIEWS = {
+    "policy": PolicyEditView,
+    "preventionplan": PlanEditView,
+    "complaint": ComplaintEditView,
+    "evaluation": EvaluationEditView,
+}
 
 
 # ---------------------------------------------------------------- complaint handling
@@ -561,6 +593,38 @@ def _file_sections(user, f) -> list[tuple[str, list, list]]:
                     c.paid_on,
                 ]
                 for c in f["claims"]
+            ],
+        ),
+        (
+            _("年度评估"),
+            [
+                _("保单号"),
+                _("评估年度"),
+                _("评估日期"),
+                _("评估人"),
+                _("计划服务次数"),
+                _("实际服务次数"),
+                _("本年发现隐患数"),
+                _("本年销号隐患数"),
+                _("评估结论"),
+                _("企业意见"),
+                _("备注"),
+            ],
+            [
+                [
+                    e.policy.number,
+                    e.year,
+                    e.evaluated_on,
+                    e.evaluator,
+                    e.visits_planned,
+                    e.visits_done,
+                    e.hazards_found,
+                    e.hazards_closed,
+                    e.get_conclusion_display(),
+                    e.enterprise_opinion,
+                    e.note,
+                ]
+                for e in f["evaluations"]
             ],
         ),
     ]

@@ -167,6 +167,10 @@ CHANGE_EXPECTED = {
     "insurance.preventionexpense": {"insurer_a": EVERYTHING},
     "insurance.complaint": {},
     "insurance.claim": {"insurer_a": EVERYTHING},
+    # The yearly evaluation's figures and writer are the action's; the policy is chosen once.
+    "insurance.evaluation": {
+        "insurer_a": {"year", "evaluated_on", "evaluator", "conclusion", "enterprise_opinion", "note"}
+    },
 }
 
 # The record each persona edits: the first of these it may change.
@@ -216,6 +220,7 @@ CANDIDATES = {
     "insurance.preventionexpense": ["expense_a", "expense_b"],
     "insurance.complaint": ["complaint_a", "complaint_b"],
     "insurance.claim": ["claim_a", "claim_b"],
+    "insurance.evaluation": ["evaluation_a", "evaluation_b"],
 }
 
 # A user's organisation link only holds for the role it belongs to: edit a user of that role.

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from safeserve.insurance import views as v
-from safeserve.insurance.models import Claim, Complaint, Policy, PreventionExpense, PreventionPlan
+from safeserve.insurance.models import Claim, Complaint, Evaluation, Policy, PreventionExpense, PreventionPlan
 from safeserve_dev import permsuite
 from safeserve_dev.insurance_fixtures import extend_world
 from safeserve_dev.permsuite import (
@@ -66,6 +66,16 @@ CASES = [
     ),
     PermissionCase(
         v.CLAIM, "claim_a", "claim_b", label="accident_ref", view=SIDE, change=OWN, delete=OWN, add={"insurer_a"}
+    ),
+    PermissionCase(
+        v.EVALUATION,
+        "evaluation_a",
+        "evaluation_b",
+        label="evaluator",
+        view=SIDE,
+        change=OWN,
+        delete=OWN,
+        add={"insurer_a"},
     ),
 ]
 test_permissions = permission_tests(CASES)
@@ -173,5 +183,5 @@ ROUTE_CHECKS = [
 ]
 test_routes = route_tests(ROUTE_CHECKS)
 test_a_widened_scope_is_reported = widening_tests(
-    [Policy, PreventionPlan, PreventionExpense, Complaint, Claim], CASES, ROUTE_CHECKS
+    [Policy, PreventionPlan, PreventionExpense, Complaint, Claim, Evaluation], CASES, ROUTE_CHECKS
 )

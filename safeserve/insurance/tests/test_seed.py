@@ -7,7 +7,7 @@ from django.utils import timezone
 from safeserve.accounts.choices import Role
 from safeserve.accounts.models import User
 from safeserve.insurance import queries
-from safeserve.insurance.models import Claim, Complaint, Policy, PreventionPlan
+from safeserve.insurance.models import Claim, Complaint, Evaluation, Policy, PreventionPlan
 from safeserve.services.models import ServiceVisit
 from safeserve_dev.insurance_seed import reset_insurance, seed_insurance
 
@@ -26,6 +26,9 @@ def test_seed_makes_policies_plans_visits_and_resets(world, settings, tmp_path):
     assert PreventionPlan.objects.count() == counts["plans"]
     assert Claim.objects.count() >= 1 and Complaint.objects.count() == min(60, counts["plans"])
     assert "安责险" in out.getvalue()
+    assert Evaluation.objects.count() == counts["evaluations"]
+    for ev in Evaluation.objects.all():
+        assert ev.year == timezone.localdate().year and ev.get_conclusion_display()
     assert ServiceVisit.objects.filter(contract__payer_type="insurer").count() == counts["visits"]
     assert list(queries.uninsured(world.user("county"), timezone.localdate())) == [world["ent_a"]]
     reset_insurance(out)
