@@ -283,7 +283,20 @@ def enterprise_panels(request, enterprise) -> list[dict]:
     today = timezone.localdate()
     policies = Policy.objects.visible_to(user).filter(enterprise=enterprise).select_related("insurer")
     valid = [p for p in policies.filter(Policy.valid_on_q(today))[:5]]
-    flagged = is_uninsured(enterprise, today)
+    # One query for the flag and the file link (a panel costs at most two: the page's query budget).
+    row = (
+        Enterprise.objects.filter(pk=enterprise.pk)
+        .annotate(
+            mandatory=Exists(
+                Enterprise.objects.filter(mandatory_q(), pk=OuterRef("pk"), status=EnterpriseStatus.ACTIVE)
+            ),
+            insured=Exists(Policy.objects.filter(Policy.valid_on_q(today), enterprise_id=OuterRef("pk"))),
+            files=Exists(Policy.objects.visible_to(user).filter(enterprise_id=OuterRef("pk"))),
+        )
+        .values("mandatory", "insured", "files")
+        .first()
+    ) or {"mandatory": False, "insured": False, "files": False}
+    flagged = row["mandatory"] and not row["insured"]
     items = []
     if flagged:
         items.append(
@@ -303,7 +316,7 @@ def enterprise_panels(request, enterprise) -> list[dict]:
                 "badge": "success",
             }
         )
-    files = insured_enterprises(user).filter(pk=enterprise.pk).exists()
+    files = row["files"]
     return [
         {
             "key": "insurance",

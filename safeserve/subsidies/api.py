@@ -10,7 +10,7 @@ from . import filters, queries
 from .models import SubsidyApplication, SubsidyPolicy
 
 
-class PolicySerializer(ScopedSerializer):
+class SubsidyPolicySerializer(ScopedSerializer):
     class Meta:
         model = SubsidyPolicy
         fields = ["id", *SubsidyPolicy.FIELDS]
@@ -28,7 +28,7 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """服务补贴政策 (read only)."""
 
     queryset = SubsidyPolicy.objects.none()
-    serializer_class = PolicySerializer
+    serializer_class = SubsidyPolicySerializer
     filterset_class = filters.PolicyFilterSet
 
     def get_queryset(self):

@@ -186,8 +186,8 @@ def enterprise_panels(request, enterprise) -> list[dict]:
             "meta": f"{a.get_status_display()} · {a.approved_amount or a.proposed_amount} 元",
             "badge": BADGES.get(a.status, "secondary"),
         }
-        for a in mine.select_related("contract").order_by("-submitted_at", "-id")[:5]
-    ]
+        for a in (mine.select_related("contract").order_by("-submitted_at", "-id")[:5] if figures["n"] else ())
+    ]  # two queries whatever the enterprise's case: the figures, then its applications or the open policy
     if open_policy is not None:
         items.append(
             {

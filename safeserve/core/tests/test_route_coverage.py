@@ -18,11 +18,17 @@ def all_route_names():
 
 
 def permission_modules():
+    """Each app's tests/test_permissions.py and any tests/test_<part>_permissions.py beside it."""
     for app in pkgutil.iter_modules(safeserve.__path__):
         try:
-            yield importlib.import_module(f"safeserve.{app.name}.tests.test_permissions")
+            tests = importlib.import_module(f"safeserve.{app.name}.tests")
         except ModuleNotFoundError:
             continue
+        for module in pkgutil.iter_modules(tests.__path__):
+            if module.name == "test_permissions" or (
+                module.name.startswith("test_") and module.name.endswith("_permissions")
+            ):
+                yield importlib.import_module(f"safeserve.{app.name}.tests.{module.name}")
 
 
 def test_every_route_and_method_is_checked_by_the_permission_suite():

@@ -176,7 +176,7 @@ class Command(BaseCommand):
             from safeserve_dev.subsidies_seed import seed_subsidies
 
             seed_subsidies(seeder.rng, self.stdout)
-        from safeserve_dev.insurance_seed import seed_insurance
+            from safeserve_dev.insurance_seed import seed_insurance
 
-        seed_insurance(seeder.rng, self.stdout)
+            seed_insurance(seeder.rng, self.stdout)
         self.stdout.write(self.style.SUCCESS(f"完成，用时 {time.perf_counter() - t0:.1f} s"))
