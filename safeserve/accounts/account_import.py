@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from pathlib import Path
 
 from django.apps import apps
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -27,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.core.excel import as_text_cell, from_text_cell
 from safeserve.core.identity import normalize_code, normalize_text
-from safeserve.core.uploads import check_xlsx
+from safeserve.core.xlsx_import import FileError, open_workbook
 
 from .actions import provision_rule
 from .choices import Role
@@ -109,28 +108,9 @@ def role_label(role: str) -> str:
         return normalize_text(str(Role(role).label))
 
 
-class FileError(Exception):
-    pass
-
-
 def read_cells(path) -> list[tuple[int, list]]:
     """[(Excel row number, raw values by column)], header checked; FileError for a bad file."""
-    path = Path(path)
-    size = path.stat().st_size
-    if size == 0:
-        raise FileError(_("文件为空"))
-    if size > MAX_BYTES:
-        raise FileError(_("文件过大，上限为 %(limit)d MB") % {"limit": MAX_BYTES // (1024 * 1024)})
-    try:
-        check_xlsx(path)
-    except ValidationError as exc:
-        raise FileError(exc.messages[0]) from None
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception:
-        raise FileError(_("文件已损坏或不是有效的 .xlsx 文件")) from None
+    wb = open_workbook(path, max_bytes=MAX_BYTES)
     try:
         ws = wb.worksheets[0]
         ws.reset_dimensions()

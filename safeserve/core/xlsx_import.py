@@ -77,8 +77,9 @@ def is_formula(value) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
-def read_rows(path, columns, *, max_bytes: int, max_rows: int) -> list[tuple[int, list]]:
-    """(row number, [the cell of each of ``columns``]) for every non-empty data row of the first sheet."""
+def open_workbook(path, *, max_bytes: int):
+    """The uploaded .xlsx opened read-only (formulas as written), after the size and format checks;
+    FileError with a Chinese reason for an empty, oversized, disguised or broken file."""
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
@@ -92,9 +93,14 @@ def read_rows(path, columns, *, max_bytes: int, max_rows: int) -> list[tuple[int
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=False)
+        return load_workbook(path, read_only=True, data_only=False)
     except Exception:
         raise FileError(_("文件已损坏或不是有效的 .xlsx 文件")) from None
+
+
+def read_rows(path, columns, *, max_bytes: int, max_rows: int) -> list[tuple[int, list]]:
+    """(row number, [the cell of each of ``columns``]) for every non-empty data row of the first sheet."""
+    wb = open_workbook(path, max_bytes=max_bytes)
     try:
         ws = wb.worksheets[0]
         ws.reset_dimensions()
