@@ -88,6 +88,16 @@ def _default_language_after_each_test():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache_for_each_test():
+    """The cache outlives a test in its process (locmem): a public page cached by one test would be
+    served to the next, which then reads the earlier test's data. Every test starts with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     fixtures = getattr(item, "fixturenames", ())
