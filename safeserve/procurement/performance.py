@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.core import hooks
 from safeserve.hazards.choices import HazardLevel, HazardState
 from safeserve.hazards.models import Hazard, HazardEvent
 from safeserve.services.models import ServiceVisit, VisitRating
@@ -57,7 +58,7 @@ def figures(project, as_of: date) -> dict:
         "rejected": 0,
         "ratings": 0,
         "rating_avg": None,
-        "complaints": None,  # no complaint source reaches this app yet (docs/decisions/0041)
+        "complaints": None,  # None: no complaint source is installed (docs/decisions/0041)
     }
     contract = project.contract
     if contract is not None:
@@ -84,6 +85,7 @@ def figures(project, as_of: date) -> dict:
         r = VisitRating.objects.filter(visit__contract=contract).aggregate(n=Count("id"), avg=Avg("score"))
         out["ratings"] = r["n"]
         out["rating_avg"] = str(Decimal(str(r["avg"])).quantize(Decimal("0.01"))) if r["avg"] is not None else None
+    out["complaints"] = _verified_complaints(contract, start, min(as_of, end) if end else as_of)
     shares = {
         "visited_share": _share(out["visited"], n),
         "frequency_share": _share(out["frequency_met"], n),
@@ -93,6 +95,21 @@ def figures(project, as_of: date) -> dict:
     }
     out.update({k: (str(v) if v is not None else None) for k, v in shares.items()})
     return out
+
+
+COMPLAINT_SOURCE = "tipoffs.agency_verified_reports"
+
+
+def _verified_complaints(contract, start: date, end: date) -> int | None:
+    """查实的投诉举报: reports against the supplier closed as 属实/部分属实 within the term up to ``end``,
+    through the indicator the yearly agency grading reads (the same reports, counted the same way).
+    None when no report source is installed; 0 before a contract or before the term starts."""
+    source = hooks.INDICATOR_SOURCES.get(COMPLAINT_SOURCE)
+    if source is None:
+        return None
+    if contract is None or end < start:
+        return 0
+    return source.compute("agency", [contract.agency_id], start, end)[contract.agency_id].numerator
 
 
 def percent(value) -> str:

@@ -223,7 +223,10 @@ def figure_rows(f) -> list[tuple[str, str]]:
         (_("已整改销号"), f"{f['closed']}（{pct(f['closure_share'])}）"),
         (_("复核（验收）通过 / 不通过"), f"{f['accepted']} / {f['rejected']}（{pct(f['recheck_share'])}）"),
         (_("企业评价"), f"{f['ratings']} 条，平均 {f['rating_avg'] or '—'} 分（满分5分）"),
-        (_("投诉"), _("暂无投诉数据来源") if f["complaints"] is None else f["complaints"]),
+        (
+            _("查实的投诉举报（针对供应商，合同期内）"),
+            _("暂无投诉数据来源") if f.get("complaints") is None else f["complaints"],
+        ),
     ]
 
 

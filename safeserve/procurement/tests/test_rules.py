@@ -376,3 +376,42 @@ def test_no_step_outside_the_table(world, state):
             continue
         with pytest.raises(ValidationError):
             actions.project_transition(actor=world.user("town_a"), project=p, action=action)
+
+
+def test_the_complaints_figure_counts_the_suppliers_verified_reports_within_the_term(world):
+    """查实的投诉举报 against the supplier, closed within the term: an unverified report, a report on
+    another agency, one closed before the term and a repeat of the same matter are not counted."""
+    from safeserve.procurement import performance
+    from safeserve.tipoffs.models import Tipoff
+
+    p = make_awarded(world)
+    assert performance.figures(p, TODAY)["complaints"] == 0
+    now = timezone.now()
+
+    def report(agency, *, finding="substantiated", closed_at=now, same_matter=None):
+        return Tipoff.objects.create(
+            code=f"T{Tipoff.objects.count() + 1:06d}",
+            password="-",
+            subject_kind="agency",
+            agency=world[agency],
+            category="fraud",
+            description="服务记录造假",
+            state="closed",
+            finding=finding,
+            closed_at=closed_at,
+            same_matter=same_matter,
+        )
+
+    first = report("agency_a")
+    report("agency_a", finding="partly")
+    report("agency_a", finding="unfounded")
+    report("agency_b")
+    report(
+        "agency_a",
+        closed_at=timezone.make_aware(timezone.datetime.combine(p.start_date, timezone.datetime.min.time()))
+        - timedelta(days=2),
+    )
+    report("agency_a", same_matter=first)
+    assert performance.figures(p, TODAY)["complaints"] == 2
+    # Before the term starts nothing is counted.
+    assert performance.figures(p, p.start_date - timedelta(days=1))["complaints"] == 0
