@@ -57,6 +57,37 @@ def _form_errors(form):
     )
 
 
+class StepView(LoginRequiredMixin, View):
+    """One POST step on one record: the record fetched through its scope (another's is a 404), the
+    step's form checked (its errors shown on the record's page), then the action run; a message either
+    way, and back to the record. A subclass names the record, the form, the message and the action."""
+
+    queryset = None  # a model or a queryset
+    permission = "change"
+    form_class = None
+    message = ""
+
+    def get_form(self, request, obj):
+        return self.form_class(request.POST)
+
+    def success_message(self, data):
+        return self.message
+
+    def run(self, request, obj, data):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        obj = get_visible_or_404(self.queryset, request.user, self.permission, pk=pk)
+        data = {}
+        if self.form_class is not None:
+            form = self.get_form(request, obj)
+            if not form.is_valid():
+                messages.error(request, _form_errors(form))
+                return redirect(obj.get_absolute_url())
+            data = form.cleaned_data
+        return _back(request, obj, self.success_message(data), lambda: self.run(request, obj, data))
+
+
 # ---------------------------------------------------------------- the pool
 
 
@@ -166,76 +197,50 @@ class ProfileEditView(LoginRequiredMixin, View):
         return render(request, "experts/profile_form.html", {"profile": profile, "form": form})
 
 
-class ProfileStatusView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        profile = get_visible_or_404(ExpertProfile, request.user, "change", pk=pk)
-        form = forms.StatusForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(profile.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            profile,
-            _("库内状态已变更"),
-            lambda: actions.profile_set_status(
-                actor=request.user, profile=profile, status=d["status"], reason=d["reason"]
-            ),
+class ProfileStatusView(StepView):
+    queryset = ExpertProfile
+    form_class = forms.StatusForm
+    message = _l("库内状态已变更")
+
+    def run(self, request, obj, data):
+        actions.profile_set_status(actor=request.user, profile=obj, status=data["status"], reason=data["reason"])
+
+
+class AbsenceAddView(StepView):
+    queryset = ExpertProfile.objects.select_related("expert")
+    form_class = forms.AbsenceForm
+    message = _l("不在岗时段已登记")
+
+    def run(self, request, obj, data):
+        actions.absence_add(
+            actor=request.user, expert=obj.expert, start=data["start"], end=data["end"], reason=data["reason"]
         )
 
 
-class AbsenceAddView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        profile = get_visible_or_404(ExpertProfile.objects.select_related("expert"), request.user, "change", pk=pk)
-        form = forms.AbsenceForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(profile.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            profile,
-            _("不在岗时段已登记"),
-            lambda: actions.absence_add(
-                actor=request.user, expert=profile.expert, start=d["start"], end=d["end"], reason=d["reason"]
-            ),
+class InterestAddView(StepView):
+    queryset = ExpertProfile.objects.select_related("expert")
+    form_class = forms.InterestForm
+    message = _l("利害关系已申报，待县局确认")
+
+    def run(self, request, obj, data):
+        actions.interest_declare(
+            actor=request.user,
+            expert=obj.expert,
+            kind=data["kind"],
+            party_name=data["party_name"],
+            enterprise=data["enterprise"],
+            start=data["start"],
+            end=data["end"],
+            note=data["note"],
         )
 
 
-class InterestAddView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        profile = get_visible_or_404(ExpertProfile.objects.select_related("expert"), request.user, "change", pk=pk)
-        form = forms.InterestForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(profile.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            profile,
-            _("利害关系已申报，待县局确认"),
-            lambda: actions.interest_declare(
-                actor=request.user,
-                expert=profile.expert,
-                kind=d["kind"],
-                party_name=d["party_name"],
-                enterprise=d["enterprise"],
-                start=d["start"],
-                end=d["end"],
-                note=d["note"],
-            ),
-        )
+class InterestsConfirmView(StepView):
+    queryset = ExpertProfile
+    message = _l("利害关系申报已确认")
 
-
-class InterestsConfirmView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        profile = get_visible_or_404(ExpertProfile, request.user, "change", pk=pk)
-        return _back(
-            request,
-            profile,
-            _("利害关系申报已确认"),
-            lambda: actions.interests_confirm(actor=request.user, profile=profile),
-        )
+    def run(self, request, obj, data):
+        actions.interests_confirm(actor=request.user, profile=obj)
 
 
 class PoolImportView(LoginRequiredMixin, View):
@@ -382,48 +387,32 @@ class RequestDetailView(LoginRequiredMixin, View):
         return render(request, "experts/request_detail.html", ctx)
 
 
-class RequestFreezeView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        req = get_visible_or_404(ExpertRequest, request.user, "change", pk=pk)
-        return _back(
-            request,
-            req,
-            _("候选名单已冻结，请录入随机值"),
-            lambda: actions.request_freeze(actor=request.user, request=req),
+class RequestFreezeView(StepView):
+    queryset = ExpertRequest
+    message = _l("候选名单已冻结，请录入随机值")
+
+    def run(self, request, obj, data):
+        actions.request_freeze(actor=request.user, request=obj)
+
+
+class RequestDrawView(StepView):
+    queryset = ExpertRequest
+    form_class = forms.DrawValueForm
+    message = _l("已抽取，已通知抽中的专家")
+
+    def run(self, request, obj, data):
+        actions.request_draw(
+            actor=request.user, request=obj, source=data["source"], value=data["value"], note=data["note"]
         )
 
 
-class RequestDrawView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        req = get_visible_or_404(ExpertRequest, request.user, "change", pk=pk)
-        form = forms.DrawValueForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(req.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            req,
-            _("已抽取，已通知抽中的专家"),
-            lambda: actions.request_draw(
-                actor=request.user, request=req, source=d["source"], value=d["value"], note=d["note"]
-            ),
-        )
+class RequestRedrawView(StepView):
+    queryset = ExpertRequest
+    form_class = forms.RedrawForm
+    message = _l("已新建重新抽取，请录入随机值")
 
-
-class RequestRedrawView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        req = get_visible_or_404(ExpertRequest, request.user, "change", pk=pk)
-        form = forms.RedrawForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(req.get_absolute_url())
-        return _back(
-            request,
-            req,
-            _("已新建重新抽取，请录入随机值"),
-            lambda: actions.request_redraw(actor=request.user, request=req, reason=form.cleaned_data["reason"]),
-        )
+    def run(self, request, obj, data):
+        actions.request_redraw(actor=request.user, request=obj, reason=data["reason"])
 
 
 # ---------------------------------------------------------------- jobs
@@ -493,64 +482,46 @@ class JobDetailView(LoginRequiredMixin, View):
         return render(request, "experts/job_detail.html", ctx)
 
 
-class JobAnswerView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        job = get_visible_or_404(Invitation, request.user, "change", pk=pk)
-        form = forms.AnswerForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(job.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            job,
-            _("已接受邀请") if d["accept"] else _("已拒绝邀请"),
-            lambda: actions.invitation_answer(
-                actor=request.user, invitation=job, accept=d["accept"], reason=d["reason"]
-            ),
+class JobAnswerView(StepView):
+    queryset = Invitation
+    form_class = forms.AnswerForm
+
+    def success_message(self, data):
+        return _("已接受邀请") if data["accept"] else _("已拒绝邀请")
+
+    def run(self, request, obj, data):
+        actions.invitation_answer(actor=request.user, invitation=obj, accept=data["accept"], reason=data["reason"])
+
+
+class JobFindingView(StepView):
+    queryset = Invitation.objects.select_related("request")
+    form_class = forms.FindingForm
+    message = _l("检查发现已记录，已形成隐患")
+
+    def get_form(self, request, obj):
+        return forms.FindingForm(request.POST, job=obj)
+
+    def run(self, request, obj, data):
+        actions.job_record_finding(
+            actor=request.user,
+            job=obj,
+            enterprise=data["enterprise"],
+            location=data["location"],
+            description=data["description"],
+            responsible_person=data["responsible_person"],
+            level=data["level"],
+            criterion=data["criterion"],
+            photos=request.FILES.getlist("photos"),
         )
 
 
-class JobFindingView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        job = get_visible_or_404(Invitation.objects.select_related("request"), request.user, "change", pk=pk)
-        form = forms.FindingForm(request.POST, job=job)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(job.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            job,
-            _("检查发现已记录，已形成隐患"),
-            lambda: actions.job_record_finding(
-                actor=request.user,
-                job=job,
-                enterprise=d["enterprise"],
-                location=d["location"],
-                description=d["description"],
-                responsible_person=d["responsible_person"],
-                level=d["level"],
-                criterion=d["criterion"],
-                photos=request.FILES.getlist("photos"),
-            ),
-        )
+class JobOpinionView(StepView):
+    queryset = Invitation
+    form_class = forms.OpinionForm
+    message = _l("专家意见已提交，意见书已生成")
 
-
-class JobOpinionView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        job = get_visible_or_404(Invitation, request.user, "change", pk=pk)
-        form = forms.OpinionForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(job.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            job,
-            _("专家意见已提交，意见书已生成"),
-            lambda: actions.job_record_opinion(actor=request.user, job=job, opinion=d["opinion"], fee=d["fee"]),
-        )
+    def run(self, request, obj, data):
+        actions.job_record_opinion(actor=request.user, job=obj, opinion=data["opinion"], fee=data["fee"])
 
 
 class JobOpinionPdfView(LoginRequiredMixin, View):
@@ -561,17 +532,13 @@ class JobOpinionPdfView(LoginRequiredMixin, View):
         return serve_stored_document(job.opinion_file, name=f"专家意见书-{job.pk}")
 
 
-class JobRateView(LoginRequiredMixin, View):
-    def post(self, request, pk):
-        job = get_visible_or_404(Invitation.objects.select_related("request"), request.user, pk=pk)
-        form = forms.RatingForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return redirect(job.get_absolute_url())
-        d = form.cleaned_data
-        return _back(
-            request,
-            job,
-            _("评分已提交"),
-            lambda: actions.job_rate(actor=request.user, job=job, score=d["score"], comment=d["comment"]),
-        )
+class JobRateView(StepView):
+    """The requester rates the job: the job is read in scope ("view"); the action checks who may rate."""
+
+    queryset = Invitation.objects.select_related("request")
+    permission = "view"
+    form_class = forms.RatingForm
+    message = _l("评分已提交")
+
+    def run(self, request, obj, data):
+        actions.job_rate(actor=request.user, job=obj, score=data["score"], comment=data["comment"])
