@@ -10,16 +10,17 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
 from safeserve.core.display import linked_name
-from safeserve.core.excel import Sheet, heading_lines, workbook_response
+from safeserve.core.excel import Sheet, content_disposition, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import Column, ObjectConfig, ObjectEditView, bad_input, mark_download
 from safeserve.core.xlsx_import import FileError, RowError, read_rows
@@ -656,6 +657,36 @@ class InsuredFileExportView(LoginRequiredMixin, View):
         ]
         resp = workbook_response(
             f"{FILE_TITLE}-{enterprise.name}", sheets, ascii_name=f"insurance-file-{enterprise.pk}"
+        )
+        return mark_download(request, resp)
+
+
+class InsuredFilePdfView(LoginRequiredMixin, View):
+    """The same file as a PDF (WeasyPrint, always in Chinese, as the agency file of supervision)."""
+
+    def get(self, request, pk):
+        from weasyprint import HTML
+
+        enterprise = _file_enterprise(request, pk)
+        f = queries.insured_file(request.user, enterprise)
+        with translation.override("zh-hans"):
+            html = render_to_string(
+                "insurance/insured_file_pdf.html",
+                {
+                    "enterprise": enterprise,
+                    "file_title": str(FILE_TITLE),
+                    "sections": _file_sections(request.user, f),
+                    "uninsured": queries.is_uninsured(enterprise, timezone.localdate()),
+                    "printed": timezone.localtime(),
+                    "user": request.user,
+                },
+            )
+            name = str(FILE_TITLE)
+        pdf = HTML(string=html).write_pdf()
+        resp = HttpResponse(pdf, content_type="application/pdf")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        resp["Content-Disposition"] = content_disposition(
+            f"{name}-{enterprise.name}-{stamp}.pdf", f"insurance-file-{enterprise.pk}-{stamp}.pdf"
         )
         return mark_download(request, resp)
 

@@ -158,6 +158,7 @@ ROUTE_CHECKS = [
     ),
     RouteCheck("insurance:insured_file", SIDE, "ent_a", "ent_b", args=_pk),
     RouteCheck("insurance:insured_file_export", SIDE, "ent_a", "ent_b", args=_pk, kind="file"),
+    RouteCheck("insurance:insured_file_pdf", SIDE, "ent_a", "ent_b", args=_pk, kind="file"),
     RouteCheck(
         "insurance:complaint_act",
         {"insurer_a": "a"},
