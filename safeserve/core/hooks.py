@@ -273,3 +273,37 @@ def propose_listing(*, actor, party: str, party_id: int, situation: str, facts: 
 def listings_of_source(user, source: str) -> list:
     provider = LISTING_PROVIDERS.get("of_source")
     return list(provider(user, source)) if provider is not None else []
+
+
+# ---------------------------------------------------------------- accidents on record (生产安全事故)
+# The credit app owns the accident register and registers both (docs/decisions/0040-insurance.md):
+#   "of_enterprises": provider(user, enterprise_ids) -> [AccidentRef] the accidents of those
+#       enterprises ``user`` may see (newest first);
+#   "one": provider(user, accident_id) -> AccidentRef | None, None when missing or not visible.
+# ``url`` is the accident's page when ``user`` may open it, "" when it may only see the label (an
+# insurer sees its insureds' accidents by label, as its renewals' rate explanation already shows).
+# Who may see is the credit app's call; an insurer's insureds come from the relation
+# "insured_enterprises" (provider(user): the enterprises with a policy the user sees; insurance
+# registers it). No credit app: no accident is on record ([] / None).
+
+
+@dataclass(frozen=True)
+class AccidentRef:
+    id: int
+    enterprise_id: int
+    occurred_on: date
+    label: str
+    url: str = ""
+
+
+ACCIDENT_PROVIDERS: dict[str, Callable] = {}
+
+
+def accidents_of(user, enterprise_ids) -> list[AccidentRef]:
+    provider = ACCIDENT_PROVIDERS.get("of_enterprises")
+    return list(provider(user, list(enterprise_ids))) if provider is not None else []
+
+
+def accident(user, accident_id) -> AccidentRef | None:
+    provider = ACCIDENT_PROVIDERS.get("one")
+    return provider(user, accident_id) if provider is not None and accident_id else None

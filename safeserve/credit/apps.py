@@ -30,3 +30,5 @@ class CreditConfig(AppConfig):
         hooks.PUBLIC_SECTIONS.append(queries.public_section)
         hooks.LISTING_PROVIDERS["propose"] = queries.propose_provider
         hooks.LISTING_PROVIDERS["of_source"] = queries.of_source_provider
+        hooks.ACCIDENT_PROVIDERS["of_enterprises"] = queries.accidents_provider
+        hooks.ACCIDENT_PROVIDERS["one"] = queries.accident_provider

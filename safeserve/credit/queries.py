@@ -6,11 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safeserve.core.hooks import ListingRef
+from safeserve.accounts.choices import Role
+from safeserve.core import hooks
+from safeserve.core.hooks import AccidentRef, ListingRef
 
 from .actions import listing_propose_from_source
 from .choices import Subject
-from .models import CreditGrade, Listing, listed_on_q
+from .models import Accident, CreditGrade, Listing, listed_on_q
 
 GRADE_BADGES = {"A+": "success", "A": "success", "B": "info", "C": "warning", "D": "danger"}
 
@@ -154,3 +156,46 @@ def of_source_provider(user, source: str) -> list:
     """The listings proposed from ``source`` that ``user`` may see (a town officer none of an agency's)."""
     rows = Listing.objects.visible_to(user).filter(source=source).select_related("agency", "staff")
     return [_ref(li) for li in rows.order_by("pk")]
+
+
+# ---------------------------------------------------------------- accidents for other apps (hooks.ACCIDENT_PROVIDERS)
+
+
+def _accidents_seen(user):
+    """(accidents ``user`` may open, accidents it may see by label only).
+
+    The register's scope opens the pages; an insurer also sees, by label, the accidents of the
+    enterprises it insures (the relation "insured_enterprises"), which its renewals' floating rate
+    already names (docs/decisions/0040-insurance.md). Nobody else sees more than the register's scope."""
+    opened = Accident.objects.visible_to(user)
+    labelled = Accident.objects.none()
+    if getattr(user, "role", None) == Role.INSURER and getattr(user, "is_active", False):
+        labelled = Accident.objects.filter(enterprise_id__in=hooks.related_ids("insured_enterprises", user))
+    return opened, labelled
+
+
+def _accident_ref(a, openable: bool) -> AccidentRef:
+    label = _("%(date)s %(title)s（%(level)s）") % {
+        "date": a.occurred_on.isoformat(),
+        "title": a.title,
+        "level": a.get_level_display(),
+    }
+    return AccidentRef(a.pk, a.enterprise_id, a.occurred_on, label, a.get_absolute_url() if openable else "")
+
+
+def accidents_provider(user, enterprise_ids) -> list:
+    opened, labelled = _accidents_seen(user)
+    open_ids = set(opened.filter(enterprise_id__in=enterprise_ids).values_list("pk", flat=True))
+    rows = (opened | labelled).filter(enterprise_id__in=enterprise_ids).order_by("-occurred_on", "-id")
+    return [_accident_ref(a, a.pk in open_ids) for a in rows]
+
+
+def accident_provider(user, accident_id):
+    opened, labelled = _accidents_seen(user)
+    try:
+        a = (opened | labelled).filter(pk=int(accident_id)).first()
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if a is None:
+        return None
+    return _accident_ref(a, opened.filter(pk=a.pk).exists())

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
 from safeserve.core import actions as core_actions
+from safeserve.core import hooks
 from safeserve.core.audit import AuditAction, diff, record, snapshot
 from safeserve.core.identity import normalize_code
 from safeserve.core.workdays import due_date
@@ -27,7 +28,7 @@ from safeserve.services.models import ContractEnterprise, ContractStaff, Service
 from . import rules
 from .choices import ComplaintState, PolicyStatus
 from .conf import setting
-from .models import Complaint, Evaluation, Policy, PreventionPlan
+from .models import Claim, Complaint, Evaluation, Policy, PreventionPlan
 
 # (header, key, required): the .xlsx columns; the API rows use the same keys.
 COLUMNS = [
@@ -399,6 +400,32 @@ def complaint_answer(*, actor, complaint: Complaint, answer: str, on: date | Non
         actor=actor, action=AuditAction.UPDATE, instance=fresh, changes=diff(before, snapshot(fresh)), note=_("答复")
     )
     return fresh
+
+
+# ---------------------------------------------------------------- claims
+
+
+def check_accident(actor, policy: Policy | None, accident_id) -> None:
+    """A claim's accident on record must be one the actor sees (``hooks.accident``: the credit app
+    decides) and an accident of the policy's insured."""
+    if not accident_id:
+        return
+    ref = hooks.accident(actor, accident_id)
+    if ref is None:
+        raise ValidationError({"accident_id": _("事故库中没有该事故记录，或不在您的数据权限范围内")})
+    if policy is None or ref.enterprise_id != policy.enterprise_id:
+        raise ValidationError({"accident_id": _("关联的事故须为该保单投保企业的事故")})
+
+
+@transaction.atomic
+def claim_save(*, actor, claim: Claim | None, data: dict) -> Claim:
+    """Record or change a claim; a linked accident is checked against the policy's insured."""
+    policy = data.get("policy") or (claim.policy if claim is not None else None)
+    accident_id = data.get("accident_id", claim.accident_id if claim else None)
+    check_accident(actor, policy, accident_id)
+    if claim is None:
+        return core_actions.create_record(actor=actor, model=Claim, data=data)
+    return core_actions.update_record(actor=actor, instance=claim, data=data)
 
 
 # ---------------------------------------------------------------- yearly evaluation (AQ 9010)

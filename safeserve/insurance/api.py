@@ -6,19 +6,26 @@
   "employees_covered", "prevention_share"?, "status"? (有效/已退保), "note"?}, ...]}`` creates or
   updates the caller's policies by number, all or none. Sending the same batch again changes
   nothing (idempotent). Only insurer staff may call it, and only for their own insurer.
+- ``GET /api/v1/insurance/complaints/`` (and ``<id>/``): complaints about prevention services, scoped
+  like the pages (an insurer its own policies', the insured its own, a town its enterprises', the
+  county all); filters ``state`` (open/answered), ``overdue``, ``policy``, ``needs_checking``.
+- ``POST /api/v1/insurance/complaints/``: ``{"policy", "received_on", "complainant", "content",
+  "needs_checking"?}`` files a complaint through the same action as the page (the insured about its
+  own policy, the insurer about its own); the answer deadline is computed, never sent.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
-from safeserve.core.api import ScopedSerializer
+from safeserve.core.api import ERRORS, ScopedSerializer
 
-from . import actions
-from .models import Policy
+from . import actions, filters
+from .models import Complaint, Policy
 
 MAX_BATCH = 2000
 
@@ -83,5 +90,49 @@ class PolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
 
+class InsuranceComplaintSerializer(ScopedSerializer):
+    policy_number = serializers.CharField(source="policy.number", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = ["id", *Complaint.FIELDS, "policy_number", "overdue"]
+        read_only_fields = fields
+
+    def get_overdue(self, obj) -> bool:
+        from django.utils import timezone
+
+        return obj.overdue_on(timezone.localdate())
+
+
+class InsuranceComplaintFileSerializer(ScopedSerializer):
+    """What a complainant sends; the policy is offered among those the caller may see."""
+
+    class Meta:
+        model = Complaint
+        fields = ["policy", "received_on", "complainant", "content", "needs_checking"]
+
+
+class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """事故预防服务投诉: read the complaints the caller may see; the insured (or the insurer) files one."""
+
+    queryset = Complaint.objects.none()
+    serializer_class = InsuranceComplaintSerializer
+    filterset_class = filters.ComplaintFilterSet
+
+    def get_queryset(self):
+        return Complaint.objects.visible_to(self.request.user).select_related("policy").order_by("-received_on", "-id")
+
+    @extend_schema(request=InsuranceComplaintFileSerializer, responses={201: InsuranceComplaintSerializer, **ERRORS})
+    def create(self, request):
+        body = InsuranceComplaintFileSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        # Django's ValidationError / PermissionDenied become 400 / 403 in core.drf.exception_handler.
+        complaint = actions.complaint_file(actor=request.user, data=dict(body.validated_data))
+        out = self.get_queryset().get(pk=complaint.pk)
+        return Response(InsuranceComplaintSerializer(out, context=self.get_serializer_context()).data, status=201)
+
+
 router = routers.DefaultRouter()
 router.register("policies", PolicyViewSet, basename="policy")
+router.register("complaints", ComplaintViewSet, basename="complaint")

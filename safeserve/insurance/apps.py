@@ -23,3 +23,4 @@ class InsuranceConfig(AppConfig):
         home.HOME_PROVIDERS.append(queries.home_summary)
         hooks.register_coverage_channel("insurance", _("安责险"), queries.covered_enterprises)
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
+        hooks.register_relation("insured_enterprises", queries.insured_enterprise_ids)

@@ -82,6 +82,7 @@ class ComplaintFilterSet(ScopedFilterSet):
     search_fields = ("policy__number__icontains", "complainant__icontains", "content__icontains")
     state = django_filters.ChoiceFilter(choices=ComplaintState.choices, label=_("状态"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("已逾期"))
+    policy = IdFilter(field_name="policy_id", label=_("保单编号"))
 
     class Meta:
         model = Complaint

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.core import hooks
 from safeserve.core.forms import BoundedForm, DateInput, EnterpriseByCodeField, ScopedModelForm
 from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Expert
 from safeserve.services.choices import ServiceItem
@@ -100,7 +101,21 @@ class ClaimForm(ScopedModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["policy"].queryset = Policy.objects.visible_to(user, "change").order_by("-start_date")
+        policies = Policy.objects.visible_to(user, "change").order_by("-start_date")
+        self.fields["policy"].queryset = policies
+        if "accident_id" in self.fields:
+            # The accidents on record of the insureds (credit's register, through core.hooks).
+            names = dict(policies.values_list("enterprise_id", "enterprise__name").distinct())
+            field = self.fields["accident_id"]
+            self.fields["accident_id"] = forms.TypedChoiceField(
+                label=field.label,
+                help_text=field.help_text,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", "—")]
+                + [(a.id, f"{names.get(a.enterprise_id, '')} {a.label}") for a in hooks.accidents_of(user, names)],
+            )
 
 
 class EvaluationForm(ScopedModelForm):

@@ -400,6 +400,15 @@ class Claim(ScopedModel):
     policy = models.ForeignKey(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="claims")
     occurred_on = models.DateField(_("出险日期"))
     reported_on = models.DateField(_("报案日期"))
+    # The accident on record (credit.Accident, a sibling app: an id, read through core.hooks.accident);
+    # ``accident_ref`` stays for free text when the accident is not on record.
+    accident_id = models.PositiveBigIntegerField(
+        _("事故记录"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(2**63 - 1)],
+        help_text=_("生产安全事故库中的该企业事故（可不选）"),
+    )
     accident_ref = models.CharField(
         _("关联事故"), max_length=200, blank=True, help_text=_("事故编号或简要说明（可不填）")
     )
@@ -413,6 +422,7 @@ class Claim(ScopedModel):
         "policy",
         "occurred_on",
         "reported_on",
+        "accident_id",
         "accident_ref",
         "assessed_loss",
         "paid_amount",
@@ -431,6 +441,12 @@ class Claim(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("insurance:claim_detail", args=[self.pk])
+
+    def accident_for(self, user):
+        """The linked accident as ``user`` may see it (``hooks.AccidentRef``), or None."""
+        from safeserve.core import hooks
+
+        return hooks.accident(user, self.accident_id) if self.accident_id else None
 
     def clean(self):
         errors = {}

@@ -272,6 +272,11 @@ def insured_enterprises(user):
     return Enterprise.objects.filter(pk__in=Policy.objects.visible_to(user).values("enterprise_id"))
 
 
+def insured_enterprise_ids(user):
+    """The relation "insured_enterprises" (core.hooks): ids of the enterprises with a policy ``user`` sees."""
+    return Policy.objects.visible_to(user).values("enterprise_id")
+
+
 # ---------------------------------------------------------------- panels
 
 

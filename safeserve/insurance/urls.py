@@ -13,6 +13,7 @@ urlpatterns = [
     path("ledger/", views.LedgerView.as_view(), name="ledger"),
     path("insured/<int:pk>/", views.InsuredFileView.as_view(), name="insured_file"),
     path("insured/<int:pk>/export.xlsx", views.InsuredFileExportView.as_view(), name="insured_file_export"),
+    path("insured/<int:pk>/file.pdf", views.InsuredFilePdfView.as_view(), name="insured_file_pdf"),
     path("complaints/<int:pk>/handle/<str:act>/", views.ComplaintActView.as_view(), name="complaint_act"),
 ]
 for key, (config, prefix) in views.CONFIGS.items():

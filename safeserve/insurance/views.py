@@ -10,16 +10,18 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from safeserve.core import hooks
 from safeserve.core.display import linked_name
-from safeserve.core.excel import Sheet, heading_lines, workbook_response
+from safeserve.core.excel import Sheet, content_disposition, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.views import Column, ObjectConfig, ObjectEditView, bad_input, mark_download
 from safeserve.core.xlsx_import import FileError, RowError, read_rows
@@ -49,7 +51,20 @@ def _policy_context(request, policy):
         "evaluations": list(Evaluation.objects.visible_to(request.user).filter(policy=policy).order_by("-year", "-id")),
         "can_evaluate": request.user.has_perm("insurance.add_evaluation")
         and Policy.objects.visible_to(request.user, "change").filter(pk=policy.pk).exists(),
+        "claims": _claims_with_accidents(
+            request.user, list(Claim.objects.visible_to(request.user).filter(policy=policy)), [policy.enterprise_id]
+        ),
     }
+
+
+def _claims_with_accidents(user, claims, enterprise_ids) -> list:
+    """(claim, the accident on record as ``user`` sees it or None), one provider call for them all."""
+    refs = {a.id: a for a in hooks.accidents_of(user, enterprise_ids)} if any(c.accident_id for c in claims) else {}
+    return [(c, refs.get(c.accident_id)) for c in claims]
+
+
+def _claim_context(request, claim):
+    return {"accident": claim.accident_for(request.user)}
 
 
 POLICY = ObjectConfig(
@@ -169,9 +184,11 @@ CLAIM = ObjectConfig(
         Column("paid_amount", sort="paid_amount"),
         Column("closed_on"),
     ],
-    detail_fields=list(Claim.FIELDS),
+    detail_fields=[f for f in Claim.FIELDS if f != "accident_id"],
     select_related=("policy",),
     ordering=("-reported_on", "-id"),
+    detail_template="insurance/claim_detail.html",
+    detail_context=lambda request, c: _claim_context(request, c),
 )
 EVALUATION = ObjectConfig(
     model=Evaluation,
@@ -242,6 +259,12 @@ class ComplaintEditView(ObjectEditView):
         return actions.complaint_file(actor=self.request.user, data=data)
 
 
+class ClaimEditView(ObjectEditView):
+    def save(self, obj, form):
+        data, _m2m = form.action_data()
+        return actions.claim_save(actor=self.request.user, claim=obj, data=data)
+
+
 class EvaluationEditView(ObjectEditView):
     def save(self, obj, form):
         data, _m2m = form.action_data()
@@ -252,6 +275,7 @@ EDIT_VIEWS = {
     "policy": PolicyEditView,
     "preventionplan": PlanEditView,
     "complaint": ComplaintEditView,
+    "claim": ClaimEditView,
     "evaluation": EvaluationEditView,
 }
 
@@ -496,6 +520,18 @@ def _file_enterprise(request, pk) -> Enterprise:
 FILE_TITLE = _l("安责险一企一档")
 
 
+class Linked(str):
+    """A file cell that links on the page (an accident on record); plain text in the .xlsx and the PDF."""
+
+    url = ""
+
+    @classmethod
+    def of(cls, text, url):
+        cell = cls(text)
+        cell.url = url
+        return cell
+
+
 def _file_sections(user, f) -> list[tuple[str, list, list]]:
     yn = {True: _("是"), False: _("否")}
     return [
@@ -577,6 +613,7 @@ def _file_sections(user, f) -> list[tuple[str, list, list]]:
                 _("保单号"),
                 _("出险日期"),
                 _("报案日期"),
+                _("事故记录"),
                 _("关联事故"),
                 _("核定损失（元）"),
                 _("已赔付金额（元）"),
@@ -587,12 +624,13 @@ def _file_sections(user, f) -> list[tuple[str, list, list]]:
                     c.policy.number,
                     c.occurred_on,
                     c.reported_on,
+                    Linked.of(accident.label, accident.url) if accident else "",
                     c.accident_ref,
                     c.assessed_loss,
                     c.paid_amount,
                     c.paid_on,
                 ]
-                for c in f["claims"]
+                for c, accident in _claims_with_accidents(user, f["claims"], [f["enterprise"].pk])
             ],
         ),
         (
@@ -646,16 +684,50 @@ class InsuredFileView(LoginRequiredMixin, View):
         )
 
 
+def _plain(rows):
+    return [[str(v) if isinstance(v, Linked) else v for v in row] for row in rows]
+
+
 class InsuredFileExportView(LoginRequiredMixin, View):
     def get(self, request, pk):
         enterprise = _file_enterprise(request, pk)
         f = queries.insured_file(request.user, enterprise)
         sheets = [
-            Sheet(title, headers, rows, heading_lines(f"{enterprise.name} · {title}"))
+            Sheet(title, headers, _plain(rows), heading_lines(f"{enterprise.name} · {title}"))
             for title, headers, rows in _file_sections(request.user, f)
         ]
         resp = workbook_response(
             f"{FILE_TITLE}-{enterprise.name}", sheets, ascii_name=f"insurance-file-{enterprise.pk}"
+        )
+        return mark_download(request, resp)
+
+
+class InsuredFilePdfView(LoginRequiredMixin, View):
+    """The same file as a PDF (WeasyPrint, always in Chinese, as the agency file of supervision)."""
+
+    def get(self, request, pk):
+        from weasyprint import HTML
+
+        enterprise = _file_enterprise(request, pk)
+        f = queries.insured_file(request.user, enterprise)
+        with translation.override("zh-hans"):
+            html = render_to_string(
+                "insurance/insured_file_pdf.html",
+                {
+                    "enterprise": enterprise,
+                    "file_title": str(FILE_TITLE),
+                    "sections": _file_sections(request.user, f),
+                    "uninsured": queries.is_uninsured(enterprise, timezone.localdate()),
+                    "printed": timezone.localtime(),
+                    "user": request.user,
+                },
+            )
+            name = str(FILE_TITLE)
+        pdf = HTML(string=html).write_pdf()
+        resp = HttpResponse(pdf, content_type="application/pdf")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        resp["Content-Disposition"] = content_disposition(
+            f"{name}-{enterprise.name}-{stamp}.pdf", f"insurance-file-{enterprise.pk}-{stamp}.pdf"
         )
         return mark_download(request, resp)
 

@@ -257,6 +257,8 @@ NOT_A_FIELD_RULE = {
     ("insurance.premiumruletable", "county", "rules"): "a rule table must be a whole valid table",
     # An applied rate that differs from the computed one needs its reason (Policy.clean).
     ("insurance.policy", "insurer_a", "rate_applied"): "a different rate needs a reason (a rule)",
+    # A claim's accident on record must be the insured's and visible to the insurer (actions.check_accident).
+    ("insurance.claim", "insurer_a", "accident_id"): "an accident of the insured on record (a rule)",
 }
 
 

@@ -62,7 +62,14 @@ CASES = [
     ),
     # A complaint is filed by the insured or recorded by the insurer; its handling has its own route.
     PermissionCase(
-        v.COMPLAINT, "complaint_a", "complaint_b", label="complainant", view=SIDE, add={"insurer_a", "ent_a"}
+        v.COMPLAINT,
+        "complaint_a",
+        "complaint_b",
+        label="complainant",
+        api_prefix="/api/v1/insurance/complaints/",
+        api_methods=("post",),
+        view=SIDE,
+        add={"insurer_a", "ent_a"},
     ),
     PermissionCase(
         v.CLAIM, "claim_a", "claim_b", label="accident_ref", view=SIDE, change=OWN, delete=OWN, add={"insurer_a"}
@@ -151,6 +158,7 @@ ROUTE_CHECKS = [
     ),
     RouteCheck("insurance:insured_file", SIDE, "ent_a", "ent_b", args=_pk),
     RouteCheck("insurance:insured_file_export", SIDE, "ent_a", "ent_b", args=_pk, kind="file"),
+    RouteCheck("insurance:insured_file_pdf", SIDE, "ent_a", "ent_b", args=_pk, kind="file"),
     RouteCheck(
         "insurance:complaint_act",
         {"insurer_a": "a"},
