@@ -293,3 +293,9 @@ def test_backup_takes_the_bucket_and_restore_fills_an_empty_bucket(endpoint, tmp
     assert " 0 broken" in verified.stdout, verified.stdout + verified.stderr
     after = json.loads(run("shell", "-c", CHECK).stdout.strip().splitlines()[-1])
     assert after == {"photos": 3, "intact": 3}
+
+    # An empty database but a bucket that already holds files: refused, nothing overwritten.
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'second.sqlite3'}"
+    again = run("restore", str(archive))
+    assert again.returncode != 0 and "media store is not empty" in again.stderr
+    assert target.objects() == stored
