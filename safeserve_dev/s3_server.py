@@ -6,6 +6,7 @@ TCP exactly as they would reach MinIO or AWS. It checks object ACLs for unsigned
 object is a 403 to anonymous GET), which is what the tests rely on."""
 
 import itertools
+import logging
 import os
 import uuid
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ def s3_server():
     """Start moto on a free loopback port; yields its endpoint URL (``http://127.0.0.1:<port>``)."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per S3 request in test output
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
