@@ -198,6 +198,51 @@ WHITENOISE_USE_FINDERS = DEBUG  # DEBUG serves straight from the source folders,
 WHITENOISE_MAX_AGE = 3600  # un-hashed names; hashed ones get a year (whitenoise's immutable rule)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+
+
+# Uploaded files on an S3-compatible object store (AWS S3, MinIO, Ceph, OSS/COS in S3 mode), off by
+# default. The bucket is private: objects are only ever read by the scoped views, which stream them
+# through Django after the record's scope check; nothing links to a bucket URL
+# (docs/decisions/0045-media-object-storage.md).
+def s3_media_storage(env) -> dict:
+    """``STORAGES["default"]`` for media on a bucket, from ``SAFESERVE_MEDIA_S3_*`` in ``env`` (the tests
+    build the same storage with it against a local S3 server)."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env["SAFESERVE_MEDIA_S3_BUCKET"],
+            "endpoint_url": env.get("SAFESERVE_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("SAFESERVE_MEDIA_S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_* variables, an instance role).
+            "access_key": env.get("SAFESERVE_MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": env.get("SAFESERVE_MEDIA_S3_SECRET_KEY") or None,
+            "location": env.get("SAFESERVE_MEDIA_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,  # should anything ever ask for a URL, it is signed and short-lived
+            "querystring_expire": 300,
+            "file_overwrite": False,  # a second upload never replaces a stored file (same as on disk)
+            "max_memory_size": 2 * 1024 * 1024,  # an object read for serving spills to a temp file above 2 MB
+            "client_config": Config(
+                # "path" for MinIO and most self-hosted stores; unset: boto3 chooses.
+                s3={"addressing_style": env.get("SAFESERVE_MEDIA_S3_ADDRESSING_STYLE") or None},
+                # A page waits seconds, not minutes, for a store that does not answer (/readyz reports it).
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3},
+                # Checksums only where S3 requires them: S3-compatible stores lag behind AWS's newer ones.
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        },
+    }
+
+
+SAFESERVE_MEDIA_S3_BUCKET = os.environ.get("SAFESERVE_MEDIA_S3_BUCKET", "")
+if SAFESERVE_MEDIA_S3_BUCKET:
+    STORAGES["default"] = s3_media_storage(os.environ)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

@@ -473,34 +473,45 @@ def photo_evidence(photo) -> dict:
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
-def stored_format(fieldfile) -> str | None:
-    """The verified format of a stored file: its extension *and* its first bytes must agree."""
-    ext = PurePath(fieldfile.name or "").suffix.lower()
+def _verified_format(name: str, head: bytes) -> str | None:
+    """The format a stored file's extension names, if its first bytes agree; else None."""
+    ext = PurePath(name or "").suffix.lower()
     if ext not in EXTENSIONS:
         return None
     fmt, _ctype, magics = EXTENSIONS[ext]
-    try:
-        with fieldfile.storage.open(fieldfile.name, "rb") as fh:
-            head = fh.read(16)
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
     if not any(head.startswith(m) for m in magics) or (fmt == "WEBP" and head[8:12] != b"WEBP"):
         return None
     return fmt
 
 
+def _open_stored(fieldfile):
+    """The stored file opened through its storage (a folder or a bucket); a gone file is a 404."""
+    try:
+        return fieldfile.storage.open(fieldfile.name, "rb")
+    except (FileNotFoundError, OSError):  # the record exists but its file is gone: a 404, not a crash
+        raise Http404 from None
+
+
+def stored_format(fieldfile) -> str | None:
+    """The verified format of a stored file: its extension *and* its first bytes must agree."""
+    if PurePath(fieldfile.name or "").suffix.lower() not in EXTENSIONS:
+        return None
+    with _open_stored(fieldfile) as fh:
+        return _verified_format(fieldfile.name, fh.read(16))
+
+
 def serve_stored_image(fieldfile, *, name: str = "") -> FileResponse:
     """Answer with a stored photo: verified raster inline, anything else as an opaque attachment.
 
-    The caller has already authorised the request (``get_visible_or_404`` on the owning record).
+    The caller has already authorised the request (``get_visible_or_404`` on the owning record). The
+    bytes are read through the file's storage and streamed by Django, also from an object store: a
+    stored file never has a public URL (docs/decisions/0045-media-object-storage.md).
     """
     if not fieldfile:
         raise Http404
-    fmt = stored_format(fieldfile)
-    try:
-        handle = fieldfile.storage.open(fieldfile.name, "rb")
-    except (FileNotFoundError, OSError):  # the record exists but its file is gone: a 404, not a crash
-        raise Http404 from None
+    handle = _open_stored(fieldfile)  # opened once: the format check reads the same handle's first bytes
+    fmt = _verified_format(fieldfile.name, handle.read(16))
+    handle.seek(0)
     stem = PurePath(name or fieldfile.name).stem or "file"
     if fmt is None:
         response = FileResponse(
@@ -687,10 +698,7 @@ def serve_stored_document(fieldfile, *, name: str = "") -> FileResponse:
         response = serve_stored_image(fieldfile, name=name)
         response["Content-Disposition"] = response["Content-Disposition"].replace("inline", "attachment", 1)
         return response
-    try:
-        handle = fieldfile.storage.open(fieldfile.name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
+    handle = _open_stored(fieldfile)
     head = handle.read(len(PDF_MAGIC))
     handle.seek(0)
     stem = PurePath(name or fieldfile.name).stem or "document"

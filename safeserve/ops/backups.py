@@ -5,11 +5,14 @@ so a half-written archive never looks like a backup):
 
 - ``db.sqlite3`` (SQLite's online backup API: consistent while the site runs) or ``db.dump``
   (PostgreSQL: ``pg_dump --format=custom``);
-- ``media/…``: every uploaded file;
-- ``manifest.json``: engine, time, row count per table, a SHA-256 per tamper-evident chain (each
-  agency's visit records: seq and record hash in order), and the SHA-256 of every file in the archive.
+- ``media/…``: every uploaded file, read through the media storage (Django's ``default_storage``: the
+  folder ``SAFESERVE_VAR_DIR/media`` or, when ``SAFESERVE_MEDIA_S3_BUCKET`` is set, the bucket), each
+  streamed once into the archive and hashed on the way (docs/decisions/0045-media-object-storage.md);
+- ``manifest.json``, written last (the hashes of the media are known only once they are read):
+  engine, time, row count per table, a SHA-256 per tamper-evident chain (each agency's visit
+  records: seq and record hash in order), and the SHA-256 of every file in the archive.
 
-``restore`` refuses a database that already has tables or a media folder that already has files,
+``restore`` refuses a database that already has tables or a media store that already has files,
 checks every file against the manifest before touching anything, restores, and compares the
 restored counts and chain checksums with the manifest. docs/deployment.md
 """
@@ -18,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import posixpath
 import shutil
 import sqlite3
 import subprocess
@@ -29,6 +33,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -145,6 +151,54 @@ class Result:
     manifest: dict
 
 
+def media_names(storage=None) -> list[str]:
+    """Every stored file's name, walking the media storage (a folder on disk or a bucket), sorted."""
+    storage = storage or default_storage
+    names: list[str] = []
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            dirs, files = storage.listdir(folder)
+        except FileNotFoundError:  # no media folder yet: nothing was ever uploaded
+            continue
+        names += [posixpath.join(folder, f) for f in files]
+        folders += [posixpath.join(folder, d) for d in dirs]
+    return sorted(names)
+
+
+class _Hashing:
+    """A read-only file wrapper that hashes and counts what is read through it."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.sha = hashlib.sha256()
+        self.read_bytes = 0
+
+    def read(self, size=-1):
+        block = self.fh.read(size)
+        self.sha.update(block)
+        self.read_bytes += len(block)
+        return block
+
+
+def _add_media(tar: tarfile.TarFile, name: str, storage) -> str | None:
+    """Stream one stored file into the archive as ``media/<name>``; its SHA-256, or None if it vanished."""
+    try:
+        fh = storage.open(name, "rb")
+    except FileNotFoundError:  # deleted (a purge, a failed upload cleaned up) since it was listed
+        return None
+    with fh:
+        info = tarfile.TarInfo(f"media/{name}")
+        info.size = fh.size
+        info.mtime = int(datetime.now().timestamp())
+        reader = _Hashing(fh)
+        tar.addfile(info, reader)
+        if reader.read_bytes != info.size:
+            raise BackupError(f"media/{name}: read {reader.read_bytes} bytes, expected {info.size}")
+        return reader.sha.hexdigest()
+
+
 def make_backup(out_dir: Path | str | None = None, progress=print) -> Result:
     out = Path(out_dir or settings.SAFESERVE_BACKUP_DIR)
     out.mkdir(parents=True, exist_ok=True)
@@ -164,22 +218,26 @@ def make_backup(out_dir: Path | str | None = None, progress=print) -> Result:
             "chains": chain_checksums(),
             "files": {db_file: sha256_path(staging / db_file)},
         }
-        media = Path(settings.MEDIA_ROOT)
-        media_files = sorted(p for p in media.rglob("*") if p.is_file()) if media.is_dir() else []
-        progress(f"上传文件 {len(media_files)} 个…")
-        for p in media_files:
-            manifest["files"][f"media/{p.relative_to(media).as_posix()}"] = sha256_path(p)
+        storage = default_storage
+        names = media_names(storage)
+        progress(f"上传文件 {len(names)} 个…")
         partial = final.with_suffix(".tar.partial")
-        with tarfile.open(partial, "w") as tar:
-            body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size, info.mtime = len(body), int(datetime.now().timestamp())
-            tar.addfile(info, io.BytesIO(body))
-            tar.add(staging / db_file, arcname=db_file)
-            for i, p in enumerate(media_files, 1):
-                tar.add(p, arcname=f"media/{p.relative_to(media).as_posix()}")
-                if i % 500 == 0:
-                    progress(f"  {i}/{len(media_files)}")
+        try:
+            with tarfile.open(partial, "w") as tar:
+                tar.add(staging / db_file, arcname=db_file)
+                for i, name in enumerate(names, 1):
+                    digest = _add_media(tar, name, storage)
+                    if digest is not None:
+                        manifest["files"][f"media/{name}"] = digest
+                    if i % 500 == 0:
+                        progress(f"  {i}/{len(names)}")
+                body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+                info = tarfile.TarInfo("manifest.json")
+                info.size, info.mtime = len(body), int(datetime.now().timestamp())
+                tar.addfile(info, io.BytesIO(body))
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         os.replace(partial, final)
     progress(f"完成：{final}（{final.stat().st_size / 1e6:.1f} MB）")
     return Result(final, manifest)
@@ -220,7 +278,7 @@ def _database_is_empty() -> bool:
 
 
 def restore(archive: Path | str, progress=print) -> dict:
-    """Restore ``archive`` into the configured (empty) database and (empty) media folder."""
+    """Restore ``archive`` into the configured (empty) database and (empty) media storage."""
     archive = Path(archive)
     manifest = read_manifest(archive)
     if manifest.get("format") != FORMAT:
@@ -229,9 +287,9 @@ def restore(archive: Path | str, progress=print) -> dict:
         raise BackupError(f"the archive holds a {manifest['engine']} database; the target is {connection.vendor}")
     if not _database_is_empty():
         raise BackupError("the target database is not empty: restore only into a new, empty database")
-    media = Path(settings.MEDIA_ROOT)
-    if media.is_dir() and any(p.is_file() for p in media.rglob("*")):
-        raise BackupError(f"the media folder {media} is not empty")
+    storage = default_storage
+    if media_names(storage):
+        raise BackupError("the media store is not empty: restore only into an empty media folder or bucket")
     with tempfile.TemporaryDirectory(prefix="safeserve-restore-") as tmp:
         staging = Path(tmp)
         progress("解包并核对校验和…")
@@ -262,10 +320,14 @@ def restore(archive: Path | str, progress=print) -> dict:
             if proc.returncode != 0:
                 raise BackupError(f"pg_restore failed: {proc.stderr.strip()[-500:]}")
         progress("上传文件…")
-        src_media = staging / "media"
-        if src_media.is_dir():
-            media.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(src_media, media, dirs_exist_ok=True)
+        for name in manifest["files"]:
+            if not name.startswith("media/"):
+                continue
+            stored = name.removeprefix("media/")
+            with open(staging / name, "rb") as fh:
+                saved = storage.save(stored, File(fh, name=posixpath.basename(stored)))
+            if saved != stored:  # the store was empty: a different name means it renamed ours
+                raise BackupError(f"{name}: stored as {saved}")
     connection.close()
     progress("核对记录数与哈希链…")
     problems = compare(manifest)

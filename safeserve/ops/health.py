@@ -68,6 +68,15 @@ def check_broker():
         sock.sendall(b"\xe0\x00")  # DISCONNECT
 
 
+def check_media():
+    """The media bucket (only when media are on an object store) answers a HEAD with our keys.
+
+    A wrong key, a missing bucket or an unreachable endpoint raises; nothing is read or written."""
+    from django.core.files.storage import default_storage
+
+    default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
+
+
 def backup_age_hours() -> float | None:
     """Hours since the newest archive in the backup folder was written; None when there is none."""
     age = backups.newest_age(settings.SAFESERVE_BACKUP_DIR)
@@ -86,6 +95,8 @@ def readyz(request):
     checks = {"database": _timed(check_database), "jobs": _timed(check_jobs)}
     if settings.MQTT_URL:
         checks["broker"] = _timed(check_broker)
+    if settings.SAFESERVE_MEDIA_S3_BUCKET:
+        checks["media"] = _timed(check_media)
     ready = all(c["status"] == "ok" for c in checks.values())
     body = {"status": "ok" if ready else "down", "checks": checks}
     age = backup_age_hours()
