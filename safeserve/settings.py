@@ -413,15 +413,27 @@ SAFESERVE_MARKET = {
 # Background jobs (huey): an SQLite file by default (no extra server; run `manage.py run_huey`),
 # Redis at scale with HUEY_REDIS_URL. Tests and SAFESERVE_JOBS_IMMEDIATE=1 run jobs inline.
 # Periodic jobs name local (TIME_ZONE) times through core.jobs.local_crontab; huey itself keeps UTC.
+# SIGTERM (systemd, honcho, a deploy) stops the worker *gracefully*: each worker thread finishes the
+# job it holds, including one its blocking Redis pop received after the signal. huey's default
+# (SIGTERM = stop at once) let the dying process take a job off the Redis list and exit without
+# running it: an alarm's delivery then waited for the 5-minute sweep (docs/decisions/0017-queued-delivery.md).
+HUEY_CONSUMER = {"graceful_signal": "TERM"}
 HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
 if HUEY_REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "safeserve", "url": HUEY_REDIS_URL, "immediate": False}
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "safeserve",
+        "url": HUEY_REDIS_URL,
+        "immediate": False,
+        "consumer": HUEY_CONSUMER,
+    }
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "safeserve",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": env_bool("SAFESERVE_JOBS_IMMEDIATE", False),
+        "consumer": HUEY_CONSUMER,
     }
 
 # Cache: per process (locmem) by default. Counters that must hold across processes (the telemetry

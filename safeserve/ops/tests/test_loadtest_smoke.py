@@ -2,8 +2,14 @@
 against `make serve`; this only proves the tool logs in every kind of user, drives every page type
 and the two writes, and reports them with no errors)."""
 
-import pytest
+import json
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from safeserve.services.actions import missing_licences
+from safeserve.services.models import ServiceContract
 from safeserve_dev import loadtest
 
 pytestmark = pytest.mark.slow
@@ -17,6 +23,15 @@ def test_prepare_and_a_short_run_report_every_page_type_without_errors(
     loadtest.main(["prepare", "--enterprises", "120", "--services-scale", "0.02"])
     out = capsys.readouterr().out
     assert "load accounts" in out
+    # Every visit the agency users record is one the rules accept, also when it is dated yesterday
+    # (up to 10 hours back): no contract out of its period, no item the agency is not licensed for.
+    jobs = [j for u in json.loads((tmp_path / "load_users.json").read_text())["agency"] for j in u["jobs"]]
+    assert jobs
+    today = timezone.localdate()
+    for c in ServiceContract.objects.filter(pk__in={j["contract"] for j in jobs}):
+        for day in (today - timedelta(days=1), today):
+            assert c.start_date <= day <= c.end_date, f"{c.number}: {c.start_date}..{c.end_date}"
+            assert not missing_licences(c.agency_id, c.items, day), c.number
     loadtest.main(
         [
             "run",
