@@ -120,7 +120,13 @@ def seed_insurance(rng, stdout=None, *, policies: int = POLICIES) -> dict:
                     end_date=p.end_date,
                     fee=p.prevention_planned,
                     visits_per_year=4,
-                    status=ContractStatus.ACTIVE if p.status == "active" else ContractStatus.TERMINATED,
+                    status=(
+                        ContractStatus.TERMINATED
+                        if p.status != "active"
+                        else ContractStatus.EXPIRED
+                        if p.end_date < today
+                        else ContractStatus.ACTIVE
+                    ),
                     note=f"安责险保单 {p.number} 事故预防服务委托",
                 )
             )

@@ -30,6 +30,10 @@ def test_seed_makes_policies_plans_visits_and_resets(world, settings, tmp_path):
     for ev in Evaluation.objects.all():
         assert ev.year == timezone.localdate().year and ev.get_conclusion_display()
     assert ServiceVisit.objects.filter(contract__payer_type="insurer").count() == counts["visits"]
+    # A contract whose policy year is over is not left 履行中 (visits on it would be refused).
+    from safeserve.services.models import ServiceContract
+
+    assert not ServiceContract.objects.filter(status="active", end_date__lt=timezone.localdate()).exists()
     assert list(queries.uninsured(world.user("county"), timezone.localdate())) == [world["ent_a"]]
     reset_insurance(out)
     assert not Policy.objects.exists()
