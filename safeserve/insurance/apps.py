@@ -23,3 +23,5 @@ class InsuranceConfig(AppConfig):
         home.HOME_PROVIDERS.append(queries.home_summary)
         hooks.register_coverage_channel("insurance", _("安责险"), queries.covered_enterprises)
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
+        # ---- appointments (AQ 9010 advance confirmation)
+        home.HOME_PROVIDERS.append(queries.appointments_home)
