@@ -25,3 +25,6 @@ class InsuranceConfig(AppConfig):
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
         # ---- appointments (AQ 9010 advance confirmation)
         home.HOME_PROVIDERS.append(queries.appointments_home)
+        context_processors.EXTRA_NAV.append(
+            ("insurance:appointment_list", _("事故预防服务预约"), "insurance.view_appointment", group)
+        )

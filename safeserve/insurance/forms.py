@@ -180,7 +180,7 @@ class AppointmentActForm(BoundedForm):
 
 
 class AppointmentFilterForm(BoundedForm):
-    plan = forms.IntegerField(label=_("服务计划"), required=False, min_value=1)
+    plan = forms.IntegerField(label=_("服务计划"), required=False, min_value=1, widget=forms.HiddenInput)
     state = forms.ChoiceField(label=_("状态"), required=False)
 
     def __init__(self, *args, **kwargs):

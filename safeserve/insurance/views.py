@@ -704,11 +704,27 @@ _plan_detail_context = PLAN.detail_context
 PLAN.detail_context = lambda request, plan: {**_plan_detail_context(request, plan), **_plan_appointments(request, plan)}
 
 
+def _proposable_plans(user, limit: int = 200) -> list:
+    """The plans of policies valid today the user may propose visits for (agency staff and insurers)."""
+    if not user.has_perm("insurance.add_appointment"):
+        return []
+    today = timezone.localdate()
+    plans = (
+        queries.appointment_plans(user)
+        .filter(Policy.valid_on_q(today, "policy__"))
+        .select_related("policy", "policy__enterprise")
+        .order_by("policy__enterprise__name", "id")[:limit]
+    )
+    return [(p.pk, f"{p.policy.enterprise.name} · {p.policy.number}") for p in plans]
+
+
 class AppointmentListView(LoginRequiredMixin, View):
     """The appointments the user may see (``?plan=``, ``?state=``), with the steps it may take; the
     insured's home card links here for those awaiting its confirmation."""
 
     def get(self, request):
+        from . import transitions
+
         if not request.user.has_perm("insurance.view_appointment"):
             raise PermissionDenied
         form = forms.AppointmentFilterForm(request.GET or None)
@@ -720,6 +736,8 @@ class AppointmentListView(LoginRequiredMixin, View):
         if plan_id and plan is None:
             raise Http404
         rows = queries.appointments(request.user, plan=plan, state=state or None)
+        if "download" in request.GET:
+            return mark_download(request, _appointment_workbook(rows, form, plan))
         page = Paginator(rows, 50).get_page(request.GET.get("page"))
         query = urlencode({k: v for k, v in (("plan", plan_id or ""), ("state", state)) if v})
         return render(
@@ -731,9 +749,50 @@ class AppointmentListView(LoginRequiredMixin, View):
                 "plan": plan,
                 "state": state,
                 "form": form,
+                "can_propose": plan is not None and transitions.may_propose(request.user, plan),
+                "proposable": _proposable_plans(request.user) if plan is None else [],
                 "base_query": f"{query}&" if query else "",
             },
         )
+
+
+def _appointment_workbook(rows, form, plan):
+    title = _("事故预防服务预约")
+    today = timezone.localdate()
+    conditions = []
+    if plan is not None:
+        conditions.append((_("服务计划"), str(plan)))
+    if form.is_bound and form.cleaned_data.get("state"):
+        conditions.append((_("状态"), dict(form.fields["state"].choices)[form.cleaned_data["state"]]))
+    headers = [
+        _("保单号"),
+        _("投保企业"),
+        _("预约日期"),
+        _("时段"),
+        _("服务地点"),
+        _("服务人员"),
+        _("服务项目"),
+        _("状态"),
+        _("拒绝或取消理由"),
+        _("企业建议日期"),
+    ]
+    data = (
+        [
+            a.plan.policy.number,
+            a.plan.policy.enterprise.name,
+            a.day,
+            a.get_half_day_display(),
+            a.place,
+            "、".join(s.name for s in a.staff.all()),
+            a.get_items_display(),
+            queries.appointment_outcome(a, today)[0],
+            a.reason,
+            a.suggested_day,
+        ]
+        for a in rows
+    )
+    sheet = Sheet(title, headers, data, heading_lines(title, conditions))
+    return workbook_response(title, [sheet], ascii_name="insurance-appointments")
 
 
 class AppointmentProposeView(LoginRequiredMixin, View):
