@@ -262,3 +262,20 @@ def test_the_parties_are_those_of_the_plan_not_any_user_of_the_role(w):
     assert transitions.relations(w.user("ent_a"), a) == {transitions.INSURED}
     assert transitions.relations(w.user("agency_a"), a) == {transitions.PROPOSER}
     assert transitions.relations(w.user("insurer_a"), a) == {transitions.PROPOSER}
+
+
+def test_the_demo_seed_has_appointments_in_every_state_and_resets(w):
+    import random
+
+    from safeserve_dev.insurance_seed import _appointments, reset_insurance
+
+    n = _appointments(random.Random(1), [w["plan_a"], w["plan_b"]], w.user("agency_a"), TODAY)
+    assert n == Appointment.objects.count() - 2  # the two of the fixture
+    assert set(Appointment.objects.values_list("state", flat=True)) == set(S.values)
+    agency = w.user("agency_a")
+    outcomes = {queries.appointment_outcome(a, TODAY)[0] for a in queries.appointments(agency)}
+    assert {"已上门", "爽约/未上门", "待企业确认", "企业已拒绝", "已改期", "已取消"} <= outcomes
+    assert Appointment.objects.filter(replaces__isnull=False).exists()
+    assert not queries.unconfirmed_visits(w.user("insurer_a")).filter(pk=w["visit_a"].pk).exists()
+    reset_insurance()
+    assert not Appointment.objects.exists()
