@@ -693,10 +693,11 @@ def _plan_appointments(request, plan) -> dict:
     from . import transitions
 
     visits = list(queries.policy_visits(plan.policy)[:100])
+    flagged = queries.unconfirmed_visit_ids(v.pk for v in visits)
     return {
         "appointments": _appointment_rows(request, queries.appointments(request.user, plan=plan)[:50]),
         "can_propose": transitions.may_propose(request.user, plan),
-        "unconfirmed_visits": [v for v in visits if v.pk in queries.unconfirmed_visit_ids(v.pk for v in visits)],
+        "unconfirmed_visits": [v for v in visits if v.pk in flagged],
     }
 
 

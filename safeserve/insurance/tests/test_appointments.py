@@ -279,3 +279,31 @@ def test_the_demo_seed_has_appointments_in_every_state_and_resets(w):
     assert not queries.unconfirmed_visits(w.user("insurer_a")).filter(pk=w["visit_a"].pk).exists()
     reset_insurance()
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["ent_a", "insurer_a", "agency_a"])
+def test_the_list_and_the_plan_page_cost_the_same_queries_at_two_sizes(w, client_for, persona):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(persona)
+    urls = [reverse("insurance:appointment_list"), reverse("insurance:appointment_unconfirmed")]
+    if persona != "agency_a":
+        urls.append(reverse("insurance:preventionplan_detail", args=[w["plan_a"].pk]))
+
+    def cost():
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(url).status_code == 200
+            out.append(len(ctx))
+        return out
+
+    cost()  # warm the session and the caches
+    small = cost()
+    for i in range(6):
+        a = _make(w, [S.PROPOSED, S.CONFIRMED, S.DECLINED][i % 3], day=TODAY + timedelta(days=3 + i))
+        a.staff.add(w["staff_a"])
+        make_visit(w, w["plan_a"], TODAY - timedelta(days=10 + i))
+    _make(w, S.RESCHEDULED, replaces=a)
+    assert cost() == small
