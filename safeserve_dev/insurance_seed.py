@@ -17,6 +17,7 @@ from safeserve.accounts.choices import Role
 from safeserve.accounts.models import User
 from safeserve.insurance import rules
 from safeserve.insurance.models import (
+    Appointment,
     Claim,
     Complaint,
     Evaluation,
@@ -37,7 +38,8 @@ MANDATORY_CODES = ("B", "C26", "C31", "C32", "E", "G", "A04")
 
 def reset_insurance(stdout=None) -> None:
     contracts = list(PreventionPlan.objects.exclude(contract=None).values_list("contract_id", flat=True))
-    for model in (Evaluation, Claim, Complaint, PreventionExpense, PreventionPlan, Policy):
+    Appointment.objects.filter(replaces__isnull=False).delete()  # the reschedules first (PROTECT)
+    for model in (Appointment, Evaluation, Claim, Complaint, PreventionExpense, PreventionPlan, Policy):
         model.objects.all().delete()
     # The commission contracts' visits are the services reset's; the contracts go with them.
     ServiceContract.objects.filter(pk__in=contracts, visits=None).delete()
@@ -193,12 +195,14 @@ def seed_insurance(rng, stdout=None, *, policies: int = POLICIES) -> dict:
         )
     Claim.objects.bulk_create(claims)
     evaluations = _evaluations(rng, plans, today)
+    appointments = _appointments(rng, plans, demo_agency, today)
     summary = {
         "policies": len(created),
         "plans": len(plans),
         "visits": visits,
         "complaints": len(complaints),
         "evaluations": evaluations,
+        "appointments": appointments,
     }
     if stdout is not None:
         stdout.write(f"安责险：保单 {len(created)} 份，服务计划 {len(plans)} 份，预防服务记录 {visits} 条")
@@ -267,3 +271,79 @@ def _visits(rng, plans, demo_agency, today, limit: int = 30) -> int:
         if done >= limit:
             break
     return done
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+
+
+def _appointments(rng, plans, demo_agency, today, limit: int = 12) -> int:
+    """Appointments of the demo agency's plans in every state: most recorded visits had one confirmed
+    two days ahead (some did not: 未提前确认), and upcoming ones are proposed, confirmed, declined
+    (with a reason and another day), rescheduled (with the new proposal) or cancelled; one confirmed
+    day has passed with no visit (爽约/未上门). Bulk inserts; nobody is notified."""
+    if demo_agency is None:
+        return 0
+    from safeserve.insurance.choices import AppointmentState as S
+    from safeserve.services.models import ServiceVisit
+
+    mine = [p for p in plans if p.agency_id == demo_agency.agency_id and p.contract_id and p.policy.status == "active"]
+    if not mine:
+        return 0
+    answered = timezone.make_aware(datetime.combine(today, time(10, 0)))
+    rows = []
+
+    def add(plan, day, state, **kw):
+        rows.append(
+            Appointment(
+                plan=plan,
+                day=day,
+                half_day=rng.choice(["am", "pm"]),
+                place="企业生产现场",
+                items=list(plan.items),
+                state=state,
+                proposed_by=demo_agency,
+                **kw,
+            )
+        )
+
+    contracts = {p.contract_id: p for p in mine}
+    visits = ServiceVisit.objects.filter(contract_id__in=list(contracts)).order_by("id")
+    for n, v in enumerate(visits[: limit * 2]):
+        if n % 4 == 3:
+            continue  # recorded with no appointment: 未提前确认
+        day = timezone.localtime(v.visited_at).date()
+        confirmed_at = timezone.make_aware(datetime.combine(day - timedelta(days=2), time(16, 0)))
+        add(contracts[v.contract_id], day, S.CONFIRMED, answered_at=confirmed_at)
+    upcoming = [
+        (S.PROPOSED, {}),
+        (S.CONFIRMED, {"answered_at": answered}),
+        (S.DECLINED, {"answered_at": answered, "reason": "当天停产检修", "suggested_day": today + timedelta(days=9)}),
+        (S.CANCELLED, {"reason": "服务人员调整"}),
+        (S.RESCHEDULED, {}),
+    ]
+    for i, (state, kw) in enumerate(upcoming):
+        plan = mine[i % len(mine)]
+        if plan.policy.end_date < today + timedelta(days=10):
+            continue
+        add(plan, today + timedelta(days=3 + i), state, **kw)
+    plan = mine[0]
+    if plan.policy.start_date <= today - timedelta(days=3):
+        add(plan, today - timedelta(days=3), S.CONFIRMED, answered_at=answered - timedelta(days=6))  # 爽约/未上门
+    created = Appointment.objects.bulk_create(rows)
+    moved = [a for a in created if a.state == S.RESCHEDULED]
+    Appointment.objects.bulk_create(
+        [
+            Appointment(
+                plan=a.plan,
+                day=a.day + timedelta(days=7),
+                half_day=a.half_day,
+                place=a.place,
+                items=a.items,
+                state=S.PROPOSED,
+                proposed_by=demo_agency,
+                replaces=a,
+            )
+            for a in moved
+        ]
+    )
+    return len(created) + len(moved)

@@ -41,6 +41,7 @@ DEMO_ROLES = [
 EXTRA_PATHS = {
     "agency": ["/services/visits/new/", "/hazards/new/"],
     "county": ["/services/visits/due/", "/hazards/ledger/", "/services/ratings/"],
+    "insurer": ["/insurance/appointments/unconfirmed/"],  # its home card's list (AQ 9010 advance confirmation)
 }
 # Menu entries that are not pages to show (or that leave the site's pages).
 SKIP_PATHS = ("/accounts/logout/", "/accounts/password/", "/api/", "/admin/")

@@ -467,3 +467,150 @@ def evaluation_save(*, actor, evaluation: Evaluation | None, data: dict) -> Eval
     if evaluation is None:
         return core_actions.create_record(actor=actor, model=Evaluation, data=data, system_fields=EVALUATION_FIGURES)
     return core_actions.update_record(actor=actor, instance=evaluation, data=data, system_fields=EVALUATION_FIGURES)
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+
+
+def _appointment_recipients(appointment, action: str) -> list:
+    """The other side: the insured hears of a proposal, a reschedule or a cancellation; the proposer
+    (and, for an agency's proposal, its colleagues) hears of a confirmation or a decline."""
+    from safeserve.notifications.queries import agency_users, enterprise_users
+
+    plan = appointment.plan
+    if action in ("propose", "reschedule", "cancel"):
+        return list(enterprise_users(plan.policy.enterprise_id))
+    people = [appointment.proposed_by]
+    if appointment.proposed_by.role == Role.AGENCY and plan.agency_id:
+        people += list(agency_users(plan.agency_id))
+    return people
+
+
+def _notify_appointment(actor, appointment, action: str, body: str = "") -> None:
+    from safeserve.notifications.actions import notify
+
+    titles = {
+        "propose": _("事故预防服务预约待确认：%(a)s"),
+        "reschedule": _("事故预防服务预约已改期，待确认：%(a)s"),
+        "cancel": _("事故预防服务预约已取消：%(a)s"),
+        "confirm": _("企业已确认事故预防服务预约：%(a)s"),
+        "decline": _("企业拒绝了事故预防服务预约：%(a)s"),
+    }
+    title = titles[action] % {"a": appointment}
+    recipients = _appointment_recipients(appointment, action)
+    link = appointment.get_absolute_url()
+    key = f"insurance.appointment:{appointment.pk}:{action}"
+    transaction.on_commit(
+        lambda: notify(
+            actor=actor,
+            recipients=recipients,
+            kind="insurance.appointment",
+            title=title,
+            body=body,
+            link=link,
+            dedup_key=key,
+        )
+    )
+
+
+def _new_appointment(*, actor, plan, data: dict, staff, replaces=None):
+    from .models import Appointment
+
+    if data.get("day") is not None and data["day"] < timezone.localdate():
+        raise ValidationError({"day": _("预约日期不能早于今天")})
+    allowed_staff = set(plan.staff.values_list("pk", flat=True))
+    chosen = [s.pk if hasattr(s, "pk") else int(s) for s in staff or []]
+    if not set(chosen) <= allowed_staff:
+        raise ValidationError({"staff": _("服务人员须从服务计划的服务人员中选择")})
+    fields = ("day", "half_day", "place", "items", "note")
+    appointment = Appointment(
+        plan=plan, proposed_by=actor, replaces=replaces, **{k: data[k] for k in fields if k in data}
+    )
+    appointment.full_clean()
+    appointment.save()
+    appointment.staff.set(chosen)
+    changes = diff({}, snapshot(appointment))
+    changes["staff"] = [[], sorted(chosen)]
+    record(actor=actor, action=AuditAction.CREATE, instance=appointment, changes=changes)
+    return appointment
+
+
+@transaction.atomic
+def appointment_propose(*, actor, plan: PreventionPlan, data: dict, staff=()):
+    """The plan's agency staff (or the insurer's) propose a visit's day, place, staff and items; the
+    insured is told and confirms or declines (``appointment_act``)."""
+    from . import transitions
+
+    fresh = PreventionPlan.objects.select_related("policy").filter(pk=plan.pk).first()
+    if fresh is None or not transitions.may_propose(actor, fresh):
+        raise PermissionDenied(_("只有服务计划的服务机构或保险机构可以提出预约"))
+    appointment = _new_appointment(actor=actor, plan=fresh, data=data, staff=staff)
+    _notify_appointment(actor, appointment, "propose", appointment.note)
+    return appointment
+
+
+@transaction.atomic
+def appointment_act(
+    *,
+    actor,
+    appointment,
+    action: str,
+    reason: str = "",
+    suggested_day: date | None = None,
+    data: dict | None = None,
+    staff=(),
+):
+    """One step of the table in ``transitions.py``: confirm or decline (the insured, a decline with a
+    reason and maybe another day), reschedule (the proposer: a new appointment replaces this one,
+    ``data`` and ``staff`` as for a proposal) or cancel (the proposer, with a reason).
+
+    Returns the appointment the step leaves current (the new one after a reschedule)."""
+    from . import transitions
+    from .models import Appointment
+
+    fresh = (
+        Appointment.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("plan", "plan__policy", "proposed_by")
+        .filter(pk=appointment.pk)
+        .first()
+    )
+    if fresh is None:
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    step = transitions.lookup(fresh.state, action)
+    if step is None:
+        raise ValidationError(_("当前状态下不能执行该操作"))
+    if not transitions.allowed(actor, fresh, action):
+        raise PermissionDenied(_("您没有该操作的权限"))
+    reason = (reason or "").strip()
+    if action in transitions.NEEDS_REASON and not reason:
+        raise ValidationError({"reason": _("请填写理由")})
+    today = timezone.localdate()
+    if action == "confirm" and fresh.day < today:
+        raise ValidationError(_("预约日期已过，不能再确认，请服务方改期"))
+    if action == "decline" and suggested_day is not None and suggested_day < today:
+        raise ValidationError({"suggested_day": _("建议日期不能早于今天")})
+    before = snapshot(fresh)
+    fresh.state = step.target
+    if action in ("confirm", "decline"):
+        fresh.answered_by = actor
+        fresh.answered_at = timezone.now()
+        fresh.reason = reason[:300] if action == "decline" else ""
+        fresh.suggested_day = suggested_day if action == "decline" else None
+    elif action == "cancel":
+        fresh.reason = reason[:300]
+    fresh.full_clean()
+    fresh.save()
+    record(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        instance=fresh,
+        changes=diff(before, snapshot(fresh)),
+        note=str(transitions.ACTIONS[action]),
+    )
+    if action == "reschedule":
+        new = _new_appointment(actor=actor, plan=fresh.plan, data=data or {}, staff=staff, replaces=fresh)
+        _notify_appointment(actor, new, "reschedule", new.note)
+        return new
+    _notify_appointment(actor, fresh, action, reason)
+    return fresh

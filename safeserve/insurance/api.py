@@ -136,3 +136,33 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 router = routers.DefaultRouter()
 router.register("policies", PolicyViewSet, basename="policy")
 router.register("complaints", ComplaintViewSet, basename="complaint")
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+
+
+class InsuranceAppointmentSerializer(ScopedSerializer):
+    policy_number = serializers.CharField(source="plan.policy.number", read_only=True)
+    enterprise = serializers.IntegerField(source="plan.policy.enterprise_id", read_only=True)
+    visited = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        from .models import Appointment
+
+        model = Appointment
+        fields = ["id", *Appointment.FIELDS, "policy_number", "enterprise", "visited"]
+        read_only_fields = fields
+
+
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """事故预防服务预约 (read only): scoped like the plans, and the plan's agency sees its own plans'."""
+
+    serializer_class = InsuranceAppointmentSerializer
+
+    def get_queryset(self):
+        from . import queries
+
+        return queries.appointments(self.request.user).order_by("id")
+
+
+router.register("appointments", AppointmentViewSet, basename="insurance-appointment")

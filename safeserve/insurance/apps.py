@@ -24,3 +24,8 @@ class InsuranceConfig(AppConfig):
         hooks.register_coverage_channel("insurance", _("安责险"), queries.covered_enterprises)
         hooks.ENTERPRISE_PANELS.append(queries.enterprise_panels)
         hooks.register_relation("insured_enterprises", queries.insured_enterprise_ids)
+        # ---- appointments (AQ 9010 advance confirmation)
+        home.HOME_PROVIDERS.append(queries.appointments_home)
+        context_processors.EXTRA_NAV.append(
+            ("insurance:appointment_list", _("事故预防服务预约"), "insurance.view_appointment", group)
+        )

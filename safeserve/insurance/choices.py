@@ -26,3 +26,22 @@ class EvaluationConclusion(models.TextChoices):
     GOOD = "good", _("良好")
     FAIR = "fair", _("一般")
     POOR = "poor", _("较差")
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+
+
+class AppointmentState(models.TextChoices):
+    """A prevention visit's appointment (预约): proposed, then confirmed or declined by the insured."""
+
+    PROPOSED = "proposed", _("待企业确认")
+    CONFIRMED = "confirmed", _("企业已确认")
+    DECLINED = "declined", _("企业已拒绝")
+    RESCHEDULED = "rescheduled", _("已改期")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class HalfDay(models.TextChoices):
+    MORNING = "am", _("上午")
+    AFTERNOON = "pm", _("下午")
+    DAY = "day", _("全天")

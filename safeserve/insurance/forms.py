@@ -149,3 +149,57 @@ class DateForm(BoundedForm):
 class YearForm(BoundedForm):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
     on = forms.DateField(label=_("保而不防统计日期"), required=False, widget=DateInput)
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+
+
+class AppointmentForm(BoundedForm):
+    """A proposal (or a reschedule): the day and half-day, the place, staff of the plan's staff and
+    items of the plan's items."""
+
+    day = forms.DateField(label=_("预约日期"), widget=DateInput)
+    half_day = forms.ChoiceField(label=_("时段"))
+    place = forms.CharField(label=_("服务地点"), max_length=200)
+    staff = forms.ModelMultipleChoiceField(
+        label=_("服务人员"), queryset=AgencyStaff.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    items = forms.MultipleChoiceField(label=_("服务项目"), widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
+
+    def __init__(self, *args, plan=None, **kwargs):
+        from .choices import HalfDay
+
+        super().__init__(*args, **kwargs)
+        labels = dict(ServiceItem.choices)
+        self.fields["half_day"].choices = HalfDay.choices
+        self.fields["items"].choices = [(v, labels.get(v, v)) for v in (plan.items if plan else [])]
+        if plan is not None:
+            self.fields["staff"].queryset = plan.staff.all().order_by("name")
+            if not self.is_bound:
+                self.initial.setdefault("items", list(plan.items))
+                self.initial.setdefault("place", plan.policy.enterprise.address or "")
+
+    def action_data(self) -> tuple[dict, list]:
+        d = self.cleaned_data
+        data = {k: d[k] for k in ("day", "half_day", "place", "note")}
+        data["items"] = list(d["items"])
+        return data, list(d["staff"])
+
+
+class AppointmentActForm(BoundedForm):
+    """Confirm, decline (a reason, maybe another day) or cancel (a reason)."""
+
+    reason = forms.CharField(label=_("理由"), max_length=300, required=False)
+    suggested_day = forms.DateField(label=_("建议改在"), required=False, widget=DateInput)
+
+
+class AppointmentFilterForm(BoundedForm):
+    plan = forms.IntegerField(label=_("服务计划"), required=False, min_value=1, widget=forms.HiddenInput)
+    state = forms.ChoiceField(label=_("状态"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .choices import AppointmentState
+
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("全部")), *AppointmentState.choices]

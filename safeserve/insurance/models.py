@@ -19,7 +19,7 @@ from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
 from safeserve.services.choices import ServiceItem
 
-from .choices import ComplaintState, EvaluationConclusion, PolicyStatus, SafetyHonour
+from .choices import AppointmentState, ComplaintState, EvaluationConclusion, HalfDay, PolicyStatus, SafetyHonour
 from .conf import PREVENTION_CEILING
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(0)]}
@@ -535,7 +535,117 @@ class Evaluation(ScopedModel):
         return policy_scope(user, action, "policy__")
 
 
+# ---- appointments (AQ 9010 advance confirmation)
+
+
+def appointment_scope(user, action, prefix: str = ""):
+    """Appointments are scoped like their plan (``policy_scope`` through ``plan__policy__``), and the
+    plan's agency sees (and proposes) those of the plans it serves. Who may take which step is the
+    transitions table's business (``insurance/transitions.py``), not the scope's."""
+    if getattr(user, "role", None) == Role.AGENCY and action == "view" and user.agency_id:
+        return models.Q(**{f"{prefix}plan__agency_id": user.agency_id})
+    return policy_scope(user, "view", f"{prefix}plan__policy__") if action == "view" else None
+
+
+class Appointment(ScopedModel):
+    """AQ 9010-2019: a prevention visit is confirmed with the insured in advance. Proposed by the
+    plan's agency (or the insurer), confirmed or declined (with a reason) by the insured; a
+    reschedule is a new appointment that ``replaces`` the old one (the history stays). A recorded
+    visit under the plan's contract at the insured on ``day`` fulfils it (computed in queries)."""
+
+    plan = models.ForeignKey(
+        PreventionPlan, verbose_name=_("服务计划"), on_delete=models.PROTECT, related_name="appointments"
+    )
+    day = models.DateField(_("预约日期"), db_index=True)
+    half_day = models.CharField(_("时段"), max_length=3, choices=HalfDay.choices, default=HalfDay.MORNING)
+    place = models.CharField(_("服务地点"), max_length=200)
+    staff = models.ManyToManyField("registry.AgencyStaff", verbose_name=_("服务人员"), blank=True, related_name="+")
+    items = models.JSONField(_("服务项目"), default=list)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    state = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=AppointmentState.choices,
+        default=AppointmentState.PROPOSED,
+        db_index=True,
+        editable=False,
+    )
+    proposed_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("改期自"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    answered_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("企业答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    answered_at = models.DateTimeField(_("企业答复时间"), null=True, blank=True, editable=False)
+    reason = models.CharField(_("拒绝或取消理由"), max_length=300, blank=True, editable=False)
+    suggested_day = models.DateField(_("企业建议日期"), null=True, blank=True, editable=False)
+
+    FIELDS = (
+        "plan",
+        "day",
+        "half_day",
+        "place",
+        "staff",
+        "items",
+        "note",
+        "state",
+        "proposed_by",
+        "replaces",
+        "answered_by",
+        "answered_at",
+        "reason",
+        "suggested_day",
+    )
+
+    class Meta:
+        verbose_name = _("事故预防服务预约")
+        verbose_name_plural = _("事故预防服务预约")
+        ordering = ["-day", "-id"]
+        indexes = [models.Index(fields=["plan", "state", "day"])]
+
+    def __str__(self):
+        return f"{self.plan.policy} {self.day}" if self.plan_id else "—"
+
+    def get_absolute_url(self):
+        return reverse("insurance:appointment_list") + f"?plan={self.plan_id}"
+
+    def clean(self):
+        errors = {}
+        if self.plan_id:
+            wanted = self.items if isinstance(self.items, list) else None
+            if not wanted or not set(wanted) <= set(self.plan.items):
+                errors["items"] = _("服务项目须从服务计划的项目中选择")
+            if self.day and not self.plan.policy.start_date <= self.day <= self.plan.policy.end_date:
+                errors["day"] = _("预约日期须在保险期内")
+        if errors:
+            raise ValidationError(errors)
+
+    def get_items_display(self):
+        labels = dict(ServiceItem.choices)
+        return "、".join(str(labels.get(v, v)) for v in self.items)
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return appointment_scope(user, action)
+
+
 __all__ = [
+    "Appointment",
     "Claim",
     "Complaint",
     "Evaluation",

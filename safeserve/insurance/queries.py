@@ -402,3 +402,142 @@ def home_summary(user) -> dict:
 
 
 __all__ = ["PREVENTION_CEILING"]
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+
+
+def appointment_plans(user):
+    """The plans whose appointments (and prevention visits) the user reads: the plan's scope, and for
+    agency staff the plans their agency serves."""
+    from .models import appointment_scope
+
+    if getattr(user, "role", None) == Role.AGENCY:
+        q = appointment_scope(user, "view", "")
+        return (
+            PreventionPlan.objects.filter(agency_id=user.agency_id) if q is not None else PreventionPlan.objects.none()
+        )
+    return PreventionPlan.objects.visible_to(user)
+
+
+def _visit_on_day():
+    """Exists(): a prevention visit of the outer appointment's plan at its insured on its day."""
+    return Exists(
+        ServiceVisit.objects.filter(
+            contract_id=OuterRef("plan__contract_id"),
+            enterprise_id=OuterRef("plan__policy__enterprise_id"),
+            visited_at__date=OuterRef("day"),
+        )
+    )
+
+
+def appointments(user, *, plan=None, state: str | None = None):
+    """The appointments the user may see, newest day first, each with ``visited`` (a prevention visit
+    of the plan at the insured on its day fulfils it: computed, no link stored)."""
+    from .models import Appointment
+
+    qs = Appointment.objects.visible_to(user)
+    if plan is not None:
+        qs = qs.filter(plan=plan)
+    if state:
+        qs = qs.filter(state=state)
+    return (
+        qs.annotate(visited=_visit_on_day())
+        .select_related("plan", "plan__policy", "plan__policy__enterprise", "proposed_by", "replaces")
+        .prefetch_related("staff")
+        .order_by("-day", "-id")
+    )
+
+
+def appointment_outcome(appointment, today: date) -> tuple[str, str]:
+    """(label, badge) of an appointment as the pages show it: a confirmed one is 已上门 once a visit
+    was recorded on its day, 爽约/未上门 when its day has passed without one."""
+    from .choices import AppointmentState
+
+    badges = {"proposed": "warning", "confirmed": "primary", "declined": "danger"}
+    if appointment.state == AppointmentState.CONFIRMED:
+        if getattr(appointment, "visited", False):
+            return _("已上门"), "success"
+        if appointment.day < today:
+            return _("爽约/未上门"), "danger"
+    return str(appointment.get_state_display()), badges.get(appointment.state, "secondary")
+
+
+def confirmed_in_advance():
+    """Exists(): for the outer visit (annotated with its local ``visit_day``), an appointment of a plan
+    under the visit's contract at the visit's enterprise, for that day, confirmed by the insured on
+    or before that day."""
+    from .choices import AppointmentState
+    from .models import Appointment
+
+    return Exists(
+        Appointment.objects.filter(
+            plan__contract_id=OuterRef("contract_id"),
+            plan__policy__enterprise_id=OuterRef("enterprise_id"),
+            state=AppointmentState.CONFIRMED,
+            day=OuterRef("visit_day"),
+            answered_at__date__lte=OuterRef("visit_day"),
+        )
+    )
+
+
+def unconfirmed_visits(user):
+    """未提前确认: prevention visits (under a plan's contract at its insured) with no appointment for
+    their day that the insured confirmed on or before it."""
+    from django.db.models.functions import TruncDate
+
+    plans = appointment_plans(user).exclude(contract_id=None)
+    of_plan = Exists(plans.filter(contract_id=OuterRef("contract_id"), policy__enterprise_id=OuterRef("enterprise_id")))
+    return (
+        ServiceVisit.objects.filter(of_plan)
+        .annotate(visit_day=TruncDate("visited_at"))
+        .annotate(advance=confirmed_in_advance())
+        .filter(advance=False)
+        .select_related("agency", "enterprise", "contract")
+        .order_by("-visited_at", "-id")
+    )
+
+
+def unconfirmed_visit_ids(visit_ids) -> set[int]:
+    """Of ``visit_ids``, those not confirmed in advance (for flags beside a list already read)."""
+    from django.db.models.functions import TruncDate
+
+    return set(
+        ServiceVisit.objects.filter(pk__in=list(visit_ids))
+        .annotate(visit_day=TruncDate("visited_at"))
+        .annotate(advance=confirmed_in_advance())
+        .filter(advance=False)
+        .values_list("pk", flat=True)
+    )
+
+
+def appointments_home(user) -> dict:
+    """Home cards: the insurer's visits not confirmed in advance; the insured's appointments awaiting
+    its confirmation. Each card's url lists exactly its number."""
+    from .choices import AppointmentState
+
+    if not user.has_perm("insurance.view_appointment"):
+        return {}
+    if user.role == Role.INSURER:
+        return {
+            "cards": [
+                {
+                    "key": "visits-unconfirmed",
+                    "label": _("未提前确认的事故预防服务"),
+                    "value": unconfirmed_visits(user).count(),
+                    "url": reverse("insurance:appointment_unconfirmed"),
+                }
+            ]
+        }
+    if user.role == Role.ENTERPRISE:
+        return {
+            "cards": [
+                {
+                    "key": "appointments-awaiting",
+                    "label": _("待确认的事故预防服务预约"),
+                    "value": appointments(user, state=AppointmentState.PROPOSED).count(),
+                    "url": reverse("insurance:appointment_list") + f"?state={AppointmentState.PROPOSED}",
+                }
+            ]
+        }
+    return {}

@@ -1,5 +1,5 @@
 from safeserve.accounts.choices import Role
-from safeserve.accounts.roles import ADD, CRUD, VIEW, perms
+from safeserve.accounts.roles import ADD, CHANGE, CRUD, VIEW, perms
 from safeserve.core.fieldperms import ALL, Except
 
 APP = "insurance"
@@ -56,3 +56,14 @@ WRITABLE_FIELDS = {
         }
     },
 }
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+# Officers and the insured read appointments; the plan's agency and the insurer propose (add) and
+# reschedule or cancel (change); the insured confirms or declines (change). Which row and which step
+# is the transitions table's (transitions.py); every field is written by the actions only.
+for _role in (Role.COUNTY, Role.TOWN):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | perms(APP, "appointment", VIEW)
+ROLE_PERMISSIONS[Role.ENTERPRISE] = ROLE_PERMISSIONS[Role.ENTERPRISE] | perms(APP, "appointment", VIEW, CHANGE)
+ROLE_PERMISSIONS[Role.INSURER] = ROLE_PERMISSIONS[Role.INSURER] | perms(APP, "appointment", VIEW, ADD, CHANGE)
+ROLE_PERMISSIONS[Role.AGENCY] = perms(APP, "appointment", VIEW, ADD, CHANGE)

@@ -22,3 +22,11 @@ for key, (config, prefix) in views.CONFIGS.items():
         if edit is not None and pattern.name in (f"{config.key}_add", f"{config.key}_edit"):
             pattern = path(str(pattern.pattern), edit.as_view(config=config), name=pattern.name)
         urlpatterns.append(pattern)
+
+# ---- appointments (AQ 9010 advance confirmation)
+urlpatterns += [
+    path("appointments/", views.AppointmentListView.as_view(), name="appointment_list"),
+    path("appointments/unconfirmed/", views.UnconfirmedVisitsView.as_view(), name="appointment_unconfirmed"),
+    path("appointments/<int:pk>/do/<str:act>/", views.AppointmentActView.as_view(), name="appointment_act"),
+    path("plans/<int:pk>/appointments/add/", views.AppointmentProposeView.as_view(), name="appointment_propose"),
+]

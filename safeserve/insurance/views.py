@@ -733,3 +733,294 @@ class InsuredFilePdfView(LoginRequiredMixin, View):
 
 
 __all__ = ["date"]
+
+
+# ---- appointments (AQ 9010 advance confirmation)
+
+APPOINTMENT_ACTS = ("confirm", "decline", "cancel")  # a reschedule is a new proposal (AppointmentProposeView)
+
+
+def _appointment_rows(request, rows):
+    """Each appointment with its outcome and the steps the current user may take (and only those)."""
+    from . import transitions
+
+    today = timezone.localdate()
+    out = []
+    for a in rows:
+        label, badge = queries.appointment_outcome(a, today)
+        acts = transitions.available_actions(request.user, a)
+        out.append(
+            {
+                "a": a,
+                "outcome": label,
+                "badge": badge,
+                "acts": [(act, transitions.ACTIONS[act]) for act in acts if act in APPOINTMENT_ACTS],
+                "reschedule": "reschedule" in acts,
+            }
+        )
+    return out
+
+
+def _plan_appointments(request, plan) -> dict:
+    from . import transitions
+
+    visits = list(queries.policy_visits(plan.policy)[:100])
+    flagged = queries.unconfirmed_visit_ids(v.pk for v in visits)
+    return {
+        "appointments": _appointment_rows(request, queries.appointments(request.user, plan=plan)[:50]),
+        "can_propose": transitions.may_propose(request.user, plan),
+        "unconfirmed_visits": [v for v in visits if v.pk in flagged],
+    }
+
+
+_plan_detail_context = PLAN.detail_context
+PLAN.detail_context = lambda request, plan: {**_plan_detail_context(request, plan), **_plan_appointments(request, plan)}
+
+
+def _proposable_plans(user, limit: int = 200) -> list:
+    """The plans of policies valid today the user may propose visits for (agency staff and insurers)."""
+    if not user.has_perm("insurance.add_appointment"):
+        return []
+    today = timezone.localdate()
+    plans = (
+        queries.appointment_plans(user)
+        .filter(Policy.valid_on_q(today, "policy__"))
+        .select_related("policy", "policy__enterprise")
+        .order_by("policy__enterprise__name", "id")[:limit]
+    )
+    return [(p.pk, f"{p.policy.enterprise.name} · {p.policy.number}") for p in plans]
+
+
+class AppointmentListView(LoginRequiredMixin, View):
+    """The appointments the user may see (``?plan=``, ``?state=``), with the steps it may take; the
+    insured's home card links here for those awaiting its confirmation."""
+
+    def get(self, request):
+        from . import transitions
+
+        if not request.user.has_perm("insurance.view_appointment"):
+            raise PermissionDenied
+        form = forms.AppointmentFilterForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return bad_input(request, form)
+        d = form.cleaned_data if form.is_bound else {}
+        plan_id, state = d.get("plan"), d.get("state") or ""
+        plan = queries.appointment_plans(request.user).filter(pk=plan_id).first() if plan_id else None
+        if plan_id and plan is None:
+            raise Http404
+        rows = queries.appointments(request.user, plan=plan, state=state or None)
+        if "download" in request.GET:
+            return mark_download(request, _appointment_workbook(rows, form, plan))
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        query = urlencode({k: v for k, v in (("plan", plan_id or ""), ("state", state)) if v})
+        return render(
+            request,
+            "insurance/appointment_list.html",
+            {
+                "page": page,
+                "rows": _appointment_rows(request, page.object_list),
+                "plan": plan,
+                "state": state,
+                "form": form,
+                "can_propose": plan is not None and transitions.may_propose(request.user, plan),
+                "proposable": _proposable_plans(request.user) if plan is None else [],
+                "base_query": f"{query}&" if query else "",
+            },
+        )
+
+
+def _appointment_workbook(rows, form, plan):
+    title = _("事故预防服务预约")
+    today = timezone.localdate()
+    conditions = []
+    if plan is not None:
+        conditions.append((_("服务计划"), str(plan)))
+    if form.is_bound and form.cleaned_data.get("state"):
+        conditions.append((_("状态"), dict(form.fields["state"].choices)[form.cleaned_data["state"]]))
+    headers = [
+        _("保单号"),
+        _("投保企业"),
+        _("预约日期"),
+        _("时段"),
+        _("服务地点"),
+        _("服务人员"),
+        _("服务项目"),
+        _("状态"),
+        _("拒绝或取消理由"),
+        _("企业建议日期"),
+    ]
+    data = (
+        [
+            a.plan.policy.number,
+            a.plan.policy.enterprise.name,
+            a.day,
+            a.get_half_day_display(),
+            a.place,
+            "、".join(s.name for s in a.staff.all()),
+            a.get_items_display(),
+            queries.appointment_outcome(a, today)[0],
+            a.reason,
+            a.suggested_day,
+        ]
+        for a in rows
+    )
+    sheet = Sheet(title, headers, data, heading_lines(title, conditions))
+    return workbook_response(title, [sheet], ascii_name="insurance-appointments")
+
+
+class AppointmentProposeView(LoginRequiredMixin, View):
+    """The plan's agency staff (or the insurer) propose a visit; with ``?replaces=<id>`` the same form
+    reschedules that appointment (a new proposal replaces it, the history stays)."""
+
+    def setup_objects(self, request, pk):
+        from . import transitions
+        from .models import Appointment
+
+        plan = queries.appointment_plans(request.user).select_related("policy", "policy__enterprise").filter(pk=pk)
+        plan = plan.first()
+        if plan is None:
+            raise Http404
+        replaces = None
+        ref = request.GET.get("replaces") or request.POST.get("replaces")
+        if ref:
+            if not str(ref).isdigit():
+                raise Http404
+            replaces = get_visible_or_404(Appointment.objects.filter(plan=plan), request.user, pk=ref)
+            if not transitions.allowed(request.user, replaces, "reschedule"):
+                raise PermissionDenied
+        elif not transitions.may_propose(request.user, plan):
+            raise PermissionDenied
+        return plan, replaces
+
+    def render_form(self, request, plan, replaces, form, status=200):
+        return render(
+            request,
+            "insurance/appointment_form.html",
+            {"plan": plan, "replaces": replaces, "form": form},
+            status=status,
+        )
+
+    def get(self, request, pk):
+        plan, replaces = self.setup_objects(request, pk)
+        initial = {}
+        if replaces is not None:
+            initial = {
+                "half_day": replaces.half_day,
+                "place": replaces.place,
+                "items": replaces.items,
+                "staff": list(replaces.staff.all()),
+                "day": replaces.suggested_day,
+            }
+        return self.render_form(request, plan, replaces, forms.AppointmentForm(plan=plan, initial=initial))
+
+    def post(self, request, pk):
+        plan, replaces = self.setup_objects(request, pk)
+        form = forms.AppointmentForm(request.POST, plan=plan)
+        if form.is_valid():
+            data, staff = form.action_data()
+            try:
+                if replaces is None:
+                    actions.appointment_propose(actor=request.user, plan=plan, data=data, staff=staff)
+                    messages.success(request, _("已提出预约，等待企业确认"))
+                else:
+                    actions.appointment_act(
+                        actor=request.user, appointment=replaces, action="reschedule", data=data, staff=staff
+                    )
+                    messages.success(request, _("已改期，等待企业确认"))
+                return redirect(reverse("insurance:appointment_list") + f"?plan={plan.pk}")
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errs in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errs)
+                else:
+                    form.add_error(None, exc.messages)
+        return self.render_form(request, plan, replaces, form, status=400)
+
+
+class AppointmentActView(LoginRequiredMixin, View):
+    """The insured confirms or declines (with a reason); the proposer cancels (with a reason)."""
+
+    def post(self, request, pk, act):
+        from .models import Appointment
+
+        if act not in APPOINTMENT_ACTS:
+            raise Http404
+        appointment = get_visible_or_404(Appointment, request.user, pk=pk)
+        if not request.user.has_perm("insurance.change_appointment"):
+            raise PermissionDenied
+        form = forms.AppointmentActForm(request.POST)
+        back = request.POST.get("next", "")
+        target = back if back.startswith("/") and not back.startswith("//") else appointment.get_absolute_url()
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(target)
+        try:
+            actions.appointment_act(
+                actor=request.user,
+                appointment=appointment,
+                action=act,
+                reason=form.cleaned_data["reason"],
+                suggested_day=form.cleaned_data["suggested_day"],
+            )
+            messages.success(request, _("已办理"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(target)
+
+
+class UnconfirmedVisitsView(LoginRequiredMixin, View):
+    """未提前确认: prevention visits recorded with no appointment the insured confirmed in advance."""
+
+    def get(self, request):
+        if not request.user.has_perm("insurance.view_appointment"):
+            raise PermissionDenied
+        rows = queries.unconfirmed_visits(request.user)
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "insurance/appointment_unconfirmed.html",
+            {"page": page, "rows": page.object_list, "base_query": ""},
+        )
+
+
+def _appointment_sections(user, f) -> list[tuple[str, list, list]]:
+    """The insured's file: its appointments, and its visits flagged 未提前确认."""
+    enterprise = f["enterprise"]
+    today = timezone.localdate()
+    plans = [pl.pk for pl in f["plans"]]
+    rows = queries.appointments(user).filter(plan_id__in=plans, plan__policy__enterprise=enterprise)
+    flagged = queries.unconfirmed_visit_ids(v.pk for _p, v in f["visits"])
+    return [
+        (
+            _("服务预约"),
+            [_("保单号"), _("预约日期"), _("时段"), _("服务地点"), _("服务项目"), _("状态"), _("理由")],
+            [
+                [
+                    a.plan.policy.number,
+                    a.day,
+                    a.get_half_day_display(),
+                    a.place,
+                    a.get_items_display(),
+                    queries.appointment_outcome(a, today)[0],
+                    a.reason,
+                ]
+                for a in rows
+            ],
+        ),
+        (
+            _("未提前确认的服务记录"),
+            [_("保单号"), _("服务时间"), _("服务机构")],
+            [
+                [p.number, timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"), v.agency.name]
+                for p, v in f["visits"]
+                if v.pk in flagged
+            ],
+        ),
+    ]
+
+
+_base_file_sections = _file_sections
+
+
+def _file_sections(user, f) -> list[tuple[str, list, list]]:  # extends the file's sections above
+    return _base_file_sections(user, f) + _appointment_sections(user, f)

@@ -175,6 +175,18 @@ def test_insurance_workbooks_write_text_as_text(hostile, client_for):
     _assert_inert(
         _cells(client_for("insurer_a").get(reverse("insurance:policy_template"))), "insurance:policy_template"
     )
+    # The appointments' list (?download=1): a hostile place and the hostile insured, literal text.
+    from safeserve.insurance.models import Appointment, PreventionPlan
+
+    policy = hostile["policy_hostile"]
+    plan = PreventionPlan.objects.create(policy=policy, items=["hazard"], agency=hostile["agency_a"], goals="g")
+    Appointment.objects.create(
+        plan=plan, day=policy.start_date, place="=1+1", items=["hazard"], proposed_by=hostile.user("agency_a")
+    )
+    appointments = _assert_inert(
+        _cells(county.get(reverse("insurance:appointment_list"), {"download": "1"})), "insurance:appointment_list"
+    )
+    assert {"'=1+1", "'" + HOSTILE} <= appointments
 
 
 def test_lists_that_download_themselves_write_text_as_text(hostile, client_for):

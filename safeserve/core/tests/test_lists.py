@@ -39,6 +39,7 @@ OTHER_LISTS = {
     "assessment:assessment_list": "assessment:assessment_list",
     "assessment:agency_list": "assessment:agency_list",
     "supervision:round_list": "supervision:round_list",
+    "insurance:appointment_list": "insurance:appointment_list",  # AQ 9010 advance confirmation
 }
 # Their export is the page with ?download=1.
 DOWNLOAD = {"services:visit_due", "services:ratings"} | {k for k, v in OTHER_LISTS.items() if k == v}
