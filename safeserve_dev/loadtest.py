@@ -220,6 +220,24 @@ def login_session(base: str, username: str, password: str):
     return s
 
 
+def open_sessions(base: str, users: dict, password: str) -> dict[str, dict]:
+    """Log every load account in once, one after the other (nothing else running), and keep its
+    cookies: the users who resume a session start from these, as a county's users start the day with
+    a session already open. Prints the sequential login time (each login is a password hash)."""
+    out, times = {}, []
+    accounts = sorted({u["username"] for kind in users.values() for u in kind})
+    for i, name in enumerate(accounts, start=1):
+        t0 = time.perf_counter()
+        out[name] = login_session(base, name, password).cookies.get_dict()
+        times.append((time.perf_counter() - t0) * 1000)
+        if i % 50 == 0 or i == len(accounts):
+            print(f"  sessions opened {i}/{len(accounts)}", flush=True)
+    print(
+        f"login (GET form + POST), one at a time: p50 {percentile(times, 50):.0f} ms, p95 {percentile(times, 95):.0f} ms"
+    )
+    return out
+
+
 def unloaded(base: str, users: dict, password: str, n: int = 15) -> dict[str, float]:
     """p95 (ms) of each page type with nothing else going on: one user, sequential requests."""
     town, ent, county = users["town"][0], users["enterprise"][0], users["county"][0]
@@ -258,9 +276,11 @@ def percentile(values, p) -> float:
     return values[k]
 
 
-def run_locust(base: str, users: int, duration: int, users_file: Path, password: str, workdir: Path) -> Path:
+def run_locust(
+    base: str, users: int, duration: int, users_file: Path, password: str, workdir: Path, extra_env=None
+) -> Path:
     prefix = workdir / f"u{users}"
-    env = dict(os.environ, LOAD_USERS=str(users_file), LOAD_PASSWORD=password)
+    env = dict(os.environ, LOAD_USERS=str(users_file), LOAD_PASSWORD=password, **(extra_env or {}))
     cmd = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "safeserve_dev" / "locustfile.py"), "--headless",
         "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{duration}s", "--host", base,
@@ -329,10 +349,15 @@ def run(args):
     failures = 0
     try:
         with tempfile.TemporaryDirectory(prefix="safeserve-load-") as tmp:
+            extra_env = {"LOAD_FORM_LOGIN_SHARE": str(args.form_logins)}
+            if args.form_logins < 1:
+                sessions_file = Path(tmp) / "sessions.json"
+                sessions_file.write_text(json.dumps(open_sessions(args.base_url, users, password)))
+                extra_env["LOAD_SESSIONS"] = str(sessions_file)
             for n in [int(x) for x in args.users.split(",")]:
                 t0 = time.perf_counter()
                 with CpuSampler() as cpu:
-                    stats = run_locust(args.base_url, n, args.duration, users_file, password, Path(tmp))
+                    stats = run_locust(args.base_url, n, args.duration, users_file, password, Path(tmp), extra_env)
                 wall = time.perf_counter() - t0
                 total = report(stats, baseline, cpu.totals(), wall, n)
                 failures += int(total["Failure Count"]) if total else 0
@@ -354,6 +379,13 @@ def main(argv=None):
     r.add_argument("--users", default="25,100")
     r.add_argument("--duration", type=int, default=60)
     r.add_argument("--devices", type=int, default=5000)
+    r.add_argument(
+        "--form-logins",
+        type=float,
+        default=1.0,
+        help="share of users who log in through the form at start; the others resume a session opened "
+        "before the run (1 = everyone logs in during the run, the login burst)",
+    )
     r.add_argument("--baseline-requests", type=int, default=15, help="sequential requests per page type, unloaded")
     args = parser.parse_args(argv)
     (prepare if args.cmd == "prepare" else run)(args)

@@ -15,6 +15,10 @@ from datetime import UTC, datetime, timedelta
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
+# Sessions opened before the run (the driver's --form-logins < 1): username -> cookies. A user resumes
+# one unless it is among the share who log in through the form.
+SESSIONS = json.loads(open(os.environ.get("LOAD_SESSIONS", "/dev/null")).read() or "{}")
+FORM_LOGIN_SHARE = float(os.environ.get("LOAD_FORM_LOGIN_SHARE", "1"))
 USERS = json.loads(open(os.environ.get("LOAD_USERS", "/dev/null")).read() or "{}")
 PHONE = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131 Mobile Safari/537.36"
@@ -28,6 +32,12 @@ class Base(HttpUser):
 
     def on_start(self):
         self.me = random.choice(USERS[self.kind])
+        cookies = SESSIONS.get(self.me["username"])
+        if cookies and random.random() >= FORM_LOGIN_SHARE:
+            for key, value in cookies.items():
+                self.client.cookies.set(key, value)
+            self.csrf = cookies.get("csrftoken", "")
+            return
         self.client.get("/accounts/login/", name="login form")
         token = self.client.cookies.get("csrftoken", "")
         self.client.post(
@@ -42,6 +52,8 @@ class Base(HttpUser):
         with self.client.get(url, name=name, catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code}")
+            elif "/accounts/login/" in r.url:
+                r.failure("sent to the login page: the session is not valid")
 
     def some(self, key):
         return random.choice(self.me[key]) if self.me.get(key) else None

@@ -52,3 +52,25 @@ def test_prepare_and_a_short_run_report_every_page_type_without_errors(
         assert page in out
     assert "== 8 concurrent users ==" in out and "CPU share" in out
     assert "errors in all runs: 0" in out, out
+    # Users resuming sessions opened before the run (no login burst): every page still answers as that
+    # user (a page that sends them to the login form counts as an error).
+    loadtest.main(
+        [
+            "run",
+            "--base-url",
+            live_server.url,
+            "--users",
+            "8",
+            "--duration",
+            "6",
+            "--devices",
+            "0",
+            "--baseline-requests",
+            "1",
+            "--form-logins",
+            "0",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "sessions opened" in out and "login (GET form + POST), one at a time" in out
+    assert "hazard list" in out and "errors in all runs: 0" in out, out
