@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from safeserve.core.excel import as_text_cell, from_text_cell
 from safeserve.core.identity import normalize_code, normalize_text
-from safeserve.core.xlsx_import import FileError, open_workbook
+from safeserve.core.xlsx_import import FileError, RowError, open_workbook
 
 from .actions import provision_rule
 from .choices import Role
@@ -54,22 +54,6 @@ ORG_MODELS = {
     Role.INSURER: "Insurer",
     Role.ASSOCIATION: "Association",
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None  # Excel row number; None: the file as a whole
-    column: str
-    reason: str
-
-    def display(self) -> str:
-        if self.row is None:
-            return self.reason
-        return _("第 %(row)d 行，字段「%(column)s」：%(reason)s") % {
-            "row": self.row,
-            "column": self.column,
-            "reason": self.reason,
-        }
 
 
 @dataclass
