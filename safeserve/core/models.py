@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from .scoping import ALL, ScopedManager
 
 
+def choice_labels(choices, values) -> str:
+    """Stored choice codes (a JSON list field) as their labels joined with 、 for pages and exports;
+    a code no longer among the choices shows as itself."""
+    labels = dict(choices)
+    return "、".join(str(labels.get(v, v)) for v in values or [])
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
-from safeserve.core.models import ScopedModel
+from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import document_storage_name
 
@@ -166,8 +166,7 @@ class Penalty(ScopedModel):
         return self.person_name
 
     def get_measures_display(self):
-        labels = dict(PenaltyMeasure.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.measures or [])
+        return choice_labels(PenaltyMeasure.choices, self.measures)
 
     def clean(self):
         errors = {}

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
-from safeserve.core.models import ScopedModel
+from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.services.choices import ServiceItem
 
@@ -289,8 +289,7 @@ class PreventionPlan(ScopedModel):
             raise ValidationError(errors)
 
     def get_items_display(self):
-        labels = dict(ServiceItem.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.items)
+        return choice_labels(ServiceItem.choices, self.items)
 
     @classmethod
     def scope_q(cls, user, action):
@@ -636,8 +635,7 @@ class Appointment(ScopedModel):
             raise ValidationError(errors)
 
     def get_items_display(self):
-        labels = dict(ServiceItem.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.items)
+        return choice_labels(ServiceItem.choices, self.items)
 
     @classmethod
     def scope_q(cls, user, action):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
-from safeserve.core.models import ScopedModel
+from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.registry.choices import ServiceType, SizeClass
 
@@ -200,8 +200,7 @@ class Project(ScopedModel):
         )
 
     def get_target_sizes_display(self):
-        labels = dict(SizeClass.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.target_sizes or ()) or "—"
+        return choice_labels(SizeClass.choices, self.target_sizes) or "—"
 
     def clean(self):
         """The rules that need nothing but the project's own fields (docs/domain.md, 政府购买服务)."""

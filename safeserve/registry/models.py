@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from safeserve.accounts.choices import Role
 from safeserve.core import hooks
 from safeserve.core.identity import validate_credit_code, validate_id_number
-from safeserve.core.models import ScopedModel
+from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 
 from .choices import (
@@ -241,8 +241,7 @@ class Agency(ScopedModel):
         return QualificationStatus(self.qualification_state).label
 
     def get_service_types_display(self):
-        labels = dict(ServiceType.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.service_types)
+        return choice_labels(ServiceType.choices, self.service_types)
 
     @classmethod
     def scope_q(cls, user, action):

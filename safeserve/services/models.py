@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
-from safeserve.core.models import ScopedModel
+from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import document_storage_name, storage_name
 from safeserve.registry.models import AgencyStaff
@@ -152,8 +152,7 @@ class ServiceContract(ScopedModel):
         return math.ceil(365 / max(1, self.visits_per_year))
 
     def get_items_display(self):
-        labels = dict(ServiceItem.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.items)
+        return choice_labels(ServiceItem.choices, self.items)
 
     @classmethod
     def scope_q(cls, user, action):

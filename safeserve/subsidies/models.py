@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
-from safeserve.core.models import ScopedModel
+from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import document_storage_name
 from safeserve.registry.choices import SizeClass
@@ -117,8 +117,7 @@ class SubsidyPolicy(ScopedModel):
         return "、".join(self.industry_codes or [])
 
     def get_size_classes_display(self):
-        labels = dict(SizeClass.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.size_classes or [])
+        return choice_labels(SizeClass.choices, self.size_classes)
 
     def get_share_display(self):
         return f"{(self.share or 0) * 100:.1f}%".replace(".0%", "%")

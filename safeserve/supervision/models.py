@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
-from safeserve.core.models import ScopedModel
+from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import storage_name
 from safeserve.registry.choices import ServiceType
@@ -109,8 +109,7 @@ class PracticeNotice(ScopedModel):
             raise ValidationError(errors)
 
     def get_services_display(self):
-        labels = dict(ServiceType.choices)
-        return "、".join(str(labels.get(v, v)) for v in self.services)
+        return choice_labels(ServiceType.choices, self.services)
 
     def valid_on(self, day) -> bool:
         return self.status == NoticeStatus.RECORDED and self.start_date <= day <= self.end_date
