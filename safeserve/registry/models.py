@@ -463,78 +463,73 @@ class Expert(ScopedModel):
         return name != "id_number" and user.role in OFFICERS
 
 
-class Insurer(ScopedModel):
+class MemberOrganisation(ScopedModel):
+    """An organisation whose own users keep its record (an insurer, an association): officers read every
+    one, towns and enterprises read the list, the organisation's users read and keep their own. Its
+    contact phone is often the contact person's own mobile, shown only to officers and its own users."""
+
+    OWN_ROLE: str = ""  # the role whose users belong to such an organisation
+    USER_FIELD: str = ""  # the user's field that names their organisation
+
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
-    name = models.CharField(_("机构名称"), max_length=100)
-    address = models.CharField(_("地址"), max_length=200, blank=True)
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[phone_validator])
 
-    pii_fields = {"contact_phone": "phone"}  # often the contact person's own mobile
+    pii_fields = {"contact_phone": "phone"}
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    def is_own(self, user) -> bool:
+        return user.role == self.OWN_ROLE and getattr(user, self.USER_FIELD) == self.pk
+
+    @classmethod
+    def scope_q(cls, user, action):
+        if user.role == Role.COUNTY:
+            return ALL
+        if user.role == cls.OWN_ROLE:
+            return models.Q(pk=getattr(user, cls.USER_FIELD))
+        if action == "view" and user.role in (Role.TOWN, Role.ENTERPRISE):
+            return ALL
+        return None
+
+    def pii_visible_to(self, user, name: str | None = None) -> bool:
+        return user.is_authenticated and (user.is_superuser or user.role in OFFICERS or self.is_own(user))
+
+
+class Insurer(MemberOrganisation):
+    OWN_ROLE = Role.INSURER
+    USER_FIELD = "insurer_id"
+
+    name = models.CharField(_("机构名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("保险机构")
         verbose_name_plural = _("保险机构")
         ordering = ["name"]
 
-    def __str__(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("registry:insurer_detail", args=[self.pk])
 
-    @classmethod
-    def scope_q(cls, user, action):
-        if user.role == Role.COUNTY:
-            return ALL
-        if user.role == Role.INSURER:
-            return models.Q(pk=user.insurer_id)
-        if action == "view" and user.role in (Role.TOWN, Role.ENTERPRISE):
-            return ALL
-        return None
 
-    def pii_visible_to(self, user, name: str | None = None) -> bool:
-        return user.is_authenticated and (
-            user.is_superuser or user.role in OFFICERS or (user.role == Role.INSURER and user.insurer_id == self.pk)
-        )
+class Association(MemberOrganisation):
+    OWN_ROLE = Role.ASSOCIATION
+    USER_FIELD = "association_id"
 
-
-class Association(ScopedModel):
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
     name = models.CharField(_("协会名称"), max_length=100)
     industry = models.ForeignKey(
         Industry, verbose_name=_("所属行业"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[phone_validator])
     members = models.ManyToManyField(Enterprise, verbose_name=_("会员企业"), blank=True, related_name="associations")
-
-    pii_fields = {"contact_phone": "phone"}  # often the contact person's own mobile
 
     class Meta:
         verbose_name = _("行业协会")
         verbose_name_plural = _("行业协会")
         ordering = ["name"]
 
-    def __str__(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("registry:association_detail", args=[self.pk])
-
-    @classmethod
-    def scope_q(cls, user, action):
-        if user.role == Role.COUNTY:
-            return ALL
-        if user.role == Role.ASSOCIATION:
-            return models.Q(pk=user.association_id)
-        if action == "view" and user.role in (Role.TOWN, Role.ENTERPRISE):
-            return ALL
-        return None
-
-    def pii_visible_to(self, user, name: str | None = None) -> bool:
-        return user.is_authenticated and (
-            user.is_superuser
-            or user.role in OFFICERS
-            or (user.role == Role.ASSOCIATION and user.association_id == self.pk)
-        )
