@@ -51,25 +51,7 @@ class IndustryForm(NormalizingForm):
 class EnterpriseForm(NormalizingForm):
     class Meta:
         model = m.Enterprise
-        fields = [
-            "credit_code",
-            "name",
-            "address",
-            "town",
-            "village",
-            "industry",
-            "size_class",
-            "employees",
-            "risk_level",
-            "is_hazchem",
-            "has_major_hazard_source",
-            "is_village_small",
-            "standardization_grade",
-            "legal_representative",
-            "safety_manager",
-            "safety_manager_phone",
-            "status",
-        ]
+        fields = list(m.Enterprise.FIELDS)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)

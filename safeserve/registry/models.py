@@ -148,6 +148,27 @@ class Enterprise(ScopedModel):
     # Its name links to its 360° page (一企一档) on every page that shows it (core.display.linked_name).
     link_everywhere = True
 
+    # The register's fields as a person keeps them (form, detail page, export and API share the list).
+    FIELDS = (
+        "credit_code",
+        "name",
+        "address",
+        "town",
+        "village",
+        "industry",
+        "size_class",
+        "employees",
+        "risk_level",
+        "is_hazchem",
+        "has_major_hazard_source",
+        "is_village_small",
+        "standardization_grade",
+        "legal_representative",
+        "safety_manager",
+        "safety_manager_phone",
+        "status",
+    )
+
     class Meta:
         verbose_name = _("生产经营单位")
         verbose_name_plural = _("生产经营单位")
