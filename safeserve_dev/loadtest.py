@@ -70,6 +70,7 @@ def prepare(args):
     from safeserve.services.actions import missing_licences
     from safeserve.services.models import ContractEnterprise
 
+    call_command("migrate", verbosity=0)  # a fresh database (e.g. just created) has no tables yet
     if args.enterprises and Enterprise.objects.count() < args.enterprises:
         call_command(
             "seed_demo",
