@@ -17,6 +17,7 @@ checks every file against the manifest before touching anything, restores, and c
 restored counts and chain checksums with the manifest. docs/deployment.md
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -299,41 +300,89 @@ def restore(archive: Path | str, progress=print) -> dict:
             path = staging / name
             if not path.is_file() or sha256_path(path) != digest:
                 raise BackupError(f"{name}: missing or changed since the backup (checksum)")
-        progress("数据库…")
-        db_file = staging / manifest["database"]
-        if connection.vendor == "sqlite":
+        # All or nothing: the files go in first (each one remembered), then the database in one
+        # transaction; whatever fails after the first write takes everything written back out, so a
+        # failed restore leaves the empty database and the empty store it found.
+        saved: list[str] = []
+        try:
+            progress("上传文件…")
+            for name in manifest["files"]:
+                if not name.startswith("media/"):
+                    continue
+                stored = name.removeprefix("media/")
+                with open(staging / name, "rb") as fh:
+                    got = storage.save(stored, File(fh, name=posixpath.basename(stored)))
+                saved.append(got)
+                if got != stored:  # the store was empty: a different name means it renamed ours
+                    raise BackupError(f"{name}: stored as {got}")
+            progress("数据库…")
+            _restore_database(staging / manifest["database"])
             connection.close()
-            src = sqlite3.connect(db_file)
-            try:
-                connection.ensure_connection()
-                src.backup(connection.connection)
-            finally:
-                src.close()
-        else:
-            connection.close()
-            proc = subprocess.run(  # noqa: S603 - pg_restore into our own (empty) database
-                [_tool("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "--dbname", _pg_dsn(), str(db_file)],
-                capture_output=True,
-                text=True,
-                env=_pg_env(),
-            )
-            if proc.returncode != 0:
-                raise BackupError(f"pg_restore failed: {proc.stderr.strip()[-500:]}")
-        progress("上传文件…")
-        for name in manifest["files"]:
-            if not name.startswith("media/"):
-                continue
-            stored = name.removeprefix("media/")
-            with open(staging / name, "rb") as fh:
-                saved = storage.save(stored, File(fh, name=posixpath.basename(stored)))
-            if saved != stored:  # the store was empty: a different name means it renamed ours
-                raise BackupError(f"{name}: stored as {saved}")
-    connection.close()
-    progress("核对记录数与哈希链…")
-    problems = compare(manifest)
-    if problems:
-        raise BackupError("restored data differs from the manifest: " + "; ".join(problems[:10]))
+            progress("核对记录数与哈希链…")
+            problems = compare(manifest)
+            if problems:
+                raise BackupError("restored data differs from the manifest: " + "; ".join(problems[:10]))
+        except BaseException:
+            _take_back(saved, storage)
+            raise
     return manifest
+
+
+def _restore_database(db_file: Path) -> None:
+    """Load the dump into the (empty) database in one transaction: a dump that fails half way in
+    leaves no table behind."""
+    connection.close()
+    if connection.vendor == "sqlite":
+        # The online backup API copies every page in one step under one write transaction.
+        src = sqlite3.connect(db_file)
+        try:
+            connection.ensure_connection()
+            src.backup(connection.connection)
+        finally:
+            src.close()
+        return
+    proc = subprocess.run(  # noqa: S603 - pg_restore into our own (empty) database
+        [
+            _tool("pg_restore"),
+            "--no-owner",
+            "--no-acl",
+            "--exit-on-error",
+            "--single-transaction",
+            "--dbname",
+            _pg_dsn(),
+            str(db_file),
+        ],
+        capture_output=True,
+        text=True,
+        env=_pg_env(),
+    )
+    if proc.returncode != 0:
+        raise BackupError(f"pg_restore failed: {proc.stderr.strip()[-500:]}")
+
+
+def _empty_database() -> None:
+    """Return the database to the empty state restore found it in (it was checked empty before)."""
+    connection.close()
+    if connection.vendor == "sqlite":
+        blank = sqlite3.connect(":memory:")
+        try:
+            connection.ensure_connection()
+            blank.backup(connection.connection)
+        finally:
+            blank.close()
+    else:
+        with connection.cursor() as cur:
+            for table in connection.introspection.table_names(cur):
+                cur.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
+    connection.close()
+
+
+def _take_back(saved: list[str], storage) -> None:
+    """Undo a failed restore: the files it stored and whatever reached the database."""
+    for name in saved:
+        with contextlib.suppress(OSError):
+            storage.delete(name)
+    _empty_database()
 
 
 def compare(manifest: dict) -> list[str]:

@@ -92,6 +92,40 @@ def tamper(archive: Path, dest: Path) -> Path:
     return dest
 
 
+def break_database(archive: Path, dest: Path) -> Path:
+    """A copy of ``archive`` whose database dump is cut off half way, with the manifest's checksum made
+    to match: the archive passes the checksum check and fails while the database is being loaded."""
+    manifest = backups.read_manifest(archive)
+    with tarfile.open(archive) as src, tarfile.open(dest, "w") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member)
+            if member.name == manifest["database"]:
+                full = data.read()
+                body = full[: len(full) // 2]
+                manifest["files"][member.name] = backups.hashlib.sha256(body).hexdigest()
+            elif member.name == "manifest.json":
+                continue
+            else:
+                body = data.read() if data else None
+            if body is None:
+                dst.addfile(member)
+                continue
+            member.size = len(body)
+            dst.addfile(member, io.BytesIO(body))
+        info = tarfile.TarInfo("manifest.json")
+        raw = json.dumps(manifest).encode()
+        info.size = len(raw)
+        dst.addfile(info, io.BytesIO(raw))
+    return dest
+
+
+NOTHING_LEFT = """
+import json
+from django.db import connection
+print(json.dumps(connection.introspection.table_names()))
+"""
+
+
 def test_backup_then_restore_into_a_fresh_database_matches(seeded, target, tmp_path):
     out = tmp_path / "backups"
     call_command("backup", out=str(out), stdout=open(os.devnull, "w"))
@@ -106,6 +140,12 @@ def test_backup_then_restore_into_a_fresh_database_matches(seeded, target, tmp_p
     bad = run(target, "restore", str(tamper(archive, tmp_path / "tampered.tar")), check=False)
     assert bad.returncode != 0 and "checksum" in bad.stderr
     assert not any(p.is_file() for p in (Path(target["SAFESERVE_VAR_DIR"]) / "media").rglob("*"))
+
+    # A dump that breaks half way in: refused, and the files stored and tables made so far are taken back.
+    broken = run(target, "restore", str(break_database(archive, tmp_path / "broken.tar")), check=False)
+    assert broken.returncode != 0, broken.stdout
+    assert not any(p.is_file() for p in (Path(target["SAFESERVE_VAR_DIR"]) / "media").rglob("*"))
+    assert json.loads(run(target, "shell", "-c", NOTHING_LEFT).stdout.strip().splitlines()[-1]) == []
 
     restored = run(target, "restore", str(archive))
     assert "counts and chains match" in restored.stdout
