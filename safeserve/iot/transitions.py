@@ -9,11 +9,10 @@ A party is the actor's account role; which alarms they reach is scoping (``Alarm
 this table. ``system`` is the pipeline (readings back to normal).
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core.transitions import StateTable, Transition
 
 from .choices import AlarmState
 
@@ -34,23 +33,19 @@ ACTIONS = {
 PEOPLES_ACTIONS = ("acknowledge", "assign", "record", "close")
 
 
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    parties: frozenset
-
-
 OPEN = (S.ACTIVE_UNACK, S.ACTIVE_ACK, S.CLEARED_UNACK, S.CLEARED_ACK)
 
-TABLE: dict[tuple[str, str], Transition] = {
-    (S.ACTIVE_UNACK, "acknowledge"): Transition(S.ACTIVE_ACK, HANDLERS),
-    (S.CLEARED_UNACK, "acknowledge"): Transition(S.CLEARED_ACK, HANDLERS),
-    **{(s, "assign"): Transition(s, HANDLERS) for s in OPEN},
-    **{(s, "record"): Transition(s, HANDLERS) for s in OPEN},
-    **{(s, "close"): Transition(CLOSED, HANDLERS) for s in OPEN},  # closing also clears and acknowledges
-    (S.ACTIVE_UNACK, "clear"): Transition(S.CLEARED_UNACK, frozenset({SYSTEM})),
-    (S.ACTIVE_ACK, "clear"): Transition(S.CLEARED_ACK, frozenset({SYSTEM})),
-}
+TABLE = StateTable(
+    {
+        (S.ACTIVE_UNACK, "acknowledge"): Transition(S.ACTIVE_ACK, HANDLERS),
+        (S.CLEARED_UNACK, "acknowledge"): Transition(S.CLEARED_ACK, HANDLERS),
+        **{(s, "assign"): Transition(s, HANDLERS) for s in OPEN},
+        **{(s, "record"): Transition(s, HANDLERS) for s in OPEN},
+        **{(s, "close"): Transition(CLOSED, HANDLERS) for s in OPEN},  # closing also clears and acknowledges
+        (S.ACTIVE_UNACK, "clear"): Transition(S.CLEARED_UNACK, frozenset({SYSTEM})),
+        (S.ACTIVE_ACK, "clear"): Transition(S.CLEARED_ACK, frozenset({SYSTEM})),
+    }
+)
 
 
 def state_of(alarm) -> str:
@@ -61,8 +56,7 @@ def state_of(alarm) -> str:
     return S.CLEARED_ACK if alarm.acknowledged_at else S.CLEARED_UNACK
 
 
-def lookup(state: str, action: str) -> Transition | None:
-    return TABLE.get((state, action))
+lookup = TABLE.lookup
 
 
 def parties_of(user) -> frozenset:

@@ -12,11 +12,11 @@ A party is the actor's relation to the project:
 Agencies (suppliers) never move a project: the buyer records their bids.
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core.transitions import StateTable
+from safeserve.core.transitions import step as _t
 
 from .choices import BuyerKind, ProjectStatus
 
@@ -36,26 +36,18 @@ ACTIONS = {
 FORM_ACTIONS = frozenset({"award", "evaluate"})
 
 
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    parties: frozenset
-
-
-def _t(target, *parties):
-    return Transition(target, frozenset(parties))
-
-
-TABLE: dict[tuple[str, str], Transition] = {
-    (S.DRAFT, "approve"): _t(S.APPROVED, BUYER),
-    (S.DRAFT, "cancel"): _t(S.CANCELLED, BUYER, COUNTY),
-    (S.APPROVED, "open"): _t(S.PROCURING, BUYER),
-    (S.APPROVED, "cancel"): _t(S.CANCELLED, BUYER, COUNTY),
-    (S.PROCURING, "award"): _t(S.PERFORMING, BUYER),
-    (S.PROCURING, "cancel"): _t(S.CANCELLED, BUYER, COUNTY),
-    (S.PERFORMING, "evaluate"): _t(S.EVALUATED, BUYER),
-    (S.EVALUATED, "close"): _t(S.CLOSED, BUYER),
-}
+TABLE = StateTable(
+    {
+        (S.DRAFT, "approve"): _t(S.APPROVED, BUYER),
+        (S.DRAFT, "cancel"): _t(S.CANCELLED, BUYER, COUNTY),
+        (S.APPROVED, "open"): _t(S.PROCURING, BUYER),
+        (S.APPROVED, "cancel"): _t(S.CANCELLED, BUYER, COUNTY),
+        (S.PROCURING, "award"): _t(S.PERFORMING, BUYER),
+        (S.PROCURING, "cancel"): _t(S.CANCELLED, BUYER, COUNTY),
+        (S.PERFORMING, "evaluate"): _t(S.EVALUATED, BUYER),
+        (S.EVALUATED, "close"): _t(S.CLOSED, BUYER),
+    }
+)
 
 # Steps beside the state machine: action -> (states, parties). Bids are recorded while procuring;
 # payments while the contract runs and after the evaluation (the final one needs the evaluation).
@@ -79,18 +71,12 @@ def relations(user, project) -> set[str]:
     return rel
 
 
-def lookup(state: str, action: str) -> Transition | None:
-    return TABLE.get((state, action))
-
-
-def parties_for(action: str) -> frozenset:
-    """Every party that may take ``action`` in some state."""
-    return frozenset().union(*(t.parties for (_s, a), t in TABLE.items() if a == action))
+lookup = TABLE.lookup
+parties_for = TABLE.parties_for
 
 
 def allowed(user, project, action: str) -> bool:
-    t = lookup(project.status, action)
-    return bool(t and relations(user, project) & t.parties)
+    return TABLE.allows(project.status, action, relations(user, project))
 
 
 def side_allowed(user, project, action: str) -> bool:
@@ -99,5 +85,4 @@ def side_allowed(user, project, action: str) -> bool:
 
 
 def available_actions(user, project) -> list[str]:
-    rel = relations(user, project)
-    return [a for (state, a), t in TABLE.items() if state == project.status and rel & t.parties]
+    return TABLE.actions_from(project.status, relations(user, project))

@@ -15,11 +15,11 @@ Seeing a contract is not owning it: a town officer sees a county-paid contract c
 enterprises, but has no relation to it here.
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core.transitions import StateTable
+from safeserve.core.transitions import step as _t
 
 from .choices import ContractStatus
 from .models import ServiceContract
@@ -35,30 +35,17 @@ ACTIONS = {"activate": _("生效"), "terminate": _("终止"), "expire": _("到�
 NOT_ON_PAGES = frozenset({"expire"})
 
 
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    parties: frozenset
+TABLE = StateTable(
+    {
+        (S.DRAFT, "activate"): _t(S.ACTIVE, AGENCY, TOWN, COUNTY),
+        (S.ACTIVE, "terminate"): _t(S.TERMINATED, AGENCY, ENTERPRISE, TOWN, COUNTY),
+        (S.ACTIVE, "expire"): _t(S.EXPIRED, COUNTY, SYSTEM),
+    }
+)
 
 
-def _t(target, *parties):
-    return Transition(target, frozenset(parties))
-
-
-TABLE: dict[tuple[str, str], Transition] = {
-    (S.DRAFT, "activate"): _t(S.ACTIVE, AGENCY, TOWN, COUNTY),
-    (S.ACTIVE, "terminate"): _t(S.TERMINATED, AGENCY, ENTERPRISE, TOWN, COUNTY),
-    (S.ACTIVE, "expire"): _t(S.EXPIRED, COUNTY, SYSTEM),
-}
-
-
-def lookup(state: str, action: str) -> Transition | None:
-    return TABLE.get((state, action))
-
-
-def parties_for(action: str) -> frozenset:
-    """Every party that may take ``action`` in some state."""
-    return frozenset().union(*(t.parties for (_s, a), t in TABLE.items() if a == action))
+lookup = TABLE.lookup
+parties_for = TABLE.parties_for
 
 
 def role_party(user) -> str | None:
@@ -91,8 +78,7 @@ def owns(user, contract) -> bool:
 
 
 def allowed(user, contract, action: str) -> bool:
-    t = lookup(contract.status, action)
-    return bool(t and relations(user, contract) & t.parties)
+    return TABLE.allows(contract.status, action, relations(user, contract))
 
 
 def available_actions(user, contract) -> list[str]:

@@ -5,11 +5,11 @@ or ``town`` (an officer of the town the report is assigned to). The actions laye
 the detail page offers exactly the buttons they allow, and the tests are generated from them.
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
+from safeserve.core.transitions import StateTable
+from safeserve.core.transitions import step as _t
 
 from .choices import RewardState, TipoffState
 from .models import is_handler
@@ -29,34 +29,28 @@ ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    parties: frozenset
-
-
-def _t(target, *parties):
-    return Transition(target, frozenset(parties))
-
-
-TABLE: dict[tuple[str, str], Transition] = {
-    (S.RECEIVED, "accept"): _t(S.ACCEPTED, HANDLER),
-    (S.RECEIVED, "reject"): _t(S.REJECTED, HANDLER),
-    (S.RECEIVED, "forward"): _t(S.FORWARDED, HANDLER),
-    (S.ACCEPTED, "assign"): _t(S.ACCEPTED, HANDLER),
-    (S.ACCEPTED, "extend"): _t(S.ACCEPTED, HANDLER),
-    (S.ACCEPTED, "verify"): _t(S.ACCEPTED, HANDLER, TOWN),
-    (S.ACCEPTED, "close"): _t(S.CLOSED, HANDLER),
-    (S.CLOSED, "penalty"): _t(S.CLOSED, HANDLER),
-}
+TABLE = StateTable(
+    {
+        (S.RECEIVED, "accept"): _t(S.ACCEPTED, HANDLER),
+        (S.RECEIVED, "reject"): _t(S.REJECTED, HANDLER),
+        (S.RECEIVED, "forward"): _t(S.FORWARDED, HANDLER),
+        (S.ACCEPTED, "assign"): _t(S.ACCEPTED, HANDLER),
+        (S.ACCEPTED, "extend"): _t(S.ACCEPTED, HANDLER),
+        (S.ACCEPTED, "verify"): _t(S.ACCEPTED, HANDLER, TOWN),
+        (S.ACCEPTED, "close"): _t(S.CLOSED, HANDLER),
+        (S.CLOSED, "penalty"): _t(S.CLOSED, HANDLER),
+    }
+)
 
 REWARD_ACTIONS = {"propose": _("拟定奖励"), "approve": _("批准奖励"), "pay": _("登记发放")}
 R = RewardState
-REWARD_TABLE: dict[tuple[str | None, str], Transition] = {
-    (None, "propose"): _t(R.PROPOSED, HANDLER),
-    (R.PROPOSED, "approve"): _t(R.APPROVED, HANDLER),
-    (R.APPROVED, "pay"): _t(R.PAID, HANDLER),
-}
+REWARD_TABLE = StateTable(
+    {
+        (None, "propose"): _t(R.PROPOSED, HANDLER),
+        (R.PROPOSED, "approve"): _t(R.APPROVED, HANDLER),
+        (R.APPROVED, "pay"): _t(R.PAID, HANDLER),
+    }
+)
 
 
 def relations(user, tipoff) -> set[str]:
@@ -69,8 +63,7 @@ def relations(user, tipoff) -> set[str]:
 
 
 def allowed(user, tipoff, action: str) -> bool:
-    step = TABLE.get((tipoff.state, action))
-    return bool(step and step.parties & relations(user, tipoff))
+    return TABLE.allows(tipoff.state, action, relations(user, tipoff))
 
 
 # Steps the table allows that the page offers only when they can succeed (the action refuses the
