@@ -35,30 +35,7 @@ class EnterpriseSerializer(ScopedSerializer):
 
     class Meta:
         model = m.Enterprise
-        fields = [
-            "id",
-            "credit_code",
-            "name",
-            "address",
-            "town",
-            "town_name",
-            "village",
-            "industry",
-            "industry_name",
-            "size_class",
-            "employees",
-            "risk_level",
-            "is_hazchem",
-            "has_major_hazard_source",
-            "is_village_small",
-            "standardization_grade",
-            "legal_representative",
-            "safety_manager",
-            "safety_manager_phone",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *m.Enterprise.FIELDS, "town_name", "industry_name", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 

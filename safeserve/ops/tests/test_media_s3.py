@@ -227,6 +227,25 @@ print(json.dumps({"photos": len(rows), "intact": ok}))
 """
 
 
+def restore_env(tmp_path, db_name: str, bucket=None) -> dict:
+    """The environment of another process restoring into a fresh SQLite file (and ``bucket``, if any)."""
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="safeserve.settings",
+        SAFESERVE_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL=f"sqlite:///{tmp_path / db_name}",
+        **(bucket.env if bucket else {}),
+    )
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return env
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_backup_takes_the_bucket_and_restore_fills_an_empty_bucket(endpoint, tmp_path):
     from safeserve_dev.testkit import build_world
@@ -264,24 +283,10 @@ def test_backup_takes_the_bucket_and_restore_fills_an_empty_bucket(endpoint, tmp
     if connection.vendor != "sqlite":
         return  # the PostgreSQL round trip is test_backup.py's; the bucket part is the same code
     target = Bucket(endpoint, s3_server.new_bucket(endpoint))
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="safeserve.settings",
-        SAFESERVE_VAR_DIR=str(tmp_path / "var"),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'restored.sqlite3'}",
-        **target.env,
-    )
-    env.pop("PYTEST_XDIST_WORKER", None)
+    env = restore_env(tmp_path, "restored.sqlite3", target)
 
     def run(*args):
-        return subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        return manage(env, *args)
 
     restored = run("restore", str(archive))
     assert restored.returncode == 0, restored.stdout + restored.stderr
@@ -339,22 +344,7 @@ def test_an_archive_of_media_on_disk_restores_into_a_bucket(endpoint, tmp_path, 
     assert on_disk
     archive = next(out.glob("safeserve-*.tar"))
     target = Bucket(endpoint, s3_server.new_bucket(endpoint))
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="safeserve.settings",
-        SAFESERVE_VAR_DIR=str(tmp_path / "var"),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'restored.sqlite3'}",
-        **target.env,
-    )
-    env.pop("PYTEST_XDIST_WORKER", None)
-    restored = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "restore", str(archive)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    restored = manage(restore_env(tmp_path, "restored.sqlite3", target), "restore", str(archive))
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert sorted(target.objects()) == sorted(on_disk)
     assert all(target.body(k) == body for k, body in on_disk.items())
