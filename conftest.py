@@ -91,10 +91,12 @@ def _default_language_after_each_test():
 @pytest.fixture(autouse=True)
 def _empty_cache_for_each_test():
     """The cache outlives a test in its process (locmem): a public page cached by one test would be
-    served to the next, which then reads the earlier test's data. Every test starts with it empty."""
-    from django.core.cache import cache
+    served to the next, which then reads the earlier test's data. Every test starts with every cache
+    empty (the default one and the public pages' own, ``portal``)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for each in caches.all(initialized_only=False):
+        each.clear()
     yield
 
 

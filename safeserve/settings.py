@@ -79,6 +79,9 @@ MIDDLEWARE = [
     # hashed names of the manifest (ADR 0037); uploads never go through here.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safeserve.core.middleware.ContentSecurityPolicyMiddleware",
+    # A cached public page for a reader without a session is answered here, before sessions, locale,
+    # CSRF and authentication; everything above still applies to it (docs/decisions/0039-public-portal.md).
+    "safeserve.market.public.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -444,7 +447,16 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SAFESERVE_CACHE_URL}
         if SAFESERVE_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "safeserve"}
-    )
+    ),
+    # Whole public pages for readers without a session (safeserve.market.public): per process on purpose.
+    # A hit from process memory costs half of one from Redis (docs/benchmarks.md), and each worker
+    # rendering each page once per PORTAL_CACHE_SECONDS is a few renders a minute. Bounded: at most
+    # MAX_ENTRIES pages (directory filter combinations included) of ~50 kB each per worker.
+    "portal": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "safeserve-portal",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 
 # Notification channels: "log", "email", "webhook" (an SMS gateway sits behind a webhook), or a dotted path.

@@ -6,6 +6,10 @@
 Measures each page unloaded first (sequential requests, cold cache then warm), then runs locust
 headless with RATE readers asking one page a second each, and prints requests/s achieved, p50/p95/p99
 per page, errors, and the ratio of p95 under load to unloaded. Loopback targets only.
+
+The generator runs on the same machine as the server: the CPU each used during the run is printed (the
+server's processes are found by the port they listen on; "everything else" is the rest of the machine,
+other programs included), so that a missed target can be told apart from a starved one.
 """
 
 import argparse
@@ -13,6 +17,7 @@ import csv
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -20,6 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +44,59 @@ def targets(base: str) -> dict:
     cases_page = requests.get(f"{base}/portal/cases/", timeout=30).text
     cases = sorted({int(x) for x in re.findall(r"/portal/cases/(\d+)/", cases_page)})
     return {"agencies": agencies, "cases": cases}
+
+
+def server_processes(base: str) -> list:
+    """The process listening on the target port (gunicorn's master) and its workers; [] if not found."""
+    port = urlsplit(base).port or 80
+    try:
+        pids = {
+            c.pid
+            for c in psutil.net_connections("tcp")
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid
+        }
+        procs = {}
+        for pid in pids:
+            p = psutil.Process(pid)
+            # The socket is listed under one of the workers: climb to the master (same command line).
+            while (parent := p.parent()) is not None and parent.cmdline() == p.cmdline():
+                p = parent
+            procs.update({q.pid: q for q in (p, *p.children(recursive=True))})
+        return list(procs.values())
+    except (psutil.Error, OSError):
+        return []
+
+
+def cpu_snapshot(base: str) -> dict:
+    """CPU seconds so far: the server's processes by pid, this process's children, the whole machine."""
+    server = {}
+    for p in server_processes(base):
+        try:
+            t = p.cpu_times()
+            server[p.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine = psutil.cpu_times()
+    busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+    return {"server": server, "generator": children.ru_utime + children.ru_stime, "busy": busy, "t": time.monotonic()}
+
+
+def cpu_shares(before: dict, after: dict) -> str:
+    wall = after["t"] - before["t"]
+    server = sum(v - before["server"].get(pid, 0.0) for pid, v in after["server"].items())
+    generator = after["generator"] - before["generator"]
+    other = max(0.0, after["busy"] - before["busy"] - server - generator)
+    cores = psutil.cpu_count() or 1
+
+    def pct(x):
+        return f"{100 * x / wall:.0f} %"
+
+    server_part = pct(server) if after["server"] else "? (server process not found)"
+    return (
+        f"CPU during the run ({cores} cores = {100 * cores} %): web server {server_part}, "
+        f"load generator {pct(generator)}, everything else {pct(other)}"
+    )
 
 
 def unloaded(base: str, t: dict, n: int) -> dict[str, float]:
@@ -80,7 +139,13 @@ def main(argv=None):
             "-u", str(args.rate), "-r", str(max(1, args.rate // 5)), "-t", f"{args.duration}s", "--host", args.base_url,
             "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING",
         ]  # fmt: skip
-        subprocess.run(cmd, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+        before = cpu_snapshot(args.base_url)
+        log = Path(tmp) / "locust.log"
+        with open(log, "w") as err:
+            done = subprocess.run(cmd, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=err)  # noqa: S603
+        after = cpu_snapshot(args.base_url)
+        if not Path(f"{prefix}_stats.csv").exists():
+            raise SystemExit(f"locust failed ({done.returncode}):\n{log.read_text()}")
         rows = list(csv.DictReader(open(f"{prefix}_stats.csv")))
     print(f"\n{args.rate} readers offering {args.rate} req/s for {args.duration} s:")
     print(f"{'page':<14}{'req':>8}{'req/s':>8}{'err':>6}{'p50':>6}{'p95':>6}{'p99':>6}{'ratio p95':>11}")
@@ -98,6 +163,7 @@ def main(argv=None):
               f"{total['50%']:>6}{total['95%']:>6}{total['99%']:>6}")  # fmt: skip
         ok = float(total["95%"]) < 200 and int(total["Failure Count"]) == 0
         print(f"target p95 < 200 ms with 0 errors at {args.rate} req/s: {'met' if ok else 'MISSED'}")
+    print(cpu_shares(before, after))
 
 
 if __name__ == "__main__":

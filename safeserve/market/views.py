@@ -6,20 +6,17 @@ worth of readers without touching the database. Language is chosen by a link (a 
 not a change of data), which sets Django's language cookie.
 """
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -36,30 +33,9 @@ from safeserve.services.choices import ServiceItem
 
 from . import actions, filters, forms, queries
 from .models import Bar, CaseStatus, CaseStory, Need, NeedStatus, PriceItem, Quote, QuoteStatus
+from .public import public_page
 
 COMPARE_MAX = 4
-
-
-def public_page(view):
-    """Cache a public page's HTML per language and full path for SAFESERVE_MARKET["PORTAL_CACHE_SECONDS"]."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        seconds = settings.SAFESERVE_MARKET["PORTAL_CACHE_SECONDS"]
-        key = f"market:page:{translation.get_language()}:{request.get_full_path()}"
-        hit = cache.get(key) if seconds else None
-        if hit is not None:
-            response = HttpResponse(hit, content_type="text/html; charset=utf-8")
-        else:
-            response = view(request, *args, **kwargs)
-            if seconds and response.status_code == 200 and not response.cookies:
-                response.render() if hasattr(response, "render") else None
-                cache.set(key, response.content, seconds)
-        if response.status_code == 200:
-            response["Cache-Control"] = f"public, max-age={seconds}"
-        return response
-
-    return wrapped
 
 
 def _sections(request):
