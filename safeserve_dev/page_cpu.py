@@ -14,6 +14,7 @@ Python function calls in one request (cProfile's count) survives all of it.
 
 import cProfile
 import io
+import os
 import pstats
 import statistics
 import time
@@ -133,7 +134,10 @@ def run(*, n: int, only: str, profile: str, out) -> None:
                 out.write(f"cProfile of {name} as {r} ({url}), {n} requests\n{s.getvalue()}")
                 return
         raise SystemExit(f"no page {profile!r}")
+    db = connection.settings_dict
     out.write(
+        f"{connection.vendor} {db['NAME']} · load average {os.getloadavg()[0]:.1f} (other work on the machine "
+        "skews the ms, not the calls)\n"
         f"median CPU of this process over {n} requests after 2 warm-ups; ×base = / login form; "
         "kcalls = thousands of Python function calls in one request (not skewed by other work)\n"
     )

@@ -69,3 +69,17 @@ def test_list_rows_are_the_scoped_rows_of_the_requesting_user(world):
     rows_a = {obj.town_id for obj, _cells in a.get(url).context["rows"]}
     rows_b = {obj.town_id for obj, _cells in b.get(url).context["rows"]}
     assert rows_a == {world["town_a"].pk} and rows_b == {world["town_b"].pk}
+
+
+@pytest.mark.django_db
+def test_the_menu_reads_the_same_permissions_as_has_perm(world):
+    """The shell reads each user's permissions once; it must answer what has_perm answers."""
+    from safeserve.core.context_processors import EXTRA_NAV, NAV, NAV_TAIL
+
+    perms = {item[2] for item in NAV + EXTRA_NAV + NAV_TAIL if item[2]}
+    admin = User.objects.create(username="root_user", is_superuser=True)
+    for user in [*world.users.values(), admin]:
+        user = User.objects.get(pk=user.pk)  # fresh, as each request loads it
+        granted = user.get_all_permissions()
+        for perm in perms:
+            assert user.has_perm(perm) == ((user.is_active and user.is_superuser) or perm in granted), (user, perm)
