@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from safeserve.core.models import choice_display
 from safeserve.core.scoping import ScopedQuerySet
 
 from .choices import Role
@@ -62,6 +63,9 @@ class User(AbstractUser):
         # Creating accounts for others without managing every account: a town officer for its own
         # town's enterprises (accounts.actions.provision_rule).
         permissions = [("provision_user", _("开通账号"))]
+
+    def _get_FIELD_display(self, field):  # get_role_display(), on every page's header: a cached table
+        return choice_display(self, field)
 
     def __str__(self):
         return self.full_name or self.username

@@ -1,6 +1,11 @@
+from functools import cache
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.choices import CallableChoiceIterator
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import ALL, ScopedManager
@@ -13,12 +18,31 @@ def choice_labels(choices, values) -> str:
     return "、".join(str(labels.get(v, v)) for v in values or [])
 
 
+@cache
+def _choice_table(field, language) -> dict:
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}
+
+
+def choice_display(obj, field):
+    """What Django's ``obj.get_<field>_display()`` returns, from a {value: label} table kept per field
+    and language. Django builds that dict on every call, and hashing each lazy label translates it:
+    a list page's 50 rows × a few choice columns spent ~10 % of its CPU there (docs/benchmarks.md).
+    Choices computed at run time (a callable) are read each time, as Django does."""
+    if isinstance(field.choices, CallableChoiceIterator):
+        return models.Model._get_FIELD_display(obj, field)
+    value = getattr(obj, field.attname)
+    return _choice_table(field, get_language()).get(make_hashable(value), value)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):  # every get_<field>_display() of the models below
+        return choice_display(self, field)
 
 
 class ScopedModel(TimeStampedModel):
