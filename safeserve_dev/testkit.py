@@ -7,7 +7,7 @@ Personas (Zulip style): ``county`` (县局), ``town_a`` and ``town_b`` (officers
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -144,3 +144,14 @@ def build_world() -> World:
 
 
 PERSONAS = ("county", "town_a", "town_b", "ent_a", "agency_a", "expert_a", "insurer_a", "assoc_a", "norole", "anon")
+
+
+def earlier_today(**delta) -> datetime:
+    """A moment ``delta`` ago (``hours=1``, ``minutes=5``), but never before today's local midnight.
+
+    Tests that compare a record's day with ``timezone.localdate()`` (a qualification that lapsed
+    yesterday, a membership that ended yesterday) would otherwise put the record on yesterday when they
+    run in the first hour after midnight in Asia/Shanghai (16:00-17:00 UTC)."""
+    now = timezone.now()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    return max(now - timedelta(**delta), midnight)

@@ -15,6 +15,7 @@ from safeserve.hazards.choices import HazardSource, HazardState
 from safeserve.hazards.models import Hazard
 from safeserve_dev import permsuite
 from safeserve_dev.memberwork_fixtures import extend_associations
+from safeserve_dev.testkit import earlier_today
 
 world = permsuite.shared_world(extend_associations)
 media_root = permsuite.shared_media_root
@@ -31,7 +32,7 @@ def _record(world, actor_key="user_ent_c", inspected="ent_a", **kw):
         actor=o[actor_key],
         campaign=o["campaign_a"],
         inspected=o[inspected],
-        inspected_at=timezone.now() - timedelta(minutes=5),
+        inspected_at=earlier_today(minutes=5),
         inspector_names="张检查",
         results=results,
         **kw,

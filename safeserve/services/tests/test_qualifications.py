@@ -19,7 +19,7 @@ from safeserve.registry.models import AgencyQualification, AgencyStaff
 from safeserve.services import actions, chain
 from safeserve.services.models import ServiceContract
 from safeserve_dev.services_fixtures import make_contract
-from safeserve_dev.testkit import make_id_number
+from safeserve_dev.testkit import earlier_today, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def _record(world, contract, staff=None, when=None):
         actor=world.user("agency_a"),
         contract=contract,
         enterprise=world["ent_a"],
-        visited_at=when or timezone.now() - timedelta(hours=1),
+        visited_at=when or earlier_today(hours=1),
         staff=staff or [world["staff_a"]],
     )
 

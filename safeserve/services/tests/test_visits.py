@@ -15,7 +15,7 @@ from safeserve.services import actions, chain
 from safeserve.services.models import ServiceVisit, VisitItemResult, VisitPhoto
 from safeserve.services.queries import agency_ratings, missing_visits
 from safeserve_dev.services_fixtures import all_ok, general_template, make_contract, png
-from safeserve_dev.testkit import make_id_number
+from safeserve_dev.testkit import earlier_today, make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def record(world, contract, *, when=None, photos=(), findings="", staff=None, **
         actor=world.user("agency_a"),
         contract=contract,
         enterprise=world["ent_a"],
-        visited_at=when or timezone.now() - timedelta(hours=1),
+        visited_at=when or earlier_today(hours=1),
         staff=staff or [world["staff_a"]],
         template=t,
         results=all_ok(t),
