@@ -3,7 +3,8 @@
 ``xpolicy_a``: insurer A insures ent_a a second time, with a plan served by expert_a alone
 (``xplan_a``); ``plan_b`` (policy_b, insurer B, ent_b) is served by expert_b alone already.
 ``pvisit_a``: expert_a's visit of xplan_a (one problem item: a hazard of ent_a); ``pvisit_b``:
-expert_b's visit of plan_b, recorded by an expert_b account made here (not a persona)."""
+expert_b's visit of plan_b, recorded by an expert_b account made here (not a persona). Each has one
+photo (``xphoto_a``/``xphoto_b``)."""
 
 from datetime import datetime, time, timedelta
 
@@ -47,6 +48,15 @@ def extend_expert_visits(world):
     o["xplan_a"] = PreventionPlan.objects.create(
         policy=o["xpolicy_a"], items=["hazard"], visits_per_year=4, expert=world["expert_a"], goals="专家上门服务甲"
     )
-    o["pvisit_a"] = record(world, world.user("expert_a"), o["xplan_a"], problem=True, findings="甲专家发现问题")
-    o["pvisit_b"] = record(world, expert_user(world), world["plan_b"], findings="乙专家发现问题")
+    o["pvisit_a"] = record(
+        world, world.user("expert_a"), o["xplan_a"], problem=True, findings="甲专家发现问题", photos=[_photo()]
+    )
+    o["pvisit_b"] = record(world, expert_user(world), world["plan_b"], findings="乙专家发现问题", photos=[_photo()])
+    o["xphoto_a"], o["xphoto_b"] = o["pvisit_a"].photos.get(), o["pvisit_b"].photos.get()
     return world
+
+
+def _photo():
+    from safeserve_dev.testfiles import image_bytes, upload
+
+    return upload("site.jpg", image_bytes("JPEG", size=(24, 24)))

@@ -29,7 +29,6 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
 from safeserve.core.api import ERRORS, ScopedSerializer
-from safeserve.services.choices import ItemResult
 from safeserve.services.models import ChecklistTemplate
 
 from . import actions, filters, queries
@@ -204,7 +203,9 @@ class InsurancePreventionVisitSerializer(ScopedSerializer):
 
 class InsurancePreventionVisitResultSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1)
-    result = serializers.ChoiceField(choices=ItemResult.choices)
+    # ok / problem / na (services ItemResult), checked by the action: a plain string here, so that the
+    # schema does not mint a second enum named "result" beside the agencies' visit results.
+    result = serializers.CharField(max_length=10, help_text="ok（符合）/ problem（存在问题）/ na（不适用）")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 

@@ -284,3 +284,39 @@ def test_home_cards(w):
     cards = {c["key"]: c["value"] for c in queries.expert_visits_home(w.user("ent_a"))["cards"]}
     assert cards == {"expert-visits-to-confirm": 1}
     assert queries.expert_visits_home(w.user("town_b")) == {}
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get(url)
+    assert resp.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_the_visits(w, client_for):
+    """Lists, the file, the plan page, the API and the home: the same queries at 2 and at 6 visits."""
+    urls = [
+        (reverse("insurance:preventionvisit_list"), "county"),
+        (reverse("insurance:preventionvisit_list"), "expert_a"),
+        (reverse("insurance:insured_file", args=[w["ent_a"].pk]), "insurer_a"),
+        (reverse("insurance:preventionplan_detail", args=[w["xplan"].pk]), "insurer_a"),
+        (reverse("insurance:appointment_unconfirmed"), "insurer_a"),
+        (reverse("insurance:policy_list") + "?idle=true", "county"),
+        ("/api/v1/insurance/expert-visits/", "ent_a"),
+        (reverse("home"), "expert_a"),
+        (reverse("home"), "insurer_a"),
+    ]
+    for days in (20, 19):
+        record(w, w.user("expert_a"), w["xplan"], days_ago=days, problem=True)
+    clients = {who: client_for(who) for _u, who in urls}
+    for url, who in urls:
+        _queries(clients[who], url)  # warm caches (content types), as on a running server
+    small = {(url, who): _queries(clients[who], url) for url, who in urls}
+    for days in (18, 17, 16, 15):
+        record(w, w.user("expert_a"), w["xplan"], days_ago=days, problem=True)
+    large = {(url, who): _queries(clients[who], url) for url, who in urls}
+    assert small == large
+    assert PreventionVisit.objects.count() == 6
