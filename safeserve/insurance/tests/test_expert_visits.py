@@ -320,3 +320,42 @@ def test_query_counts_do_not_grow_with_the_visits(w, client_for):
     large = {(url, who): _queries(clients[who], url) for url, who in urls}
     assert small == large
     assert PreventionVisit.objects.count() == 6
+
+
+@pytest.mark.parametrize(
+    "payload", ["svg_script", "html", "text_named_jpg", "png_named_html", "polyglot_jpeg_html", "truncated_jpeg"]
+)
+def test_hostile_photos_on_the_phone_form(w, client_for, settings, tmp_path, payload):
+    """The expert's form is an upload door: a refused file names itself and leaves no record, no
+    file; an accepted one is stored re-encoded under its verified format and served clean."""
+    import hashlib
+
+    from safeserve.core import uploads
+    from safeserve_dev.services_fixtures import general_template
+    from safeserve_dev.testfiles import SCRIPT, hostile_photos
+
+    settings.MEDIA_ROOT = tmp_path
+    photos = hostile_photos()
+    name, content, expected_format, reason = photos[payload]
+    template = general_template()
+    data = {
+        "plan": w["xplan"].pk,
+        "template": template.pk,
+        "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "photos": upload(name, content),
+        **{f"result_{i.pk}": "ok" for i in template.items.all()},
+    }
+    resp = client_for("expert_a").post(reverse("insurance:preventionvisit_add"), data)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    if expected_format is None:
+        text = resp.content.decode()
+        assert resp.status_code == 400 and f"「{name}」" in text and reason in text
+        assert not PreventionVisit.objects.exists() and not files
+        return
+    assert resp.status_code == 302
+    photo = PreventionVisit.objects.get().photos.get()
+    assert photo.file.name.startswith("prevention/") and photo.file.name.endswith(uploads.FORMATS[expected_format][0])
+    served = client_for("county").get(reverse("insurance:preventionvisit_photo", args=[photo.pk]))
+    body = b"".join(served.streaming_content)
+    assert served["X-Content-Type-Options"] == "nosniff" and SCRIPT not in body
+    assert hashlib.sha256(body).hexdigest() == photo.sha256
