@@ -1181,7 +1181,12 @@ class PreventionVisitPhotoView(LoginRequiredMixin, View):
 
 def _expert_plan_context(request, plan):
     """A plan's detail page: its experts' visits beside the agency's."""
-    return {"expert_visits": list(queries.expert_visits(plan.policy)[:100]), "can_record": _can_record(request, plan)}
+    visits = list(queries.expert_visits(plan.policy)[:100])
+    return {
+        "expert_visits": visits,
+        "expert_unconfirmed": queries.unconfirmed_expert_visit_ids(v.pk for v in visits),
+        "can_record": _can_record(request, plan),
+    }
 
 
 def _can_record(request, plan) -> bool:
