@@ -642,18 +642,6 @@ def prevention_visits(user, action: str = "view"):
     )
 
 
-def expert_plans(user, on: date):
-    """The plans naming the user's expert, of policies valid on ``on``, each with its visits done."""
-    if getattr(user, "role", None) != Role.EXPERT or not user.expert_id:
-        return PreventionPlan.objects.none()
-    return (
-        PreventionPlan.objects.filter(Policy.valid_on_q(on, "policy__"), expert_id=user.expert_id)
-        .select_related("policy", "policy__enterprise", "policy__insurer")
-        .annotate(done=Count("expert_visits"))
-        .order_by("policy__enterprise__name", "id")
-    )
-
-
 def expert_visits_home(user) -> dict:
     """Home cards: the expert's plans in force and its records the insured has not yet confirmed;
     the insured's expert records awaiting its confirmation."""
@@ -661,14 +649,14 @@ def expert_visits_home(user) -> dict:
         return {}
     url = reverse("insurance:preventionvisit_list")
     if user.role == Role.EXPERT:
-        today = timezone.localdate()
+        # Each card links to a list of exactly that many rows (the phone form is on the list page).
         return {
             "cards": [
                 {
-                    "key": "expert-plans",
-                    "label": _("承担的安责险事故预防服务计划"),
-                    "value": expert_plans(user, today).count(),
-                    "url": reverse("insurance:preventionvisit_add"),
+                    "key": "expert-visits",
+                    "label": _("专家服务记录"),
+                    "value": PreventionVisit.objects.visible_to(user).count(),
+                    "url": url,
                 },
                 {
                     "key": "expert-visits-unconfirmed",

@@ -280,7 +280,7 @@ def test_home_cards(w):
     from safeserve.core.home import HOME_PROVIDERS  # noqa: F401 - the providers are registered
 
     cards = {c["key"]: c["value"] for c in queries.expert_visits_home(w.user("expert_a"))["cards"]}
-    assert cards == {"expert-plans": 1, "expert-visits-unconfirmed": 1}
+    assert cards == {"expert-visits": 1, "expert-visits-unconfirmed": 1}
     cards = {c["key"]: c["value"] for c in queries.expert_visits_home(w.user("ent_a"))["cards"]}
     assert cards == {"expert-visits-to-confirm": 1}
     assert queries.expert_visits_home(w.user("town_b")) == {}
