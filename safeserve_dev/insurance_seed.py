@@ -25,8 +25,9 @@ from safeserve.insurance.models import (
     PremiumRuleTable,
     PreventionExpense,
     PreventionPlan,
+    PreventionVisit,
 )
-from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Industry, Insurer
+from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Expert, Industry, Insurer
 from safeserve.services.choices import ContractStatus, PayerType
 from safeserve.services.models import ContractEnterprise, ServiceContract
 
@@ -39,7 +40,16 @@ MANDATORY_CODES = ("B", "C26", "C31", "C32", "E", "G", "A04")
 def reset_insurance(stdout=None) -> None:
     contracts = list(PreventionPlan.objects.exclude(contract=None).values_list("contract_id", flat=True))
     Appointment.objects.filter(replaces__isnull=False).delete()  # the reschedules first (PROTECT)
-    for model in (Appointment, Evaluation, Claim, Complaint, PreventionExpense, PreventionPlan, Policy):
+    for model in (
+        Appointment,
+        Evaluation,
+        Claim,
+        Complaint,
+        PreventionExpense,
+        PreventionVisit,
+        PreventionPlan,
+        Policy,
+    ):
         model.objects.all().delete()
     # The commission contracts' visits are the services reset's; the contracts go with them.
     ServiceContract.objects.filter(pk__in=contracts, visits=None).delete()
@@ -98,8 +108,15 @@ def seed_insurance(rng, stdout=None, *, policies: int = POLICIES) -> dict:
         agencies.insert(0, demo_agency.agency)
     plans, contracts = [], []
     planned = [p for p in created if rng.random() < 0.7]
-    for p in planned:
+    experts = list(Expert.objects.order_by("id")[:20])
+    demo_expert = User.objects.filter(username="demo_expert", role=Role.EXPERT).exclude(expert=None).first()
+    if demo_expert is not None and demo_expert.expert_id not in {e.pk for e in experts}:
+        experts.insert(0, demo_expert.expert)
+    for n, p in enumerate(planned):
         agency = agencies[rng.randrange(len(agencies))] if agencies else None
+        expert = None
+        if experts and (agency is None or n % 8 == 0):  # one plan in eight is served by an expert alone
+            agency, expert = None, experts[0] if n % 16 == 0 else experts[rng.randrange(len(experts))]
         plans.append(
             PreventionPlan(
                 policy=p,
@@ -107,6 +124,7 @@ def seed_insurance(rng, stdout=None, *, policies: int = POLICIES) -> dict:
                 measures="现场隐患排查、安全培训、应急演练指导",
                 visits_per_year=rng.choice([2, 4, 4, 6]),
                 agency=agency,
+                expert=expert,
                 goals="隐患排查全覆盖，全员安全培训，事故率下降",
             )
         )
@@ -143,6 +161,7 @@ def seed_insurance(rng, stdout=None, *, policies: int = POLICIES) -> dict:
         batch_size=500,
     )
     visits = _visits(rng, plans, demo_agency, today)
+    expert_visits = _expert_visits(rng, plans, today)
     PreventionExpense.objects.bulk_create(
         [
             PreventionExpense(
@@ -200,12 +219,16 @@ def seed_insurance(rng, stdout=None, *, policies: int = POLICIES) -> dict:
         "policies": len(created),
         "plans": len(plans),
         "visits": visits,
+        "expert_visits": expert_visits,
         "complaints": len(complaints),
         "evaluations": evaluations,
         "appointments": appointments,
     }
     if stdout is not None:
-        stdout.write(f"安责险：保单 {len(created)} 份，服务计划 {len(plans)} 份，预防服务记录 {visits} 条")
+        stdout.write(
+            f"安责险：保单 {len(created)} 份，服务计划 {len(plans)} 份，预防服务记录 {visits} 条，"
+            f"专家服务记录 {expert_visits} 条"
+        )
     return summary
 
 
@@ -267,6 +290,51 @@ def _visits(rng, plans, demo_agency, today, limit: int = 30) -> int:
             )
         except (ValidationError, PermissionDenied):
             continue  # e.g. the agency lacks a licence that day: the demo shows that plan as behind
+        done += 1
+        if done >= limit:
+            break
+    return done
+
+
+def _expert_visits(rng, plans, today, limit: int = 24) -> int:
+    """Prevention visits of the expert-only plans, through the insurance action (the expert's chain):
+    recorded by the expert's own account (``demo_expert``) or, for the other experts, by the insurer's
+    staff on their behalf. About one plan in three gets none, so 保而不防 lists some expert plans too;
+    one item in six has a problem, which becomes a hazard of the insured."""
+    from safeserve.insurance.actions import prevention_visit_record
+    from safeserve.services.models import ChecklistTemplate
+
+    template = ChecklistTemplate.objects.filter(is_active=True).order_by("id").first()
+    if template is None:
+        return 0
+    items = list(template.items.all())
+    by_expert = {u.expert_id: u for u in User.objects.filter(role=Role.EXPERT, is_active=True).exclude(expert=None)}
+    by_insurer = {u.insurer_id: u for u in User.objects.filter(role=Role.INSURER, is_active=True).exclude(insurer=None)}
+    mine = [p for p in plans if p.expert_id and p.policy.status == "active" and p.policy.start_date < today]
+    done = 0
+    for n, plan in enumerate(mine):
+        if n % 3 == 2:
+            continue  # no visit: this plan stays 保而不防 and behind
+        actor = by_expert.get(plan.expert_id) or by_insurer.get(plan.policy.insurer_id)
+        if actor is None:
+            continue
+        last = min(today - timedelta(days=1), plan.policy.end_date)
+        day = plan.policy.start_date + timedelta(days=rng.randint(0, max(0, (last - plan.policy.start_date).days)))
+        results = {i.pk: ("ok", "") for i in items}
+        if items and rng.random() < 0.4:
+            item = items[rng.randrange(len(items))]
+            results[item.pk] = ("problem", rng.choice(["灭火器压力不足", "配电箱未上锁", "安全出口堆放杂物"]))
+        try:
+            prevention_visit_record(
+                actor=actor,
+                plan=plan,
+                visited_at=timezone.make_aware(datetime.combine(day, time(14, 0))),
+                template=template,
+                results=results,
+                findings="专家现场检查并讲解岗位安全操作要点。",
+            )
+        except (ValidationError, PermissionDenied):
+            continue
         done += 1
         if done >= limit:
             break

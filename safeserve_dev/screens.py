@@ -41,7 +41,11 @@ DEMO_ROLES = [
 EXTRA_PATHS = {
     "agency": ["/services/visits/new/", "/hazards/new/"],
     "county": ["/services/visits/due/", "/hazards/ledger/", "/services/ratings/"],
-    "insurer": ["/insurance/appointments/unconfirmed/"],  # its home card's list (AQ 9010 advance confirmation)
+    "insurer": [
+        "/insurance/appointments/unconfirmed/",  # its home card's list (AQ 9010 advance confirmation)
+        "/insurance/expert-visits/new/",  # recording an expert's prevention visit on its behalf
+    ],
+    "expert": ["/insurance/expert-visits/new/"],  # the expert's phone form of a 安责险 prevention visit
 }
 # Menu entries that are not pages to show (or that leave the site's pages).
 SKIP_PATHS = ("/accounts/logout/", "/accounts/password/", "/api/", "/admin/")

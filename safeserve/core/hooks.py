@@ -33,6 +33,27 @@ def related_ids(name: str, *args):
     return provider(*args) if provider is not None else []
 
 
+# ---------------------------------------------------------------- tamper-evident record chains
+# Chains kept by apps above services, whose records services' ``verify_records`` and the backup
+# manifest (ops) must cover too. name -> RecordChain: ``verify(check_files)`` returns (records
+# checked, [(record id, chain key, seq, reason), ...] for each broken record); ``checksums()``
+# returns {chain key: SHA-256 over the chain's (seq, previous hash, record hash) in order}.
+
+
+@dataclass(frozen=True)
+class RecordChain:
+    label: str
+    verify: Callable
+    checksums: Callable
+
+
+RECORD_CHAINS: dict[str, RecordChain] = {}
+
+
+def register_chain(name: str, chain: RecordChain) -> None:
+    RECORD_CHAINS[name] = chain
+
+
 # ---------------------------------------------------------------- panels
 # ENTERPRISE_PANELS: provider(request, enterprise) -> list of panels for the enterprise's 360° page
 # (一企一档, the registry's enterprise detail page), each read through ``visible_to(request.user)``

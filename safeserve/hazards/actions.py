@@ -170,6 +170,47 @@ def hazard_report_mutual(
     )
 
 
+@uploads.discard_files_on_error
+@transaction.atomic
+def hazard_report_found(
+    *,
+    actor,
+    enterprise: Enterprise,
+    source: str,
+    location: str,
+    description: str,
+    responsible_person: str,
+    level: str = HazardLevel.GENERAL,
+    criterion: MajorHazardCriterion | None = None,
+    deadline: date | None = None,
+    photos=(),
+    note: str = "",
+) -> Hazard:
+    """A hazard an expert or insurer staff found at ``enterprise`` on a service the calling action has
+    already authorised (an expert's or insurer's 安责险 accident-prevention visit, source 专家检查 or
+    保险机构). Neither role holds hazard rights of its own nor sees the enterprise's hazards: the
+    hazard is the enterprise's own, in its town, and follows the normal closed loop; the calling
+    record keeps the link to it (this layer knows nothing of the caller)."""
+    allowed = {Role.EXPERT: HazardSource.EXPERT, Role.INSURER: HazardSource.INSURER}
+    if actor is None or allowed.get(getattr(actor, "role", None)) != source:
+        raise PermissionDenied(_("只有专家或保险机构人员可以登记其服务中发现的隐患"))
+    return _create_hazard(
+        actor=actor,
+        enterprise=enterprise,
+        agency_id=None,
+        visit=None,
+        source=source,
+        level=level,
+        criterion=criterion,
+        location=location,
+        description=description,
+        responsible_person=responsible_person,
+        deadline=deadline,
+        photos=photos,
+        note=note,
+    )
+
+
 def _create_hazard(
     *,
     actor,

@@ -11,24 +11,40 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safeserve.accounts.choices import Role
 from safeserve.core import actions as core_actions
-from safeserve.core import hooks
+from safeserve.core import hooks, uploads
 from safeserve.core.audit import AuditAction, diff, record, snapshot
 from safeserve.core.identity import normalize_code
 from safeserve.core.workdays import due_date
 from safeserve.core.xlsx_import import RowError, choice_labels
-from safeserve.registry.models import Enterprise
-from safeserve.services.choices import ContractStatus, PayerType
+from safeserve.hazards.actions import hazard_report_found
+from safeserve.hazards.choices import HazardSource
+from safeserve.notifications.actions import notify
+from safeserve.notifications.queries import enterprise_users
+from safeserve.registry.models import Enterprise, Expert
+from safeserve.services.chain import GENESIS
+from safeserve.services.choices import ContractStatus, ItemResult, PayerType
 from safeserve.services.models import ContractEnterprise, ContractStaff, ServiceContract
 
-from . import rules
+from . import chain, rules
 from .choices import ComplaintState, PolicyStatus
 from .conf import setting
-from .models import Claim, Complaint, Evaluation, Policy, PreventionPlan
+from .models import (
+    Claim,
+    Complaint,
+    Evaluation,
+    Policy,
+    PreventionPlan,
+    PreventionVisit,
+    PreventionVisitPhoto,
+    PreventionVisitResult,
+    prevention_visit_scope,
+)
 
 # (header, key, required): the .xlsx columns; the API rows use the same keys.
 COLUMNS = [
@@ -441,15 +457,21 @@ def evaluation_figures(policy: Policy, year: int) -> dict:
     from .queries import policy_visits
 
     plan = PreventionPlan.objects.filter(policy=policy).first()
-    visits = policy_visits(policy).filter(
-        visited_at__date__year=year,
-        visited_at__date__gte=policy.start_date,
-        visited_at__date__lte=policy.end_date,
+    in_year = {
+        "visited_at__date__year": year,
+        "visited_at__date__gte": policy.start_date,
+        "visited_at__date__lte": policy.end_date,
+    }
+    visits = policy_visits(policy).filter(**in_year)
+    # The experts' visits count alike, and so do the hazards they found (linked from this side).
+    expert = PreventionVisit.objects.filter(plan__policy=policy)
+    found_by_experts = PreventionVisit.hazards.through.objects.filter(preventionvisit__plan__policy=policy)
+    of_visits = Hazard.objects.filter(
+        Q(visit__in=policy_visits(policy).values("pk")) | Q(pk__in=found_by_experts.values("hazard_id"))
     )
-    of_visits = Hazard.objects.filter(visit__in=policy_visits(policy).values("pk"))
     return {
         "visits_planned": plan.visits_per_year if plan is not None else 0,
-        "visits_done": visits.count(),
+        "visits_done": visits.count() + expert.filter(**in_year).count(),
         "hazards_found": of_visits.filter(reported_at__year=year).count(),
         "hazards_closed": of_visits.filter(closed_at__year=year).count(),
     }
@@ -613,4 +635,194 @@ def appointment_act(
         _notify_appointment(actor, new, "reschedule", new.note)
         return new
     _notify_appointment(actor, fresh, action, reason)
+    return fresh
+
+
+# ---- expert prevention visits (AQ 9010: a plan served by an expert, with no agency contract)
+
+
+def recordable_plans(actor):
+    """The plans ``actor`` may record an expert's prevention visit for: the plans naming the actor's
+    expert, or (insurer staff, on the expert's behalf) the plans of the insurer's own policies that
+    name an expert."""
+    q = prevention_visit_scope(actor, "add") if actor is not None and actor.is_authenticated else None
+    if q is None or not actor.has_perm("insurance.add_preventionvisit"):
+        return PreventionPlan.objects.none()
+    # The scope's lookups are written from the visit (``plan__...``); here they start at the plan.
+    role_q = Q(expert_id=actor.expert_id) if actor.role == Role.EXPERT else Q(policy__insurer_id=actor.insurer_id)
+    return PreventionPlan.objects.filter(role_q, expert__isnull=False)
+
+
+def _unanswered(items, missing) -> str:
+    names = "、".join(f"{items.index(i) + 1}" for i in missing[:10])
+    return _("以下检查项未作答：第 %(n)s 项") % {"n": names}
+
+
+@uploads.discard_files_on_error
+@transaction.atomic
+def prevention_visit_record(
+    *,
+    actor,
+    plan: PreventionPlan,
+    visited_at,
+    template,
+    results: dict,
+    findings: str = "",
+    photos=(),
+    latitude=None,
+    longitude=None,
+) -> PreventionVisit:
+    """The plan's expert (or the insurer's staff on the expert's behalf) records a prevention visit
+    at the insured on a checklist: every item answered, a "存在问题" item with its note, which
+    becomes a hazard of the insured (hazards.actions, source 专家检查/保险机构) linked from the visit;
+    photos through core.uploads. The record is hashed and chained to the expert's previous one; the
+    insured is told and confirms (``prevention_visit_confirm``)."""
+    fresh = recordable_plans(actor).select_related("policy", "policy__enterprise", "expert").filter(pk=plan.pk).first()
+    if fresh is None:
+        raise PermissionDenied(_("只有服务计划的服务专家或该保单的保险机构可以录入专家服务记录"))
+    policy = fresh.policy
+    if visited_at is None:
+        raise ValidationError({"visited_at": _("请填写服务时间")})
+    if timezone.is_naive(visited_at):
+        visited_at = timezone.make_aware(visited_at)
+    if visited_at > timezone.now() + timedelta(minutes=10):
+        raise ValidationError({"visited_at": _("服务时间不能晚于当前时间")})
+    day = timezone.localtime(visited_at).date()
+    if not policy.start_date <= day <= policy.end_date:
+        raise ValidationError(
+            {"visited_at": _("服务时间须在保险期内（%(s)s 至 %(e)s）") % {"s": policy.start_date, "e": policy.end_date}}
+        )
+    if template is None:
+        raise ValidationError({"template": _("请选择检查表")})
+    items = list(template.items.all())
+    item_ids = {i.pk for i in items}
+    if set(results) - item_ids:
+        raise ValidationError({"results": _("检查结果含有不属于该检查表的项目")})
+    missing = [i for i in items if i.pk not in results or not results[i.pk][0]]
+    if missing:
+        raise ValidationError({"results": _unanswered(items, missing)})
+    for res, note in results.values():
+        if res not in ItemResult.values:
+            raise ValidationError({"results": _("检查结果无效")})
+        if res == ItemResult.PROBLEM and not (note or "").strip():
+            raise ValidationError({"results": _("“存在问题”的检查项须填写说明（将作为隐患描述）")})
+    if (latitude is None) != (longitude is None):
+        raise ValidationError({"latitude": _("定位须同时有纬度和经度")})
+    images = uploads.verify_images(photos, field="photos")
+
+    Expert.objects.select_for_update().filter(pk=fresh.expert_id).first()  # serialise the expert's chain
+    last = PreventionVisit.objects.filter(expert_id=fresh.expert_id).order_by("-seq").values("seq", "content_hash")
+    last = last.first()
+    visit = PreventionVisit(
+        plan=fresh,
+        enterprise_id=policy.enterprise_id,
+        expert_id=fresh.expert_id,
+        visited_at=visited_at,
+        template=template,
+        findings=(findings or "").strip(),
+        latitude=latitude,
+        longitude=longitude,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+        seq=(last["seq"] + 1) if last else 1,
+        prev_hash=last["content_hash"] if last else GENESIS,
+        content_hash="0" * 64,
+    )
+    visit.full_clean()
+    visit.save()
+    PreventionVisitResult.objects.bulk_create(
+        [
+            PreventionVisitResult(visit=visit, item_id=i, result=r, note=(n or "").strip())
+            for i, (r, n) in results.items()
+        ]
+    )
+    for image in images:
+        photo = PreventionVisitPhoto(visit=visit, **image.evidence())
+        uploads.save_image(photo.file, image)
+        photo.save()
+    enterprise = policy.enterprise
+    responsible = enterprise.safety_manager or enterprise.legal_representative or "—"
+    source = HazardSource.EXPERT if actor.role == Role.EXPERT else HazardSource.INSURER
+    found = []
+    for item in items:
+        res, note = results[item.pk]
+        if res != ItemResult.PROBLEM:
+            continue
+        found.append(
+            hazard_report_found(
+                actor=actor,
+                enterprise=enterprise,
+                source=source,
+                location=(item.category or str(template))[:200],
+                description=f"{item.text}：{note.strip()}",
+                responsible_person=responsible,
+                photos=images,
+                note=_("专家%(e)s事故预防服务发现（保单 %(n)s）") % {"e": fresh.expert.name, "n": policy.number},
+            )
+        )
+    visit.hazards.set(found)
+    visit.refresh_from_db(fields=["visited_at", "recorded_at"])
+    visit.content_hash = chain.stored_digest(visit)
+    PreventionVisit.objects.filter(pk=visit.pk).update(content_hash=visit.content_hash)
+    record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=visit,
+        changes={
+            "content_hash": [None, visit.content_hash],
+            "seq": [None, visit.seq],
+            "hazards": [None, [h.pk for h in found]],
+        },
+        note=_("专家本人录入") if actor.role == Role.EXPERT else _("保险机构代专家录入"),
+    )
+    recipients = list(enterprise_users(enterprise.pk))
+    title = _("专家事故预防服务记录待确认：%(e)s") % {"e": fresh.expert.name}
+    body = _("保单 %(n)s 的服务专家于 %(d)s 上门服务，请核对并确认。") % {"n": policy.number, "d": day.isoformat()}
+    link = visit.get_absolute_url()
+    key = f"insurance.prevention_visit:{visit.pk}:recorded"
+    transaction.on_commit(
+        lambda: notify(
+            actor=actor,
+            recipients=recipients,
+            kind="insurance.prevention_visit",
+            title=title,
+            body=body,
+            link=link,
+            dedup_key=key,
+        )
+    )
+    return visit
+
+
+def may_confirm_visit(actor, visit) -> bool:
+    return (
+        actor is not None
+        and getattr(actor, "role", None) == Role.ENTERPRISE
+        and actor.enterprise_id == visit.enterprise_id
+        and actor.has_perm("insurance.view_preventionvisit")
+        and visit.confirmed_at is None
+    )
+
+
+@transaction.atomic
+def prevention_visit_confirm(*, actor, visit: PreventionVisit) -> PreventionVisit:
+    """The insured confirms the expert's record on its own login (the confirmation is not hashed:
+    the record's content stays as recorded, as a mutual inspection's)."""
+    if actor is None or getattr(actor, "role", None) != Role.ENTERPRISE or actor.enterprise_id != visit.enterprise_id:
+        raise PermissionDenied(_("只有投保企业可以确认专家服务记录"))
+    fresh = PreventionVisit.objects.visible_to(actor).select_for_update().filter(pk=visit.pk).first()
+    if fresh is None:
+        raise PermissionDenied(_("该记录超出您的数据权限范围"))
+    if fresh.confirmed_at is not None:
+        raise ValidationError(_("该服务记录已确认"))
+    fresh.confirmed_at = timezone.now()
+    fresh.confirmed_by = actor
+    fresh.save(update_fields=["confirmed_at", "confirmed_by", "updated_at"])
+    record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=fresh,
+        changes={"confirmed_at": [None, fresh.confirmed_at.isoformat()]},
+        note=_("投保企业确认"),
+    )
     return fresh

@@ -9,6 +9,12 @@
 - ``GET /api/v1/insurance/complaints/`` (and ``<id>/``): complaints about prevention services, scoped
   like the pages (an insurer its own policies', the insured its own, a town its enterprises', the
   county all); filters ``state`` (open/answered), ``overdue``, ``policy``, ``needs_checking``.
+- ``GET /api/v1/insurance/expert-visits/`` (and ``<id>/``): the experts' prevention visits (专家事故预防
+  服务记录), scoped like the pages (the expert its own, the insurer its policies', the insured its own,
+  a town its enterprises', the county all), with results, photo hashes and hazard ids.
+- ``POST /api/v1/insurance/expert-visits/``: ``{"plan", "visited_at", "template", "results": [{"item",
+  "result", "note"?}], "findings"?, "latitude"?, "longitude"?}`` records one (the plan's expert, or
+  the insurer's staff on its behalf) through the same action as the phone form.
 - ``POST /api/v1/insurance/complaints/``: ``{"policy", "received_on", "complainant", "content",
   "needs_checking"?}`` files a complaint through the same action as the page (the insured about its
   own policy, the insurer about its own); the answer deadline is computed, never sent.
@@ -23,9 +29,10 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
 from safeserve.core.api import ERRORS, ScopedSerializer
+from safeserve.services.models import ChecklistTemplate
 
-from . import actions, filters
-from .models import Complaint, Policy
+from . import actions, filters, queries
+from .models import Complaint, Policy, PreventionPlan, PreventionVisit
 
 MAX_BATCH = 2000
 
@@ -166,3 +173,90 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 
 router.register("appointments", AppointmentViewSet, basename="insurance-appointment")
+
+
+# ---- expert prevention visits (AQ 9010: a plan served by an expert)
+
+
+class InsurancePreventionVisitSerializer(ScopedSerializer):
+    """专家事故预防服务记录 as read: the record, its checklist results, photo hashes and hazard ids."""
+
+    policy_number = serializers.CharField(source="plan.policy.number", read_only=True)
+    results = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
+    hazards = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PreventionVisit
+        fields = ["id", *PreventionVisit.FIELDS, "policy_number", "results", "photos", "hazards"]
+        read_only_fields = fields
+
+    def get_results(self, obj) -> list[dict]:
+        return [{"item": r.item_id, "result": r.result, "note": r.note} for r in obj.results.all()]
+
+    def get_photos(self, obj) -> list[str]:
+        return [p.sha256 for p in obj.photos.all()]
+
+    def get_hazards(self, obj) -> list[int]:
+        return [h.pk for h in obj.hazards.all()]
+
+
+class InsurancePreventionVisitResultSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1)
+    # ok / problem / na (services ItemResult), checked by the action: a plain string here, so that the
+    # schema does not mint a second enum named "result" beside the agencies' visit results.
+    result = serializers.CharField(max_length=10, help_text="ok（符合）/ problem（存在问题）/ na（不适用）")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class InsurancePreventionVisitRecordSerializer(serializers.Serializer):
+    """What the expert (or the insurer on its behalf) sends; photos go through the page's form."""
+
+    plan = serializers.IntegerField(min_value=1)
+    visited_at = serializers.DateTimeField()
+    template = serializers.IntegerField(min_value=1)
+    results = InsurancePreventionVisitResultSerializer(many=True, max_length=500)
+    findings = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, min_value=-90, max_value=90)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, min_value=-180, max_value=180)
+
+
+class PreventionVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """专家事故预防服务记录: read those the caller may see (scoped like the pages); the plan's expert (or
+    the insurer's staff on its behalf) records one through the same action as the phone form."""
+
+    serializer_class = InsurancePreventionVisitSerializer
+
+    def get_queryset(self):
+        return (
+            queries.prevention_visits(self.request.user).prefetch_related("results", "photos", "hazards").order_by("id")
+        )
+
+    @extend_schema(
+        request=InsurancePreventionVisitRecordSerializer, responses={201: InsurancePreventionVisitSerializer, **ERRORS}
+    )
+    def create(self, request):
+        body = InsurancePreventionVisitRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        # The action fetches the plan among those the caller may record for: "missing" and "not
+        # yours" get the same 403.
+        plan = PreventionPlan(pk=d["plan"])
+        template = ChecklistTemplate.objects.filter(pk=d["template"]).first()
+        if template is None:
+            raise ValidationError({"template": _("没有该检查表")})
+        visit = actions.prevention_visit_record(
+            actor=request.user,
+            plan=plan,
+            visited_at=d["visited_at"],
+            template=template,
+            results={r["item"]: (r["result"], r["note"]) for r in d["results"]},
+            findings=d["findings"],
+            latitude=d.get("latitude"),
+            longitude=d.get("longitude"),
+        )
+        out = self.get_queryset().get(pk=visit.pk)
+        return Response(self.get_serializer(out).data, status=201)
+
+
+router.register("expert-visits", PreventionVisitViewSet, basename="insurance-prevention-visit")

@@ -10,7 +10,7 @@ class InsuranceConfig(AppConfig):
     def ready(self):
         from safeserve.core import context_processors, home, hooks
 
-        from . import queries
+        from . import chain, queries
 
         group = _("社会化服务")
         context_processors.EXTRA_NAV.extend(
@@ -28,4 +28,14 @@ class InsuranceConfig(AppConfig):
         home.HOME_PROVIDERS.append(queries.appointments_home)
         context_processors.EXTRA_NAV.append(
             ("insurance:appointment_list", _("事故预防服务预约"), "insurance.view_appointment", group)
+        )
+        # ---- expert prevention visits: the expert records them on a phone; verify_records and the
+        # backup manifest cover their chain.
+        context_processors.EXTRA_NAV.append(
+            ("insurance:preventionvisit_list", _("专家事故预防服务"), "insurance.view_preventionvisit", group)
+        )
+        home.HOME_PROVIDERS.append(queries.expert_visits_home)
+        hooks.register_chain(
+            "prevention_visit",
+            hooks.RecordChain(label=_("专家事故预防服务记录"), verify=chain.verify_all, checksums=chain.checksums),
         )

@@ -10,7 +10,16 @@ from safeserve.registry.models import Agency, Insurer
 from . import queries
 from .choices import ComplaintState, PolicyStatus
 from .conf import setting
-from .models import Claim, Complaint, Evaluation, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
+from .models import (
+    Claim,
+    Complaint,
+    Evaluation,
+    Policy,
+    PremiumRuleTable,
+    PreventionExpense,
+    PreventionPlan,
+    PreventionVisit,
+)
 
 
 class PolicyFilterSet(ScopedFilterSet):
@@ -110,3 +119,21 @@ class EvaluationFilterSet(ScopedFilterSet):
     class Meta:
         model = Evaluation
         fields = ["year", "conclusion"]
+
+
+# ---- expert prevention visits
+
+
+class PreventionVisitFilterSet(ScopedFilterSet):
+    search_fields = ("plan__policy__number__icontains", "enterprise__name__icontains", "expert__name__icontains")
+    plan = IdFilter(field_name="plan_id", label=_("服务计划编号"))
+    enterprise = IdFilter(field_name="enterprise_id", label=_("企业编号"))
+    confirmed = django_filters.BooleanFilter(
+        field_name="confirmed_at", lookup_expr="isnull", exclude=True, label=_("企业已确认")
+    )
+    visited_after = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte", label=_("服务日期起"))
+    visited_before = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte", label=_("服务日期止"))
+
+    class Meta:
+        model = PreventionVisit
+        fields = []

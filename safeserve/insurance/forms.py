@@ -1,11 +1,19 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.core import hooks
-from safeserve.core.forms import BoundedForm, DateInput, EnterpriseByCodeField, ScopedModelForm
+from safeserve.core.forms import (
+    BoundedForm,
+    DateInput,
+    EnterpriseByCodeField,
+    MultipleFileInput,
+    MultipleImageField,
+    ScopedModelForm,
+)
 from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Expert
-from safeserve.services.choices import ServiceItem
-from safeserve.services.models import ServiceVisit
+from safeserve.services.choices import ItemResult, ServiceItem
+from safeserve.services.models import ChecklistTemplate, ServiceVisit
 
 from .models import Claim, Complaint, Evaluation, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
 
@@ -203,3 +211,56 @@ class AppointmentFilterForm(BoundedForm):
 
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("全部")), *AppointmentState.choices]
+
+
+# ---- expert prevention visits
+
+
+class PreventionVisitForm(BoundedForm):
+    """The expert's phone form: the plan, time, checklist (one answer per item), findings, photos and
+    the phone's position when given. The checklist is chosen first (``?template=``); its items follow."""
+
+    plan = forms.ModelChoiceField(label=_("服务计划（投保企业）"), queryset=PreventionPlan.objects.none())
+    visited_at = forms.DateTimeField(
+        label=_("服务时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    template = forms.ModelChoiceField(label=_("检查表"), queryset=ChecklistTemplate.objects.none())
+    findings = forms.CharField(label=_("发现问题及建议"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    photos = MultipleImageField(label=_("现场照片"))
+    latitude = forms.DecimalField(
+        label=_("纬度"), max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
+    )
+    longitude = forms.DecimalField(
+        label=_("经度"), max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False
+    )
+
+    def __init__(self, *args, plans, template=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans
+        self.fields["plan"].label_from_instance = lambda p: f"{p.policy.enterprise.name} · {p.policy.number}"
+        self.fields["template"].queryset = ChecklistTemplate.objects.order_by("name", "id")
+        self.fields["latitude"].widget = forms.HiddenInput()
+        self.fields["longitude"].widget = forms.HiddenInput()
+        self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
+        if template is not None:
+            self.initial.setdefault("template", template.pk)
+        self.items = list(template.items.all()) if template is not None else []
+        for item in self.items:
+            self.fields[f"result_{item.pk}"] = forms.ChoiceField(
+                label=item.text, choices=ItemResult.choices, widget=forms.RadioSelect, required=False
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(label=_("说明"), required=False, max_length=300)
+        for f in self.fields.values():
+            w = f.widget
+            if isinstance(w, forms.RadioSelect | MultipleFileInput | forms.HiddenInput):
+                continue
+            w.attrs.setdefault(
+                "class", "form-select form-select-lg" if isinstance(w, forms.Select) else "form-control form-control-lg"
+            )
+
+    def item_rows(self):
+        return [(item, self[f"result_{item.pk}"], self[f"note_{item.pk}"]) for item in self.items]
+
+    def results(self) -> dict:
+        data = self.cleaned_data
+        return {i.pk: (data.get(f"result_{i.pk}") or "", data.get(f"note_{i.pk}") or "") for i in self.items}

@@ -8,16 +8,19 @@ enterprise its own, the county all.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
-from safeserve.services.choices import ServiceItem
+from safeserve.core.uploads import storage_name
+from safeserve.services.choices import ItemResult, ServiceItem
 
 from .choices import AppointmentState, ComplaintState, EvaluationConclusion, HalfDay, PolicyStatus, SafetyHonour
 from .conf import PREVENTION_CEILING
@@ -642,6 +645,147 @@ class Appointment(ScopedModel):
         return appointment_scope(user, action)
 
 
+# ---- expert prevention visits (AQ 9010: a plan served by an expert, with no agency contract)
+
+
+def prevention_visit_scope(user, action):
+    """Read like the plan (``policy_scope`` through ``plan__policy__``), and the expert reads the
+    visits recorded in its name. Recording is ``actions.prevention_visit_record``'s business (the
+    plan's expert, or the plan's insurer on its behalf); a chained record is never changed or
+    deleted, so no row is reachable for "change" or "delete"."""
+    role = getattr(user, "role", None)
+    if action == "view":
+        if role == Role.EXPERT:
+            return models.Q(expert_id=user.expert_id) if user.expert_id else None
+        return policy_scope(user, "view", "plan__policy__")
+    if action == "add":
+        if role == Role.EXPERT:
+            return models.Q(plan__expert_id=user.expert_id) if user.expert_id else None
+        if role == Role.INSURER:
+            return models.Q(plan__policy__insurer_id=user.insurer_id)
+    return None
+
+
+class PreventionVisit(ScopedModel):
+    """专家事故预防服务记录: one visit of a plan's expert at the insured, on a checklist, with findings,
+    photos and the insured's confirmation. A plan served by an agency records its visits as the
+    services app's visits under the plan's contract; a plan served by an expert has no contract and
+    records them here. Each record's content (results, findings, photo hashes, hazards) is hashed and
+    chained to the expert's previous one (``insurance/chain.py``, the same digest as services/chain.py)."""
+
+    plan = models.ForeignKey(
+        PreventionPlan, verbose_name=_("服务计划"), on_delete=models.PROTECT, related_name="expert_visits"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", verbose_name=_("投保企业"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    expert = models.ForeignKey(
+        "registry.Expert", verbose_name=_("服务专家"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    visited_at = models.DateTimeField(_("服务时间"), db_index=True)
+    template = models.ForeignKey(
+        "services.ChecklistTemplate", verbose_name=_("检查表"), on_delete=models.PROTECT, related_name="+"
+    )
+    findings = models.TextField(_("发现问题及建议"), blank=True)
+    hazards = models.ManyToManyField("hazards.Hazard", verbose_name=_("发现隐患"), blank=True, related_name="+")
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(_("录入时间（服务器）"), default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(_("企业确认时间"), null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("企业确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    seq = models.PositiveIntegerField(_("专家记录序号"), editable=False)
+    prev_hash = models.CharField(_("前一记录哈希"), max_length=64, blank=True, editable=False)
+    content_hash = models.CharField(_("记录哈希"), max_length=64, editable=False)
+
+    FIELDS = (
+        "plan",
+        "enterprise",
+        "expert",
+        "visited_at",
+        "template",
+        "findings",
+        "latitude",
+        "longitude",
+        "recorded_by",
+        "recorded_at",
+        "confirmed_at",
+        "confirmed_by",
+        "seq",
+        "prev_hash",
+        "content_hash",
+    )
+
+    class Meta:
+        verbose_name = _("专家事故预防服务记录")
+        verbose_name_plural = _("专家事故预防服务记录")
+        ordering = ["-visited_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["expert", "seq"], name="insurance_prevention_visit_seq")]
+        indexes = [models.Index(fields=["plan", "visited_at"])]
+
+    def __str__(self):
+        names = self._state.fields_cache
+        who = self.enterprise.name if "enterprise" in names else self.enterprise_id
+        return f"{who} {timezone.localtime(self.visited_at):%Y-%m-%d}" if self.visited_at else str(who)
+
+    def get_absolute_url(self):
+        return reverse("insurance:preventionvisit_detail", args=[self.pk])
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @classmethod
+    def scope_q(cls, user, action):
+        return prevention_visit_scope(user, action)
+
+
+class PreventionVisitResult(models.Model):
+    visit = models.ForeignKey(PreventionVisit, on_delete=models.CASCADE, related_name="results")
+    item = models.ForeignKey(
+        "services.ChecklistItem", verbose_name=_("检查项"), on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(_("结果"), max_length=10, choices=ItemResult.choices)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["item__order", "item_id"]
+        constraints = [models.UniqueConstraint(fields=["visit", "item"], name="insurance_prevention_visit_item_once")]
+
+    def __str__(self):
+        return f"{self.item_id}:{self.result}"
+
+
+def prevention_photo_path(instance, filename):
+    return storage_name("prevention", instance.sha256, filename)
+
+
+class PreventionVisitPhoto(models.Model):
+    visit = models.ForeignKey(PreventionVisit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("照片"), upload_to=prevention_photo_path, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    name = models.CharField(_("文件名"), max_length=200, blank=True)
+    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name or self.sha256
+
+
 __all__ = [
     "Appointment",
     "Claim",
@@ -651,4 +795,7 @@ __all__ = [
     "PremiumRuleTable",
     "PreventionExpense",
     "PreventionPlan",
+    "PreventionVisit",
+    "PreventionVisitPhoto",
+    "PreventionVisitResult",
 ]

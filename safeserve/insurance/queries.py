@@ -1,7 +1,9 @@
 """Reads of the insurance app, each taking the acting user (scoping happens in ``visible_to``).
 
 - who must be insured and is not on a date (应保未保), the coverage channel "insurance";
-- prevention visits of a policy: the services app's visits under the plan's contract;
+- prevention visits of a policy: the services app's visits under the plan's contract (a plan served
+  by an agency) and the experts' own records (``PreventionVisit``, a plan served by an expert); every
+  figure below counts both;
 - the regulator's ledger: planned and spent prevention money per insurer and year against the county
   floor, and the policies with no prevention visit in the last six months (保而不防);
 - the insurer's home: policies expiring, plans behind schedule, complaints due.
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +26,7 @@ from safeserve.services.models import ServiceVisit
 
 from .choices import ComplaintState
 from .conf import PREVENTION_CEILING, setting
-from .models import Claim, Complaint, Evaluation, Policy, PreventionExpense, PreventionPlan
+from .models import Claim, Complaint, Evaluation, Policy, PreventionExpense, PreventionPlan, PreventionVisit
 
 
 def months_before(day: date, months: int) -> date:
@@ -91,11 +93,27 @@ def policy_visits(policy):
     )
 
 
-def _visit_between(start: date, end: date):
-    """Exists(): a prevention visit of the outer policy with a local date in [start, end]."""
+def expert_visits(policy):
+    """The experts' prevention visits of ``policy`` (its plan's ``PreventionVisit``s), newest first.
+
+    Read through the policy the caller fetched with ``get_visible_or_404``, as ``policy_visits``."""
+    return (
+        PreventionVisit.objects.filter(plan__policy=policy)
+        .select_related("expert", "plan")
+        .order_by("-visited_at", "-id")
+    )
+
+
+def _local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     lo = timezone.make_aware(datetime.combine(start, time.min), tz)
     hi = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz)
+    return lo, hi
+
+
+def _visit_between(start: date, end: date):
+    """Exists(): a prevention visit under the outer policy's contract with a local date in [start, end]."""
+    lo, hi = _local_bounds(start, end)
     return Exists(
         ServiceVisit.objects.filter(
             contract_id=OuterRef("plan__contract_id"),
@@ -106,6 +124,12 @@ def _visit_between(start: date, end: date):
     )
 
 
+def _expert_visit_between(start: date, end: date):
+    """Exists(): an expert's prevention visit of the outer policy's plan with a local date in [start, end]."""
+    lo, hi = _local_bounds(start, end)
+    return Exists(PreventionVisit.objects.filter(plan__policy_id=OuterRef("pk"), visited_at__gte=lo, visited_at__lt=hi))
+
+
 def idle_policies(user, on: date):
     """保而不防 on ``on``: policies valid that day, running for at least the idle window (6 months),
     with no prevention visit in the window ending that day."""
@@ -113,20 +137,19 @@ def idle_policies(user, on: date):
     return (
         Policy.objects.visible_to(user)
         .filter(Policy.valid_on_q(on), start_date__lte=since)
-        .annotate(visited=_visit_between(since, on))
-        .filter(visited=False)
+        .annotate(visited=_visit_between(since, on), expert_visited=_expert_visit_between(since, on))
+        .filter(visited=False, expert_visited=False)
         .select_related("insurer", "enterprise", "enterprise__town")
         .order_by("insurer__name", "end_date", "id")
     )
 
 
 def visits_done(plan, on: date) -> int:
+    """The plan's prevention visits in the policy period up to ``on``: the agency's and the expert's."""
     policy = plan.policy
-    return (
-        policy_visits(policy)
-        .filter(visited_at__date__gte=policy.start_date, visited_at__date__lte=min(on, policy.end_date))
-        .count()
-    )
+    lo, hi = _local_bounds(policy.start_date, min(on, policy.end_date))
+    agency = policy_visits(policy).filter(visited_at__gte=lo, visited_at__lt=hi).count()
+    return agency + PreventionVisit.objects.filter(plan=plan, visited_at__gte=lo, visited_at__lt=hi).count()
 
 
 def visits_expected(plan, on: date) -> int:
@@ -153,9 +176,15 @@ def plans_behind(user, on: date) -> list:
         .annotate(n=Count("id"))
         .values_list("contract_id", "n")
     )
+    by_expert = dict(
+        PreventionVisit.objects.filter(plan__in=[p.pk for p in plans])
+        .values_list("plan_id")
+        .annotate(n=Count("id"))
+        .values_list("plan_id", "n")
+    )
     for plan in plans:
         expected = visits_expected(plan, on)
-        done = counts.get(plan.contract_id, 0)
+        done = counts.get(plan.contract_id, 0) + by_expert.get(plan.pk, 0)
         if done < expected:
             out.append((plan, done, expected))
     return out
@@ -248,11 +277,20 @@ def insured_file(user, enterprise) -> dict:
         .select_related("agency", "confirmation")
         .order_by("-visited_at", "-id")
     ]
+    by_plan = {plan.pk: plan.policy for plan in plans}
+    experts = [
+        (by_plan[v.plan_id], v)
+        for v in PreventionVisit.objects.filter(plan_id__in=list(by_plan))
+        .select_related("expert")
+        .annotate(hazard_count=Count("hazards"))
+        .order_by("-visited_at", "-id")
+    ]
     return {
         "enterprise": enterprise,
         "policies": policies,
         "plans": plans,
         "visits": visits,
+        "expert_visits": experts,
         "expenses": list(
             PreventionExpense.objects.visible_to(user).filter(policy_id__in=ids).select_related("policy", "visit")
         ),
@@ -431,6 +469,11 @@ def _visit_on_day():
     )
 
 
+def _expert_visit_on_day():
+    """Exists(): an expert's prevention visit of the outer appointment's plan on its day."""
+    return Exists(PreventionVisit.objects.filter(plan_id=OuterRef("plan_id"), visited_at__date=OuterRef("day")))
+
+
 def appointments(user, *, plan=None, state: str | None = None):
     """The appointments the user may see, newest day first, each with ``visited`` (a prevention visit
     of the plan at the insured on its day fulfils it: computed, no link stored)."""
@@ -442,7 +485,7 @@ def appointments(user, *, plan=None, state: str | None = None):
     if state:
         qs = qs.filter(state=state)
     return (
-        qs.annotate(visited=_visit_on_day())
+        qs.annotate(visited=ExpressionWrapper(_visit_on_day() | _expert_visit_on_day(), output_field=BooleanField()))
         .select_related("plan", "plan__policy", "plan__policy__enterprise", "proposed_by", "replaces")
         .prefetch_related("staff")
         .order_by("-day", "-id")
@@ -498,6 +541,49 @@ def unconfirmed_visits(user):
     )
 
 
+def expert_confirmed_in_advance():
+    """Exists(): for the outer expert visit (annotated with its local ``visit_day``), an appointment of
+    its plan for that day, confirmed by the insured on or before that day."""
+    from .choices import AppointmentState
+    from .models import Appointment
+
+    return Exists(
+        Appointment.objects.filter(
+            plan_id=OuterRef("plan_id"),
+            state=AppointmentState.CONFIRMED,
+            day=OuterRef("visit_day"),
+            answered_at__date__lte=OuterRef("visit_day"),
+        )
+    )
+
+
+def unconfirmed_expert_visits(user):
+    """未提前确认 of the experts' prevention visits (of the plans ``appointment_plans`` gives the user)."""
+    from django.db.models.functions import TruncDate
+
+    return (
+        PreventionVisit.objects.filter(plan__in=appointment_plans(user).values("pk"))
+        .annotate(visit_day=TruncDate("visited_at"))
+        .annotate(advance=expert_confirmed_in_advance())
+        .filter(advance=False)
+        .select_related("expert", "enterprise", "plan__policy")
+        .order_by("-visited_at", "-id")
+    )
+
+
+def unconfirmed_expert_visit_ids(visit_ids) -> set[int]:
+    """Of ``visit_ids`` (expert visits), those not confirmed in advance."""
+    from django.db.models.functions import TruncDate
+
+    return set(
+        PreventionVisit.objects.filter(pk__in=list(visit_ids))
+        .annotate(visit_day=TruncDate("visited_at"))
+        .annotate(advance=expert_confirmed_in_advance())
+        .filter(advance=False)
+        .values_list("pk", flat=True)
+    )
+
+
 def unconfirmed_visit_ids(visit_ids) -> set[int]:
     """Of ``visit_ids``, those not confirmed in advance (for flags beside a list already read)."""
     from django.db.models.functions import TruncDate
@@ -524,7 +610,7 @@ def appointments_home(user) -> dict:
                 {
                     "key": "visits-unconfirmed",
                     "label": _("未提前确认的事故预防服务"),
-                    "value": unconfirmed_visits(user).count(),
+                    "value": unconfirmed_visits(user).count() + unconfirmed_expert_visits(user).count(),
                     "url": reverse("insurance:appointment_unconfirmed"),
                 }
             ]
@@ -537,6 +623,57 @@ def appointments_home(user) -> dict:
                     "label": _("待确认的事故预防服务预约"),
                     "value": appointments(user, state=AppointmentState.PROPOSED).count(),
                     "url": reverse("insurance:appointment_list") + f"?state={AppointmentState.PROPOSED}",
+                }
+            ]
+        }
+    return {}
+
+
+# ---- expert prevention visits (AQ 9010: a plan served by an expert)
+
+
+def prevention_visits(user, action: str = "view"):
+    """The experts' prevention visits the user may see (``PreventionVisit.visible_to``), with what a
+    list shows in one query: the insured, the expert, the policy and the number of hazards found."""
+    return (
+        PreventionVisit.objects.visible_to(user, action)
+        .select_related("enterprise", "expert", "plan", "plan__policy", "plan__policy__insurer", "template")
+        .annotate(hazard_count=Count("hazards", distinct=True))
+    )
+
+
+def expert_visits_home(user) -> dict:
+    """Home cards: the expert's plans in force and its records the insured has not yet confirmed;
+    the insured's expert records awaiting its confirmation."""
+    if not user.has_perm("insurance.view_preventionvisit"):
+        return {}
+    url = reverse("insurance:preventionvisit_list")
+    if user.role == Role.EXPERT:
+        # Each card links to a list of exactly that many rows (the phone form is on the list page).
+        return {
+            "cards": [
+                {
+                    "key": "expert-visits",
+                    "label": _("专家服务记录"),
+                    "value": PreventionVisit.objects.visible_to(user).count(),
+                    "url": url,
+                },
+                {
+                    "key": "expert-visits-unconfirmed",
+                    "label": _("企业未确认的专家服务记录"),
+                    "value": PreventionVisit.objects.visible_to(user).filter(confirmed_at=None).count(),
+                    "url": url + "?confirmed=false",
+                },
+            ]
+        }
+    if user.role == Role.ENTERPRISE:
+        return {
+            "cards": [
+                {
+                    "key": "expert-visits-to-confirm",
+                    "label": _("待确认的专家服务记录"),
+                    "value": PreventionVisit.objects.visible_to(user).filter(confirmed_at=None).count(),
+                    "url": url + "?confirmed=false",
                 }
             ]
         }

@@ -67,3 +67,14 @@ for _role in (Role.COUNTY, Role.TOWN):
 ROLE_PERMISSIONS[Role.ENTERPRISE] = ROLE_PERMISSIONS[Role.ENTERPRISE] | perms(APP, "appointment", VIEW, CHANGE)
 ROLE_PERMISSIONS[Role.INSURER] = ROLE_PERMISSIONS[Role.INSURER] | perms(APP, "appointment", VIEW, ADD, CHANGE)
 ROLE_PERMISSIONS[Role.AGENCY] = perms(APP, "appointment", VIEW, ADD, CHANGE)
+
+
+# ---- expert prevention visits (AQ 9010: a plan served by an expert)
+# The plan's expert records its visits (add); the insurer reads its policies' and may record one on
+# the expert's behalf; officers and the insured read (the insured confirms: its own action, on the
+# view permission and its identity). A chained record is never changed or deleted; every field is
+# written by ``actions.prevention_visit_record`` only.
+for _role in (Role.COUNTY, Role.TOWN, Role.ENTERPRISE):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | perms(APP, "preventionvisit", VIEW)
+ROLE_PERMISSIONS[Role.INSURER] = ROLE_PERMISSIONS[Role.INSURER] | perms(APP, "preventionvisit", VIEW, ADD)
+ROLE_PERMISSIONS[Role.EXPERT] = perms(APP, "preventionvisit", VIEW, ADD)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safeserve.core.views import object_urls
+from safeserve.core.views import ObjectDetailView, ObjectExportView, ObjectListView, object_urls
 
 from . import views
 
@@ -29,4 +29,26 @@ urlpatterns += [
     path("appointments/unconfirmed/", views.UnconfirmedVisitsView.as_view(), name="appointment_unconfirmed"),
     path("appointments/<int:pk>/do/<str:act>/", views.AppointmentActView.as_view(), name="appointment_act"),
     path("plans/<int:pk>/appointments/add/", views.AppointmentProposeView.as_view(), name="appointment_propose"),
+]
+
+# ---- expert prevention visits (AQ 9010: a plan served by an expert)
+urlpatterns += [
+    path(
+        "expert-visits/",
+        ObjectListView.as_view(config=views.PREVENTION_VISIT),
+        name="preventionvisit_list",
+    ),
+    path(
+        "expert-visits/export.xlsx",
+        ObjectExportView.as_view(config=views.PREVENTION_VISIT),
+        name="preventionvisit_export",
+    ),
+    path("expert-visits/new/", views.PreventionVisitCreateView.as_view(), name="preventionvisit_add"),
+    path(
+        "expert-visits/<int:pk>/",
+        ObjectDetailView.as_view(config=views.PREVENTION_VISIT),
+        name="preventionvisit_detail",
+    ),
+    path("expert-visits/<int:pk>/confirm/", views.PreventionVisitConfirmView.as_view(), name="preventionvisit_confirm"),
+    path("expert-visit-photos/<int:pk>/", views.PreventionVisitPhotoView.as_view(), name="preventionvisit_photo"),
 ]

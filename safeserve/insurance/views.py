@@ -23,14 +23,26 @@ from safeserve.core import hooks
 from safeserve.core.display import linked_name
 from safeserve.core.excel import Sheet, content_disposition, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
+from safeserve.core.uploads import serve_stored_image
 from safeserve.core.views import Column, ObjectConfig, ObjectEditView, bad_input, mark_download
 from safeserve.core.xlsx_import import FileError, RowError, read_rows
 from safeserve.registry.models import Enterprise
+from safeserve.services.models import ChecklistTemplate
 
-from . import actions, filters, forms, queries, rules
+from . import actions, chain, filters, forms, queries, rules
 from .choices import ComplaintState
 from .conf import setting
-from .models import Claim, Complaint, Evaluation, Policy, PremiumRuleTable, PreventionExpense, PreventionPlan
+from .models import (
+    Claim,
+    Complaint,
+    Evaluation,
+    Policy,
+    PremiumRuleTable,
+    PreventionExpense,
+    PreventionPlan,
+    PreventionVisit,
+    PreventionVisitPhoto,
+)
 
 STATUS_BADGES = {"active": "success", "cancelled": "secondary"}
 COMPLAINT_BADGES = {"open": "warning", "answered": "success"}
@@ -976,11 +988,22 @@ class UnconfirmedVisitsView(LoginRequiredMixin, View):
             raise PermissionDenied
         rows = queries.unconfirmed_visits(request.user)
         page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        experts = queries.unconfirmed_expert_visits(request.user)
         return render(
             request,
             "insurance/appointment_unconfirmed.html",
-            {"page": page, "rows": page.object_list, "base_query": ""},
+            {
+                "page": page,
+                "rows": page.object_list,
+                "base_query": "",
+                "expert_rows": list(experts[:EXPERT_ROWS]),
+                "expert_count": experts.count(),
+                "expert_rows_max": EXPERT_ROWS,
+            },
         )
+
+
+EXPERT_ROWS = 100  # the experts' unconfirmed visits shown beside the agencies' (the rest: the visit list)
 
 
 def _appointment_sections(user, f) -> list[tuple[str, list, list]]:
@@ -1024,3 +1047,200 @@ _base_file_sections = _file_sections
 
 def _file_sections(user, f) -> list[tuple[str, list, list]]:  # extends the file's sections above
     return _base_file_sections(user, f) + _appointment_sections(user, f)
+
+
+# ---- expert prevention visits (AQ 9010: a plan served by an expert)
+
+PREVENTION_VISIT = ObjectConfig(
+    model=PreventionVisit,
+    filterset=filters.PreventionVisitFilterSet,
+    form=None,  # recorded through PreventionVisitCreateView (actions.prevention_visit_record), never a generic form
+    columns=[
+        Column("enterprise", sort="enterprise__name", link=True),
+        Column("plan", label=_l("保单号"), sort="plan__policy__number"),
+        Column("expert", sort="expert__name"),
+        Column("visited_at", sort="visited_at"),
+        Column("hazard_count", label=_l("发现隐患数")),
+        Column("confirmed_at", sort="confirmed_at"),
+    ],
+    detail_fields=(
+        "plan",
+        "enterprise",
+        "expert",
+        "visited_at",
+        "template",
+        "findings",
+        "latitude",
+        "longitude",
+        "recorded_by",
+        "recorded_at",
+        "confirmed_at",
+        "confirmed_by",
+        "seq",
+        "content_hash",
+    ),
+    rows=lambda user, action: queries.prevention_visits(user, action),
+    ordering=("-visited_at", "-id"),
+    detail_template="insurance/preventionvisit_detail.html",
+    routes={"add": "insurance:preventionvisit_add"},
+)
+
+
+def _prevention_visit_context(request, visit):
+    return {
+        "results": visit.results.select_related("item"),
+        "photos": visit.photos.all(),
+        "hazards": list(visit.hazards.order_by("id")),
+        "can_confirm": actions.may_confirm_visit(request.user, visit),
+        "intact": chain.stored_digest(visit) == visit.content_hash,
+        "advance": not queries.unconfirmed_expert_visit_ids([visit.pk]),
+    }
+
+
+PREVENTION_VISIT.detail_context = _prevention_visit_context
+
+
+class PreventionVisitCreateView(LoginRequiredMixin, View):
+    """The expert's phone form (or the insurer's, on the expert's behalf): ``?plan=`` preselects a
+    plan, ``?template=`` the checklist whose items the form then lists."""
+
+    def setup_form(self, request, data=None, files=None):
+        if not request.user.has_perm("insurance.add_preventionvisit"):
+            raise PermissionDenied
+        today = timezone.localdate()
+        plans = (
+            actions.recordable_plans(request.user)
+            .filter(Policy.valid_on_q(today, "policy__"))
+            .select_related("policy", "policy__enterprise")
+            .order_by("policy__enterprise__name", "id")
+        )
+        source = data if data is not None else request.GET
+        ref = source.get("template") or ""
+        template = None
+        if ref:
+            if not str(ref).isdigit():
+                raise Http404
+            template = ChecklistTemplate.objects.filter(pk=ref).prefetch_related("items").first()
+            if template is None:
+                raise Http404
+        initial = {"plan": request.GET["plan"]} if str(request.GET.get("plan", "")).isdigit() else {}
+        return forms.PreventionVisitForm(data, files, plans=plans, template=template, initial=initial)
+
+    def render(self, request, form, status=200):
+        return render(request, "insurance/preventionvisit_form.html", {"form": form}, status=status)
+
+    def get(self, request):
+        return self.render(request, self.setup_form(request))
+
+    def post(self, request):
+        form = self.setup_form(request, request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                visit = actions.prevention_visit_record(
+                    actor=request.user,
+                    plan=d["plan"],
+                    visited_at=d["visited_at"],
+                    template=d["template"],
+                    results=form.results(),
+                    findings=d.get("findings") or "",
+                    photos=d.get("photos") or [],
+                    latitude=d.get("latitude"),
+                    longitude=d.get("longitude"),
+                )
+                messages.success(request, _("专家服务记录已保存，等待投保企业确认"))
+                return redirect(visit.get_absolute_url())
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errs in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errs)
+                else:
+                    form.add_error(None, exc.messages)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+        return self.render(request, form, status=400)
+
+
+class PreventionVisitConfirmView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        visit = get_visible_or_404(PreventionVisit, request.user, pk=pk)
+        try:
+            actions.prevention_visit_confirm(actor=request.user, visit=visit)
+            messages.success(request, _("已确认专家服务记录"))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(visit.get_absolute_url())
+
+
+class PreventionVisitPhotoView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        photo = PreventionVisitPhoto.objects.filter(pk=pk).first()
+        get_visible_or_404(PreventionVisit, request.user, pk=photo.visit_id if photo else 0)
+        return serve_stored_image(photo.file, name=photo.name)
+
+
+def _expert_plan_context(request, plan):
+    """A plan's detail page: its experts' visits beside the agency's."""
+    visits = list(queries.expert_visits(plan.policy)[:100])
+    return {
+        "expert_visits": visits,
+        "expert_unconfirmed": queries.unconfirmed_expert_visit_ids(v.pk for v in visits),
+        "can_record": _can_record(request, plan),
+    }
+
+
+def _can_record(request, plan) -> bool:
+    return actions.recordable_plans(request.user).filter(pk=plan.pk).exists()
+
+
+_plan_context_before_experts = PLAN.detail_context
+PLAN.detail_context = lambda request, plan: {
+    **_plan_context_before_experts(request, plan),
+    **_expert_plan_context(request, plan),
+}
+_policy_context_before_experts = POLICY.detail_context
+POLICY.detail_context = lambda request, policy: {
+    **_policy_context_before_experts(request, policy),
+    "expert_visits": list(queries.expert_visits(policy)[:50]),
+}
+
+
+def _expert_visit_sections(user, f) -> list[tuple[str, list, list]]:
+    """The insured's file: the experts' prevention visits (with hazards found and 未提前确认)."""
+    yn = {True: _("是"), False: _("否")}
+    flagged = queries.unconfirmed_expert_visit_ids(v.pk for _p, v in f["expert_visits"])
+    return [
+        (
+            _("专家服务记录"),
+            [
+                _("保单号"),
+                _("服务时间"),
+                _("服务专家"),
+                _("发现问题及建议"),
+                _("发现隐患数"),
+                _("企业确认"),
+                _("提前确认预约"),
+            ],
+            [
+                [
+                    p.number,
+                    timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
+                    v.expert.name,
+                    v.findings,
+                    v.hazard_count,
+                    yn[v.confirmed_at is not None],
+                    yn[v.pk not in flagged],
+                ]
+                for p, v in f["expert_visits"]
+            ],
+        )
+    ]
+
+
+_file_sections_before_experts = _file_sections
+
+
+def _file_sections(user, f) -> list[tuple[str, list, list]]:  # extends the file's sections again
+    sections = _file_sections_before_experts(user, f)
+    at = next((i for i, s in enumerate(sections) if s[0] == _("服务记录")), len(sections) - 1) + 1
+    return sections[:at] + _expert_visit_sections(user, f) + sections[at:]

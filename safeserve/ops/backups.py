@@ -76,7 +76,9 @@ def table_counts(using: str = "default") -> dict[str, int]:
 
 
 def chain_checksums() -> dict[str, str]:
-    """Per agency: SHA-256 over its visit records' (seq, previous hash, record hash) in order."""
+    """Per agency: SHA-256 over its visit records' (seq, previous hash, record hash) in order; and
+    the same per chain of every other app's tamper-evident records (``core.hooks.RECORD_CHAINS``)."""
+    from safeserve.core import hooks
     from safeserve.services.models import ServiceVisit
 
     sums: dict[str, hashlib._Hash] = {}
@@ -85,7 +87,10 @@ def chain_checksums() -> dict[str, str]:
     )
     for agency_id, seq, prev, content in rows.iterator(chunk_size=5000):
         sums.setdefault(f"visits/agency:{agency_id}", hashlib.sha256()).update(f"{seq}:{prev}:{content}\n".encode())
-    return {key: h.hexdigest() for key, h in sorted(sums.items())}
+    out = {key: h.hexdigest() for key, h in sums.items()}
+    for chain in hooks.RECORD_CHAINS.values():
+        out.update(chain.checksums())
+    return dict(sorted(out.items()))
 
 
 def _dump_database(dest: Path) -> str:

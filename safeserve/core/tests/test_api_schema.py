@@ -33,3 +33,18 @@ def test_schema_and_docs_need_login_when_debug_is_off(client_for, world, setting
 def test_schema_is_open_in_debug(client_for, settings):
     settings.DEBUG = True
     assert client_for("anon").get("/api/schema/?format=json").status_code == 200
+
+
+def test_expert_prevention_visits_are_documented_with_their_own_components(tmp_path):
+    """The experts' 安责险 prevention visits: read and record, under component names of their own."""
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    create = schema["paths"]["/api/v1/insurance/expert-visits/"]["post"]
+    assert {"201", "400", "403"} <= set(create["responses"])
+    names = set(schema["components"]["schemas"])
+    assert {
+        "InsurancePreventionVisit",
+        "InsurancePreventionVisitRecordRequest",
+        "InsurancePreventionVisitResultRequest",
+    } <= names

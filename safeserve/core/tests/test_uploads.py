@@ -125,6 +125,7 @@ DOORS = {
         "hazards/models.py",  # hazard photos, pending photos
         "assessment/models.py",  # objection files
         "associations/models.py",  # inspection campaign photos
+        "insurance/models.py",  # an expert's prevention visit photos (insurance.actions: verify_images, save_image)
         "credit/models.py",  # accident attachments, repair proofs; the decision PDF (rendered)
         "experts/models.py",  # the expert's opinion PDF (rendered by WeasyPrint, never uploaded)
         "inspections/models.py",  # support PDFs

@@ -20,6 +20,7 @@ def test_seed_makes_policies_plans_visits_and_resets(world, settings, tmp_path):
 
     Enterprise.objects.filter(pk=world["ent_a"].pk).update(industry=Industry.objects.get(code="C31"))  # mandatory
     User.objects.create(username="demo_agency", role=Role.AGENCY, agency=world["agency_a"])
+    User.objects.create(username="demo_expert", role=Role.EXPERT, expert=world["expert_a"])
     out = io.StringIO()
     counts = seed_insurance(random.Random(5), out, policies=2)
     assert Policy.objects.count() == counts["policies"] == 1  # ent_b; ent_a is left uninsured (85% of 1)
@@ -35,5 +36,12 @@ def test_seed_makes_policies_plans_visits_and_resets(world, settings, tmp_path):
 
     assert not ServiceContract.objects.filter(status="active", end_date__lt=timezone.localdate()).exists()
     assert list(queries.uninsured(world.user("county"), timezone.localdate())) == [world["ent_a"]]
+    # Expert-only plans record their visits through the insurance action (the expert's chain).
+    from django.core.management import call_command
+
+    from safeserve.insurance.models import PreventionVisit
+
+    assert PreventionVisit.objects.count() == counts["expert_visits"]
+    call_command("verify_records", stdout=io.StringIO())
     reset_insurance(out)
-    assert not Policy.objects.exists()
+    assert not Policy.objects.exists() and not PreventionVisit.objects.exists()

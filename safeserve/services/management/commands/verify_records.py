@@ -1,7 +1,10 @@
-"""Verify the hash chain of every agency's visit records; exit 1 if any record was changed outside the app."""
+"""Verify the hash chain of every agency's visit records, and every chain another app registered
+(``core.hooks.RECORD_CHAINS``, e.g. the experts' 安责险 prevention visits); exit 1 if any record was
+changed outside the app."""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from safeserve.core import hooks
 from safeserve.services.chain import verify_all
 
 
@@ -21,6 +24,13 @@ class Command(BaseCommand):
         report = verify_all(qs, check_files=not skip_files)
         for visit_id, agency_id, seq, reason in report.broken:
             self.stdout.write(f"BROKEN visit={visit_id} agency={agency_id} seq={seq}: {reason}")
-        self.stdout.write(f"checked {report.checked} records, {len(report.broken)} broken")
-        if not report.ok:
-            raise CommandError(f"{len(report.broken)} record(s) failed verification")
+        checked, broken = report.checked, len(report.broken)
+        if not agency:  # the other chains belong to no agency
+            for name, chain in sorted(hooks.RECORD_CHAINS.items()):
+                n, bad = chain.verify(not skip_files)
+                for record_id, key, seq, reason in bad:
+                    self.stdout.write(f"BROKEN {name}={record_id} chain={key} seq={seq}: {reason}")
+                checked, broken = checked + n, broken + len(bad)
+        self.stdout.write(f"checked {checked} records, {broken} broken")
+        if broken:
+            raise CommandError(f"{broken} record(s) failed verification")
