@@ -3,9 +3,11 @@
 agency_a with staff_a; plan_b: agency_b), one recorded visit each with no appointment (未提前确认),
 and one proposed appointment each."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
+
+from safeserve_dev.testkit import on_day
 
 
 def make_visit(world, plan, day, seq=None):
@@ -18,7 +20,7 @@ def make_visit(world, plan, day, seq=None):
         agency=agency,
         contract=plan.contract,
         enterprise=plan.policy.enterprise,
-        visited_at=timezone.make_aware(datetime.combine(day, time(10, 0))),
+        visited_at=on_day(day),
         findings="现场检查",
         seq=seq,
         content_hash=f"{seq:064d}",

@@ -6,9 +6,11 @@
 expert_b's visit of plan_b, recorded by an expert_b account made here (not a persona). Each has one
 photo (``xphoto_a``/``xphoto_b``)."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
+
+from safeserve_dev.testkit import on_day
 
 
 def record(world, actor, plan, *, days_ago: int = 3, problem: bool = False, **kw):
@@ -23,7 +25,7 @@ def record(world, actor, plan, *, days_ago: int = 3, problem: bool = False, **kw
     return prevention_visit_record(
         actor=actor,
         plan=plan,
-        visited_at=timezone.make_aware(datetime.combine(day, time(10, 0))),
+        visited_at=on_day(day),
         template=template,
         results=results,
         findings=kw.pop("findings", "专家现场检查，讲解安全操作规程"),

@@ -155,3 +155,15 @@ def earlier_today(**delta) -> datetime:
     now = timezone.now()
     midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
     return max(now - timedelta(**delta), midnight)
+
+
+def on_day(day, hour: int = 10, minute: int = 0) -> datetime:
+    """``day`` at hh:mm local time; on today, never later than now.
+
+    Actions refuse a visit in the future, and after 16:00 UTC "today 10:00" in Asia/Shanghai has not
+    come yet: a test that records something today must not depend on the hour it runs."""
+    at = timezone.make_aware(datetime.combine(day, time(hour, minute)))
+    now = timezone.now()
+    if at > now and timezone.localdate(now) == day:
+        at = max(now - timedelta(seconds=1), timezone.make_aware(datetime.combine(day, time.min)))
+    return at

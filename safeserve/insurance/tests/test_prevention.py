@@ -2,7 +2,7 @@
 services machinery, 保而不防 on a date, the fee ledger against the floor, complaints' deadlines, the
 insured's file, and the retention jobs that must not touch any of it."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,12 +16,13 @@ from safeserve.services import actions as service_actions
 from safeserve.services.choices import ContractStatus, PayerType
 from safeserve_dev.insurance_fixtures import make_policy
 from safeserve_dev.services_fixtures import all_ok, general_template, png
+from safeserve_dev.testkit import on_day
 
 TODAY = timezone.localdate()
 
 
 def _at(day: date):
-    return timezone.make_aware(datetime.combine(day, time(10, 0)))
+    return on_day(day)
 
 
 def _plan(world, policy, **kw):
