@@ -21,7 +21,7 @@ from safeserve.registry.models import Enterprise
 from safeserve.services.models import ServiceVisit
 
 from . import conf, documents, queries, transitions
-from .choices import ExtensionState, HazardLevel, HazardSource, HazardState, PhotoStage
+from .choices import ExtensionState, HazardLevel, HazardSource, HazardState, NoticeKind, PhotoStage
 from .models import (
     Hazard,
     HazardEvent,
@@ -588,6 +588,10 @@ def issuer_of(user) -> tuple[str, str]:
     """(issuer key, issuer organisation name): the numbering sequence a document takes its number in."""
     if user.role == Role.COUNTY:
         return "county", queries.org_name(user)
+    if user.role in FINDERS:  # an expert signs as a person; insurer staff for their insurer
+        link = "expert" if user.role == Role.EXPERT else "insurer"
+        if getattr(user, f"{link}_id", None):
+            return f"{link}:{getattr(user, f'{link}_id')}", queries.org_name(user)
     for link in ("town", "agency", "enterprise"):
         if user.role == link and getattr(user, f"{link}_id", None):
             return f"{link}:{getattr(user, f'{link}_id')}", queries.org_name(user)
@@ -615,11 +619,48 @@ def _issue_notice(*, actor, hazards, visit, stored) -> IssuedNotice:
         raise ValidationError(_("没有可签发整改文书的隐患"))
     for h in locked:
         _side_check(actor, h, "issue_notice")
+    rel = transitions.relations(actor, locked[0])
+    kind = next(transitions.ISSUED_KIND[r] for r in transitions.RELATIONS if r in rel)
+    return _number_and_store(actor=actor, locked=locked, kind=kind, visit=visit, stored=stored)
+
+
+# Who found hazards on a service of their own without holding hazard rights (hazard_report_found).
+FINDERS = {Role.EXPERT: HazardSource.EXPERT, Role.INSURER: HazardSource.INSURER}
+
+
+def hazard_issue_found_notice(*, actor, hazards) -> IssuedNotice:
+    """隐患整改建议书 for the hazards an expert or insurer staff has just found (``hazard_report_found``)
+    on a service the calling action authorised: the written notice to the insured that AQ 9010 asks
+    for, numbered in the expert's or the insurer's own sequence, stored and sent like any other. Only
+    open hazards the actor reported themselves, of one enterprise."""
+    stored = []
+    try:
+        return _issue_found_notice(actor=actor, hazards=hazards, stored=stored)
+    except BaseException:
+        for f in stored:
+            f.storage.delete(f.name)
+        raise
+
+
+@transaction.atomic
+def _issue_found_notice(*, actor, hazards, stored) -> IssuedNotice:
+    source = FINDERS.get(getattr(actor, "role", None))
+    ids = sorted(h.pk for h in hazards)
+    locked = list(
+        Hazard.objects.select_for_update(of=("self",))
+        .select_related("enterprise")
+        .filter(pk__in=ids, source=source, reported_by=actor, state__in=transitions.OPEN)
+        .order_by("pk")
+    )
+    if source is None or not ids or len(locked) != len(ids):
+        raise PermissionDenied(_("只能为本人在服务中发现的未闭环隐患签发整改建议书"))
+    return _number_and_store(actor=actor, locked=locked, kind=NoticeKind.ADVICE, visit=None, stored=stored)
+
+
+def _number_and_store(*, actor, locked, kind, visit, stored) -> IssuedNotice:
     enterprise = locked[0].enterprise
     if any(h.enterprise_id != enterprise.pk for h in locked):
         raise ValidationError(_("一份整改文书只能针对一家企业"))
-    rel = transitions.relations(actor, locked[0])
-    kind = next(transitions.ISSUED_KIND[r] for r in transitions.RELATIONS if r in rel)
     with translation.override("zh-hans"):  # the issuer's name on a legal document is Chinese
         key, org = issuer_of(actor)
     issued_at = timezone.now()

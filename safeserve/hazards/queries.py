@@ -41,10 +41,12 @@ def org_name(user) -> str:
     """The name of the organisation a user acts for (a document's issuer, a ledger's scope)."""
     if user.role == "county":
         return _("县应急管理局")
-    for link in ("town", "agency", "enterprise"):
+    for link in ("town", "agency", "enterprise", "insurer"):
         obj = getattr(user, link, None)
         if obj is not None and user.role == link:
             return obj.name + (_("安监办") if link == "town" else "")
+    if user.role == "expert" and getattr(user, "expert", None) is not None:
+        return _("安全生产专家 %(n)s") % {"n": user.expert.name}
     return ""
 
 

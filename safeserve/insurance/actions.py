@@ -22,7 +22,7 @@ from safeserve.core.audit import AuditAction, diff, record, snapshot
 from safeserve.core.identity import normalize_code
 from safeserve.core.workdays import due_date
 from safeserve.core.xlsx_import import RowError, choice_labels
-from safeserve.hazards.actions import hazard_report_found
+from safeserve.hazards.actions import hazard_issue_found_notice, hazard_report_found
 from safeserve.hazards.choices import HazardSource
 from safeserve.notifications.actions import notify
 from safeserve.notifications.queries import enterprise_users
@@ -761,6 +761,9 @@ def prevention_visit_record(
             )
         )
     visit.hazards.set(found)
+    if found:  # AQ 9010: the hazards found reach the insured as a written notice, issued with the record
+        visit.notice = hazard_issue_found_notice(actor=actor, hazards=found)
+        PreventionVisit.objects.filter(pk=visit.pk).update(notice=visit.notice)
     visit.refresh_from_db(fields=["visited_at", "recorded_at"])
     visit.content_hash = chain.stored_digest(visit)
     PreventionVisit.objects.filter(pk=visit.pk).update(content_hash=visit.content_hash)

@@ -688,6 +688,16 @@ class PreventionVisit(ScopedModel):
     )
     findings = models.TextField(_("发现问题及建议"), blank=True)
     hazards = models.ManyToManyField("hazards.Hazard", verbose_name=_("发现隐患"), blank=True, related_name="+")
+    # The written notice (隐患整改建议书) of the hazards found, issued with the record (AQ 9010).
+    notice = models.ForeignKey(
+        "hazards.IssuedNotice",
+        verbose_name=_("隐患整改建议书"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     recorded_by = models.ForeignKey(

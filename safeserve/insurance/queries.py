@@ -637,7 +637,7 @@ def prevention_visits(user, action: str = "view"):
     list shows in one query: the insured, the expert, the policy and the number of hazards found."""
     return (
         PreventionVisit.objects.visible_to(user, action)
-        .select_related("enterprise", "expert", "plan", "plan__policy", "plan__policy__insurer", "template")
+        .select_related("enterprise", "expert", "plan", "plan__policy", "plan__policy__insurer", "template", "notice")
         .annotate(hazard_count=Count("hazards", distinct=True))
     )
 

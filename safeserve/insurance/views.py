@@ -26,6 +26,7 @@ from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
 from safeserve.core.views import Column, ObjectConfig, ObjectEditView, bad_input, mark_download
 from safeserve.core.xlsx_import import FileError, RowError, read_rows
+from safeserve.hazards.models import IssuedNotice
 from safeserve.registry.models import Enterprise
 from safeserve.services.models import ChecklistTemplate
 
@@ -1094,6 +1095,11 @@ def _prevention_visit_context(request, visit):
         "can_confirm": actions.may_confirm_visit(request.user, visit),
         "intact": chain.stored_digest(visit) == visit.content_hash,
         "advance": not queries.unconfirmed_expert_visit_ids([visit.pk]),
+        # The notice is the insured's document: its number for everyone who reads the visit, the link
+        # only for those who may open it (the insured, its town, the county).
+        "notice": visit.notice,
+        "notice_open": visit.notice_id is not None
+        and IssuedNotice.objects.visible_to(request.user).filter(pk=visit.notice_id).exists(),
     }
 
 

@@ -145,6 +145,40 @@ def test_a_problem_becomes_a_hazard_of_the_insured_and_is_evaluated(w):
     assert actions.evaluation_figures(w["xpolicy"], timezone.localdate().year)["hazards_closed"] == 1
 
 
+def test_hazards_found_reach_the_insured_as_a_written_notice(w, client_for, django_capture_on_commit_callbacks):
+    """AQ 9010: hazards found on a prevention visit → a written notice to the insured. The expert's
+    隐患整改建议书 is numbered in the expert's own sequence, stored, and sent to the insured."""
+    from safeserve.hazards import actions as hazard_actions
+    from safeserve.hazards.models import IssuedNotice
+    from safeserve.notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = record(w, w.user("expert_a"), w["xplan"], problem=True)
+    notice = visit.notice
+    assert notice is not None and notice.kind == "advice" and notice.enterprise_id == w["ent_a"].pk
+    assert notice.issuer_key == f"expert:{w['expert_a'].pk}" and notice.seq == 1 and notice.sha256
+    assert set(notice.hazards.values_list("pk", flat=True)) == set(visit.hazards.values_list("pk", flat=True))
+    assert Notification.objects.filter(recipient=w.user("ent_a"), kind="hazard_notice").count() == 1
+    # A visit with nothing wrong issues nothing; the next notice takes the next number.
+    assert record(w, w.user("expert_a"), w["xplan"], days_ago=2).notice is None
+    assert record(w, w.user("expert_a"), w["xplan"], days_ago=1, problem=True).notice.seq == 2
+    # The insured opens it; the expert reads its number on the visit but not the insured's document.
+    assert client_for("ent_a").get(notice.get_absolute_url()).status_code == 200
+    page = client_for("expert_a").get(visit.get_absolute_url()).content.decode()
+    assert notice.number in page and notice.get_absolute_url() not in page
+    assert client_for("expert_a").get(notice.get_absolute_url()).status_code == 404
+    # Nobody issues one through this door for a hazard they did not find on such a service.
+    other = hazard_actions.hazard_report(  # the insured's own, not found by the expert
+        actor=w.user("ent_a"), enterprise=w["ent_a"], location="仓库", description="通道堵塞", responsible_person="李四"
+    )
+    for persona in ("insurer_a", "agency_a", "ent_a"):
+        with pytest.raises(PermissionDenied):
+            hazard_actions.hazard_issue_found_notice(actor=w.user(persona), hazards=[visit.hazards.get()])
+    with pytest.raises(PermissionDenied):
+        hazard_actions.hazard_issue_found_notice(actor=w.user("expert_a"), hazards=[other, visit.hazards.get()])
+    assert IssuedNotice.objects.count() == 2
+
+
 def test_the_insured_confirms_once(w, client_for):
     visit = record(w, w.user("expert_a"), w["xplan"])
     with pytest.raises(PermissionDenied):

@@ -209,8 +209,17 @@ def test_the_insured_file_holds_everything_and_exports_one_bundle(world, client_
     for text in ("PA-FILE", "隐患排查全覆盖", "配电箱未上锁", "排查服务费", "服务太少", "机械伤害"):
         assert text in page
     wb = load_workbook(io.BytesIO(c.get(reverse("insurance:insured_file_export", args=[world["ent_a"].pk])).getvalue()))
-    assert wb.sheetnames[:7] == ["保单", "服务计划", "服务记录", "费用台账", "投诉", "出险理赔", "年度评估"]
-    assert wb.sheetnames[7:] == ["服务预约", "未提前确认的服务记录"]  # AQ 9010 advance confirmation
+    assert wb.sheetnames[:8] == [
+        "保单",
+        "服务计划",
+        "服务记录",
+        "专家服务记录",
+        "费用台账",
+        "投诉",
+        "出险理赔",
+        "年度评估",
+    ]
+    assert wb.sheetnames[8:] == ["服务预约", "未提前确认的服务记录"]  # AQ 9010 advance confirmation
 
 
 def test_retention_jobs_never_purge_the_insurance_file(world):
