@@ -1,6 +1,6 @@
 // Visit form on a phone (CSP: no inline script). Choosing another checklist reloads its items;
 // "其余全部符合" answers only the items still unanswered; photos upload as soon as they are chosen
-// (so a refused submit keeps them); the position is asked for only when the user taps the button.
+// (so a refused submit keeps them). The position button is js/locate.js.
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("visit-form");
   if (!form) return;
@@ -110,32 +110,6 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     chosen.addEventListener("click", (e) => {
       if (e.target.dataset.action === "drop-photo") e.target.closest("figure").remove();
-    });
-  }
-
-  // Position: only on the user's tap (the browser asks for consent then).
-  const locate = form.querySelector("[data-action=locate]");
-  const status = form.querySelector("[data-testid=location-status]");
-  if (locate && status) {
-    locate.addEventListener("click", () => {
-      if (!navigator.geolocation) {
-        status.textContent = status.dataset.unsupported;
-        return;
-      }
-      navigator.geolocation.getCurrentPosition(
-        (pos) => {
-          const lat = pos.coords.latitude.toFixed(6);
-          const lng = pos.coords.longitude.toFixed(6);
-          document.getElementById("id_latitude").value = lat;
-          document.getElementById("id_longitude").value = lng;
-          document.getElementById("id_location_accuracy").value = Math.round(pos.coords.accuracy || 0);
-          status.textContent = `${status.dataset.done} ${lat}, ${lng} (±${Math.round(pos.coords.accuracy || 0)} m)`;
-        },
-        () => {
-          status.textContent = status.dataset.denied;
-        },
-        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
-      );
     });
   }
 
