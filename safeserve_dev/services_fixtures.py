@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from safeserve.services.choices import ContractStatus
 from safeserve.services.models import ChecklistTemplate, ContractEnterprise, ServiceContract
+from safeserve_dev.testkit import earlier_today
 
 
 def png(name="photo.png", colour=(200, 30, 30)) -> SimpleUploadedFile:
@@ -97,7 +98,7 @@ def extend_world(world):
         actor=world.user("agency_a"),
         contract=o["contract_live"],
         enterprise=world["ent_a"],
-        visited_at=timezone.now() - timedelta(hours=2),
+        visited_at=earlier_today(hours=2),
         staff=[world["staff_a"]],
         template=t,
         results=all_ok(t),
@@ -154,7 +155,7 @@ def _extend_world_b(world):
         actor=agency_b,
         contract=o["contract_live_b"],
         enterprise=o["ent_b"],
-        visited_at=timezone.now() - timedelta(hours=3),
+        visited_at=earlier_today(hours=3),
         staff=[o["staff_b"]],
         template=o["template_a"],
         results=all_ok(o["template_a"]),

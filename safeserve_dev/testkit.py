@@ -151,10 +151,15 @@ def earlier_today(**delta) -> datetime:
 
     Tests that compare a record's day with ``timezone.localdate()`` (a qualification that lapsed
     yesterday, a membership that ended yesterday) would otherwise put the record on yesterday when they
-    run in the first hour after midnight in Asia/Shanghai (16:00-17:00 UTC)."""
+    run in the first hours after midnight in Asia/Shanghai (from 16:00 UTC). Squeezed into the part of
+    today that has passed, a longer ``delta`` still gives an earlier moment (the order of records made
+    "two hours ago" and "three hours ago" holds at any hour)."""
     now = timezone.now()
     midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
-    return max(now - timedelta(**delta), midnight)
+    ago = timedelta(**delta)
+    if now - ago >= midnight:
+        return now - ago
+    return midnight + (now - midnight) / (1 + ago / timedelta(hours=1))
 
 
 def on_day(day, hour: int = 10, minute: int = 0) -> datetime:
