@@ -15,7 +15,7 @@ from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import storage_name
-from safeserve.services.choices import ItemResult
+from safeserve.services.models import ChecklistAnswer, EvidencePhoto
 
 
 class Membership(ScopedModel):
@@ -262,40 +262,20 @@ class MutualInspection(ScopedModel):
         return None
 
 
-class InspectionResult(models.Model):
+class InspectionResult(ChecklistAnswer):
     inspection = models.ForeignKey(MutualInspection, on_delete=models.CASCADE, related_name="results")
-    item = models.ForeignKey(
-        "services.ChecklistItem", verbose_name=_("检查项"), on_delete=models.PROTECT, related_name="+"
-    )
-    result = models.CharField(_("结果"), max_length=10, choices=ItemResult.choices)
-    note = models.CharField(_("说明"), max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["item__order", "item_id"]
+    class Meta(ChecklistAnswer.Meta):
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="inspection_item_once")]
-
-    def __str__(self):
-        return f"{self.item_id}:{self.result}"
 
 
 def inspection_photo_path(instance, filename):
     return storage_name("mutual", instance.sha256, filename)
 
 
-class InspectionPhoto(models.Model):
+class InspectionPhoto(EvidencePhoto):
     inspection = models.ForeignKey(MutualInspection, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(_("照片"), upload_to=inspection_photo_path, max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    name = models.CharField(_("文件名"), max_length=200, blank=True)
-    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
-    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.name or self.sha256
 
 
 class InspectionHazard(models.Model):

@@ -20,7 +20,8 @@ from safeserve.accounts.choices import Role
 from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import storage_name
-from safeserve.services.choices import ItemResult, ServiceItem
+from safeserve.services.choices import ServiceItem
+from safeserve.services.models import ChecklistAnswer, EvidencePhoto
 
 from .choices import AppointmentState, ComplaintState, EvaluationConclusion, HalfDay, PolicyStatus, SafetyHonour
 from .conf import PREVENTION_CEILING
@@ -760,40 +761,20 @@ class PreventionVisit(ScopedModel):
         return prevention_visit_scope(user, action)
 
 
-class PreventionVisitResult(models.Model):
+class PreventionVisitResult(ChecklistAnswer):
     visit = models.ForeignKey(PreventionVisit, on_delete=models.CASCADE, related_name="results")
-    item = models.ForeignKey(
-        "services.ChecklistItem", verbose_name=_("检查项"), on_delete=models.PROTECT, related_name="+"
-    )
-    result = models.CharField(_("结果"), max_length=10, choices=ItemResult.choices)
-    note = models.CharField(_("说明"), max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["item__order", "item_id"]
+    class Meta(ChecklistAnswer.Meta):
         constraints = [models.UniqueConstraint(fields=["visit", "item"], name="insurance_prevention_visit_item_once")]
-
-    def __str__(self):
-        return f"{self.item_id}:{self.result}"
 
 
 def prevention_photo_path(instance, filename):
     return storage_name("prevention", instance.sha256, filename)
 
 
-class PreventionVisitPhoto(models.Model):
+class PreventionVisitPhoto(EvidencePhoto):
     visit = models.ForeignKey(PreventionVisit, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(_("照片"), upload_to=prevention_photo_path, max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    name = models.CharField(_("文件名"), max_length=200, blank=True)
-    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
-    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.name or self.sha256
 
 
 __all__ = [

@@ -397,27 +397,26 @@ class VisitStaff(models.Model):
         return f"{self.servicevisit_id}:{self.agencystaff_id}"
 
 
-class VisitItemResult(models.Model):
-    visit = models.ForeignKey(ServiceVisit, on_delete=models.CASCADE, related_name="results")
+class ChecklistAnswer(models.Model):
+    """One checklist item answered on a record (an agency's visit, an expert's prevention visit, a
+    mutual inspection): the record's own model adds the link to its record and its unique constraint."""
+
     item = models.ForeignKey(ChecklistItem, verbose_name=_("检查项"), on_delete=models.PROTECT, related_name="+")
     result = models.CharField(_("结果"), max_length=10, choices=ItemResult.choices)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["item__order", "item_id"]
-        constraints = [models.UniqueConstraint(fields=["visit", "item"], name="visit_item_once")]
 
     def __str__(self):
         return f"{self.item_id}:{self.result}"
 
 
-def visit_photo_path(instance, filename):
-    return storage_name("visits", instance.sha256, filename)
+class EvidencePhoto(models.Model):
+    """A photo kept as evidence of a record: its SHA-256 (covered by the record's hash), name, and the
+    time and place read from its EXIF. The record's model adds the link and ``file`` (its folder)."""
 
-
-class VisitPhoto(models.Model):
-    visit = models.ForeignKey(ServiceVisit, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(_("照片"), upload_to=visit_photo_path, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     name = models.CharField(_("文件名"), max_length=200, blank=True)
     # Read from the photo's EXIF when present (and kept in the stored file, which the hash covers).
@@ -426,10 +425,27 @@ class VisitPhoto(models.Model):
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["id"]
 
     def __str__(self):
         return self.name or self.sha256
+
+
+class VisitItemResult(ChecklistAnswer):
+    visit = models.ForeignKey(ServiceVisit, on_delete=models.CASCADE, related_name="results")
+
+    class Meta(ChecklistAnswer.Meta):
+        constraints = [models.UniqueConstraint(fields=["visit", "item"], name="visit_item_once")]
+
+
+def visit_photo_path(instance, filename):
+    return storage_name("visits", instance.sha256, filename)
+
+
+class VisitPhoto(EvidencePhoto):
+    visit = models.ForeignKey(ServiceVisit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("照片"), upload_to=visit_photo_path, max_length=200)
 
 
 def pending_photo_path(instance, filename):

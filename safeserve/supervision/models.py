@@ -14,6 +14,7 @@ from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
 from safeserve.core.uploads import storage_name
 from safeserve.registry.choices import ServiceType
+from safeserve.services.models import EvidencePhoto
 
 from .choices import (
     CheckerKind,
@@ -330,20 +331,9 @@ def recheck_photo_path(instance, filename):
     return storage_name("rechecks", instance.sha256, filename)
 
 
-class ReCheckPhoto(models.Model):
+class ReCheckPhoto(EvidencePhoto):
     recheck = models.ForeignKey(ReCheck, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(_("照片"), upload_to=recheck_photo_path, max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    name = models.CharField(_("文件名"), max_length=200, blank=True)
-    taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
-    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        return self.name or self.sha256
 
 
 class MisconductFinding(ScopedModel):
