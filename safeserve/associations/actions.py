@@ -19,6 +19,7 @@ from safeserve.registry.models import Association, Enterprise
 from safeserve.services.actions import unanswered_message
 from safeserve.services.chain import GENESIS, digest
 from safeserve.services.choices import ItemResult
+from safeserve.services.evidence import store_answers_and_photos
 
 from .models import (
     Campaign,
@@ -250,16 +251,14 @@ def inspection_record(
     )
     inspection.full_clean()
     inspection.save()
-    InspectionResult.objects.bulk_create(
-        [
-            InspectionResult(inspection=inspection, item_id=i, result=r, note=(n or "").strip())
-            for i, (r, n) in results.items()
-        ]
+    store_answers_and_photos(
+        inspection,
+        link="inspection",
+        results=results,
+        images=images,
+        answer_model=InspectionResult,
+        photo_model=InspectionPhoto,
     )
-    for image in images:
-        photo = InspectionPhoto(inspection=inspection, **image.evidence())
-        uploads.save_image(photo.file, image)
-        photo.save()
     responsible = inspected.safety_manager or inspected.legal_representative
     for item in items:
         res, note = results[item.pk]

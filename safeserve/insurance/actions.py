@@ -29,6 +29,7 @@ from safeserve.notifications.queries import enterprise_users
 from safeserve.registry.models import Enterprise, Expert
 from safeserve.services.chain import GENESIS
 from safeserve.services.choices import ContractStatus, ItemResult, PayerType
+from safeserve.services.evidence import store_answers_and_photos
 from safeserve.services.models import ContractEnterprise, ContractStaff, ServiceContract
 
 from . import chain, rules
@@ -730,16 +731,14 @@ def prevention_visit_record(
     )
     visit.full_clean()
     visit.save()
-    PreventionVisitResult.objects.bulk_create(
-        [
-            PreventionVisitResult(visit=visit, item_id=i, result=r, note=(n or "").strip())
-            for i, (r, n) in results.items()
-        ]
+    store_answers_and_photos(
+        visit,
+        link="visit",
+        results=results,
+        images=images,
+        answer_model=PreventionVisitResult,
+        photo_model=PreventionVisitPhoto,
     )
-    for image in images:
-        photo = PreventionVisitPhoto(visit=visit, **image.evidence())
-        uploads.save_image(photo.file, image)
-        photo.save()
     enterprise = policy.enterprise
     responsible = enterprise.safety_manager or enterprise.legal_representative or "—"
     source = HazardSource.EXPERT if actor.role == Role.EXPERT else HazardSource.INSURER
