@@ -220,7 +220,14 @@ def reset_services(stdout=None):
     """Delete seeded hazards, visits and contracts (children first), so the registry can be reset."""
     from django.db import transaction
 
-    from safeserve.hazards.models import Hazard, HazardEvent, HazardPhoto, RemediationPlan
+    from safeserve.hazards.models import (
+        Hazard,
+        HazardEvent,
+        HazardExtension,
+        HazardPhoto,
+        IssuedNotice,
+        RemediationPlan,
+    )
     from safeserve.services.models import (
         ContractEnterprise,
         ServiceContract,
@@ -232,6 +239,8 @@ def reset_services(stdout=None):
 
     with transaction.atomic():
         for model in (
+            IssuedNotice,  # issued by demo users and pointing at visits (PROTECT): before both
+            HazardExtension,
             HazardPhoto,
             HazardEvent,
             RemediationPlan,
