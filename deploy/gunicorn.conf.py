@@ -5,6 +5,7 @@ Everything comes from the environment so one file serves a laptop and a county s
   WEB_CONCURRENCY        worker processes (default: 2 per core, at least 2, at most 8)
   WEB_THREADS            threads per worker (default 4: pages wait on the database more than on the CPU)
   WEB_TIMEOUT            seconds before a stuck worker is replaced (default 60)
+  WEB_MAX_REQUESTS       requests after which a worker is replaced (default 100,000; 0: never)
 """
 
 import multiprocessing
@@ -17,12 +18,28 @@ worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then so a slow leak in a library never becomes an outage.
-max_requests = 5000
-max_requests_jitter = 500
+# Load SafeServe once in the master and fork the workers from it: a worker that is replaced starts
+# at once instead of importing Django again (about 2 s of CPU each, with its caches cold). Nothing
+# opens a database connection or a thread at import, so nothing is shared across the fork. The cost:
+# `kill -HUP` no longer loads new code; restart the service to deploy (docs/deployment.md).
+preload_app = True
+# Recycle workers now and then so a slow leak in a library never becomes an outage. Rarely: at 200
+# requests a second, 5,000 replaced a worker every 100 s, and each replacement stalled the readers on
+# its connections (docs/benchmarks.md).
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 # Requests are logged by SafeServe itself, one line each with latency and user (safeserve.ops.requestlog).
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("WEB_LOG_LEVEL", "warning")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "safeserve-web"
+
+
+def when_ready(server):
+    """The master has loaded SafeServe (preload_app): compile the templates and load the translations
+    once, before the workers are forked, so none of them does it during its first requests."""
+    from safeserve.ops.warmup import warm
+
+    figures = warm()
+    server.log.info("warmed %(templates)s templates in %(seconds)s s", figures)

@@ -14,7 +14,7 @@ TARGETS = json.loads(os.environ.get("PORTAL_TARGETS", '{"agencies": [], "cases":
 
 
 class Reader(FastHttpUser):
-    wait_time = constant_throughput(1)
+    wait_time = constant_throughput(float(os.environ.get("PORTAL_READER_RATE", "1")))
 
     def get(self, url, name):
         with self.client.get(url, name=name, catch_response=True) as r:

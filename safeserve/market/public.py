@@ -11,10 +11,14 @@ X-Frame-Options, Cache-Control), so sessions, locale, CSRF, authentication, mess
 run for a newspaper's worth of readers. The middleware outside it still runs on every answer: the
 Prometheus request counts, the request log line, the security headers and the CSP header. The whole
 responses live in the ``portal`` cache, in each process's memory (a hit from there costs half of one
-from Redis; docs/benchmarks.md); the HTML cached by ``public_page`` for signed-in readers stays in the
-default (shared) cache.
+from Redis; docs/benchmarks.md), backed by the default (shared) cache so that a page another worker has
+rendered is not rendered again; the HTML cached by ``public_page`` for signed-in readers stays in the
+default cache only.
 """
 
+import threading
+import time
+import zlib
 from functools import lru_cache, wraps
 
 from django.conf import settings
@@ -82,7 +86,24 @@ def _resolves_to_public_page(resolver, path_info: str) -> bool:
         return False
 
 
+LOCKS = tuple(threading.Lock() for _ in range(64))  # striped by key: one render per page at a time
+
+
+def _lock_for(key: str) -> threading.Lock:
+    return LOCKS[zlib.crc32(key.encode()) % len(LOCKS)]
+
+
 class PublicPageCacheMiddleware:
+    """Two tiers: this process's memory (``portal``), then the shared cache, so a page is rendered about
+    once per period for all the workers, not once per worker. An entry is kept in memory twice as long
+    as it is fresh. When it has gone stale, the first request renders the page again while the others
+    in this process get the stale copy; when there is no copy at all, the others wait for that one
+    render (at most ``WAIT`` seconds) instead of each rendering the same page. Without this, the
+    directory expiring under 200 requests a second was rendered by every thread at once and stalled
+    the process for a second (docs/benchmarks.md)."""
+
+    WAIT = 10
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -99,12 +120,35 @@ class PublicPageCacheMiddleware:
         key = f"market:response:{request_language(request)}:{request.get_full_path()}"
         pages = caches["portal"]
         hit = pages.get(key)
-        if hit is not None:
-            content, headers = hit
-            response = HttpResponse(content)
-            for name, value in headers:
-                response.headers[name] = value
-            return response
+        if hit is not None and hit[2] > time.time():
+            return self._answer(hit)
+        lock = _lock_for(key)
+        if hit is not None:  # stale: refresh once, serve the stale copy meanwhile
+            if not lock.acquire(blocking=False):
+                return self._answer(hit)
+        elif not lock.acquire(timeout=self.WAIT):
+            return self._render(request, key, pages, seconds)
+        try:
+            hit = pages.get(key)
+            if hit is not None and hit[2] > time.time():  # rendered while this request waited
+                return self._answer(hit)
+            shared = cache.get(key)  # rendered by another process (the shared cache: Redis at scale)
+            if shared is not None and shared[2] > time.time():
+                pages.set(key, shared, 2 * seconds)
+                return self._answer(shared)
+            return self._render(request, key, pages, seconds)
+        finally:
+            lock.release()
+
+    @staticmethod
+    def _answer(hit) -> HttpResponse:
+        content, headers, _ = hit
+        response = HttpResponse(content)
+        for name, value in headers:
+            response.headers[name] = value
+        return response
+
+    def _render(self, request, key, pages, seconds):
         setattr(request, FAST, True)
         response = self.get_response(request)
         if (
@@ -114,5 +158,7 @@ class PublicPageCacheMiddleware:
             and not response.streaming
             and response.get("Cache-Control", "").startswith("public")
         ):
-            pages.set(key, (response.content, list(response.items())), seconds)
+            entry = (response.content, list(response.items()), time.time() + seconds)
+            pages.set(key, entry, 2 * seconds)
+            cache.set(key, entry, seconds)
         return response

@@ -104,8 +104,9 @@ def directory(
     grades = hooks.credit_grades("agency", agency_ids)
     yearly = hooks.agency_yearly_grades(agency_ids)
     notices = hooks.agencies_with_notice(agency_ids, on)
-    served = service_queries.enterprises_served_by_agency(on)
-    ratings = service_queries.rating_by_agency()
+    some = None if ids is None else agency_ids  # a page or a comparison counts only its own agencies
+    served = service_queries.enterprises_served_by_agency(on, some)
+    ratings = service_queries.rating_by_agency(some)
     staff_counts: dict[int, int] = {}
     for person in AgencyStaff.objects.filter(agency_id__in=agency_ids, is_active=True, is_registered_engineer=True):
         if person.is_qualified_on(on):

@@ -49,20 +49,21 @@ def covered_by_contract(enterprise_ids, on_date: date | None = None):
     return links.values("enterprise_id")
 
 
-def enterprises_served_by_agency(on_date: date | None = None) -> dict[int, int]:
-    """{agency id: enterprises it serves under a contract in force on the date} (the public directory)."""
+def enterprises_served_by_agency(on_date: date | None = None, agency_ids=None) -> dict[int, int]:
+    """{agency id: enterprises it serves under a contract in force on the date} (the public directory);
+    only the agencies in ``agency_ids`` when given (an agency's page counts its own contracts only)."""
     on_date = on_date or timezone.localdate()
-    rows = (
-        ContractEnterprise.objects.filter(_covering(on_date))
-        .values("contract__agency_id")
-        .annotate(n=Count("enterprise_id", distinct=True))
-    )
+    rows = ContractEnterprise.objects.filter(_covering(on_date))
+    if agency_ids is not None:
+        rows = rows.filter(contract__agency_id__in=agency_ids)
+    rows = rows.values("contract__agency_id").annotate(n=Count("enterprise_id", distinct=True))
     return {r["contract__agency_id"]: r["n"] for r in rows}
 
 
-def rating_by_agency() -> dict[int, tuple[float, int]]:
-    """{agency id: (average enterprise rating 1–5, number of ratings)}."""
-    rows = VisitRating.objects.values("agency_id").annotate(avg=Avg("score"), n=Count("id"))
+def rating_by_agency(agency_ids=None) -> dict[int, tuple[float, int]]:
+    """{agency id: (average enterprise rating 1–5, number of ratings)}, for ``agency_ids`` when given."""
+    rows = VisitRating.objects.all() if agency_ids is None else VisitRating.objects.filter(agency_id__in=agency_ids)
+    rows = rows.values("agency_id").annotate(avg=Avg("score"), n=Count("id"))
     return {r["agency_id"]: (round(float(r["avg"]), 2), r["n"]) for r in rows}
 
 
