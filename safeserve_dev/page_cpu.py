@@ -131,6 +131,10 @@ def run(*, n: int, only: str, profile: str, out) -> None:
                 s = io.StringIO()
                 pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(60)
                 pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(40)
+                if os.environ.get("PAGE_CPU_CALLEES"):
+                    pstats.Stats(prof, stream=s).sort_stats("cumulative").print_callees(os.environ["PAGE_CPU_CALLEES"])
+                if os.environ.get("PAGE_CPU_CALLERS"):
+                    pstats.Stats(prof, stream=s).sort_stats("cumulative").print_callers(os.environ["PAGE_CPU_CALLERS"])
                 out.write(f"cProfile of {name} as {r} ({url}), {n} requests\n{s.getvalue()}")
                 return
         raise SystemExit(f"no page {profile!r}")

@@ -48,11 +48,14 @@ def shell(request):
         active = request.path == url if route == "home" else request.path.startswith(url)
         item = {"url": url, "label": label, "active": active}
         if group:
-            if group[0] not in groups:
-                groups[group[0]] = {"label": group[0], "children": [], "active": False}
-                items.append(groups[group[0]])
-            groups[group[0]]["children"].append(item)
-            groups[group[0]]["active"] |= active
+            # Keyed by the label's text, translated once per item: a lazy label used as the key was
+            # translated again on every hash and comparison (~300 translations a page).
+            key = str(group[0])
+            if key not in groups:
+                groups[key] = {"label": group[0], "children": [], "active": False}
+                items.append(groups[key])
+            groups[key]["children"].append(item)
+            groups[key]["active"] |= active
         else:
             items.append(item)
     scope = None

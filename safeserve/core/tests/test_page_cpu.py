@@ -83,3 +83,18 @@ def test_the_menu_reads_the_same_permissions_as_has_perm(world):
         granted = user.get_all_permissions()
         for perm in perms:
             assert user.has_perm(perm) == ((user.is_active and user.is_superuser) or perm in granted), (user, perm)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_menu_groups_declared_by_several_apps_form_one_dropdown_in_each_language(world, lang):
+    """Apps each write their own _("社会化服务") for a group; the menu merges them by text, once."""
+    c = Client()
+    c.force_login(world.user("county"))
+    resp = c.get(reverse("home"), HTTP_ACCEPT_LANGUAGE=lang)
+    groups = [item for item in resp.context["nav_items"] if "children" in item]
+    labels = [str(g["label"]) for g in groups]
+    assert len(labels) == len(set(labels)) >= 4, labels
+    services = next(g for g in groups if str(g["label"]) in ("社会化服务", "Socialized services"))
+    urls = {child["url"] for child in services["children"]}
+    assert {reverse("services:servicecontract_list"), reverse("coverage:overview")} <= urls, urls
