@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -175,3 +176,23 @@ def cell(obj, column, user):
         badge = column.badge.get(raw) if isinstance(raw, str) else None
         badge = badge or column.badge.get(text)
     return text, badge
+
+
+def table_cells(rows) -> str:
+    """``<tr><td>…</td>…</tr>`` for rows of plain values (text escaped; numbers as the template would
+    write them without a thousands separator). A statistics table of 500 rows × 7 cells written by a
+    template loop cost 3,500 node renders and number localisations, most of the page's CPU."""
+    out = []
+    for row in rows:
+        out.append("<tr>")
+        for value in row:
+            out.append("<td>")
+            if value is None:
+                pass
+            elif isinstance(value, int) and not isinstance(value, bool):
+                out.append(str(value))
+            else:
+                out.append(escape(str(value)))
+            out.append("</td>")
+        out.append("</tr>")
+    return mark_safe("".join(out))  # every value above is escaped or an int

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views import View
 
+from safeserve.core.display import table_cells
 from safeserve.core.excel import Sheet, heading_lines, workbook_response
 from safeserve.core.scoping import get_visible_or_404
 from safeserve.core.uploads import serve_stored_image
@@ -509,6 +510,7 @@ class StatisticsView(LoginRequiredMixin, View):
             {
                 "stats": stats,
                 "shown": stats["rows"][:500],  # the county by enterprise is 20,000 rows: the export has them all
+                "body": table_cells(stats["rows"][:500]),
                 "year": year,
                 "quarter": quarter,
                 "by": by,
