@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safeserve.accounts.choices import Role
 from safeserve.core import hooks
+from safeserve.core.fasturl import reverse_ints
 from safeserve.core.identity import validate_credit_code, validate_id_number
 from safeserve.core.models import ScopedModel, choice_labels
 from safeserve.core.scoping import ALL
@@ -184,7 +185,7 @@ class Enterprise(ScopedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("registry:enterprise_detail", args=[self.pk])
+        return reverse_ints("registry:enterprise_detail", self.pk)  # named on every row of many lists
 
     def clean(self):
         from django.core.exceptions import ValidationError
