@@ -1,11 +1,12 @@
 """Demo hazards (bulk): a mix of levels, sources and states, some overdue, with their timeline events."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 
 from safeserve.hazards.choices import HazardLevel, HazardSource, HazardState
 from safeserve.hazards.models import Hazard, HazardEvent, MajorHazardCriterion, RemediationPlan
+from safeserve_dev.testkit import on_day
 
 BATCH = 5000
 PLACES = ["冲压车间", "抛光车间", "配电房", "仓库", "喷漆房", "锅炉房", "除尘器", "叉车通道", "危化品库", "宿舍楼"]
@@ -42,7 +43,7 @@ def seed_hazards(rng, enterprises, visits, n: int) -> int:
             state = HazardState.CLOSED if r < 0.9 else rng.choice([HazardState.RECTIFYING, HazardState.AWAITING])
         else:
             state = rng.choice([HazardState.REPORTED, HazardState.RECTIFYING, HazardState.AWAITING, HazardState.CLOSED])
-        at = timezone.make_aware(datetime.combine(found, time(rng.randint(8, 17), rng.randint(0, 59))))
+        at = on_day(found, rng.randint(8, 17), rng.randint(0, 59))  # before 08:00, today's are earlier
         closed = min(at + timedelta(days=rng.randint(1, 20)), now) if state == HazardState.CLOSED else None
         objs.append(
             Hazard(
@@ -72,6 +73,9 @@ def seed_hazards(rng, enterprises, visits, n: int) -> int:
         chunk = Hazard.objects.bulk_create(objs[start : start + BATCH])
         events, plans = [], []
         for h in chunk:
+            # Each step after the one before and not after now (nor after the closing).
+            started = min(h.reported_at + timedelta(hours=2), h.closed_at or now)
+            submitted = max(started, min((h.closed_at or h.reported_at + timedelta(days=3)) - timedelta(hours=1), now))
             events.append(
                 HazardEvent(
                     hazard_id=h.pk, action="report", to_state=HazardState.REPORTED, actor_name="seed", at=h.reported_at
@@ -85,7 +89,7 @@ def seed_hazards(rng, enterprises, visits, n: int) -> int:
                         from_state="reported",
                         to_state="rectifying",
                         actor_name="seed",
-                        at=h.reported_at + timedelta(hours=2),
+                        at=started,
                     )
                 )
             if h.state in (HazardState.AWAITING, HazardState.CLOSED):
@@ -96,7 +100,7 @@ def seed_hazards(rng, enterprises, visits, n: int) -> int:
                         from_state="rectifying",
                         to_state="awaiting",
                         actor_name="seed",
-                        at=(h.closed_at or h.reported_at + timedelta(days=3)) - timedelta(hours=1),
+                        at=submitted,
                     )
                 )
             if h.state == HazardState.CLOSED:

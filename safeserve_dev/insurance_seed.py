@@ -30,6 +30,7 @@ from safeserve.insurance.models import (
 from safeserve.registry.models import Agency, AgencyStaff, Enterprise, Expert, Industry, Insurer
 from safeserve.services.choices import ContractStatus, PayerType
 from safeserve.services.models import ContractEnterprise, ServiceContract
+from safeserve_dev.testkit import on_day
 
 POLICIES = 1500
 # GB/T 4754 codes of the mandatory industries of the 2025 measures present in the demo register:
@@ -357,7 +358,7 @@ def _appointments(rng, plans, demo_agency, today, limit: int = 12) -> int:
     mine = [p for p in plans if p.agency_id == demo_agency.agency_id and p.contract_id and p.policy.status == "active"]
     if not mine:
         return 0
-    answered = timezone.make_aware(datetime.combine(today, time(10, 0)))
+    answered = on_day(today, 10)  # before 10:00, a moment earlier today
     rows = []
 
     def add(plan, day, state, **kw):

@@ -6,7 +6,7 @@ when there are not enough enterprises. Everything is bulk-inserted; visit hashes
 as ``actions.visit_record`` does, so ``manage.py verify_records`` passes on seeded data.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from safeserve.services.models import (
     VisitItemResult,
     VisitRating,
 )
-from safeserve_dev.testkit import make_id_number
+from safeserve_dev.testkit import make_id_number, on_day
 
 BATCH = 5000
 FINDINGS = [
@@ -154,7 +154,7 @@ def seed_services(rng, enterprises, agencies, scale: float = 1.0, *, contracts=N
         c, e = rng.choice(live)
         span = max(1, (min(c.end_date, today) - c.start_date).days)
         day = c.start_date + timedelta(days=rng.randint(0, span))
-        at = timezone.make_aware(datetime.combine(day, time(rng.randint(8, 16), rng.randint(0, 59))))
+        at = on_day(day, rng.randint(8, 16), rng.randint(0, 59))  # before 08:00, today's visits are earlier
         plan.append((at, c, e))
     plan.sort(key=lambda p: (p[1].agency_id, p[0]))
     # Continue each agency's existing chain from its highest sequence number.
@@ -183,7 +183,7 @@ def seed_services(rng, enterprises, agencies, scale: float = 1.0, *, contracts=N
             template=template if use_template else None,
             findings=rng.choice(FINDINGS),
             signed_by=e.safety_manager or e.legal_representative,
-            signed_at=at + timedelta(hours=1),
+            signed_at=min(at + timedelta(hours=1), timezone.now()),
             seq=seq + 1,
             prev_hash=prev,
         )

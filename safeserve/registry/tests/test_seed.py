@@ -1,13 +1,18 @@
 """seed_demo, load_reference, the industry migration and the benchmark command, end to end."""
 
 import re
+from datetime import datetime
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F, Q
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from safeserve.accounts.choices import Role
 from safeserve.accounts.demo import DEMO_PASSWORD
@@ -229,3 +234,25 @@ def test_reset_clears_a_demo_with_accounts_whose_officers_froze_draws_and_made_s
     seed("--enterprises", "80", "--seed", "5", "--agencies", "6", "--experts", "12", "--reset")
     assert m.Enterprise.objects.count() == 80
     assert User.objects.filter(username="demo_county").exists()
+
+
+@override_settings(DEBUG=True)  # demo accounts: the demo agency's appointments
+def test_seeded_records_are_never_in_the_future_even_before_office_hours():
+    """Demo visits, hazards and appointment answers fall in office hours (08:00 to 17:00) of past days
+    and of today. Seeded at 05:50 in Asia/Shanghai, today's office hours have not come yet: nothing
+    may be recorded after now, nor a hazard closed before it was reported."""
+    from safeserve.hazards.models import Hazard, HazardEvent
+    from safeserve.insurance.models import Appointment
+    from safeserve.services.models import ServiceVisit
+
+    early = datetime(2026, 12, 2, 5, 50, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(early, tick=False):
+        seed("--enterprises", "300", "--seed", "3", "--agencies", "8", "--experts", "20")
+        now = timezone.now()
+        today = [v for v in ServiceVisit.objects.all() if timezone.localdate(v.visited_at) == timezone.localdate()]
+        assert today, "the seed makes visits on today (else this test proves nothing)"
+        assert Appointment.objects.filter(answered_at__date=timezone.localdate()).exists()
+        assert not ServiceVisit.objects.filter(Q(visited_at__gt=now) | Q(signed_at__gt=now)).exists()
+        assert not Hazard.objects.filter(Q(reported_at__gt=now) | Q(closed_at__lt=F("reported_at"))).exists()
+        assert not HazardEvent.objects.filter(at__gt=now).exists()
+        assert not Appointment.objects.filter(answered_at__gt=now).exists()
