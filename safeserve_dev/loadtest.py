@@ -179,8 +179,12 @@ class CpuSampler:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self):
+        # A process already running at the first sample counts from there; one that appears later
+        # started inside the phase and counts from zero. (Deciding "first sample" inside the loop
+        # counted every process but one from zero: their CPU since they started, not in the phase.)
+        initial = not self.last
         for pid, (group, secs) in _cpu_by_pid().items():
-            self.first.setdefault(pid, secs if pid in self.last or not self.last else 0.0)
+            self.first.setdefault(pid, secs if initial else 0.0)
             self.last[pid] = (group, secs)
 
     def _run(self):
