@@ -82,8 +82,7 @@ MIDDLEWARE = [
     # A cached public page for a reader without a session is answered here, before sessions, locale,
     # CSRF and authentication; everything above still applies to it (docs/decisions/0039-public-portal.md).
     "safeserve.market.public.PublicPageCacheMiddleware",
-    # Django's, writing the session row when it changed or once a minute, not on every request.
-    "safeserve.accounts.sessions.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,11 +154,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions expire after 8 idle hours (a working day) and when the browser closes. The idle clock is
-# moved on at most once a SAFESERVE_SESSION_TOUCH_SECONDS (safeserve/accounts/sessions.py).
+# Sessions expire after 8 idle hours (a working day) and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SAFESERVE_SESSION_SECONDS", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = False
-SAFESERVE_SESSION_TOUCH_SECONDS = int(os.environ.get("SAFESERVE_SESSION_TOUCH_SECONDS", "60"))
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Login throttling: 5 failures lock the username+IP pair for 15 minutes.
