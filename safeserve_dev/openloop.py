@@ -11,6 +11,7 @@ or a busy connection counts in full. One asyncio loop, raw HTTP/1.1: a few per c
 
 import asyncio
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -108,5 +109,19 @@ def run(base: str, pick, *, rate: float, readers: int, duration: float, seed: in
         await asyncio.gather(*(_reader(base, pick, rate / readers, until, result, rngs[i]) for i in range(readers)))
         result.elapsed = time.monotonic() - t0
 
-    asyncio.run(main())
+    # In a thread of its own: the caller's thread may already run an event loop (a test process that
+    # drives a browser through Playwright's sync API does).
+    failure = []
+
+    def loop():
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # re-raised in the caller
+            failure.append(exc)
+
+    worker = threading.Thread(target=loop, name="openloop")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
     return result

@@ -33,8 +33,8 @@ def warm() -> dict:
     t0 = time.perf_counter()
     compiled = 0
     for lang, _ in settings.LANGUAGES:
-        with translation.override(lang):
-            translation.gettext("SafeServe")  # loads the catalogue of every app for this language
+        with translation.override(lang):  # activating a language loads the catalogue of every app
+            translation.get_language()
     resolver = get_resolver()
     resolver.reverse_dict  # noqa: B018 - populates the reverse lookups once, in the master
     for engine in engines.all():
