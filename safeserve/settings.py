@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A successful write makes the session's next home page count its figures again (core.home).
+    "safeserve.core.home.HomeFreshnessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "safeserve.core.middleware.FriendlyErrorPagesMiddleware",
     "safeserve.accounts.middleware.MustChangePasswordMiddleware",
@@ -462,6 +464,10 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
+
+# Seconds a login session keeps its home page's figures (core.home; ADR 0047). The page says when they
+# were counted and offers 刷新; the session's own writes count them again at once. 0: count every time.
+SAFESERVE_HOME_CACHE_SECONDS = int(os.environ.get("SAFESERVE_HOME_CACHE_SECONDS", "60"))
 
 # Notification channels: "log", "email", "webhook" (an SMS gateway sits behind a webhook), or a dotted path.
 SAFESERVE_NOTIFY_CHANNELS = env_list("SAFESERVE_NOTIFY_CHANNELS", "log")

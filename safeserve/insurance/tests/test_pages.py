@@ -72,7 +72,8 @@ def _grow(world, n, offset):
         ("insurer_a", "insurance:preventionplan_list", {}),
         ("insurer_a", "insurance:complaint_list", {}),
         ("county", "insurance:insured_file", None),
-        ("insurer_a", "home", {}),
+        # 刷新: the home page counts again rather than reuse the session's figures (ADR 0047).
+        ("insurer_a", "home", {"refresh": "1"}),
     ],
 )
 def test_query_counts_do_not_grow_with_the_data(world, client_for, persona, route, query):
