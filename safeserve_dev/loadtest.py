@@ -324,9 +324,69 @@ def report(stats_csv: Path, baseline: dict, cpu: dict, wall: float, users: int):
     return total
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def start_devices(args):
+    """The device simulator publishing to the broker `make serve` ingests from, or None (--devices 0).
+
+    It must be seen running: a simulator that cannot reach its broker (or has no target at all) used to
+    die silently while the run went on as if the devices reported. Its output goes to a log file, and
+    the run stops with that log's last lines when the simulator is gone after its start-up."""
+    if not args.devices:
+        return None
+    if urlsplit(args.mqtt_url).hostname not in LOOPBACK:
+        raise SystemExit("load tests target loopback addresses only (--mqtt-url)")
+    WORKDIR.mkdir(parents=True, exist_ok=True)
+    log_path = WORKDIR / "load_devices.log"
+    log = log_path.open("w")
+    sim = subprocess.Popen(  # noqa: S603 - the project's own simulator
+        [sys.executable, "manage.py", "simulate_devices", "--devices", str(args.devices), "--rate", f"{1 / 60:.5f}",
+         "--prefix", "LOAD", "--leak-probability", "0", "--spread", "--mqtt", args.mqtt_url],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    sim.log_path = log_path
+    time.sleep(args.device_warmup)
+    if sim.poll() is not None:
+        tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+        raise SystemExit(
+            f"the device simulator stopped (exit {sim.returncode}) before the run began:\n  " + "\n  ".join(tail)
+        )
+    print(
+        f"device simulator: {args.devices} devices, one report a minute each over MQTT ({args.mqtt_url}), "
+        "spread over the minute"
+    )
+    return sim
+
+
+def stored_readings(since_ms: int) -> int:
+    """Readings of the load devices the ingestion workers stored since ``since_ms`` (device time)."""
+    django_setup()
+    from safeserve.iot.models import Reading
+
+    return Reading.objects.filter(device__code__startswith="LOAD", ts__gte=since_ms).count()
+
+
+def report_telemetry(sim, devices: int, since_ms: int) -> int:
+    """Print what the devices' reports became (stored readings) during the run; 1 when the devices were
+    not heard (the simulator died, or fewer than half the expected readings were stored), else 0."""
+    time.sleep(2)  # the last messages of the window reach the ingestion workers' batches
+    stored = stored_readings(since_ms)
+    expected = devices * (time.time() * 1000 - since_ms - 2000) / 60000
+    alive = sim.poll() is None
+    print(
+        f"telemetry during the run: {stored} readings stored of about {expected:.0f} sent "
+        f"({stored / max(expected, 1):.0%}); simulator {'running' if alive else f'STOPPED (exit {sim.returncode})'}"
+    )
+    if not alive or stored < expected / 2:
+        print(f"  the devices were not heard as configured: see {sim.log_path}")
+        return 1
+    return 0
+
+
 def run(args):
     host = urlsplit(args.base_url).hostname
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK:
         raise SystemExit("load tests target loopback addresses only")
     import requests
 
@@ -341,16 +401,7 @@ def run(args):
     baseline = unloaded(args.base_url, users, password, n=args.baseline_requests)
     for name, v in baseline.items():
         print(f"  {name:<22}{v:>7.0f} ms")
-    sim = None
-    if args.devices:
-        rate = 1 / 60
-        sim = subprocess.Popen(  # noqa: S603 - the project's own simulator
-            [sys.executable, "manage.py", "simulate_devices", "--devices", str(args.devices), "--rate", f"{rate:.5f}",
-             "--prefix", "LOAD", "--leak-probability", "0"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        print(f"device simulator: {args.devices} devices, one report a minute each over MQTT")
-        time.sleep(10)
+    sim = start_devices(args)
     failures = 0
     try:
         with tempfile.TemporaryDirectory(prefix="safeserve-load-") as tmp:
@@ -361,11 +412,14 @@ def run(args):
                 extra_env["LOAD_SESSIONS"] = str(sessions_file)
             for n in [int(x) for x in args.users.split(",")]:
                 t0 = time.perf_counter()
+                since_ms = int(time.time() * 1000)
                 with CpuSampler() as cpu:
                     stats = run_locust(args.base_url, n, args.duration, users_file, password, Path(tmp), extra_env)
                 wall = time.perf_counter() - t0
                 total = report(stats, baseline, cpu.totals(), wall, n)
                 failures += int(total["Failure Count"]) if total else 0
+                if sim is not None:
+                    failures += report_telemetry(sim, args.devices, since_ms)
     finally:
         if sim is not None:
             sim.terminate()
@@ -384,6 +438,12 @@ def main(argv=None):
     r.add_argument("--users", default="25,100")
     r.add_argument("--duration", type=int, default=60)
     r.add_argument("--devices", type=int, default=5000)
+    r.add_argument(
+        "--mqtt-url",
+        default=os.environ.get("MQTT_URL") or "mqtt://127.0.0.1:1883",
+        help="the broker `make serve` ingests from (default: MQTT_URL, else the one make serve uses)",
+    )
+    r.add_argument("--device-warmup", type=float, default=10.0, help="seconds the devices report before the run")
     r.add_argument(
         "--form-logins",
         type=float,

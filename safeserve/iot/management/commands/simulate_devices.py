@@ -59,10 +59,14 @@ class Command(BaseCommand):
         parser.add_argument("--leak-probability", type=float, default=0.002)
         parser.add_argument("--overheat-probability", type=float, default=0.001)
         parser.add_argument("--outage-probability", type=float, default=0.0005)
+        parser.add_argument(
+            "--spread",
+            action="store_true",
+            help="spread each round's reports evenly over the period, as devices on their own clocks do "
+            "(default: every device reports at the start of the period, the reconnect-storm case)",
+        )
 
     def handle(self, *args, **o):
-        pairs = simulator.provision(o["devices"], prefix=o["prefix"], interval_s=max(1, round(1 / o["rate"])))
-        devices = simulator.make_devices(pairs, seed=o["seed"])
         mode, sender, publisher = None, None, None
         if o["http"]:
             mode, sender = "http", HttpSender(o["http"])
@@ -77,6 +81,9 @@ class Command(BaseCommand):
             mode, publisher = "mqtt", Publisher(url)
             if not publisher.wait_connected(10):
                 raise CommandError(f"cannot connect to {url}")
+        # The target is reachable before any device is written: an unreachable broker changes nothing.
+        pairs = simulator.provision(o["devices"], prefix=o["prefix"], interval_s=max(1, round(1 / o["rate"])))
+        devices = simulator.make_devices(pairs, seed=o["seed"])
         self.stdout.write(f"simulating {len(devices)} devices at {o['rate']}/s each via {mode}")
         period = 1.0 / o["rate"]
         started = time.monotonic()
@@ -86,7 +93,11 @@ class Command(BaseCommand):
             while o["duration"] is None or time.monotonic() - started < o["duration"]:
                 tick_start = started + tick * period
                 batch = []
-                for d in devices:
+                for i, d in enumerate(devices):
+                    if o["spread"]:
+                        lag = tick_start + period * i / len(devices) - time.monotonic()
+                        if lag > 0:
+                            time.sleep(lag)
                     reading = d.next(
                         simulator.now_ms(),
                         leak_p=o["leak_probability"],
