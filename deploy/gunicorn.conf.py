@@ -5,6 +5,8 @@ Everything comes from the environment so one file serves a laptop and a county s
   WEB_CONCURRENCY        worker processes (default: 2 per core, at least 2, at most 8)
   WEB_THREADS            threads per worker (default 4: pages wait on the database more than on the CPU)
   WEB_TIMEOUT            seconds before a stuck worker is replaced (default 60)
+  WEB_KEEPALIVE          seconds an idle keep-alive connection stays open (default 75: longer than a
+                         proxy's own idle timeout, nginx's 60 s)
   WEB_MAX_REQUESTS       requests after which a worker is replaced (default 100,000; 0: never)
 """
 
@@ -17,7 +19,11 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 20
-keepalive = 5
+# Idle keep-alive connections wait in gthread's poller, not in a thread, so a long wait is cheap. It must
+# outlast the idle time of whatever reuses the connections: a proxy in front (nginx's upstream keepalive
+# closes idle ones at 60 s) or a phone between two pages. With 5 s, a client sending just as gunicorn
+# closed an idle connection got no answer at all (status 0 in the load test, about 1 request in 500).
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # Load SafeServe once in the master and fork the workers from it: a worker that is replaced starts
 # at once instead of importing Django again (about 2 s of CPU each, with its caches cold). Nothing
 # opens a database connection or a thread at import, so nothing is shared across the fork. The cost:

@@ -7,11 +7,16 @@
     DATABASE_URL=... .venv/bin/python -m safeserve_dev.loadtest run --users 25,100 --duration 60 --devices 5000
 
 `run` measures each page type unloaded first (sequential requests, one user), starts the device
-simulator (devices reporting once a minute over MQTT), then runs locust headless (safeserve_dev/
-locustfile.py: county, town, enterprise and agency-on-phone users with think times) at each user
-count, and prints per page type requests/s, p50/p95/p99, errors, the ratio of p95 under load to
-unloaded, and the CPU share of the web, job, ingestion, database, device-simulator and load-generator
-processes (from /proc, as a share of all cores). Loopback targets only.
+simulator (devices reporting once a minute over MQTT to `--mqtt-url`, spread over the minute), then
+runs locust headless (safeserve_dev/locustfile.py: county, town, enterprise and agency-on-phone users
+with think times) at each user count, and prints per page type requests/s, p50/p95/p99, errors, the
+ratio of p95 under load to unloaded, the CPU share of the web, job, ingestion, database,
+device-simulator and load-generator processes (from /proc, as a share of all cores), and the readings
+the ingestion workers stored meanwhile (a run whose devices were not heard counts as failed).
+
+The users arrive over `--ramp` seconds (default 20); the figures are those of all of them working,
+from the moment all are running. `--include-start` counts the arrivals too (`--ramp 5
+--include-start`: a morning rush, every user with a cold session). Loopback targets only.
 """
 
 import argparse
@@ -247,7 +252,10 @@ def unloaded(base: str, users: dict, password: str, n: int = 15) -> dict[str, fl
     """p95 (ms) of each page type with nothing else going on: one user, sequential requests."""
     town, ent, county = users["town"][0], users["enterprise"][0], users["county"][0]
     pages = {
-        "home": (county, "/"),
+        # The home page counted afresh (刷新): its full cost, the conservative base for the ratio (the
+        # load mix's home pages mostly reuse the session's figures, ADR 0047).
+        "home": (county, "/?refresh=1"),
+        "home, figures kept": (county, "/"),
         "hazard list": (county, "/hazards/"),
         "enterprise list": (county, "/registry/enterprises/?q=机械"),
         "statistics": (county, "/hazards/statistics/"),
@@ -282,22 +290,44 @@ def percentile(values, p) -> float:
 
 
 def run_locust(
-    base: str, users: int, duration: int, users_file: Path, password: str, workdir: Path, extra_env=None
+    base: str,
+    users: int,
+    duration: int,
+    users_file: Path,
+    password: str,
+    workdir: Path,
+    extra_env=None,
+    include_start: bool = False,
+    ramp: float = 20,
 ) -> Path:
+    """locust headless. The users arrive evenly over ``ramp`` seconds; then they all work for
+    ``duration`` seconds, and only that part is counted (--reset-stats), unless ``include_start``:
+    then the arrivals are counted too, within the ``duration``."""
     prefix = workdir / f"u{users}"
     env = dict(os.environ, LOAD_USERS=str(users_file), LOAD_PASSWORD=password, **(extra_env or {}))
     cmd = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "safeserve_dev" / "locustfile.py"), "--headless",
-        "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{duration}s", "--host", base,
+        "-u", str(users), "-r", f"{users / max(ramp, 0.1):.3f}",
+        "-t", f"{duration if include_start else duration + int(ramp + 0.999)}s", "--host", base,
         "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
     ]  # fmt: skip
+    if not include_start:
+        cmd.append("--reset-stats")
     subprocess.run(cmd, env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
     return Path(f"{prefix}_stats.csv")
 
 
-def report(stats_csv: Path, baseline: dict, cpu: dict, wall: float, users: int):
+def report(
+    stats_csv: Path, baseline: dict, cpu: dict, wall: float, users: int, include_start: bool = False, ramp: float = 20
+):
     rows = list(csv.DictReader(stats_csv.open()))
     print(f"\n== {users} concurrent users ==")
+    print(
+        f"(the users arrived over {ramp:g} s; counted from the moment all were running: --include-start "
+        "counts the arrivals too)"
+        if not include_start
+        else f"(counted from the start: the users arrived over {ramp:g} s, each with a cold session)"
+    )
     print(
         f"{'page type':<22}{'req':>7}{'req/s':>8}{'err':>5}{'p50':>7}{'p95':>7}{'p99':>7}{'unloaded p95':>14}{'ratio':>7}"
     )
@@ -306,6 +336,8 @@ def report(stats_csv: Path, baseline: dict, cpu: dict, wall: float, users: int):
         if r["Name"] == "Aggregated":
             total = r
             continue
+        if not int(r["Request Count"] or 0):
+            continue  # asked only before the statistics were reset (the logins of the arrivals)
         base = baseline.get(r["Name"])
         p95 = float(r["95%"] or 0)
         ratio = f"{p95 / base:.1f}x" if base else "-"
@@ -321,6 +353,9 @@ def report(stats_csv: Path, baseline: dict, cpu: dict, wall: float, users: int):
         )
     shares = "  ".join(f"{g} {100 * s / (wall * CORES):.0f}%" for g, s in cpu.items())
     print(f"CPU share of {CORES} cores over {wall:.0f} s: {shares}")
+    failures = stats_csv.with_name(stats_csv.name.replace("_stats.csv", "_failures.csv"))
+    for f in csv.DictReader(failures.open()) if failures.exists() else ():
+        print(f"  error: {f['Method']} {f['Name']}: {f['Error']} (×{f['Occurrences']})")
     return total
 
 
@@ -414,9 +449,12 @@ def run(args):
                 t0 = time.perf_counter()
                 since_ms = int(time.time() * 1000)
                 with CpuSampler() as cpu:
-                    stats = run_locust(args.base_url, n, args.duration, users_file, password, Path(tmp), extra_env)
+                    stats = run_locust(
+                        args.base_url, n, args.duration, users_file, password, Path(tmp), extra_env,
+                        include_start=args.include_start, ramp=args.ramp,
+                    )  # fmt: skip
                 wall = time.perf_counter() - t0
-                total = report(stats, baseline, cpu.totals(), wall, n)
+                total = report(stats, baseline, cpu.totals(), wall, n, args.include_start, args.ramp)
                 failures += int(total["Failure Count"]) if total else 0
                 if sim is not None:
                     failures += report_telemetry(sim, args.devices, since_ms)
@@ -450,6 +488,18 @@ def main(argv=None):
         default=1.0,
         help="share of users who log in through the form at start; the others resume a session opened "
         "before the run (1 = everyone logs in during the run, the login burst)",
+    )
+    r.add_argument(
+        "--ramp",
+        type=float,
+        default=20,
+        help="seconds over which the users arrive (default 20: 5 a second at 100 users); 5 is a login burst",
+    )
+    r.add_argument(
+        "--include-start",
+        action="store_true",
+        help="count the arrivals too (each user starts with a cold session: its first home page counts its "
+        "figures); by default the figures are those of N users working, from the moment all are running",
     )
     r.add_argument("--baseline-requests", type=int, default=15, help="sequential requests per page type, unloaded")
     args = parser.parse_args(argv)

@@ -51,7 +51,7 @@ def test_no_devices_no_simulator():
 @pytest.fixture
 def simulator_process(tmp_path):
     """A real process standing for a running simulator (what report_telemetry reads of it)."""
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # noqa: S603
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     proc.log_path = tmp_path / "load_devices.log"
     yield proc
     proc.kill()
@@ -77,9 +77,7 @@ def add_readings(world, n: int, since_ms: int):
     )
 
 
-def test_the_readings_stored_during_the_run_are_counted_and_too_few_is_a_failure(
-    world, simulator_process, capsys
-):
+def test_the_readings_stored_during_the_run_are_counted_and_too_few_is_a_failure(world, simulator_process, capsys):
     since_ms = int(time.time() * 1000) - 60_000  # a one-minute run: 3 devices send about 3 readings
     assert loadtest.report_telemetry(simulator_process, 3, since_ms) == 1
     assert "0 readings stored of about 3 sent" in capsys.readouterr().out

@@ -27,3 +27,13 @@ def test_the_gunicorn_config_preloads_and_warms():
     assert conf["preload_app"] is True
     assert conf["max_requests"] >= 50_000 and conf["max_requests_jitter"] > 0
     assert callable(conf["when_ready"])
+
+
+def test_idle_connections_outlast_a_proxy_and_a_pause_between_pages(monkeypatch):
+    """With keepalive 5 s, a client sending just as gunicorn closed an idle connection got no answer
+    (status 0 in the load test). The wait must outlast nginx's upstream idle timeout (60 s)."""
+    monkeypatch.delenv("WEB_KEEPALIVE", raising=False)
+    conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert conf["keepalive"] > 60
+    monkeypatch.setenv("WEB_KEEPALIVE", "30")
+    assert runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["keepalive"] == 30
