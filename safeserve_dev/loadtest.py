@@ -20,6 +20,7 @@ from the moment all are running. `--include-start` counts the arrivals too (`--r
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -381,7 +382,8 @@ def start_devices(args):
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     sim.log_path = log_path
-    time.sleep(args.device_warmup)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        sim.wait(args.device_warmup)  # the devices report meanwhile; returns early if the simulator stops
     if sim.poll() is not None:
         tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
         raise SystemExit(
